@@ -1,0 +1,62 @@
+import * as z from 'zod/mini';
+import { eventOf, nonEmpty } from './envelope.js';
+
+// CodePipeline state-change events, as documented in
+// "Monitoring CodePipeline events" (detail keys are kebab-case).
+export const PIPELINE_STATES = ['STARTED', 'SUCCEEDED', 'RESUMED', 'FAILED', 'CANCELED', 'SUPERSEDED', 'STOPPING', 'STOPPED'] as const;
+export const STAGE_STATES = ['STARTED', 'SUCCEEDED', 'RESUMED', 'FAILED', 'CANCELED', 'STOPPING', 'STOPPED'] as const;
+export const ACTION_STATES = ['STARTED', 'SUCCEEDED', 'FAILED', 'CANCELED', 'ABANDONED'] as const;
+
+export type PipelineState = (typeof PIPELINE_STATES)[number];
+export type StageState = (typeof STAGE_STATES)[number];
+export type ActionState = (typeof ACTION_STATES)[number];
+
+/** `version` is a number in older events and a string in some newer ones. */
+const LooseNumber = z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number))]);
+
+const common = {
+  pipeline: nonEmpty(),
+  'execution-id': nonEmpty(),
+  version: z.optional(LooseNumber),
+  'execution-trigger': z.optional(
+    z.object({ 'trigger-type': z.optional(z.string()), 'trigger-detail': z.optional(z.string()) }),
+  ),
+};
+
+export const PipelineExecutionEventSchema = eventOf(
+  'aws.codepipeline',
+  'CodePipeline Pipeline Execution State Change',
+  z.object({ ...common, state: z.enum(PIPELINE_STATES) }),
+);
+
+export const StageExecutionEventSchema = eventOf(
+  'aws.codepipeline',
+  'CodePipeline Stage Execution State Change',
+  z.object({ ...common, stage: nonEmpty(), state: z.enum(STAGE_STATES) }),
+);
+
+export const ActionExecutionEventSchema = eventOf(
+  'aws.codepipeline',
+  'CodePipeline Action Execution State Change',
+  z.object({
+    ...common,
+    stage: nonEmpty(),
+    action: nonEmpty(),
+    state: z.enum(ACTION_STATES),
+    region: z.optional(z.string()),
+    type: z.object({
+      owner: z.string(),
+      category: nonEmpty(),
+      provider: nonEmpty(),
+      version: z.optional(z.union([z.string(), z.number()])),
+    }),
+    'execution-result': z.optional(
+      z.object({
+        'external-execution-url': z.optional(z.string()),
+        'external-execution-summary': z.optional(z.string()),
+        'external-execution-id': z.optional(z.string()),
+        'error-code': z.optional(z.string()),
+      }),
+    ),
+  }),
+);

@@ -1,0 +1,123 @@
+import type * as z from 'zod/mini';
+import { ActionExecutionEventSchema, PipelineExecutionEventSchema, StageExecutionEventSchema } from './codepipeline.js';
+import { BuildStateChangeEventSchema } from './codebuild.js';
+import type { ActionExecutionEvent, BuildEvent, CiEvent, EnvelopeFacts } from './types.js';
+
+/** An event that does not have the shape this service handles. Retrying cannot fix it. */
+export class EventValidationError extends Error {
+  override readonly name = 'EventValidationError';
+  constructor(
+    readonly detailType: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(`invalid "${detailType}" event: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
+export const CI_DETAIL_TYPES = [
+  'CodePipeline Pipeline Execution State Change',
+  'CodePipeline Stage Execution State Change',
+  'CodePipeline Action Execution State Change',
+  'CodeBuild Build State Change',
+] as const;
+
+function check<S extends z.ZodMiniType>(schema: S, raw: unknown, detailType: string): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new EventValidationError(
+      detailType,
+      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+type Envelope = { id: string; time: string; account: string; region: string };
+const envelopeFacts = (e: Envelope): EnvelopeFacts => ({ eventId: e.id, time: e.time, account: e.account, region: e.region });
+
+type PipelineDetailCommon = {
+  pipeline: string;
+  'execution-id': string;
+  'execution-trigger'?: { 'trigger-type'?: string; 'trigger-detail'?: string };
+};
+const pipelineFacts = (e: Envelope & { detail: PipelineDetailCommon }) => {
+  const t = e.detail['execution-trigger'];
+  return {
+    ...envelopeFacts(e),
+    pipeline: e.detail.pipeline,
+    executionId: e.detail['execution-id'],
+    ...(t ? { trigger: { type: t['trigger-type'], detail: t['trigger-detail'] } } : {}),
+  };
+};
+
+/** Validates an EventBridge event from CodePipeline or CodeBuild and normalizes it. */
+export function parseCiEvent(raw: unknown): CiEvent {
+  const dt = (raw as { 'detail-type'?: unknown } | null)?.['detail-type'];
+  const detailType = typeof dt === 'string' ? dt.slice(0, 100) : '(no detail-type)';
+  switch (detailType) {
+    case 'CodePipeline Pipeline Execution State Change': {
+      const e = check(PipelineExecutionEventSchema, raw, detailType);
+      return { ...pipelineFacts(e), kind: 'pipeline', state: e.detail.state };
+    }
+    case 'CodePipeline Stage Execution State Change': {
+      const e = check(StageExecutionEventSchema, raw, detailType);
+      return { ...pipelineFacts(e), kind: 'stage', stage: e.detail.stage, state: e.detail.state };
+    }
+    case 'CodePipeline Action Execution State Change': {
+      const e = check(ActionExecutionEventSchema, raw, detailType);
+      return toActionEvent(e);
+    }
+    case 'CodeBuild Build State Change': {
+      const e = check(BuildStateChangeEventSchema, raw, detailType);
+      return toBuildEvent(e);
+    }
+    default:
+      throw new EventValidationError(detailType, [
+        { path: 'detail-type', message: `expected one of: ${CI_DETAIL_TYPES.join(', ')}` },
+      ]);
+  }
+}
+
+function toActionEvent(e: z.output<typeof ActionExecutionEventSchema>): ActionExecutionEvent {
+  const d = e.detail;
+  const r = d['execution-result'];
+  return {
+    ...pipelineFacts(e),
+    kind: 'action',
+    stage: d.stage,
+    action: d.action,
+    state: d.state,
+    category: d.type.category,
+    provider: d.type.provider,
+    owner: d.type.owner,
+    ...(r
+      ? {
+          result: {
+            externalUrl: r['external-execution-url'],
+            summary: r['external-execution-summary'],
+            externalId: r['external-execution-id'],
+            errorCode: r['error-code'],
+          },
+        }
+      : {}),
+  };
+}
+
+function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEvent {
+  const d = e.detail;
+  const info = d['additional-information'];
+  const failed = info?.phases?.find((p) => p['phase-status'] && !['SUCCEEDED', 'IN_PROGRESS'].includes(p['phase-status']));
+  return {
+    ...envelopeFacts(e),
+    kind: 'build',
+    project: d['project-name'],
+    buildArn: d['build-id'],
+    status: d['build-status'],
+    initiator: info?.initiator,
+    sourceVersion: info?.['source-version'],
+    logsUrl: info?.logs?.['deep-link'],
+    ...(failed
+      ? { failedPhase: { phase: failed['phase-type'], status: failed['phase-status'], context: (failed['phase-context'] ?? []).filter(Boolean) } }
+      : {}),
+  };
+}

@@ -1,0 +1,56 @@
+// A channel-neutral description of a notification. Policies build it from
+// facts; renderers turn it into Slack Block Kit or a plain-text email.
+// Every string here is UNTRUSTED display text (names, commit messages,
+// summaries come from users and tools): renderers escape and truncate it.
+
+export type Tone = 'success' | 'failure' | 'warning' | 'info' | 'progress';
+
+export interface Link {
+  label: string;
+  url: string;
+}
+
+export interface Field {
+  label: string;
+  value: string;
+  /** Makes the value a link where the channel supports it. */
+  url?: string;
+}
+
+export interface StageLine {
+  name: string;
+  /** e.g. SUCCEEDED, FAILED, STARTED (in progress), PENDING (not reached yet). */
+  state: string;
+  /** Human duration, e.g. "2m 05s"; absent while unknown. */
+  duration?: string;
+}
+
+export interface FailureDetails {
+  stage?: string;
+  action?: string;
+  errorCode?: string;
+  summary?: string;
+  /** Link to the failed action's logs (CodeBuild) or external execution. */
+  logsUrl?: string;
+}
+
+export interface MessageModel {
+  /** One line naming the subject and its state, e.g. "my-pipeline FAILED". Also the email subject. */
+  title: string;
+  tone: Tone;
+  /** Optional one-sentence summary under the title. */
+  summary?: string;
+  fields: Field[];
+  stages: StageLine[];
+  failure?: FailureDetails;
+  links: Link[];
+  /** Short identity line for the footer (account, region, execution id). */
+  context?: string;
+}
+
+/** A short reply in the thread of a message (failure, cancellation, approval request). */
+export interface ReplyModel {
+  tone: Tone;
+  text: string;
+  links: Link[];
+}
