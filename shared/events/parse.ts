@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ActionExecutionEventSchema, PipelineExecutionEventSchema, StageExecutionEventSchema } from './codepipeline.js';
 import { BuildStateChangeEventSchema } from './codebuild.js';
 import type { ActionExecutionEvent, BuildEvent, CiEvent, EnvelopeFacts } from './types.js';
@@ -121,3 +122,22 @@ function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEve
       : {}),
   };
 }
+
+/**
+ * `parseCiEvent` as a Standard Schema, so Powertools' parser middleware runs it
+ * and reports failures as a ParseError whose cause lists each bad path.
+ */
+export const CiEventSchema: StandardSchemaV1<unknown, CiEvent> = {
+  '~standard': {
+    version: 1,
+    vendor: 'cicd-guardian',
+    validate(value) {
+      try {
+        return { value: parseCiEvent(value) };
+      } catch (error) {
+        if (!(error instanceof EventValidationError)) throw error;
+        return { issues: error.issues.map((i) => ({ message: `${error.detailType}: ${i.message}`, path: i.path ? i.path.split('.') : undefined })) };
+      }
+    },
+  },
+};

@@ -1,0 +1,80 @@
+import type { Context } from 'aws-lambda';
+import { CiEventSchema } from '../shared/events/parse.js';
+import type { BuildEvent, CiEvent, PipelineEvent } from '../shared/events/types.js';
+import { getConfig } from '../shared/config/load.js';
+import type { GuardianConfig } from '../shared/config/schema.js';
+import { applyEvent, applyFacts, emptyView, type ExecutionView } from '../shared/policies/execution-view.js';
+import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
+import { laterBuildEvent } from '../shared/policies/build-view.js';
+import { pipelineFacts } from '../shared/facts/codepipeline.js';
+import { stateStore } from '../shared/state/store.js';
+import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
+import { emailNotifier } from '../shared/executors/email.js';
+import { SlackNotifier, SlackWebhookNotifier } from '../shared/executors/slack.js';
+import type { Channels } from '../shared/executors/execute-plan.js';
+import type { Plan } from '../shared/plan/plan.js';
+import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
+import { logger, metrics } from '../shared/runtime/observability.js';
+import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
+import { slackCredentials, slackMode } from '../shared/runtime/slack-credentials.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+// Pipeline and build notifications: fold the event into what we know of its
+// execution (or build), then tell Slack and email what they are still owed.
+
+export type NotifyResult =
+  | { status: 'ignored'; reason: string }
+  | { status: 'dry-run'; plan: Plan }
+  | ({ status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
+
+const executionKey = (e: PipelineEvent) => `EXEC#${e.account}#${e.region}#${e.pipeline}#${e.executionId}`;
+const buildKey = (e: BuildEvent) => `BUILD#${e.buildArn}`;
+
+async function channels(config: GuardianConfig, deadline: Deadline): Promise<Channels> {
+  const creds = await slackCredentials(config);
+  return {
+    email: emailNotifier(),
+    slack: creds.token ? new SlackNotifier(creds.token, deadline) : undefined,
+    webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
+  };
+}
+
+export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis'>, now = () => new Date()): Promise<NotifyResult> {
+  const config = getConfig();
+  const subject = event.kind === 'build' ? { kind: 'build' as const, name: event.project } : { kind: 'pipeline' as const, name: event.pipeline };
+  logger.appendKeys({ eventId: event.eventId, subject: subject.name });
+  if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
+
+  const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
+  const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
+  if (event.kind === 'build') {
+    if (isDryRun(config.dryRun)) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
+    const store = stateStore();
+    const pk = buildKey(event);
+    await store.updateView<BuildEvent>(pk, (current) => laterBuildEvent(current, event));
+    return deliverUnderLease<BuildEvent>(store, pk, (r) => logPlan(decideBuildNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline), deadline);
+  }
+
+  const pk = executionKey(event);
+  const store = stateStore();
+  const known = isDryRun(config.dryRun) ? undefined : await store.get<ExecutionView>(pk);
+  const facts = await pipelineFacts().gather(event, known?.view, (call, error) => {
+    logger.warn(`enrichment ${call} failed; notifying with what the event carries`, { error: error as Error });
+    metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
+  });
+  const fold = (view: ExecutionView | undefined) => {
+    const applied = applyEvent(view ?? emptyView(event), event);
+    return applied === view ? view : applyFacts(applied, facts);
+  };
+  if (isDryRun(config.dryRun)) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(undefined), inputs())) };
+
+  await store.updateView<ExecutionView>(pk, fold);
+  return deliverUnderLease<ExecutionView>(store, pk, (r) => logPlan(decideExecutionNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline), deadline);
+}
+
+function logPlan(plan: Plan): Plan {
+  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
+  return plan;
+}
+
+export const handler = guardedHandler('Notify', CiEventSchema, (event: CiEvent, context: Context) => notify(event, context));

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { Plan } from '../plan/plan.js';
+import type { StateStore, SubjectRecord } from '../state/store.js';
+import type { Deadline } from '../runtime/deadline.js';
+import { executePlan, type ActionOutcome, type Channels } from './execute-plan.js';
+
+// Deliveries for one subject are serialized by a lease in the state table, so
+// concurrent invocations never post two messages or update one out of order.
+// An invocation that finds the lease taken leaves: its event is already in
+// the view, and the holder re-reads the view after releasing and delivers
+// again while it keeps changing.
+
+export interface DeliveryResult {
+  status: 'delivered' | 'deferred';
+  plans: Plan[];
+  outcomes: ActionOutcome[];
+}
+
+const MAX_ROUNDS = 5;
+
+export async function deliverUnderLease<V>(
+  store: StateStore,
+  pk: string,
+  decide: (record: SubjectRecord<V>) => Plan,
+  channels: () => Promise<Channels>,
+  deadline: Deadline,
+): Promise<DeliveryResult> {
+  const owner = randomUUID();
+  const result: DeliveryResult = { status: 'delivered', plans: [], outcomes: [] };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    // The lease outlives this invocation only if it dies; then it expires.
+    if (!(await store.acquireLock(pk, owner, deadline.remainingMs() + 5000))) {
+      return { ...result, status: round === 0 ? 'deferred' : result.status };
+    }
+    let version: number;
+    try {
+      const record = await store.get<V>(pk);
+      if (!record) throw new Error(`state for ${pk} vanished`);
+      version = record.version;
+      const plan = decide(record);
+      result.plans.push(plan);
+      if (plan.actions.length > 0) {
+        const { outcomes } = await executePlan(plan, record.delivery, await channels(), (d) => store.saveDelivery(pk, owner, d));
+        result.outcomes.push(...outcomes);
+      }
+    } finally {
+      await store.releaseLock(pk, owner);
+    }
+    const after = await store.get<V>(pk);
+    if (!after || after.version === version) return result;
+  }
+  return result;
+}

@@ -1,0 +1,134 @@
+import {
+  CodePipelineClient,
+  GetPipelineCommand,
+  GetPipelineExecutionCommand,
+  ListActionExecutionsCommand,
+  type ActionExecutionDetail,
+} from '@aws-sdk/client-codepipeline';
+import type { ActionResult, PipelineEvent } from '../events/types.js';
+import type { ExecutionView, Revision } from '../policies/execution-view.js';
+import { actionKey } from '../policies/execution-view.js';
+import { awsClientConfig } from '../runtime/aws.js';
+
+// Read-only enrichment of a pipeline execution: source revision, stage order,
+// failure details. Each call is optional: a throttled, denied or failing call
+// is reported through `onError` and the notification goes out with what the
+// event carries.
+//
+// IAM: codepipeline:GetPipelineExecution, codepipeline:GetPipeline, codepipeline:ListActionExecutions.
+
+export interface ExecutionFacts {
+  revision?: Revision;
+  stageOrder?: string[];
+  /** Failure details per action key ("stage/action"). */
+  results?: Record<string, ActionResult>;
+}
+
+export type FactError = (call: string, error: unknown) => void;
+
+/** Which facts the view still lacks, given the event that just arrived. */
+export function missingFacts(known: ExecutionView | undefined, event: PipelineEvent) {
+  const failedWithoutDetail =
+    event.kind === 'action' && event.state === 'FAILED' && !(event.result?.summary || event.result?.errorCode);
+  return {
+    revision: !known?.revision?.commitId,
+    stageOrder: !known?.stagesDefined,
+    failures: failedWithoutDetail,
+  };
+}
+
+const firstLine = (s: string | undefined) => s?.split(/\r?\n/, 1)[0];
+
+/** `revisionSummary` is a commit message, or JSON {"ProviderType":..,"CommitMessage":..} for connections. */
+function commitMessage(summary: string | undefined): string | undefined {
+  if (!summary) return undefined;
+  if (summary.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(summary) as { CommitMessage?: string };
+      return parsed.CommitMessage ?? summary;
+    } catch {
+      return summary;
+    }
+  }
+  return summary;
+}
+
+function sourceVariables(details: ActionExecutionDetail[]): Partial<Revision> {
+  const vars = details.find((d) => d.input?.actionTypeId?.category === 'Source' && d.output?.outputVariables)?.output?.outputVariables;
+  if (!vars) return {};
+  return {
+    branch: vars.BranchName,
+    repository: vars.FullRepositoryName ?? vars.RepositoryName,
+    commitId: vars.CommitId,
+    message: vars.CommitMessage,
+    author: vars.AuthorDisplayName ?? vars.AuthorId,
+  };
+}
+
+export class PipelineFacts {
+  constructor(private readonly client: CodePipelineClient) {}
+
+  async gather(event: PipelineEvent, known: ExecutionView | undefined, onError: FactError): Promise<ExecutionFacts> {
+    const need = missingFacts(known, event);
+    const facts: ExecutionFacts = {};
+    const attempt = async <T>(call: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (error) {
+        onError(call, error);
+        return undefined;
+      }
+    };
+
+    const [execution, pipeline, actions] = await Promise.all([
+      need.revision
+        ? attempt('GetPipelineExecution', () =>
+            this.client.send(new GetPipelineExecutionCommand({ pipelineName: event.pipeline, pipelineExecutionId: event.executionId })),
+          )
+        : undefined,
+      need.stageOrder ? attempt('GetPipeline', () => this.client.send(new GetPipelineCommand({ name: event.pipeline }))) : undefined,
+      need.revision || need.failures
+        ? attempt('ListActionExecutions', () =>
+            this.client.send(
+              new ListActionExecutionsCommand({ pipelineName: event.pipeline, filter: { pipelineExecutionId: event.executionId }, maxResults: 100 }),
+            ),
+          )
+        : undefined,
+    ]);
+
+    const rev = execution?.pipelineExecution?.artifactRevisions?.[0];
+    const vars = sourceVariables(actions?.actionExecutionDetails ?? []);
+    if (rev || Object.values(vars).some(Boolean)) {
+      facts.revision = {
+        commitId: rev?.revisionId ?? vars.commitId,
+        url: rev?.revisionUrl,
+        message: firstLine(vars.message ?? commitMessage(rev?.revisionSummary)),
+        author: vars.author,
+        branch: vars.branch,
+        repository: vars.repository,
+      };
+    }
+    const stages = pipeline?.pipeline?.stages?.map((s) => s.name).filter((n): n is string => Boolean(n));
+    if (stages?.length) facts.stageOrder = stages;
+
+    if (need.failures && actions?.actionExecutionDetails) {
+      facts.results = {};
+      // Newest first: keep the latest attempt of each action.
+      for (const d of actions.actionExecutionDetails) {
+        if (d.status !== 'Failed' || !d.stageName || !d.actionName) continue;
+        const key = actionKey(d.stageName, d.actionName);
+        const r = d.output?.executionResult;
+        facts.results[key] ??= {
+          externalId: r?.externalExecutionId,
+          externalUrl: r?.externalExecutionUrl,
+          summary: r?.errorDetails?.message ?? r?.externalExecutionSummary,
+          errorCode: r?.errorDetails?.code,
+        };
+      }
+    }
+    return facts;
+  }
+}
+
+let shared: PipelineFacts | undefined;
+export const pipelineFacts = (): PipelineFacts => (shared ??= new PipelineFacts(new CodePipelineClient(awsClientConfig)));

@@ -1,0 +1,43 @@
+import type { BuildEvent } from '../events/types.js';
+import type { MessageModel, Tone } from './model.js';
+import { codeBuildLogsUrl } from './links.js';
+
+// The neutral message for a CodeBuild build that no pipeline covers.
+
+const TONES: Record<BuildEvent['status'], Tone> = {
+  IN_PROGRESS: 'progress',
+  SUCCEEDED: 'success',
+  FAILED: 'failure',
+  FAULT: 'failure',
+  TIMED_OUT: 'failure',
+  STOPPED: 'warning',
+};
+
+export function describeBuild(build: BuildEvent): MessageModel {
+  const buildId = build.buildArn.slice(build.buildArn.indexOf(':build/') + 7);
+  const logsUrl = build.logsUrl ?? codeBuildLogsUrl(build.region, build.account, build.buildArn);
+  const consoleUrl = codeBuildLogsUrl(build.region, build.account, build.buildArn);
+  const model: MessageModel = {
+    title: `Build ${build.project} ${build.status.toLowerCase().replace('_', ' ')}`,
+    tone: TONES[build.status],
+    fields: [
+      { label: 'Project', value: build.project },
+      { label: 'Build', value: buildId.split(':')[1]?.slice(0, 8) ?? buildId, url: consoleUrl },
+      ...(build.sourceVersion ? [{ label: 'Source version', value: build.sourceVersion.slice(0, 40) }] : []),
+      ...(build.initiator ? [{ label: 'Initiator', value: build.initiator }] : []),
+    ],
+    stages: [],
+    links: logsUrl ? [{ label: 'Logs', url: logsUrl }] : [],
+    context: `${build.account} · ${build.region} · ${buildId}`,
+  };
+  if (build.failedPhase) {
+    model.summary = `Failed in phase ${build.failedPhase.phase}`;
+    model.failure = {
+      stage: build.failedPhase.phase,
+      errorCode: build.failedPhase.status,
+      summary: build.failedPhase.context.join('\n') || undefined,
+      logsUrl,
+    };
+  }
+  return model;
+}

@@ -1,0 +1,16 @@
+// AWS console addresses. Built from ids the events carry; names are URI-encoded.
+const console = (region: string) => `https://${region}.console.aws.amazon.com`;
+
+export const pipelineExecutionUrl = (region: string, pipeline: string, executionId: string): string =>
+  `${console(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/timeline?region=${region}`;
+
+export const pipelineUrl = (region: string, pipeline: string): string =>
+  `${console(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/view?region=${region}`;
+
+/** `buildId` is "project:uuid" (a pipeline action's external execution id) or a build ARN. */
+export function codeBuildLogsUrl(region: string, account: string, buildId: string): string | undefined {
+  const id = buildId.includes(':build/') ? buildId.slice(buildId.indexOf(':build/') + 7) : buildId;
+  const project = id.split(':')[0];
+  if (!project || !id.includes(':')) return undefined;
+  return `${console(region)}/codesuite/codebuild/${account}/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(id)}/log?region=${region}`;
+}

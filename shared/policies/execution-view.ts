@@ -1,0 +1,165 @@
+import type { ActionResult, PipelineEvent } from '../events/types.js';
+import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
+
+// What we know of one pipeline execution, folded from its events in any order.
+// EventBridge delivers at least once and out of order, so applying an event
+// is idempotent and never moves an entity back to an older state.
+
+export interface Revision {
+  commitId?: string;
+  url?: string;
+  message?: string;
+  author?: string;
+  branch?: string;
+  repository?: string;
+}
+
+interface Timeline<S extends string> {
+  state: S;
+  /** Time of the event that set `state`. */
+  at: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export type StageView = Timeline<StageState>;
+
+export interface ActionView extends Timeline<ActionState> {
+  stage: string;
+  action: string;
+  category: string;
+  provider: string;
+  result?: ActionResult;
+}
+
+export interface ExecutionView {
+  pipeline: string;
+  executionId: string;
+  account: string;
+  region: string;
+  pipelineState?: Timeline<PipelineState>;
+  trigger?: { type?: string; detail?: string };
+  stages: Record<string, StageView>;
+  /** Stage names in pipeline order, once known (GetPipeline); else first-start order. */
+  stageOrder: string[];
+  /** True once stageOrder comes from the pipeline's definition. */
+  stagesDefined?: boolean;
+  actions: Record<string, ActionView>;
+  revision?: Revision;
+  /** Ids of the events already applied (bounded), so a redelivery is a no-op. */
+  applied: string[];
+}
+
+const MAX_APPLIED = 200;
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'STOPPED', 'SUPERSEDED', 'ABANDONED']);
+const rank = (state: string): number => (TERMINAL.has(state) ? 3 : state === 'STOPPING' ? 2 : 1);
+export const isTerminal = (state: string): boolean => TERMINAL.has(state);
+
+/** True when an event (state at time `at`) is newer than the current timeline. Ties go to the later state in the lifecycle. */
+function supersedes(current: Timeline<string> | undefined, state: string, at: string): boolean {
+  if (!current) return true;
+  const diff = Date.parse(at) - Date.parse(current.at);
+  return diff > 0 || (diff === 0 && rank(state) > rank(current.state));
+}
+
+function advance<S extends string>(current: Timeline<S> | undefined, state: S, at: string): Timeline<S> | undefined {
+  if (supersedes(current, state, at)) {
+    const starting = !isTerminal(state) && state !== 'STOPPING';
+    return {
+      state,
+      at,
+      startedAt: starting && (!current || isTerminal(current.state)) ? at : (current?.startedAt ?? (starting ? at : undefined)),
+      endedAt: isTerminal(state) ? at : undefined,
+    };
+  }
+  // An older event can still tell us when something started.
+  if (current && !current.startedAt && (state === 'STARTED' || state === 'RESUMED')) return { ...current, startedAt: at };
+  return undefined;
+}
+
+export function emptyView(e: Pick<PipelineEvent, 'pipeline' | 'executionId' | 'account' | 'region'>): ExecutionView {
+  return { pipeline: e.pipeline, executionId: e.executionId, account: e.account, region: e.region, stages: {}, stageOrder: [], actions: {}, applied: [] };
+}
+
+export const actionKey = (stage: string, action: string): string => `${stage}/${action}`;
+
+/** Folds one event into the view. Returns the same object when the event changes nothing. */
+export function applyEvent(view: ExecutionView, event: PipelineEvent): ExecutionView {
+  if (view.applied.includes(event.eventId)) return view;
+  const next: ExecutionView = { ...view, applied: [...view.applied, event.eventId].slice(-MAX_APPLIED) };
+  if (!next.trigger && event.trigger) next.trigger = event.trigger;
+
+  if (event.kind === 'pipeline') {
+    const t = advance(view.pipelineState, event.state, event.time);
+    if (t) next.pipelineState = t;
+    return next;
+  }
+
+  if (!view.stageOrder.includes(event.stage)) next.stageOrder = [...view.stageOrder, event.stage];
+  if (event.kind === 'stage') {
+    const t = advance(view.stages[event.stage], event.state, event.time);
+    if (t) next.stages = { ...view.stages, [event.stage]: t };
+    return next;
+  }
+
+  const key = actionKey(event.stage, event.action);
+  const current = view.actions[key];
+  const t = advance(current, event.state, event.time);
+  if (t) {
+    next.actions = {
+      ...view.actions,
+      [key]: {
+        ...t,
+        stage: event.stage,
+        action: event.action,
+        category: event.category,
+        provider: event.provider,
+        // A result belongs to the attempt that produced it.
+        result: event.result ?? (t.startedAt === current?.startedAt ? current?.result : undefined),
+      },
+    };
+  }
+  return next;
+}
+
+/** Stage order from the pipeline's definition; stages seen in events but not defined keep their place at the end. */
+export function withStageOrder(view: ExecutionView, definedOrder: string[]): ExecutionView {
+  const extra = view.stageOrder.filter((s) => !definedOrder.includes(s));
+  return { ...view, stageOrder: [...definedOrder, ...extra], stagesDefined: true };
+}
+
+/** The pipeline's state: as reported, or inferred as in progress from stage/action events. */
+export function overallState(view: ExecutionView): PipelineState | 'IN_PROGRESS' {
+  return view.pipelineState?.state ?? 'IN_PROGRESS';
+}
+
+/** Manual approval actions waiting for a person. */
+export const pendingApprovals = (view: ExecutionView): ActionView[] =>
+  Object.values(view.actions).filter((a) => a.category === 'Approval' && a.provider === 'Manual' && a.state === 'STARTED');
+
+/** The action failure that explains the execution's failure: the latest failed action. */
+export function latestFailure(view: ExecutionView): ActionView | undefined {
+  return Object.values(view.actions)
+    .filter((a) => a.state === 'FAILED')
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+}
+
+/** Adds enrichment facts; event data wins over facts where both exist. */
+export function applyFacts(
+  view: ExecutionView,
+  facts: { revision?: Revision; stageOrder?: string[]; results?: Record<string, ActionResult> },
+): ExecutionView {
+  let next = view;
+  if (facts.revision && !view.revision?.commitId) next = { ...next, revision: { ...view.revision, ...facts.revision } };
+  if (facts.stageOrder) next = withStageOrder(next, facts.stageOrder);
+  for (const [key, result] of Object.entries(facts.results ?? {})) {
+    const a = next.actions[key];
+    if (a && a.state === 'FAILED' && !(a.result?.summary || a.result?.errorCode)) {
+      next = { ...next, actions: { ...next.actions, [key]: { ...a, result: { ...result, ...definedOnly(a.result) } } } };
+    }
+  }
+  return next;
+}
+
+const definedOnly = <T extends object>(o: T | undefined): Partial<T> =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,0 +1,55 @@
+import type { GuardianConfig, SecretRef } from '../config/schema.js';
+import type { SlackMode } from '../policies/notifications.js';
+
+// The Slack bot token or webhook URL lives in SSM Parameter Store
+// (SecureString) or Secrets Manager, is fetched at run time, cached by
+// Powertools parameters, and never logged. For local runs SLACK_BOT_TOKEN and
+// SLACK_WEBHOOK_URL override the config.
+//
+// IAM: ssm:GetParameter or secretsmanager:GetSecretValue on the named secret,
+// kms:Decrypt through that service.
+
+const CACHE_SECONDS = 300;
+
+export interface SlackCredentials {
+  mode: SlackMode;
+  token?: string;
+  webhookUrl?: string;
+}
+
+/** How Slack will be reached, known without fetching any secret (for planning and dry-run). */
+export function slackMode(config: GuardianConfig, env = process.env): SlackMode {
+  if (env.SLACK_BOT_TOKEN) return 'bot';
+  if (env.SLACK_WEBHOOK_URL) return 'webhook';
+  if (config.slack?.botToken) return 'bot';
+  if (config.slack?.webhookUrl) return 'webhook';
+  return 'off';
+}
+
+async function readSecret(ref: SecretRef, what: string): Promise<string> {
+  let value: unknown;
+  // Loaded on first use: most invocations after the first hit the cache, and
+  // a function never pays to initialise the client it does not use.
+  if ('ssm' in ref) {
+    const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+    value = await getParameter(ref.ssm, { decrypt: true, maxAge: CACHE_SECONDS });
+  } else {
+    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+    value = await getSecret(ref.secretsManager, { maxAge: CACHE_SECONDS });
+    if (ref.jsonKey && typeof value === 'string') value = (JSON.parse(value) as Record<string, unknown>)[ref.jsonKey];
+  }
+  if (typeof value !== 'string' || value.length === 0) {
+    const where = 'ssm' in ref ? `SSM parameter ${ref.ssm}` : `secret ${ref.secretsManager}${ref.jsonKey ? ` (key ${ref.jsonKey})` : ''}`;
+    throw new Error(`${what}: ${where} is empty or not a string`);
+  }
+  return value;
+}
+
+export async function slackCredentials(config: GuardianConfig, env = process.env): Promise<SlackCredentials> {
+  const mode = slackMode(config, env);
+  if (mode === 'bot') return { mode, token: env.SLACK_BOT_TOKEN || (await readSecret(config.slack!.botToken!, 'Slack bot token')) };
+  if (mode === 'webhook') {
+    return { mode, webhookUrl: env.SLACK_WEBHOOK_URL || (await readSecret(config.slack!.webhookUrl!, 'Slack webhook URL')) };
+  }
+  return { mode };
+}

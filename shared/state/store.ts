@@ -1,0 +1,145 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { awsClientConfig } from '../runtime/aws.js';
+import type { Delivery } from '../policies/notifications.js';
+import { emptyDelivery } from '../policies/notifications.js';
+
+// The state table: one item per subject (a pipeline execution, a build),
+// holding what we know of it (view), what was delivered, a version for
+// optimistic concurrency, and a lease lock that serializes deliveries.
+//
+// IAM: dynamodb:GetItem, dynamodb:UpdateItem on the table.
+
+export interface SubjectRecord<V> {
+  view: V;
+  delivery: Delivery;
+  version: number;
+}
+
+const DAY_S = 86_400;
+/** Approvals can wait 7 days; keep records well past that. */
+const RETENTION_S = 30 * DAY_S;
+const MAX_WRITE_ATTEMPTS = 12;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class StateStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async get<V>(pk: string): Promise<SubjectRecord<V> | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, ConsistentRead: true }),
+    );
+    if (!Item?.view?.S) return undefined;
+    return {
+      view: JSON.parse(Item.view.S) as V,
+      delivery: Item.delivery?.S ? (JSON.parse(Item.delivery.S) as Delivery) : emptyDelivery(),
+      version: Number(Item.version?.N ?? 0),
+    };
+  }
+
+  /**
+   * Applies `change` to the subject's view with optimistic concurrency: re-reads and
+   * retries when another invocation wrote first. `change` returns the same object
+   * when it changes nothing, and then nothing is written.
+   */
+  async updateView<V>(pk: string, change: (current: V | undefined) => V): Promise<{ record: SubjectRecord<V>; changed: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get<V>(pk);
+      const view = change(current?.view);
+      if (current && view === current.view) return { record: current, changed: false };
+      const version = (current?.version ?? 0) + 1;
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { pk: { S: pk } },
+            UpdateExpression: 'SET #view = :view, #version = :version, expiresAt = :expiresAt',
+            ConditionExpression: current ? '#version = :expected' : 'attribute_not_exists(#version)',
+            ExpressionAttributeNames: { '#view': 'view', '#version': 'version' },
+            ExpressionAttributeValues: {
+              ':view': { S: JSON.stringify(view) },
+              ':version': { N: String(version) },
+              ':expiresAt': { N: String(Math.floor(Date.now() / 1000) + RETENTION_S) },
+              ...(current ? { ':expected': { N: String(current.version) } } : {}),
+            },
+          }),
+        );
+        return { record: { view, delivery: current?.delivery ?? emptyDelivery(), version }, changed: true };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        await sleep(Math.random() * 20 * attempt);
+      }
+    }
+  }
+
+  /** Takes the subject's delivery lease. False when another invocation holds an unexpired one. */
+  async acquireLock(pk: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'SET lockOwner = :owner, lockUntil = :until',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockUntil) OR lockUntil < :now OR lockOwner = :owner)',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':until': { N: String(now + leaseMs) },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseLock(pk: string, owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'REMOVE lockOwner, lockUntil',
+          ConditionExpression: 'lockOwner = :owner',
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (error) {
+      // Our lease expired and someone else took it: theirs to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Records what was delivered; only the lease holder may. */
+  async saveDelivery(pk: string, owner: string, delivery: Delivery): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: pk } },
+        UpdateExpression: 'SET delivery = :delivery',
+        ConditionExpression: 'lockOwner = :owner',
+        ExpressionAttributeValues: { ':delivery': { S: JSON.stringify(delivery) }, ':owner': { S: owner } },
+      }),
+    );
+  }
+}
+
+let shared: StateStore | undefined;
+/** The function's store, on the table named by GUARDIAN_TABLE. */
+export function stateStore(): StateStore {
+  const table = process.env.GUARDIAN_TABLE;
+  if (!table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');
+  shared ??= new StateStore(new DynamoDBClient(awsClientConfig), table);
+  return shared;
+}
