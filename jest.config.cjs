@@ -10,6 +10,8 @@ module.exports = {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // Sources import with NodeNext's .js suffixes; Jest resolves the .ts files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   setupFiles: ['<rootDir>/tests/helpers/env.ts'],
   testTimeout: 20000,

@@ -11,15 +11,25 @@ export type PipelineState = (typeof PIPELINE_STATES)[number];
 export type StageState = (typeof STAGE_STATES)[number];
 export type ActionState = (typeof ACTION_STATES)[number];
 
-/** `version` is a number in older events and a string in some newer ones. */
+/** `version` is a number in current events; older documentation shows it as a string. */
 const LooseNumber = z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number))]);
 
 const common = {
   pipeline: nonEmpty(),
   'execution-id': nonEmpty(),
   version: z.optional(LooseNumber),
+  // Git-triggered executions (tags, branches) carry the commit instead of trigger-type/detail.
   'execution-trigger': z.optional(
-    z.object({ 'trigger-type': z.optional(z.string()), 'trigger-detail': z.optional(z.string()) }),
+    z.object({
+      'trigger-type': z.optional(z.string()),
+      'trigger-detail': z.optional(z.string()),
+      'commit-id': z.optional(z.string()),
+      'commit-message': z.optional(z.string()),
+      'author-display-name': z.optional(z.string()),
+      'branch-name': z.optional(z.string()),
+      'tag-name': z.optional(z.string()),
+      'full-repository-name': z.optional(z.string()),
+    }),
   ),
 };
 

@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ActionExecutionEventSchema, PipelineExecutionEventSchema, StageExecutionEventSchema } from './codepipeline.js';
 import { BuildStateChangeEventSchema } from './codebuild.js';
-import type { ActionExecutionEvent, BuildEvent, CiEvent, EnvelopeFacts } from './types.js';
+import type { ActionExecutionEvent, BuildEvent, CiEvent, EnvelopeFacts, Trigger } from './types.js';
 
 /** An event that does not have the shape this service handles. Retrying cannot fix it. */
 export class EventValidationError extends Error {
@@ -39,15 +39,33 @@ const envelopeFacts = (e: Envelope): EnvelopeFacts => ({ eventId: e.id, time: e.
 type PipelineDetailCommon = {
   pipeline: string;
   'execution-id': string;
-  'execution-trigger'?: { 'trigger-type'?: string; 'trigger-detail'?: string };
+  'execution-trigger'?: Partial<Record<
+    'trigger-type' | 'trigger-detail' | 'commit-id' | 'commit-message' | 'author-display-name' | 'branch-name' | 'tag-name' | 'full-repository-name',
+    string
+  >>;
 };
+
+const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
+
 const pipelineFacts = (e: Envelope & { detail: PipelineDetailCommon }) => {
   const t = e.detail['execution-trigger'];
+  const trigger: Trigger | undefined = t
+    ? definedOnly({
+        type: t['trigger-type'],
+        detail: t['trigger-detail'],
+        commitId: t['commit-id'],
+        commitMessage: t['commit-message'],
+        author: t['author-display-name'],
+        branch: t['branch-name'],
+        tag: t['tag-name'],
+        repository: t['full-repository-name'],
+      })
+    : undefined;
   return {
     ...envelopeFacts(e),
     pipeline: e.detail.pipeline,
     executionId: e.detail['execution-id'],
-    ...(t ? { trigger: { type: t['trigger-type'], detail: t['trigger-detail'] } } : {}),
+    ...(trigger && Object.keys(trigger).length > 0 ? { trigger } : {}),
   };
 };
 
@@ -104,6 +122,9 @@ function toActionEvent(e: z.output<typeof ActionExecutionEventSchema>): ActionEx
   };
 }
 
+/** CodeBuild fills phases that have nothing to say with ": ". */
+const meaningful = (c: string) => c.replace(/[\s:]/g, '') !== '';
+
 function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEvent {
   const d = e.detail;
   const info = d['additional-information'];
@@ -118,7 +139,7 @@ function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEve
     sourceVersion: info?.['source-version'],
     logsUrl: info?.logs?.['deep-link'],
     ...(failed
-      ? { failedPhase: { phase: failed['phase-type'], status: failed['phase-status'], context: (failed['phase-context'] ?? []).filter(Boolean) } }
+      ? { failedPhase: { phase: failed['phase-type'], status: failed['phase-status'], context: (failed['phase-context'] ?? []).filter(meaningful) } }
       : {}),
   };
 }

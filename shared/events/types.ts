@@ -17,10 +17,21 @@ export interface ActionResult {
   errorCode?: string;
 }
 
+export interface Trigger {
+  type?: string;
+  detail?: string;
+  commitId?: string;
+  commitMessage?: string;
+  author?: string;
+  branch?: string;
+  tag?: string;
+  repository?: string;
+}
+
 interface PipelineCommon extends EnvelopeFacts {
   pipeline: string;
   executionId: string;
-  trigger?: { type?: string; detail?: string };
+  trigger?: Trigger;
 }
 
 export interface PipelineExecutionEvent extends PipelineCommon {

@@ -1,4 +1,4 @@
-import type { ActionResult, PipelineEvent } from '../events/types.js';
+import type { ActionResult, PipelineEvent, Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
 
 // What we know of one pipeline execution, folded from its events in any order.
@@ -38,7 +38,7 @@ export interface ExecutionView {
   account: string;
   region: string;
   pipelineState?: Timeline<PipelineState>;
-  trigger?: { type?: string; detail?: string };
+  trigger?: Trigger;
   stages: Record<string, StageView>;
   /** Stage names in pipeline order, once known (GetPipeline); else first-start order. */
   stageOrder: string[];
@@ -87,7 +87,14 @@ export const actionKey = (stage: string, action: string): string => `${stage}/${
 export function applyEvent(view: ExecutionView, event: PipelineEvent): ExecutionView {
   if (view.applied.includes(event.eventId)) return view;
   const next: ExecutionView = { ...view, applied: [...view.applied, event.eventId].slice(-MAX_APPLIED) };
-  if (!next.trigger && event.trigger) next.trigger = event.trigger;
+  if (!next.trigger && event.trigger) {
+    next.trigger = event.trigger;
+    // Git-triggered executions name their commit: no API call needed for it.
+    const t = event.trigger;
+    if (t.commitId && !view.revision?.commitId) {
+      next.revision = { commitId: t.commitId, message: t.commitMessage, author: t.author, branch: t.branch ?? t.tag, repository: t.repository, ...view.revision };
+    }
+  }
 
   if (event.kind === 'pipeline') {
     const t = advance(view.pipelineState, event.state, event.time);
@@ -114,8 +121,10 @@ export function applyEvent(view: ExecutionView, event: PipelineEvent): Execution
         action: event.action,
         category: event.category,
         provider: event.provider,
-        // A result belongs to the attempt that produced it.
-        result: event.result ?? (t.startedAt === current?.startedAt ? current?.result : undefined),
+        // A result belongs to the attempt that produced it; an older event only fills in startedAt.
+        result: !supersedes(current, event.state, event.time)
+          ? current?.result
+          : (event.result ?? (t.startedAt === current?.startedAt ? current?.result : undefined)),
       },
     };
   }

@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// A local stand-in for Slack's Web API (chat.postMessage, chat.update) and an
+// incoming webhook, spoken to by the official clients through SLACK_API_URL.
+// Tests script failures (429 with Retry-After, 5xx) and read what was sent;
+// the local runner prints each message as Slack would show it.
+
+export interface SlackCall {
+  method: string;
+  body: Record<string, unknown>;
+  /** The token the client sent (Authorization header). */
+  token?: string;
+  at: number;
+}
+
+export type ScriptedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { hang: true };
+
+export interface SlackStandIn {
+  /** Base URL for SLACK_API_URL (ends with /api/). */
+  apiUrl: string;
+  /** URL of the incoming webhook. */
+  webhookUrl: string;
+  calls: SlackCall[];
+  /** The next requests fail as given, in order. */
+  failNext(...failures: ScriptedFailure[]): void;
+  /** Called for every accepted call (the local runner prints them). */
+  onCall?: (call: SlackCall) => void;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(text) as Record<string, unknown>;
+  // The Web API client sends form-encoded bodies; structured arguments are JSON strings.
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    try {
+      out[k] = v.startsWith('[') || v.startsWith('{') ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+export async function startSlackStandIn(): Promise<SlackStandIn> {
+  const failures: ScriptedFailure[] = [];
+  const channelIds = new Map<string, string>();
+  let seq = 0;
+  const hung: (() => void)[] = [];
+
+  const stand: SlackStandIn = {
+    apiUrl: '',
+    webhookUrl: '',
+    calls: [],
+    failNext: (...f) => failures.push(...f),
+    close: () =>
+      new Promise((resolve) => {
+        hung.forEach((end) => end());
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  const channelId = (name: string) => {
+    if (/^[CGD][A-Z0-9]{6,}$/.test(name)) return name;
+    let id = channelIds.get(name);
+    if (!id) {
+      id = `C${String(channelIds.size + 1).padStart(8, '0')}`;
+      channelIds.set(name, id);
+    }
+    return id;
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const failure = failures.shift();
+    if (failure) {
+      if ('hang' in failure) {
+        hung.push(() => res.destroy());
+        return;
+      }
+      if ('status' in failure) {
+        res.writeHead(failure.status, failure.status === 429 ? { 'Retry-After': String(failure.retryAfter) } : {});
+        res.end(failure.status === 429 ? '{"ok":false,"error":"ratelimited"}' : 'upstream error');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: failure.error }));
+      return;
+    }
+    const url = req.url ?? '';
+    const method = url.startsWith('/webhook') ? 'webhook' : url.replace(/^\/api\//, '').split('?')[0]!;
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
+    const call: SlackCall = { method, body, token, at: Date.now() };
+    stand.calls.push(call);
+    stand.onCall?.(call);
+
+    res.writeHead(200, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json' });
+    if (method === 'webhook') return void res.end('ok');
+    const channel = channelId(String(body.channel ?? ''));
+    if (method === 'chat.postMessage') {
+      seq += 1;
+      return void res.end(JSON.stringify({ ok: true, channel, ts: `1700000000.${String(seq).padStart(6, '0')}`, message: { text: body.text } }));
+    }
+    if (method === 'chat.update') return void res.end(JSON.stringify({ ok: true, channel, ts: body.ts }));
+    res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  stand.apiUrl = `http://127.0.0.1:${port}/api/`;
+  stand.webhookUrl = `http://127.0.0.1:${port}/webhook/T000/B000/local`;
+  return stand;
+}

@@ -1,0 +1,221 @@
+// Renders a MessageModel / ReplyModel as Slack Block Kit.
+//
+// Safety: every model string is untrusted. It is cleaned (text.ts), escaped
+// (&, <, > as entities) and cut to a budget before it is placed; links are
+// written only from model `url` fields that pass safeUrl. Whole rendered
+// lines are never cut afterwards, so a cut cannot break an entity or a link.
+//
+// Limits: each part has a fixed budget within Slack's per-object limits
+// (header 150, section text 3000, 10 fields of 2000, context 10 elements,
+// 50 blocks). The budgets also add up to less than 9,000 characters, because
+// chat.postMessage rejects messages whose blocks hold roughly 12,000
+// characters in total (`msg_blocks_too_long`, a limit Slack does not publish).
+
+import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/web-api';
+import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model';
+import { cleanText, escapeMrkdwn, escapeTruncate, safeUrl, singleLine } from './text';
+
+export interface SlackMessage {
+  /** Notification and accessibility fallback; mrkdwn, escaped like the blocks. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export const SLACK_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+} as const;
+
+// Per-part budgets (characters after escaping). Sum: 8,950.
+const BUDGET = {
+  header: SLACK_LIMITS.headerText,
+  summary: 1000,
+  field: 300, // x 10 fields
+  stages: 1500,
+  failure: 2000,
+  links: 1000,
+  context: 300,
+  fallback: 1000,
+  reply: 2500,
+} as const;
+
+const TONE_EMOJI: Record<Tone, string> = {
+  success: '✅',
+  failure: '❌',
+  warning: '⚠️',
+  info: 'ℹ️',
+  progress: '🔄',
+};
+
+// Keys are states with everything but letters removed, so "IN_PROGRESS",
+// "InProgress" and "in progress" all match. Covers CodePipeline pipeline,
+// stage and action states and CodeBuild build statuses.
+const STATE_ICON: Record<string, string> = {
+  SUCCEEDED: '✅',
+  FAILED: '❌',
+  FAULT: '❌',
+  TIMEDOUT: '❌',
+  STARTED: '🔄',
+  RESUMED: '🔄',
+  INPROGRESS: '🔄',
+  CANCELED: '⏹️',
+  CANCELLED: '⏹️',
+  STOPPING: '⏹️',
+  STOPPED: '⏹️',
+  SUPERSEDED: '⏹️',
+  ABANDONED: '⏹️',
+  PENDING: '⚪',
+};
+const UNKNOWN_STATE_ICON = '❔';
+
+export function renderSlackMessage(model: MessageModel): SlackMessage {
+  const emoji = TONE_EMOJI[model.tone] ?? TONE_EMOJI.info;
+  const title = singleLine(model.title);
+  const blocks: KnownBlock[] = [header(`${emoji} ${title}`)];
+
+  const summary = model.summary === undefined ? '' : cleanText(model.summary);
+  if (summary) blocks.push(section(escapeTruncate(summary, BUDGET.summary)));
+  if (model.fields.length > 0) blocks.push(fieldsSection(model.fields));
+  if (model.stages.length > 0) blocks.push(section(stagesText(model.stages)));
+  if (model.failure) blocks.push(section(failureText(model.failure)));
+  if (model.links.length > 0) blocks.push(section(linksText(model.links, BUDGET.links)));
+  const context = model.context === undefined ? '' : singleLine(model.context);
+  if (context) blocks.push(contextBlock(escapeTruncate(context, BUDGET.context)));
+
+  return { text: fallbackText(emoji, [title, summary].filter(Boolean).join('\n')), blocks };
+}
+
+export function renderSlackReply(reply: ReplyModel): SlackMessage {
+  const emoji = TONE_EMOJI[reply.tone] ?? TONE_EMOJI.info;
+  const text = cleanText(reply.text);
+  const blocks: KnownBlock[] = [section(`${emoji} ${escapeTruncate(text, BUDGET.reply)}`)];
+  if (reply.links.length > 0) blocks.push(section(linksText(reply.links, BUDGET.links)));
+  return { text: fallbackText(emoji, text), blocks };
+}
+
+function fallbackText(emoji: string, text: string): string {
+  return `${emoji} ${escapeTruncate(text, BUDGET.fallback - emoji.length - 1)}`;
+}
+
+// --- blocks -----------------------------------------------------------------
+
+function header(text: string): HeaderBlock {
+  // plain_text shows no mrkdwn, but Slack still decodes the three entities in
+  // every text object, so the title is escaped here too.
+  return { type: 'header', text: { type: 'plain_text', text: escapeTruncate(text, BUDGET.header), emoji: true } };
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: mrkdwn(text) };
+}
+
+function contextBlock(text: string): ContextBlock {
+  return { type: 'context', elements: [mrkdwn(text)] };
+}
+
+/**
+ * verbatim: Slack does not auto-link bare URLs, channel names or mentions in
+ * the text, so the only links are the `<url|label>` written here.
+ */
+function mrkdwn(text: string): MrkdwnElement {
+  return { type: 'mrkdwn', text, verbatim: true };
+}
+
+// --- parts ------------------------------------------------------------------
+
+function fieldsSection(fields: Field[]): SectionBlock {
+  const max = SLACK_LIMITS.sectionFields;
+  const shown = fields.length > max ? fields.slice(0, max - 1) : fields;
+  const texts = shown.map(fieldText);
+  if (shown.length < fields.length) texts.push(`_+${fields.length - shown.length} more_`);
+  return { type: 'section', fields: texts.map(mrkdwn) };
+}
+
+function fieldText(field: Field): string {
+  const label = escapeTruncate(singleLine(field.label), 60);
+  const value = singleLine(field.value) || '–';
+  const head = label ? `*${label}*\n` : '';
+  const plain = head + escapeTruncate(value, BUDGET.field - head.length);
+  const url = field.url === undefined ? undefined : safeUrl(field.url);
+  if (!url) return plain;
+  const linked = head + link(url, value, BUDGET.field - head.length - url.length - 3);
+  // A URL too long for the field's budget leaves the value unlinked.
+  return linked.length <= BUDGET.field ? linked : plain;
+}
+
+function stagesText(stages: StageLine[]): string {
+  const heading = '*Stages*';
+  const lines = stages.map(stageLine);
+  return `${heading}\n${fitItems(lines, '\n', BUDGET.stages - heading.length - 1, (n) => `_…and ${n} more stages_`)}`;
+}
+
+function stageLine(stage: StageLine): string {
+  const state = singleLine(stage.state);
+  const icon = STATE_ICON[state.toUpperCase().replace(/[^A-Z]/g, '')] ?? UNKNOWN_STATE_ICON;
+  const name = escapeTruncate(singleLine(stage.name), 120) || '–';
+  const duration = stage.duration === undefined ? '' : singleLine(stage.duration);
+  const after = duration ? ` · ${escapeTruncate(duration, 30)}` : '';
+  return `${icon} *${name}* ${escapeTruncate(state, 40)}${after}`;
+}
+
+function failureText(failure: FailureDetails): string {
+  const where = [failure.stage, failure.action]
+    .map((s) => (s === undefined ? '' : escapeTruncate(singleLine(s), 100)))
+    .filter(Boolean)
+    .map((s) => `*${s}*`)
+    .join(' › ');
+  const lines = [where ? `❌ *Failed in* ${where}` : '❌ *Failed*'];
+  const code = failure.errorCode === undefined ? '' : singleLine(failure.errorCode);
+  // A backtick in the code would end the code span early.
+  if (code) lines.push(`Error \`${escapeTruncate(code.replace(/`/g, 'ˋ'), 100)}\``);
+  const logsUrl = failure.logsUrl === undefined ? undefined : safeUrl(failure.logsUrl);
+  const logs = logsUrl ? link(logsUrl, 'View logs', 20) : '';
+
+  const summary = failure.summary === undefined ? '' : cleanText(failure.summary);
+  const used = [...lines, logs].join('\n').length;
+  const room = BUDGET.failure - used - 1;
+  if (summary && room > 1) lines.push(escapeTruncate(summary, room));
+  if (logs) lines.push(logs);
+  return lines.join('\n');
+}
+
+function linksText(links: Link[], budget: number): string {
+  const items = links.map((l) => {
+    const url = safeUrl(l.url);
+    const label = singleLine(l.label) || url || 'link';
+    // An unsafe URL is dropped; its label stays as plain text.
+    return url ? link(url, label, 80) : escapeTruncate(label, 80);
+  });
+  return fitItems(items, ' · ', budget, (n) => `_+${n} more_`);
+}
+
+/** `<url|label>`; the url must come from safeUrl, the label is escaped here. */
+function link(url: string, label: string, labelMax: number): string {
+  const text = escapeTruncate(singleLine(label), Math.max(labelMax, 1)) || escapeMrkdwn(url);
+  return `<${url}|${text}>`;
+}
+
+/**
+ * Joins whole items (never cut, so no link or entity is broken) while they
+ * fit in `max`, keeping room to say how many were left out.
+ */
+function fitItems(items: string[], sep: string, max: number, more: (n: number) => string): string {
+  const out: string[] = [];
+  let used = 0;
+  for (const [i, item] of items.entries()) {
+    const cost = (out.length > 0 ? sep.length : 0) + item.length;
+    const left = items.length - i - 1;
+    const reserve = left > 0 ? sep.length + more(left).length : 0;
+    if (used + cost + reserve > max) {
+      out.push(more(items.length - i));
+      break;
+    }
+    out.push(item);
+    used += cost;
+  }
+  return out.join(sep);
+}

@@ -1,0 +1,144 @@
+import { parseConfig } from '../../../shared/config/load';
+import { parseCiEvent } from '../../../shared/events/parse';
+import type { BuildEvent, PipelineEvent } from '../../../shared/events/types';
+import { applyEvent, emptyView, type ExecutionView } from '../../../shared/policies/execution-view';
+import {
+  decideBuildNotifications,
+  decideExecutionNotifications,
+  emptyDelivery,
+  type Delivery,
+  type NotifyInputs,
+} from '../../../shared/policies/notifications';
+import type { Action } from '../../../shared/plan/plan';
+import { listEvents, loadEvent } from '../../helpers/fixtures';
+
+const NOW = new Date('2026-11-22T00:00:00Z');
+const scenario = () => listEvents('scenarios/pipeline-fails-in-deploy').map((f) => parseCiEvent(loadEvent(f)) as PipelineEvent);
+const fold = (events: PipelineEvent[]): ExecutionView => events.reduce((v, e) => applyEvent(v, e), emptyView(events[0]!));
+const event = <T>(path: string) => parseCiEvent(loadEvent(path)) as T;
+
+const config = (notifications: object) => parseConfig({ slack: { botToken: { ssm: '/guardian/slack' } }, notifications }, 'test');
+const payments = config({
+  routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }],
+});
+const inputs = (over: Partial<NotifyInputs> = {}): NotifyInputs => ({ config: payments, delivery: emptyDelivery(), slackMode: 'bot', now: NOW, ...over });
+const summary = (actions: Action[]) => actions.map((a) => `${a.type} ${'key' in a ? a.key : a.channel}`);
+
+/** What the executor records after performing `actions`. */
+function delivered(actions: Action[], before = emptyDelivery()): Delivery {
+  const d: Delivery = { messages: { ...before.messages }, sent: [...before.sent] };
+  for (const a of actions) {
+    if (a.type === 'slack.upsert') d.messages[a.channel] = { ts: '1.1', channelId: 'C1' };
+    else d.sent.push(a.key);
+  }
+  return d;
+}
+
+describe('deciding pipeline notifications', () => {
+  it('posts the live message as soon as an execution starts, with no email (default email states: FAILED, APPROVAL_NEEDED)', () => {
+    const plan = decideExecutionNotifications(fold(scenario().slice(0, 1)), inputs());
+    expect(summary(plan.actions)).toEqual(['slack.upsert #deployments']);
+  });
+
+  it('on failure updates the message, replies in its thread (broadcast), and emails once', () => {
+    const plan = decideExecutionNotifications(fold(scenario()), inputs());
+    expect(plan.actions.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.reply', 'slack.upsert']);
+    const reply = plan.actions.find((a) => a.type === 'slack.reply');
+    expect(reply).toMatchObject({ broadcast: true, reply: { tone: 'failure' } });
+    expect(reply?.type === 'slack.reply' && reply.reply.text).toContain('Deploy');
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    expect(email?.type === 'email.publish' && email.message.failure?.stage).toBe('Deploy');
+  });
+
+  it('never plans again what was delivered: replaying the decision only refreshes the message', () => {
+    const view = fold(scenario());
+    const first = decideExecutionNotifications(view, inputs());
+    const again = decideExecutionNotifications(view, inputs({ delivery: delivered(first.actions) }));
+    expect(summary(again.actions)).toEqual(['slack.upsert #deployments']);
+  });
+
+  it('asks for approval in the thread and by email, once per approval', () => {
+    const approval = event<PipelineEvent>('codepipeline/approval-needed.json');
+    const view = fold([approval]);
+    const plan = decideExecutionNotifications(view, inputs({ config: config({ default: { slack: { channel: '#ci' } } }) }));
+    expect(plan.actions.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.reply', 'slack.upsert']);
+    expect(plan.actions.every((a) => !('key' in a) || a.key.includes('APPROVAL_NEEDED'))).toBe(true);
+  });
+
+  it('waits for a state the route asks for before posting, then follows the execution', () => {
+    const quiet = config({ routes: [{ name: 'quiet', pipelines: ['*'], slack: { channel: '#alerts', states: ['FAILED'] }, email: false }] });
+    const events = scenario();
+    expect(decideExecutionNotifications(fold(events.slice(0, 10)), inputs({ config: quiet })).actions).toEqual([]);
+    const view = fold(events);
+    const failed = decideExecutionNotifications(view, inputs({ config: quiet }));
+    expect(summary(failed.actions).sort()).toEqual([`slack.reply reply:#alerts:FAILED@${view.pipelineState?.at}`, 'slack.upsert #alerts']);
+  });
+
+  it('honours mute rules: a muted STARTED posts nothing, the failure still does', () => {
+    const muted = config({
+      routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }],
+      mute: [{ pipelines: ['payments-*'], states: ['STARTED'] }],
+    });
+    const events = scenario();
+    const started = decideExecutionNotifications(fold(events.slice(0, 3)), inputs({ config: muted }));
+    expect(started.actions).toEqual([]);
+    expect(started.skipped.join()).toContain('muted');
+    expect(decideExecutionNotifications(fold(events), inputs({ config: muted })).actions.length).toBeGreaterThan(0);
+  });
+
+  it('with only a webhook, posts one message per important state change, each once', () => {
+    const events = scenario();
+    const startedPlan = decideExecutionNotifications(fold(events.slice(0, 5)), inputs({ slackMode: 'webhook' }));
+    expect(summary(startedPlan.actions)).toEqual(['slack.webhook webhook:STARTED']);
+    const view = fold(events);
+    const failedPlan = decideExecutionNotifications(view, inputs({ slackMode: 'webhook', delivery: delivered(startedPlan.actions) }));
+    const at = view.pipelineState?.at;
+    expect(summary(failedPlan.actions).sort()).toEqual([`email.publish email:default:FAILED@${at}`, `slack.webhook webhook:FAILED@${at}`]);
+  });
+
+  it('sends email to the topic a route names, and none where a route turns email off', () => {
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:payments-oncall';
+    const c = config({
+      routes: [
+        { name: 'oncall', pipelines: ['payments-*'], email: { states: ['FAILED'], topicArn } },
+        { name: 'chat', pipelines: ['payments-*'], slack: { channel: '#deployments' }, email: false },
+      ],
+    });
+    const emails = decideExecutionNotifications(fold(scenario()), inputs({ config: c })).actions.filter((a) => a.type === 'email.publish');
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ topicArn });
+  });
+
+  it('says why nothing happens when no route and no default exist', () => {
+    const plan = decideExecutionNotifications(fold(scenario()), inputs({ config: config({}) }));
+    expect(plan.actions).toEqual([]);
+    expect(plan.skipped).toContain('no route for pipeline payments-api');
+  });
+});
+
+describe('deciding build notifications', () => {
+  const builds = config({ routes: [{ name: 'libs', projects: ['*'], slack: { channel: '#builds' } }] });
+
+  it('posts a failed build with its failed phase, and emails it', () => {
+    const plan = decideBuildNotifications(event<BuildEvent>('codebuild/build-failed.json'), inputs({ config: builds }));
+    expect(plan.actions.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.upsert']);
+    const upsert = plan.actions.find((a) => a.type === 'slack.upsert');
+    expect(upsert?.type === 'slack.upsert' && upsert.message.failure?.stage).toBeTruthy();
+  });
+
+  it('stays quiet on success unless a route asks for SUCCEEDED', () => {
+    const ok = event<BuildEvent>('codebuild/build-succeeded.json');
+    expect(decideBuildNotifications(ok, inputs({ config: builds })).actions).toEqual([]);
+    const loud = config({ routes: [{ name: 'libs', projects: ['*'], slack: { channel: '#builds', states: ['SUCCEEDED'] } }] });
+    expect(summary(decideBuildNotifications(ok, inputs({ config: loud })).actions)).toEqual(['slack.upsert #builds']);
+  });
+
+  it('leaves builds a pipeline started to the pipeline message, unless pipelineBuilds is on', () => {
+    const fromPipeline = event<BuildEvent>('codebuild/build-failed-from-pipeline.json');
+    const plan = decideBuildNotifications(fromPipeline, inputs({ config: builds }));
+    expect(plan.actions).toEqual([]);
+    expect(plan.skipped[0]).toContain('codepipeline/');
+    const both = config({ routes: [{ name: 'libs', projects: ['*'], slack: { channel: '#builds' } }], pipelineBuilds: true });
+    expect(decideBuildNotifications(fromPipeline, inputs({ config: both })).actions.length).toBeGreaterThan(0);
+  });
+});
