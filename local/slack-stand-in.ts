@@ -24,6 +24,8 @@ export interface SlackStandIn {
   calls: SlackCall[];
   /** The next requests fail as given, in order. */
   failNext(...failures: ScriptedFailure[]): void;
+  /** Drops failures still scripted (Slack is back). */
+  recover(): void;
   /** Called for every accepted call (the local runner prints them). */
   onCall?: (call: SlackCall) => void;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     webhookUrl: '',
     calls: [],
     failNext: (...f) => failures.push(...f),
+    recover: () => failures.splice(0),
     close: () =>
       new Promise((resolve) => {
         hung.forEach((end) => end());

@@ -1,3 +1,4 @@
+import '../runtime/zod-messages.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';

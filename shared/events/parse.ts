@@ -1,3 +1,4 @@
+import '../runtime/zod-messages.js';
 import type * as z from 'zod/mini';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ActionExecutionEventSchema, PipelineExecutionEventSchema, StageExecutionEventSchema } from './codepipeline.js';

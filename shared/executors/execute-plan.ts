@@ -4,7 +4,7 @@ import type { Delivery } from '../policies/notifications.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
 import type { EmailNotifier } from './email.js';
-import type { SlackNotifier, SlackWebhookNotifier } from './slack.js';
+import { SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } from './slack.js';
 
 // Performs a notification plan. Every action is attempted even when another
 // fails (a Slack outage must not hold back email); what succeeded is recorded
@@ -47,8 +47,14 @@ export async function executePlan(
     await record(delivery);
   };
 
+  let slackDown: Error | undefined;
   for (const action of [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])) {
     const target = 'channel' in action ? action.channel : action.type === 'email.publish' ? (action.topicArn ?? 'default topic') : 'webhook';
+    if (slackDown && action.type !== 'email.publish') {
+      // Slack already used up the time budget once: leave the rest for the retry.
+      outcomes.push({ action: action.type, target, result: 'failed', error: `not attempted: ${slackDown.message}` });
+      continue;
+    }
     try {
       const changed = await perform(action, delivery, channels, done);
       outcomes.push({ action: action.type, target, result: changed ? 'done' : 'unchanged' });
@@ -56,6 +62,7 @@ export async function executePlan(
       const err = error instanceof Error ? error : new Error(String(error));
       outcomes.push({ action: action.type, target, result: 'failed', error: err.message });
       errors.push(err);
+      if (err instanceof SlackUnavailableError) slackDown = err;
     }
   }
   if (errors.length > 0) {

@@ -1,4 +1,4 @@
-import { WebClient, WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
+import { ErrorCode, WebClient, WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
 import { IncomingWebhook } from '@slack/webhook';
 import type { KnownBlock } from '@slack/types';
 import type { Deadline } from '../runtime/deadline.js';
@@ -6,8 +6,8 @@ import type { Deadline } from '../runtime/deadline.js';
 // Talks to Slack through the official clients. Slack allows about one message
 // per second per channel; a 429 carries Retry-After, which we honour while the
 // invocation's time budget allows. 5xx and network errors are retried with
-// backoff by the client; past the budget the error propagates, the invocation
-// fails, and Lambda's retries and then the dead-letter queue take over.
+// backoff; past the budget the error propagates, the invocation fails, and
+// Lambda's retries and then the dead-letter queue take over.
 
 export interface SlackContent {
   text: string;
@@ -20,34 +20,45 @@ export class SlackUnavailableError extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 5000;
+const FIRST_BACKOFF_MS = 250;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function retryConfig(deadline: Deadline) {
-  return { retries: 5, factor: 2, minTimeout: 250, maxTimeout: 4000, randomize: true, maxRetryTime: deadline.remainingMs() };
-}
-
-/** Runs `call`, waiting out 429s while the deadline allows. */
-async function withRateLimit<T>(what: string, deadline: Deadline, call: () => Promise<T>): Promise<T> {
-  for (;;) {
+/**
+ * Runs `call`, retrying what is worth retrying (429 after its Retry-After;
+ * 5xx, timeouts and network errors with exponential backoff and jitter) for
+ * as long as the invocation's deadline leaves room for one more attempt.
+ * The clients' own retries are off so that this one loop owns the budget.
+ */
+async function withRetries<T>(what: string, deadline: Deadline, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const retryAfterMs = rateLimitedFor(error);
-      if (retryAfterMs === undefined) throw error;
-      if (retryAfterMs + REQUEST_TIMEOUT_MS > deadline.remainingMs()) {
-        throw new SlackUnavailableError(`${what}: rate limited by Slack for ${retryAfterMs / 1000}s, more than this invocation has left`);
+      const wait = rateLimitedFor(error) ?? (isTransient(error) ? FIRST_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2) : undefined);
+      if (wait === undefined) throw error;
+      if (wait + REQUEST_TIMEOUT_MS > deadline.remainingMs()) {
+        const why = rateLimitedFor(error) !== undefined ? `rate limited by Slack for ${Math.round(wait / 1000)}s` : (error as Error).message;
+        throw new SlackUnavailableError(`${what}: ${why}; giving up after ${attempt + 1} attempt(s), the invocation has ${deadline.remainingMs()} ms left`, { cause: error });
       }
-      await sleep(retryAfterMs);
+      await sleep(wait);
     }
   }
 }
 
 function rateLimitedFor(error: unknown): number | undefined {
   if (error instanceof WebAPIRateLimitedError) return error.retryAfter * 1000;
-  const status = (error as { statusCode?: unknown }).statusCode;
   // Incoming webhooks answer 429 without exposing Retry-After: wait a second, Slack's per-channel pace.
-  if (status === 429) return 1000;
+  if ((error as { statusCode?: unknown }).statusCode === 429) return 1000;
   return undefined;
+}
+
+/** Server errors and failures to get an answer at all; Slack's platform errors (ok: false) are not. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof WebAPIPlatformError) return false;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number') return status >= 500;
+  const code = (error as { code?: unknown }).code;
+  return code === ErrorCode.RequestError || code === ErrorCode.HTTPError || code === 'slack_webhook_request_error';
 }
 
 export class SlackNotifier {
@@ -61,7 +72,7 @@ export class SlackNotifier {
     this.client = new WebClient(token, {
       slackApiUrl: apiUrl ? apiUrl.replace(/\/?$/, '/') : undefined,
       rejectRateLimitedCalls: true,
-      retryConfig: retryConfig(deadline),
+      retryConfig: { retries: 0 },
       timeout: REQUEST_TIMEOUT_MS,
       allowAbsoluteUrls: false,
     });
@@ -69,7 +80,7 @@ export class SlackNotifier {
 
   /** Posts a message; returns its ts and the channel id Slack resolved. */
   async post(channel: string, content: SlackContent): Promise<{ ts: string; channelId: string }> {
-    const res = await withRateLimit(`chat.postMessage to ${channel}`, this.deadline, () =>
+    const res = await withRetries(`chat.postMessage to ${channel}`, this.deadline, () =>
       this.client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false }),
     );
     if (!res.ts || !res.channel) throw new SlackUnavailableError(`chat.postMessage to ${channel} returned no ts`);
@@ -79,7 +90,7 @@ export class SlackNotifier {
   /** Updates a posted message in place. False when the message is gone (deleted by someone). */
   async update(channelId: string, ts: string, content: SlackContent): Promise<boolean> {
     try {
-      await withRateLimit(`chat.update in ${channelId}`, this.deadline, () =>
+      await withRetries(`chat.update in ${channelId}`, this.deadline, () =>
         this.client.chat.update({ channel: channelId, ts, text: content.text, blocks: content.blocks }),
       );
       return true;
@@ -90,7 +101,7 @@ export class SlackNotifier {
   }
 
   async reply(channelId: string, threadTs: string, content: SlackContent, broadcast: boolean): Promise<void> {
-    await withRateLimit(`thread reply in ${channelId}`, this.deadline, () =>
+    await withRetries(`thread reply in ${channelId}`, this.deadline, () =>
       this.client.chat.postMessage({
         channel: channelId,
         thread_ts: threadTs,
@@ -112,11 +123,11 @@ export class SlackWebhookNotifier {
     url: string,
     private readonly deadline: Deadline,
   ) {
-    this.webhook = new IncomingWebhook(url, { timeout: REQUEST_TIMEOUT_MS, retryConfig: retryConfig(deadline) });
+    this.webhook = new IncomingWebhook(url, { timeout: REQUEST_TIMEOUT_MS, retryConfig: { retries: 0 } });
   }
 
   async send(content: SlackContent): Promise<void> {
-    await withRateLimit('incoming webhook', this.deadline, () =>
+    await withRetries('incoming webhook', this.deadline, () =>
       this.webhook.send({ text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false }),
     );
   }

@@ -1,0 +1,256 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, ListActionExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { startLocalDynamo } from '../../local/dynamo';
+import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../../local/slack-stand-in';
+import { parseConfig, setConfig } from '../../shared/config/load';
+import { handler, type NotifyResult } from '../../functions/notify';
+import { freshScenario } from '../helpers/scenario';
+import { lambdaContext } from '../helpers/lambda';
+import { loadEvent, type JsonObject } from '../helpers/fixtures';
+
+// The notify function end to end: real DynamoDB semantics (dynalite), the
+// official Slack client against a local Slack, CodePipeline and SNS mocked.
+
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-test';
+const codepipeline = mockClient(CodePipelineClient);
+const sns = mockClient(SNSClient);
+let slack: SlackStandIn;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+
+const invoke = (event: unknown, remainingMs?: number) => handler(event, lambdaContext(remainingMs)) as Promise<NotifyResult>;
+const runAll = async (events: unknown[]) => {
+  for (const e of events) await invoke(e);
+};
+
+const executionOf = (events: JsonObject[]) => (events[0]!.detail as JsonObject)['execution-id'] as string;
+/** Slack calls about one execution (its id is in every message's context line). */
+const callsFor = (executionId: string) => slack.calls.filter((c) => JSON.stringify(c.body).includes(executionId));
+const posts = (calls: SlackCall[]) => calls.filter((c) => c.method === 'chat.postMessage' && !c.body.thread_ts);
+const replies = (calls: SlackCall[]) => calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts);
+const updates = (calls: SlackCall[]) => calls.filter((c) => c.method === 'chat.update');
+const emailsFor = (executionId: string) => sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.Message?.includes(executionId));
+/** What the channel shows now: the last post or update of the message. */
+const shownText = (calls: SlackCall[]) => JSON.stringify([...posts(calls), ...updates(calls)].sort((a, b) => a.at - b.at).at(-1)?.body.blocks);
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  slack = await startSlackStandIn();
+  process.env.GUARDIAN_TABLE = dynamo.tableName;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.GUARDIAN_TOPIC_ARN = TOPIC;
+  process.env.SLACK_API_URL = slack.apiUrl;
+  process.env.SLACK_BOT_TOKEN = 'xoxb-test';
+  setConfig(
+    parseConfig(
+      {
+        slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' } },
+        notifications: {
+          routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }],
+          default: { slack: { channel: '#ci' } },
+        },
+      },
+      'test config',
+    ),
+  );
+});
+
+afterAll(async () => {
+  await slack.close();
+  await dynamo.close();
+  setConfig(undefined);
+});
+
+beforeEach(() => {
+  slack.recover();
+  codepipeline.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  codepipeline.rejects(Object.assign(new Error('User is not authorized to perform codepipeline:GetPipeline'), { name: 'AccessDeniedException' }));
+  delete process.env.GUARDIAN_DRY_RUN;
+});
+
+describe('notify: one Slack message per pipeline execution', () => {
+  it('posts once, updates in place, replies in the thread on failure, and emails the failure once', async () => {
+    const events = freshScenario();
+    await runAll(events);
+    const calls = callsFor(executionOf(events));
+    expect(posts(calls)).toHaveLength(1);
+    expect(updates(calls).length).toBeGreaterThan(0);
+    expect(new Set(updates(calls).map((u) => u.body.ts)).size).toBe(1);
+    expect(replies(calls)).toHaveLength(1);
+    expect(String(replies(calls)[0]!.body.reply_broadcast)).toBe('true');
+    expect(shownText(calls)).toContain('Deploy');
+    const emails = emailsFor(executionOf(events));
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.args[0].input).toMatchObject({ TopicArn: TOPIC });
+    expect(emails[0]!.args[0].input.Subject).toMatch(/payments-api.*failed/i);
+  });
+
+  it('does nothing more when every event is delivered a second time', async () => {
+    const events = freshScenario();
+    await runAll(events);
+    const before = callsFor(executionOf(events)).length;
+    await runAll(events);
+    expect(callsFor(executionOf(events))).toHaveLength(before);
+    expect(emailsFor(executionOf(events))).toHaveLength(1);
+  });
+
+  it('ends in the same place when events arrive in reverse order, posting once', async () => {
+    const events = freshScenario();
+    await runAll([...events].reverse());
+    const calls = callsFor(executionOf(events));
+    expect(posts(calls)).toHaveLength(1);
+    expect(replies(calls)).toHaveLength(1);
+    expect(shownText(calls)).toContain('FAILED');
+  });
+
+  it('never moves the message backwards when an old event arrives late', async () => {
+    const events = freshScenario();
+    await runAll(events);
+    const before = callsFor(executionOf(events)).length;
+    const lateStart = { ...events[0]!, id: 'late-redelivery-with-new-id' };
+    await invoke(lateStart);
+    expect(callsFor(executionOf(events))).toHaveLength(before);
+  });
+
+  it('posts exactly one message when 20 invocations for one execution run at once', async () => {
+    const events = freshScenario();
+    const burst = [...events, ...events.slice(0, 6)];
+    expect(burst).toHaveLength(20);
+    await Promise.all(burst.map((e) => invoke(e)));
+    const calls = callsFor(executionOf(events));
+    expect(posts(calls)).toHaveLength(1);
+    expect(replies(calls)).toHaveLength(1);
+    expect(emailsFor(executionOf(events))).toHaveLength(1);
+    expect(shownText(calls)).toContain('FAILED');
+  });
+});
+
+describe('notify: when Slack pushes back', () => {
+  it('waits out a 429 for its Retry-After and then posts', async () => {
+    const [started] = freshScenario();
+    slack.failNext({ status: 429, retryAfter: 1 });
+    const t0 = Date.now();
+    await invoke(started);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(posts(callsFor(executionOf([started!])))).toHaveLength(1);
+  });
+
+  it('retries 5xx with backoff and then posts', async () => {
+    const [started] = freshScenario();
+    slack.failNext({ status: 503 }, { status: 500 });
+    await invoke(started);
+    expect(posts(callsFor(executionOf([started!])))).toHaveLength(1);
+  });
+
+  it('fails the invocation when Slack stays down past the time budget, after the email went out; the retry completes without a second email', async () => {
+    const events = freshScenario();
+    await runAll(events.slice(0, 13));
+    slack.failNext(...Array.from({ length: 40 }, () => ({ status: 500 as const })));
+    await expect(invoke(events[13], 4500)).rejects.toThrow(/notifications failed/);
+    expect(emailsFor(executionOf(events))).toHaveLength(1);
+    slack.recover();
+    await invoke(events[13]);
+    expect(emailsFor(executionOf(events))).toHaveLength(1);
+    expect(replies(callsFor(executionOf(events)))).toHaveLength(1);
+  });
+
+  it('fails fast, for a later retry, when Retry-After is longer than the invocation has left', async () => {
+    const [started] = freshScenario();
+    slack.failNext({ status: 429, retryAfter: 30 });
+    await expect(invoke(started, 8000)).rejects.toThrow(/rate limited/);
+  });
+});
+
+describe('notify: enrichment', () => {
+  it('shows the commit, author and branch when CodePipeline answers, escaping what the commit message says', async () => {
+    const events = freshScenario();
+    codepipeline.reset();
+    codepipeline.on(GetPipelineExecutionCommand).resolves({
+      pipelineExecution: {
+        artifactRevisions: [
+          {
+            name: 'SourceArtifact',
+            revisionId: '4f1a9c27e8b3d605c2e7f9a1b4d8c3e6f0a2b5c7',
+            revisionSummary: JSON.stringify({ ProviderType: 'GitHub', CommitMessage: 'Fix refunds <!channel> <@U0123> <https://evil.example|click>' }),
+            revisionUrl: 'https://github.com/example-org/payments-api/commit/4f1a9c27e8b3d605c2e7f9a1b4d8c3e6f0a2b5c7',
+          },
+        ],
+      },
+    });
+    codepipeline.on(GetPipelineCommand).resolves({ pipeline: { name: 'payments-api', roleArn: 'arn:aws:iam::123456789012:role/p', stages: ['Source', 'Build', 'Deploy'].map((name) => ({ name, actions: [] })) } });
+    codepipeline.on(ListActionExecutionsCommand).resolves({
+      actionExecutionDetails: [
+        {
+          stageName: 'Source',
+          actionName: 'GitHubSource',
+          status: 'Succeeded',
+          input: { actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' } },
+          output: { outputVariables: { BranchName: 'main', FullRepositoryName: 'example-org/payments-api', AuthorDisplayName: 'Dana Developer' } },
+        },
+      ],
+    });
+    await runAll(events.slice(0, 2));
+    const shown = shownText(callsFor(executionOf(events)));
+    expect(shown).toContain('4f1a9c2');
+    expect(shown).toContain('Dana Developer');
+    expect(shown).toContain('main');
+    expect(shown).not.toMatch(/<!channel>|<@U0123>|<https:\/\/evil/);
+    expect(shown).toContain('&lt;!channel&gt;');
+  });
+
+  it('still notifies with what the event carries when CodePipeline denies or throttles', async () => {
+    const events = freshScenario();
+    codepipeline.reset();
+    codepipeline.rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await runAll(events);
+    const calls = callsFor(executionOf(events));
+    expect(posts(calls)).toHaveLength(1);
+    expect(shownText(calls)).toContain('JobFailed');
+  });
+});
+
+describe('notify: bad input', () => {
+  it('rejects a malformed event with the path of what is wrong, and acts on none of it', async () => {
+    const [started] = freshScenario();
+    delete (started!.detail as JsonObject).pipeline;
+    const before = slack.calls.length;
+    await expect(invoke(started)).rejects.toThrow(/Failed to parse/);
+    await expect(invoke(started)).rejects.toMatchObject({ cause: expect.arrayContaining([expect.objectContaining({ path: ['detail', 'pipeline'] })]) });
+    expect(slack.calls).toHaveLength(before);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('handles the next good event normally after a bad one', async () => {
+    const [bad, good] = freshScenario();
+    (bad!.detail as JsonObject).state = 'EXPLODED';
+    await expect(invoke(bad)).rejects.toThrow();
+    await invoke(good);
+    expect(posts(callsFor(executionOf([good!])))).toHaveLength(1);
+  });
+});
+
+describe('notify: dry run and builds', () => {
+  it('in dry-run returns the plan and sends nothing', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    const events = freshScenario();
+    const before = slack.calls.length;
+    const result = await invoke(events[13]);
+    expect(result.status).toBe('dry-run');
+    expect(result.status === 'dry-run' && result.plan.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['slack.upsert', 'email.publish']));
+    expect(slack.calls).toHaveLength(before);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('posts a failed CodeBuild build to the default route and emails it', async () => {
+    const build = loadEvent('codebuild/build-failed.json');
+    build.id = `build-${Date.now()}`;
+    const before = slack.calls.length;
+    await invoke(build);
+    const newCalls = slack.calls.slice(before);
+    expect(posts(newCalls)).toHaveLength(1);
+    expect(posts(newCalls)[0]!.body.channel).toBe('#ci');
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+});

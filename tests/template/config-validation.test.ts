@@ -1,0 +1,94 @@
+// The packaging plugin's validation of guardian.yml, called directly (no `sls` run):
+// an invalid policy must fail packaging with the bad field's path.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+interface GuardianPluginModule {
+  new (serverless: unknown): unknown;
+  loadGuardianConfig(path: string): unknown;
+  deriveValues(config: unknown): { buildStates: string[]; embedded: string };
+}
+
+// Under `sls`, the plugin loads the TypeScript config loader through tsx (as `npm run package`
+// exercises). tsx's loader cannot run inside Jest's module system, and Jest compiles
+// TypeScript itself, so here the plugin's tsx require resolves through Jest.
+jest.mock('tsx/cjs/api', () => ({
+  require: (id: string, from: string) => {
+    const path = jest.requireActual<typeof import('node:path')>('node:path');
+    return jest.requireActual<object>(path.resolve(path.dirname(from), id));
+  },
+}));
+
+const repo = join(__dirname, '..', '..');
+const plugin = createRequire(__filename)(join(repo, 'serverless', 'guardian-plugin.cjs')) as GuardianPluginModule;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'guardian-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Policy = {
+  notifications: {
+    routes: { slack: Record<string, unknown>; email: unknown }[];
+    default: { slack: Record<string, unknown> };
+  };
+};
+
+/** Writes guardian.yml, changed by `edit`, to the temp dir and returns its path. */
+function variant(name: string, edit: (policy: Policy) => void): string {
+  const policy = parse(readFileSync(join(repo, 'guardian.yml'), 'utf8')) as Policy;
+  edit(policy);
+  const path = join(dir, `${name}.yml`);
+  writeFileSync(path, stringify(policy));
+  return path;
+}
+
+describe('guardian.yml validation', () => {
+  it('accepts the example policy', () => {
+    const config = plugin.loadGuardianConfig(join(repo, 'guardian.yml'));
+    const values = plugin.deriveValues(config);
+    expect(JSON.parse(values.embedded)).toEqual(config);
+    // No route asks for SUCCEEDED, so the CodeBuild rule lets through failures only.
+    expect(values.buildStates).toEqual(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
+  });
+
+  it('names the path of a bad channel', () => {
+    const path = variant('bad-channel', (p) => {
+      p.notifications.routes[0]!.slack.channel = 'deployments';
+    });
+    expect(() => plugin.loadGuardianConfig(path)).toThrow(/notifications\.routes\.0\.slack\.channel: a channel is "#name"/);
+  });
+
+  it('names the path of an unknown state', () => {
+    const path = variant('bad-state', (p) => {
+      p.notifications.routes[1]!.slack.states = ['FAILED', 'EXPLODED'];
+    });
+    expect(() => plugin.loadGuardianConfig(path)).toThrow(/notifications\.routes\.1\.slack\.states\.1: /);
+  });
+
+  it('names the object holding a misspelt key', () => {
+    const path = variant('typo', (p) => {
+      p.notifications.default.slack = { chanel: '#ci' };
+    });
+    expect(() => plugin.loadGuardianConfig(path)).toThrow(/notifications\.default\.slack: /);
+  });
+
+  it('fails the Serverless command with that message', () => {
+    const path = variant('bad-channel-sls', (p) => {
+      p.notifications.routes[1]!.slack.channel = 'ci sandbox';
+    });
+    class ServerlessError extends Error {}
+    const serverless = {
+      serviceDir: dir,
+      configurationInput: { custom: { guardian: { configFile: path } } },
+      classes: { Error: ServerlessError },
+      configSchemaHandler: { defineCustomProperties: () => undefined },
+    };
+    expect(() => new plugin(serverless)).toThrow(ServerlessError);
+    expect(() => new plugin(serverless)).toThrow(/notifications\.routes\.1\.slack\.channel/);
+  });
+});

@@ -1,0 +1,236 @@
+// Specifications for the CloudFormation template `npm run package` writes
+// (`npm run package:check` packages first, then runs these).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+interface Resource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+}
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const serverlessDir = join(__dirname, '..', '..', '.serverless');
+const templatePath = join(serverlessDir, 'cloudformation-template-update-stack.json');
+
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  if (!existsSync(templatePath)) throw new Error(`${templatePath} is missing: run \`npm run package\` first`);
+  resources = (JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, Resource> }).Resources;
+});
+
+const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+const props = (r: Resource): Record<string, unknown> => r.Properties ?? {};
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** The logical id an intrinsic points at: `{ Ref: X }` or `{ 'Fn::GetAtt': [X, attr] }`. */
+function target(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof v.Ref === 'string') return v.Ref;
+  if (Array.isArray(v['Fn::GetAtt'])) return String(v['Fn::GetAtt'][0]);
+  return undefined;
+}
+
+/** Every statement of every policy document in the template (identity and resource policies alike). */
+function statements(): { owner: string; statement: Statement }[] {
+  const found: { owner: string; statement: Statement }[] = [];
+  const visit = (owner: string, node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'PolicyDocument') {
+        for (const statement of asArray((value as { Statement?: Statement | Statement[] }).Statement)) found.push({ owner, statement });
+      } else {
+        visit(owner, value);
+      }
+    }
+  };
+  for (const [id, r] of Object.entries(resources)) visit(id, r.Properties);
+  return found;
+}
+const allowed = () => statements().filter(({ statement }) => statement.Effect === 'Allow');
+
+const functions = () => ofType('AWS::Lambda::Function');
+
+describe('Lambda functions', () => {
+  it('exist', () => {
+    expect(functions().length).toBeGreaterThan(0);
+  });
+
+  it('run nodejs22.x on arm64', () => {
+    for (const [id, fn] of functions()) {
+      expect({ id, runtime: props(fn).Runtime, architectures: props(fn).Architectures }).toEqual({
+        id,
+        runtime: 'nodejs22.x',
+        architectures: ['arm64'],
+      });
+    }
+  });
+
+  it('each have a role of their own, defined in the template', () => {
+    const roles = functions().map(([, fn]) => target(props(fn).Role));
+    for (const role of roles) expect(role && resources[role]?.Type).toBe('AWS::IAM::Role');
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it('share no framework default role', () => {
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('each have an EventInvokeConfig with an on-failure destination their role may send to', () => {
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r));
+    for (const [id, fn] of functions()) {
+      const config = configs.find((c) => target(c.FunctionName) === id);
+      const destination = (config?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+      expect({ id, destination }).toEqual({ id, destination: expect.anything() });
+
+      const role = target(props(fn).Role);
+      const sends = allowed().some(
+        ({ owner, statement }) =>
+          owner === role && asArray(statement.Action).includes('sqs:SendMessage') && asArray(statement.Resource).some((r) => target(r) === target(destination)),
+      );
+      expect({ id, rolePermitsDestination: sends }).toEqual({ id, rolePermitsDestination: true });
+    }
+  });
+
+  it('each have an alarm on Errors that notifies someone', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+    for (const [id] of functions()) {
+      const alarm = alarms.find(
+        (a) =>
+          a.Namespace === 'AWS/Lambda' &&
+          a.MetricName === 'Errors' &&
+          asArray(a.Dimensions as { Name: string; Value: unknown }[]).some((d) => d.Name === 'FunctionName' && target(d.Value) === id),
+      );
+      expect({ id, actions: alarm?.AlarmActions }).toEqual({ id, actions: expect.arrayContaining([expect.anything()]) });
+    }
+  });
+
+  it('have their zips under .serverless/', () => {
+    for (const [id, fn] of functions()) {
+      const key = (props(fn).Code as { S3Key?: string } | undefined)?.S3Key;
+      expect({ id, key }).toEqual({ id, key: expect.stringMatching(/\.zip$/) });
+      const zip = join(serverlessDir, basename(key ?? ''));
+      expect(existsSync(zip) && statSync(zip).size > 0).toBe(true);
+    }
+  });
+});
+
+describe('IAM', () => {
+  const READ_ONLY = /^[\w-]+:(Get|List|Describe|BatchGet)/;
+  // X-Ray accepts no resource-level permissions; these writes only add trace data.
+  const STAR_RESOURCE_EXCEPTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+
+  it('allows no wildcard actions', () => {
+    const wildcards = allowed().flatMap(({ owner, statement }) =>
+      asArray(statement.Action)
+        .filter((action) => action.includes('*'))
+        .map((action) => `${owner}: ${action}`),
+    );
+    expect(wildcards).toEqual([]);
+  });
+
+  it('allows no write action on Resource "*" (X-Ray excepted)', () => {
+    const offenders = allowed().flatMap(({ owner, statement }) => {
+      if (!asArray(statement.Resource).includes('*')) return [];
+      return asArray(statement.Action)
+        .filter((action) => !READ_ONLY.test(action) && !STAR_RESOURCE_EXCEPTIONS.has(action))
+        .map((action) => `${owner}: ${action}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('has no statement with an empty resource list', () => {
+    const empty = allowed().filter(({ statement }) => Array.isArray(statement.Resource) && statement.Resource.length === 0);
+    expect(empty).toEqual([]);
+  });
+});
+
+describe('EventBridge rules', () => {
+  const rules = () => ofType('AWS::Events::Rule');
+
+  it('exist', () => {
+    expect(rules().length).toBeGreaterThan(0);
+  });
+
+  it('give every target a dead-letter queue and a retry policy', () => {
+    for (const [id, rule] of rules()) {
+      for (const t of props(rule).Targets as Record<string, unknown>[]) {
+        expect({ id, dlq: (t.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, retry: t.RetryPolicy }).toEqual({
+          id,
+          dlq: expect.anything(),
+          retry: { MaximumEventAgeInSeconds: expect.any(Number), MaximumRetryAttempts: expect.any(Number) },
+        });
+      }
+    }
+  });
+
+  it('may send to their dead-letter queues (queue policy for events.amazonaws.com, limited by aws:SourceArn)', () => {
+    const queuePolicies = ofType('AWS::SQS::QueuePolicy').map(([id, r]) => ({ id, queues: asArray(props(r).Queues).map(target) }));
+    for (const [id, rule] of rules()) {
+      for (const t of props(rule).Targets as Record<string, unknown>[]) {
+        const queue = target((t.DeadLetterConfig as { Arn?: unknown }).Arn);
+        const policyIds = queuePolicies.filter((p) => p.queues.includes(queue)).map((p) => p.id);
+        const grant = allowed().find(
+          ({ owner, statement }) =>
+            policyIds.includes(owner) &&
+            JSON.stringify(statement.Principal).includes('events.amazonaws.com') &&
+            asArray(statement.Action).includes('sqs:SendMessage'),
+        );
+        expect({ id, queue, sourceArn: grant?.statement.Condition?.ArnEquals?.['aws:SourceArn'] }).toEqual({
+          id,
+          queue,
+          sourceArn: expect.anything(),
+        });
+      }
+    }
+  });
+});
+
+describe('state table', () => {
+  it('is on-demand, with point-in-time recovery, TTL on expiresAt, and retained', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables.length).toBeGreaterThan(0);
+    for (const [, table] of tables) {
+      expect(props(table)).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+      expect(table.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('SNS topics', () => {
+  it('are encrypted with KMS', () => {
+    const topics = ofType('AWS::SNS::Topic');
+    expect(topics.length).toBeGreaterThan(0);
+    for (const [id, topic] of topics) expect({ id, key: props(topic).KmsMasterKeyId }).toEqual({ id, key: expect.any(String) });
+  });
+});
+
+describe('queues', () => {
+  it('each have an alarm on visible messages that notifies someone', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues.length).toBeGreaterThan(0);
+    for (const [id] of queues) {
+      const alarm = alarms.find(
+        (a) =>
+          a.Namespace === 'AWS/SQS' &&
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          asArray(a.Dimensions as { Name: string; Value: unknown }[]).some((d) => d.Name === 'QueueName' && target(d.Value) === id),
+      );
+      expect({ id, actions: alarm?.AlarmActions }).toEqual({ id, actions: expect.arrayContaining([expect.anything()]) });
+    }
+  });
+});
