@@ -9,7 +9,7 @@ import { laterBuildEvent } from '../shared/policies/build-view.js';
 import { pipelineFacts } from '../shared/facts/codepipeline.js';
 import { stateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
-import { emailNotifier } from '../shared/executors/email.js';
+import { emailNotifier, stackTopicArn } from '../shared/executors/email.js';
 import { SlackNotifier, SlackWebhookNotifier } from '../shared/executors/slack.js';
 import type { Channels } from '../shared/executors/execute-plan.js';
 import type { Plan } from '../shared/plan/plan.js';
@@ -30,16 +30,16 @@ export type NotifyResult =
 const executionKey = (e: PipelineEvent) => `EXEC#${e.account}#${e.region}#${e.pipeline}#${e.executionId}`;
 const buildKey = (e: BuildEvent) => `BUILD#${e.buildArn}`;
 
-async function channels(config: GuardianConfig, deadline: Deadline): Promise<Channels> {
+async function channels(config: GuardianConfig, deadline: Deadline, functionArn: string): Promise<Channels> {
   const creds = await slackCredentials(config);
   return {
-    email: emailNotifier(),
+    email: emailNotifier(stackTopicArn(functionArn)),
     slack: creds.token ? new SlackNotifier(creds.token, deadline) : undefined,
     webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
   };
 }
 
-export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis'>, now = () => new Date()): Promise<NotifyResult> {
+export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, now = () => new Date()): Promise<NotifyResult> {
   const config = getConfig();
   const subject = event.kind === 'build' ? { kind: 'build' as const, name: event.project } : { kind: 'pipeline' as const, name: event.pipeline };
   logger.appendKeys({ eventId: event.eventId, subject: subject.name });
@@ -52,7 +52,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const store = stateStore();
     const pk = buildKey(event);
     await store.updateView<BuildEvent>(pk, (current) => laterBuildEvent(current, event));
-    return deliverUnderLease<BuildEvent>(store, pk, (r) => logPlan(decideBuildNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline), deadline);
+    return deliverUnderLease<BuildEvent>(store, pk, (r) => logPlan(decideBuildNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
   }
 
   const pk = executionKey(event);
@@ -69,7 +69,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   if (isDryRun(config.dryRun)) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(undefined), inputs())) };
 
   await store.updateView<ExecutionView>(pk, fold);
-  return deliverUnderLease<ExecutionView>(store, pk, (r) => logPlan(decideExecutionNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline), deadline);
+  return deliverUnderLease<ExecutionView>(store, pk, (r) => logPlan(decideExecutionNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
 }
 
 function logPlan(plan: Plan): Plan {

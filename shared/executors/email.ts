@@ -12,12 +12,23 @@ export class EmailNotifier {
 
   async publish(topicArn: string | undefined, email: { subject: string; body: string }): Promise<string | undefined> {
     const target = topicArn ?? this.defaultTopicArn;
-    if (!target) throw new Error('GUARDIAN_TOPIC_ARN is not set and the route names no topicArn: nowhere to send email');
+    if (!target) throw new Error('GUARDIAN_TOPIC_NAME (or GUARDIAN_TOPIC_ARN) is not set and the route names no topicArn: nowhere to send email');
     const res = await this.client.send(new PublishCommand({ TopicArn: target, Subject: email.subject, Message: email.body }));
     return res.MessageId;
   }
 }
 
-let shared: EmailNotifier | undefined;
-export const emailNotifier = (): EmailNotifier =>
-  (shared ??= new EmailNotifier(new SNSClient(awsClientConfig), process.env.GUARDIAN_TOPIC_ARN));
+/**
+ * The stack's topic: GUARDIAN_TOPIC_ARN when set (local runs), else the topic
+ * GUARDIAN_TOPIC_NAME in the partition, region and account of the function itself.
+ */
+export function stackTopicArn(invokedFunctionArn: string, env = process.env): string | undefined {
+  if (env.GUARDIAN_TOPIC_ARN) return env.GUARDIAN_TOPIC_ARN;
+  const [, partition, , region, account] = invokedFunctionArn.split(':');
+  if (!env.GUARDIAN_TOPIC_NAME || !partition || !region || !account) return undefined;
+  return `arn:${partition}:sns:${region}:${account}:${env.GUARDIAN_TOPIC_NAME}`;
+}
+
+let client: SNSClient | undefined;
+export const emailNotifier = (defaultTopicArn: string | undefined): EmailNotifier =>
+  new EmailNotifier((client ??= new SNSClient(awsClientConfig)), defaultTopicArn);

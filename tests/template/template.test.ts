@@ -214,7 +214,15 @@ describe('SNS topics', () => {
   it('are encrypted with KMS', () => {
     const topics = ofType('AWS::SNS::Topic');
     expect(topics.length).toBeGreaterThan(0);
-    for (const [id, topic] of topics) expect({ id, key: props(topic).KmsMasterKeyId }).toEqual({ id, key: expect.any(String) });
+    for (const [id, topic] of topics) {
+      const key = props(topic).KmsMasterKeyId;
+      expect({ id, key }).toEqual({ id, key: expect.anything() });
+      // A key of our own (not alias/aws/sns, whose policy CloudWatch alarms cannot use), rotated.
+      const keyId = target(key);
+      expect(keyId && resources[keyId]?.Type).toBe('AWS::KMS::Key');
+      expect(props(resources[keyId!]!).EnableKeyRotation).toBe(true);
+      expect(JSON.stringify(props(resources[keyId!]!).KeyPolicy)).toContain('cloudwatch.amazonaws.com');
+    }
   });
 });
 
