@@ -56,8 +56,8 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   }
 
   const pk = executionKey(event);
-  const store = stateStore();
-  const known = isDryRun(config.dryRun) ? undefined : await store.get<ExecutionView>(pk);
+  const dryRun = isDryRun(config.dryRun);
+  const known = dryRun ? undefined : await stateStore().get<ExecutionView>(pk);
   const facts = await pipelineFacts().gather(event, known?.view, (call, error) => {
     logger.warn(`enrichment ${call} failed; notifying with what the event carries`, { error: error as Error });
     metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
@@ -66,8 +66,9 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const applied = applyEvent(view ?? emptyView(event), event);
     return applied === view ? view : applyFacts(applied, facts);
   };
-  if (isDryRun(config.dryRun)) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(undefined), inputs())) };
+  if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(undefined), inputs())) };
 
+  const store = stateStore();
   await store.updateView<ExecutionView>(pk, fold);
   return deliverUnderLease<ExecutionView>(store, pk, (r) => logPlan(decideExecutionNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
 }

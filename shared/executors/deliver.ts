@@ -8,15 +8,13 @@ import { executePlan, type ActionOutcome, type Channels } from './execute-plan.j
 // concurrent invocations never post two messages or update one out of order.
 // An invocation that finds the lease taken leaves: its event is already in
 // the view, and the holder re-reads the view after releasing and delivers
-// again while it keeps changing.
+// again while it keeps changing (failing, to be retried, if time runs out first).
 
 export interface DeliveryResult {
   status: 'delivered' | 'deferred';
   plans: Plan[];
   outcomes: ActionOutcome[];
 }
-
-const MAX_ROUNDS = 5;
 
 export async function deliverUnderLease<V>(
   store: StateStore,
@@ -27,7 +25,8 @@ export async function deliverUnderLease<V>(
 ): Promise<DeliveryResult> {
   const owner = randomUUID();
   const result: DeliveryResult = { status: 'delivered', plans: [], outcomes: [] };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  // Loop while the view keeps changing under us; a burst of events ends, the deadline bounds it.
+  for (let round = 0; deadline.remainingMs() > 0; round++) {
     // The lease outlives this invocation only if it dies; then it expires.
     if (!(await store.acquireLock(pk, owner, deadline.remainingMs() + 5000))) {
       return { ...result, status: round === 0 ? 'deferred' : result.status };
@@ -49,5 +48,6 @@ export async function deliverUnderLease<V>(
     const after = await store.get<V>(pk);
     if (!after || after.version === version) return result;
   }
-  return result;
+  // Out of time with changes still undelivered: fail so Lambda retries this invocation.
+  throw new Error(`delivery for ${pk} still pending when the invocation ran out of time; retrying`);
 }

@@ -52,7 +52,8 @@ export interface ExecutionView {
 
 const MAX_APPLIED = 200;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'STOPPED', 'SUPERSEDED', 'ABANDONED']);
-const rank = (state: string): number => (TERMINAL.has(state) ? 3 : state === 'STOPPING' ? 2 : 1);
+/** Lifecycle order for same-second ties. RESUMED only ever follows a terminal state, so it wins. */
+const rank = (state: string): number => (state === 'RESUMED' ? 4 : TERMINAL.has(state) ? 3 : state === 'STOPPING' ? 2 : 1);
 export const isTerminal = (state: string): boolean => TERMINAL.has(state);
 
 /** True when an event (state at time `at`) is newer than the current timeline. Ties go to the later state in the lifecycle. */
@@ -68,7 +69,8 @@ function advance<S extends string>(current: Timeline<S> | undefined, state: S, a
     return {
       state,
       at,
-      startedAt: starting && (!current || isTerminal(current.state)) ? at : (current?.startedAt ?? (starting ? at : undefined)),
+      // A newer start is a new attempt (a retry, or a re-run approval): its own start time.
+      startedAt: starting ? at : current?.startedAt,
       endedAt: isTerminal(state) ? at : undefined,
     };
   }

@@ -243,6 +243,18 @@ describe('notify: dry run and builds', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
+  it('in dry-run needs no state table at all (offline `sls invoke local`)', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    const table = process.env.GUARDIAN_TABLE;
+    delete process.env.GUARDIAN_TABLE;
+    try {
+      const result = await invoke(freshScenario()[0]);
+      expect(result.status).toBe('dry-run');
+    } finally {
+      process.env.GUARDIAN_TABLE = table;
+    }
+  });
+
   it('posts a failed CodeBuild build to the default route and emails it', async () => {
     const build = loadEvent('codebuild/build-failed.json');
     build.id = `build-${Date.now()}`;

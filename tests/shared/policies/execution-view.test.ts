@@ -80,6 +80,13 @@ describe('folding a pipeline execution from its events', () => {
     expect(fold([sameSecondStart, failed]).actions[key]?.state).toBe('FAILED');
   });
 
+  it('lets RESUMED win a same-second tie with the failure it resumes', () => {
+    const failed = scenario().find((e) => e.kind === 'pipeline' && e.state === 'FAILED')!;
+    const resumed = { ...failed, eventId: 'resumed', state: 'RESUMED' } as PipelineEvent;
+    expect(overallState(fold([resumed, failed]))).toBe('RESUMED');
+    expect(overallState(fold([failed, resumed]))).toBe('RESUMED');
+  });
+
   it('lists a manual approval as pending until it is approved or rejected', () => {
     const approval = parseCiEvent(loadEvent('codepipeline/approval-needed.json')) as PipelineEvent;
     const view = fold([approval]);

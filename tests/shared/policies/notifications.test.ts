@@ -65,6 +65,18 @@ describe('deciding pipeline notifications', () => {
     expect(plan.actions.every((a) => !('key' in a) || a.key.includes('APPROVAL_NEEDED'))).toBe(true);
   });
 
+  it('asks again when an approval is requested again after a rejection, even if the rejection arrives last', () => {
+    const approval = event<PipelineEvent>('codepipeline/approval-needed.json');
+    const c = inputs({ config: config({ default: { slack: { channel: '#ci' } } }) });
+    const first = fold([approval]);
+    const askedOnce = delivered(decideExecutionNotifications(first, c).actions);
+    const again = { ...approval, eventId: 'second-request', time: '2099-01-01T00:10:00Z' } as PipelineEvent;
+    const rejected = { ...approval, eventId: 'rejection', state: 'FAILED', time: '2099-01-01T00:05:00Z' } as PipelineEvent;
+    const view = applyEvent(applyEvent(first, again), rejected);
+    const plan = decideExecutionNotifications(view, { ...c, delivery: askedOnce });
+    expect(plan.actions.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.reply', 'slack.upsert']);
+  });
+
   it('waits for a state the route asks for before posting, then follows the execution', () => {
     const quiet = config({ routes: [{ name: 'quiet', pipelines: ['*'], slack: { channel: '#alerts', states: ['FAILED'] }, email: false }] });
     const events = scenario();
