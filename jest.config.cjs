@@ -9,7 +9,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // middy and zod's per-locale modules are ESM-only.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|zod)/)'],
   // Sources import with NodeNext's .js suffixes; Jest resolves the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],

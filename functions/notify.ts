@@ -43,6 +43,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const config = getConfig();
   const subject = event.kind === 'build' ? { kind: 'build' as const, name: event.project } : { kind: 'pipeline' as const, name: event.pipeline };
   logger.appendKeys({ eventId: event.eventId, subject: subject.name });
+  metrics.addMetric('EventReceived', MetricUnit.Count, 1);
   if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());

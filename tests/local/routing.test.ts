@@ -1,0 +1,128 @@
+// Which functions each sample event reaches, through the EventBridge patterns
+// serverless.yml deploys (with ${guardian:...} resolved from guardian.yml, as
+// at package time). The expectations are written out here, sample by sample,
+// so a change to a rule or to the policy shows up as a failing row.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { functionsFor, readServiceDefinition } from '../../local/service-definition';
+import { listEvents, loadEvent } from '../helpers/fixtures';
+
+// The guardian plugin resolves ${guardian:...} with TypeScript it loads through tsx's API, which
+// cannot run inside Jest's module system; Jest compiles TypeScript itself, so resolve through Jest.
+jest.mock('tsx/cjs/api', () => ({
+  require: (id: string, from: string) => {
+    const path = jest.requireActual<typeof import('node:path')>('node:path');
+    return jest.requireActual<object>(path.resolve(path.dirname(from), id));
+  },
+}));
+
+const NOTIFY = ['notify'];
+
+/**
+ * Every JSON sample under events/. guardian.yml names no build state beyond
+ * the failures, so the CodeBuild rule only lets FAILED, FAULT, STOPPED and
+ * TIMED_OUT through: a build in progress or succeeded reaches no function.
+ * A build started by a pipeline does reach notify (the rule cannot tell;
+ * the function skips it).
+ */
+const EXPECTED: Record<string, string[]> = {
+  'codebuild/build-failed-from-pipeline.json': NOTIFY,
+  'codebuild/build-failed.json': NOTIFY,
+  'codebuild/build-in-progress.json': [],
+  'codebuild/build-stopped.json': NOTIFY,
+  'codebuild/build-succeeded.json': [],
+  'codepipeline/action-failed-codebuild.json': NOTIFY,
+  'codepipeline/action-failed.json': NOTIFY,
+  'codepipeline/action-started.json': NOTIFY,
+  'codepipeline/action-succeeded.json': NOTIFY,
+  'codepipeline/approval-needed.json': NOTIFY,
+  'codepipeline/pipeline-canceled.json': NOTIFY,
+  'codepipeline/pipeline-failed.json': NOTIFY,
+  'codepipeline/pipeline-started.json': NOTIFY,
+  'codepipeline/pipeline-succeeded.json': NOTIFY,
+  'codepipeline/pipeline-superseded.json': NOTIFY,
+  'codepipeline/stage-failed.json': NOTIFY,
+  'codepipeline/stage-started.json': NOTIFY,
+  'codepipeline/stage-succeeded.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/01-pipeline-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/02-source-stage-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/03-source-action-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/04-source-action-succeeded.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/05-source-stage-succeeded.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/06-build-stage-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/07-build-action-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/08-build-action-succeeded.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/09-build-stage-succeeded.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/10-deploy-stage-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/11-deploy-action-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/12-deploy-action-failed.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/13-deploy-stage-failed.json': NOTIFY,
+  'scenarios/pipeline-fails-in-deploy/14-pipeline-failed.json': NOTIFY,
+};
+
+// The patterns are read once, from the repository's guardian.yml whatever the environment says.
+const functions = readServiceDefinition({ configFile: join(__dirname, '..', '..', 'guardian.yml') });
+
+it('the table covers every sample under events/ and nothing else', () => {
+  expect(Object.keys(EXPECTED).sort()).toEqual(listEvents('.'));
+});
+
+it.each(listEvents('.'))('%s', (file) => {
+  expect(functionsFor(loadEvent(file), functions)).toEqual(EXPECTED[file]);
+});
+
+it('an event from another source reaches no function', () => {
+  const ec2 = {
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': 'EC2 Instance State-change Notification',
+    source: 'aws.ec2',
+    account: '123456789012',
+    time: '2025-06-12T14:02:11Z',
+    region: 'us-east-1',
+    resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-1234567890abcdef0'],
+    detail: { 'instance-id': 'i-1234567890abcdef0', state: 'terminated' },
+  };
+  expect(functionsFor(ec2, functions)).toEqual([]);
+});
+
+it('a CodePipeline detail-type from another source reaches no function', () => {
+  const forged = { ...loadEvent('codepipeline/pipeline-failed.json'), source: 'custom.ci' };
+  expect(functionsFor(forged, functions)).toEqual([]);
+});
+
+describe('the build rule follows the policy', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'guardian-routing-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a route asking for STARTED and SUCCEEDED builds lets IN_PROGRESS and SUCCEEDED through', () => {
+    const config = join(dir, 'guardian.yml');
+    writeFileSync(
+      config,
+      [
+        'slack:',
+        '  botToken: { ssm: /cicd-guardian/slack/bot-token }',
+        'notifications:',
+        '  routes:',
+        '    - name: ci',
+        "      projects: ['payments-*']",
+        '      slack: { channel: "#ci", states: [STARTED, SUCCEEDED, FAILED] }',
+        '',
+      ].join('\n'),
+    );
+    const withBuilds = readServiceDefinition({ configFile: config });
+    expect(functionsFor(loadEvent('codebuild/build-in-progress.json'), withBuilds)).toEqual(NOTIFY);
+    expect(functionsFor(loadEvent('codebuild/build-succeeded.json'), withBuilds)).toEqual(NOTIFY);
+    expect(functionsFor(loadEvent('codebuild/build-failed.json'), withBuilds)).toEqual(NOTIFY);
+  });
+});
+
+it('every function names its handler and has at least one pattern', () => {
+  expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
+    { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
+  ]);
+});
