@@ -34,7 +34,8 @@ export function guardedHandler<E, R>(name: string, schema: StandardSchemaV1<unkn
         const error = request.error as Error;
         if (error?.name === 'ParseError') {
           const issues = error.cause as StandardSchemaV1.Issue[] | undefined;
-          logger.error('invalid event: no action taken', {
+          // Retrying cannot fix it, but failing puts it in the dead-letter queue: nothing is dropped unseen.
+          logger.error('invalid event: no action taken; failing so that it ends in the dead-letter queue', {
             eventId: raw?.id,
             detailType: raw?.['detail-type'],
             issues: issues?.map((i) => `${i.path?.join('.') || '(root)'}: ${i.message}`),

@@ -5,5 +5,5 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 // One logger, metrics and tracer per function container, configured by the
 // POWERTOOLS_* environment variables set in serverless.yml.
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'cicd-guardian' });
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CicdGuardian' });
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CicdGuardian', logger });
 export const tracer = new Tracer();
