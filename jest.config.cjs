@@ -1,14 +1,12 @@
-// Unit and integration tests. TypeScript and the ESM-only middy packages are
-// compiled to CommonJS by swc, so Jest runs without experimental VM modules.
+// Unit and integration tests. TypeScript and the ESM-only packages are
+// compiled to CommonJS by esbuild, so Jest runs without experimental VM modules.
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/template/'],
-  transform: {
-    '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
-  },
+  transform: { '^.+\\.(t|j|mj)s$': '<rootDir>/tests/helpers/esbuild-transform.cjs' },
   // middy and zod's per-locale modules are ESM-only.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|zod)/)'],
   // Sources import with NodeNext's .js suffixes; Jest resolves the .ts files.
