@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['local/**', 'scripts/**', 'bench/**', '*.cjs', 'serverless/**'],
+    files: ['local/**', 'scripts/**', 'bench/**', '**/*.cjs', 'serverless/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
   {
