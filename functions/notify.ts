@@ -47,17 +47,19 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
+  const dryRun = isDryRun(config.dryRun);
   const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
+  const deliver = <V>(pk: string, decide: (view: V, inputs: NotifyInputs) => Plan) =>
+    deliverUnderLease<V>(stateStore(), pk, (r) => logPlan(decide(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
+
   if (event.kind === 'build') {
-    if (isDryRun(config.dryRun)) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
-    const store = stateStore();
+    if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
     const pk = buildKey(event);
-    await store.updateView<BuildEvent>(pk, (current) => laterBuildEvent(current, event));
-    return deliverUnderLease<BuildEvent>(store, pk, (r) => logPlan(decideBuildNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
+    await stateStore().updateView<BuildEvent>(pk, (current) => laterBuildEvent(current, event));
+    return deliver(pk, decideBuildNotifications);
   }
 
   const pk = executionKey(event);
-  const dryRun = isDryRun(config.dryRun);
   const known = dryRun ? undefined : await stateStore().get<ExecutionView>(pk);
   const facts = await pipelineFacts().gather(event, known?.view, (call, error) => {
     logger.warn(`enrichment ${call} failed; notifying with what the event carries`, { error: error as Error });
@@ -69,9 +71,8 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   };
   if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(undefined), inputs())) };
 
-  const store = stateStore();
-  await store.updateView<ExecutionView>(pk, fold);
-  return deliverUnderLease<ExecutionView>(store, pk, (r) => logPlan(decideExecutionNotifications(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
+  await stateStore().updateView<ExecutionView>(pk, fold, { record: known });
+  return deliver(pk, decideExecutionNotifications);
 }
 
 function logPlan(plan: Plan): Plan {

@@ -28,14 +28,10 @@ export async function deliverUnderLease<V>(
   // Loop while the view keeps changing under us; a burst of events ends, the deadline bounds it.
   for (let round = 0; deadline.remainingMs() > 0; round++) {
     // The lease outlives this invocation only if it dies; then it expires.
-    if (!(await store.acquireLock(pk, owner, deadline.remainingMs() + 5000))) {
-      return { ...result, status: round === 0 ? 'deferred' : result.status };
-    }
-    let version: number;
+    const record = await store.acquireLock<V>(pk, owner, deadline.remainingMs() + 5000);
+    if (!record) return { ...result, status: round === 0 ? 'deferred' : result.status };
+    let versionAfter: number | undefined;
     try {
-      const record = await store.get<V>(pk);
-      if (!record) throw new Error(`state for ${pk} vanished`);
-      version = record.version;
       const plan = decide(record);
       result.plans.push(plan);
       if (plan.actions.length > 0) {
@@ -43,10 +39,10 @@ export async function deliverUnderLease<V>(
         result.outcomes.push(...outcomes);
       }
     } finally {
-      await store.releaseLock(pk, owner);
+      versionAfter = await store.releaseLock(pk, owner);
     }
-    const after = await store.get<V>(pk);
-    if (!after || after.version === version) return result;
+    versionAfter ??= (await store.get<V>(pk))?.version;
+    if (versionAfter === undefined || versionAfter === record.version) return result;
   }
   // Out of time with changes still undelivered: fail so Lambda retries this invocation.
   throw new Error(`delivery for ${pk} still pending when the invocation ran out of time; retrying`);

@@ -1,6 +1,6 @@
 import { ErrorCode, WebClient, WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
 import { IncomingWebhook } from '@slack/webhook';
-import type { KnownBlock } from '@slack/types';
+import type { SlackMessage as SlackContent } from '../messages/slack.js';
 import type { Deadline } from '../runtime/deadline.js';
 
 // Talks to Slack through the official clients. Slack allows about one message
@@ -8,11 +8,6 @@ import type { Deadline } from '../runtime/deadline.js';
 // invocation's time budget allows. 5xx and network errors are retried with
 // backoff; past the budget the error propagates, the invocation fails, and
 // Lambda's retries and then the dead-letter queue take over.
-
-export interface SlackContent {
-  text: string;
-  blocks: KnownBlock[];
-}
 
 /** Slack could not be reached in time, or refused; worth retrying later. */
 export class SlackUnavailableError extends Error {

@@ -37,8 +37,6 @@ export function missingFacts(known: ExecutionView | undefined, event: PipelineEv
   };
 }
 
-const firstLine = (s: string | undefined) => s?.split(/\r?\n/, 1)[0];
-
 /** `revisionSummary` is a commit message, or JSON {"ProviderType":..,"CommitMessage":..} for connections. */
 function commitMessage(summary: string | undefined): string | undefined {
   if (!summary) return undefined;
@@ -102,7 +100,7 @@ export class PipelineFacts {
       facts.revision = {
         commitId: rev?.revisionId ?? vars.commitId,
         url: rev?.revisionUrl,
-        message: firstLine(vars.message ?? commitMessage(rev?.revisionSummary)),
+        message: vars.message ?? commitMessage(rev?.revisionSummary),
         author: vars.author,
         branch: vars.branch,
         repository: vars.repository,

@@ -1,6 +1,6 @@
 import type { BuildEvent } from '../events/types.js';
 import type { MessageModel, Tone } from './model.js';
-import { codeBuildLogsUrl } from './links.js';
+import { buildIdOf, codeBuildLogsUrl } from './links.js';
 
 // The neutral message for a CodeBuild build that no pipeline covers.
 
@@ -14,9 +14,9 @@ const TONES: Record<BuildEvent['status'], Tone> = {
 };
 
 export function describeBuild(build: BuildEvent): MessageModel {
-  const buildId = build.buildArn.slice(build.buildArn.indexOf(':build/') + 7);
-  const logsUrl = build.logsUrl ?? codeBuildLogsUrl(build.region, build.account, build.buildArn);
+  const buildId = buildIdOf(build.buildArn);
   const consoleUrl = codeBuildLogsUrl(build.region, build.account, build.buildArn);
+  const logsUrl = build.logsUrl ?? consoleUrl;
   const model: MessageModel = {
     title: `Build ${build.project} ${build.status.toLowerCase().replace('_', ' ')}`,
     tone: TONES[build.status],

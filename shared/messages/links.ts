@@ -7,9 +7,13 @@ export const pipelineExecutionUrl = (region: string, pipeline: string, execution
 export const pipelineUrl = (region: string, pipeline: string): string =>
   `${console(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/view?region=${region}`;
 
+/** "project:uuid" from a build ARN; a build id passes through unchanged. */
+export const buildIdOf = (arnOrId: string): string =>
+  arnOrId.includes(':build/') ? arnOrId.slice(arnOrId.indexOf(':build/') + 7) : arnOrId;
+
 /** `buildId` is "project:uuid" (a pipeline action's external execution id) or a build ARN. */
 export function codeBuildLogsUrl(region: string, account: string, buildId: string): string | undefined {
-  const id = buildId.includes(':build/') ? buildId.slice(buildId.indexOf(':build/') + 7) : buildId;
+  const id = buildIdOf(buildId);
   const project = id.split(':')[0];
   if (!project || !id.includes(':')) return undefined;
   return `${console(region)}/codesuite/codebuild/${account}/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(id)}/log?region=${region}`;

@@ -3,6 +3,7 @@ import { DEFAULT_BUILD_STATES, DEFAULT_EMAIL_STATES, NOTIFY_STATES } from '../co
 import type { BuildEvent } from '../events/types.js';
 import type { MessageModel, ReplyModel } from '../messages/model.js';
 import { describeBuild } from '../messages/build.js';
+import { buildIdOf } from '../messages/links.js';
 import { describeApprovalReply, describeExecution, describeFailureReply, describeStopReply } from '../messages/pipeline.js';
 import type { Action, Plan } from '../plan/plan.js';
 import type { ExecutionView } from './execution-view.js';
@@ -140,7 +141,7 @@ const BUILD_STATE: Record<BuildEvent['status'], NotifyState> = {
 };
 
 export function decideBuildNotifications(build: BuildEvent, inputs: NotifyInputs): Plan {
-  const label = `build ${build.buildArn.split(':build/')[1] ?? build.buildArn}`;
+  const label = `build ${buildIdOf(build.buildArn)}`;
   if (build.initiator?.startsWith('codepipeline/') && !inputs.config.notifications.pipelineBuilds) {
     return { subject: label, actions: [], skipped: [`started by ${build.initiator}: the pipeline's message covers it`] };
   }

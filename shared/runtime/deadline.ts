@@ -8,8 +8,3 @@ export interface Deadline {
 export const deadlineFrom = (getRemainingTimeInMillis: () => number, marginMs = 3000): Deadline => ({
   remainingMs: () => Math.max(0, getRemainingTimeInMillis() - marginMs),
 });
-
-export const deadlineIn = (ms: number): Deadline => {
-  const end = Date.now() + ms;
-  return { remainingMs: () => Math.max(0, end - Date.now()) };
-};

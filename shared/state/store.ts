@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
@@ -37,12 +38,7 @@ export class StateStore {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, ConsistentRead: true }),
     );
-    if (!Item?.view?.S) return undefined;
-    return {
-      view: JSON.parse(Item.view.S) as V,
-      delivery: Item.delivery?.S ? (JSON.parse(Item.delivery.S) as Delivery) : emptyDelivery(),
-      version: Number(Item.version?.N ?? 0),
-    };
+    return toRecord<V>(Item);
   }
 
   /**
@@ -50,9 +46,14 @@ export class StateStore {
    * retries when another invocation wrote first. `change` returns the same object
    * when it changes nothing, and then nothing is written.
    */
-  async updateView<V>(pk: string, change: (current: V | undefined) => V): Promise<{ record: SubjectRecord<V>; changed: boolean }> {
+  async updateView<V>(
+    pk: string,
+    change: (current: V | undefined) => V,
+    /** The record as the caller just read it, so the first attempt needs no read of its own. */
+    alreadyRead?: { record: SubjectRecord<V> | undefined },
+  ): Promise<{ record: SubjectRecord<V>; changed: boolean }> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get<V>(pk);
+      const current = attempt === 1 && alreadyRead ? alreadyRead.record : await this.get<V>(pk);
       const view = change(current?.view);
       if (current && view === current.view) return { record: current, changed: false };
       const version = (current?.version ?? 0) + 1;
@@ -80,11 +81,11 @@ export class StateStore {
     }
   }
 
-  /** Takes the subject's delivery lease. False when another invocation holds an unexpired one. */
-  async acquireLock(pk: string, owner: string, leaseMs: number): Promise<boolean> {
+  /** Takes the subject's delivery lease and returns the record as it is now; undefined when another invocation holds an unexpired lease. */
+  async acquireLock<V>(pk: string, owner: string, leaseMs: number): Promise<SubjectRecord<V> | undefined> {
     const now = Date.now();
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
@@ -95,29 +96,34 @@ export class StateStore {
             ':until': { N: String(now + leaseMs) },
             ':now': { N: String(now) },
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return toRecord<V>(Attributes);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
 
-  async releaseLock(pk: string, owner: string): Promise<void> {
+  /** Gives the lease back; returns the view's version at that moment, or undefined if the lease had been lost. */
+  async releaseLock(pk: string, owner: string): Promise<number | undefined> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
           UpdateExpression: 'REMOVE lockOwner, lockUntil',
           ConditionExpression: 'lockOwner = :owner',
           ExpressionAttributeValues: { ':owner': { S: owner } },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return toRecord(Attributes)?.version;
     } catch (error) {
       // Our lease expired and someone else took it: theirs to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return undefined;
     }
   }
 
@@ -133,6 +139,15 @@ export class StateStore {
       }),
     );
   }
+}
+
+function toRecord<V>(item: Record<string, AttributeValue> | undefined): SubjectRecord<V> | undefined {
+  if (!item?.view?.S) return undefined;
+  return {
+    view: JSON.parse(item.view.S) as V,
+    delivery: item.delivery?.S ? (JSON.parse(item.delivery.S) as Delivery) : emptyDelivery(),
+    version: Number(item.version?.N ?? 0),
+  };
 }
 
 let shared: StateStore | undefined;
