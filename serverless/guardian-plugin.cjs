@@ -69,20 +69,10 @@ function topicArns(config) {
   return [{ Ref: TOPIC }, ...new Set(extra)];
 }
 
-/**
- * The build-status values the CodeBuild rule lets through: the failures always,
- * others only when a route or the default names them (the function reads
- * IN_PROGRESS as STARTED, see shared/policies/notifications.ts).
- */
+/** The build-status values the CodeBuild rule lets through: the function's own rule for it. */
 function buildStates(config) {
-  const { DEFAULT_BUILD_STATES } = loadTs('../shared/config/schema.ts');
-  const { BUILD_STATUSES } = loadTs('../shared/events/codebuild.ts');
-  const asked = new Set(DEFAULT_BUILD_STATES);
-  for (const { slack, email } of targetSets(config)) {
-    for (const state of [...(slack?.states ?? []), ...((email && email.states) || [])]) asked.add(state);
-  }
-  if (asked.has('STARTED')) asked.add('IN_PROGRESS');
-  return BUILD_STATUSES.filter((status) => asked.has(status));
+  const { buildStatusesToWatch } = loadTs('../shared/policies/notifications.ts');
+  return buildStatusesToWatch(config);
 }
 
 /** All `${guardian:...}` values for a validated config. */

@@ -140,6 +140,20 @@ const BUILD_STATE: Record<BuildEvent['status'], NotifyState> = {
   TIMED_OUT: 'TIMED_OUT',
 };
 
+/**
+ * The CodeBuild build statuses some route may want: the failures always,
+ * others only when a route or the default names them. The CodeBuild rule's
+ * pattern is derived from it at package time, so nothing else reaches the function.
+ */
+export function buildStatusesToWatch(config: GuardianConfig): BuildEvent['status'][] {
+  const wanted = new Set<NotifyState>(DEFAULT_BUILD_STATES);
+  const targets = [...config.notifications.routes, config.notifications.default ?? {}];
+  for (const { slack, email } of targets) {
+    for (const state of [...(slack?.states ?? []), ...(email ? email.states : [])]) wanted.add(state);
+  }
+  return (Object.keys(BUILD_STATE) as BuildEvent['status'][]).filter((status) => wanted.has(BUILD_STATE[status]));
+}
+
 export function decideBuildNotifications(build: BuildEvent, inputs: NotifyInputs): Plan {
   const label = `build ${buildIdOf(build.buildArn)}`;
   if (build.initiator?.startsWith('codepipeline/') && !inputs.config.notifications.pipelineBuilds) {

@@ -3,6 +3,7 @@ import { parseCiEvent } from '../../../shared/events/parse';
 import type { BuildEvent, PipelineEvent } from '../../../shared/events/types';
 import { applyEvent, emptyView, type ExecutionView } from '../../../shared/policies/execution-view';
 import {
+  buildStatusesToWatch,
   decideBuildNotifications,
   decideExecutionNotifications,
   emptyDelivery,
@@ -152,5 +153,21 @@ describe('deciding build notifications', () => {
     expect(plan.skipped[0]).toContain('codepipeline/');
     const both = config({ routes: [{ name: 'libs', projects: ['*'], slack: { channel: '#builds' } }], pipelineBuilds: true });
     expect(decideBuildNotifications(fromPipeline, inputs({ config: both })).actions.length).toBeGreaterThan(0);
+  });
+});
+
+describe('which CodeBuild build statuses the rule lets through', () => {
+  it('lets the failures through by default, and nothing else', () => {
+    expect(buildStatusesToWatch(config({ default: { slack: { channel: '#ci' } } }))).toEqual(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
+  });
+
+  it('adds SUCCEEDED, and IN_PROGRESS for STARTED, only when a route asks', () => {
+    const c = config({
+      routes: [
+        { name: 'ok', projects: ['lib-*'], slack: { channel: '#builds', states: ['SUCCEEDED'] } },
+        { name: 'starts', projects: ['app-*'], email: { states: ['STARTED'] } },
+      ],
+    });
+    expect(buildStatusesToWatch(c)).toEqual(['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
   });
 });
