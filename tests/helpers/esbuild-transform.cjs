@@ -11,6 +11,8 @@ module.exports = {
       target: 'node20',
       sourcemap: 'external',
       sourcefile: path,
+      // Jest runs CommonJS without VM modules: lazy `import()` becomes a lazy require().
+      supported: { 'dynamic-import': false },
     });
     return { code, map };
   },

@@ -1,0 +1,51 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { parseConfig } from '../../../shared/config/load';
+import { slackCredentials, slackMode } from '../../../shared/runtime/slack-credentials';
+
+const ssm = mockClient(SSMClient);
+const secrets = mockClient(SecretsManagerClient);
+const withSlack = (slack: object) => parseConfig({ slack }, 'test');
+
+beforeEach(() => {
+  ssm.reset();
+  secrets.reset();
+  clearCaches();
+});
+
+describe('reading the Slack secret', () => {
+  it('decrypts the bot token from SSM Parameter Store, and serves it from cache afterwards', async () => {
+    ssm.on(GetParameterCommand, { Name: '/cicd-guardian/slack/bot-token', WithDecryption: true }).resolves({ Parameter: { Value: 'xoxb-from-ssm' } });
+    const config = withSlack({ botToken: { ssm: '/cicd-guardian/slack/bot-token' } });
+    expect(await slackCredentials(config, {})).toEqual({ mode: 'bot', token: 'xoxb-from-ssm' });
+    expect(await slackCredentials(config, {})).toEqual({ mode: 'bot', token: 'xoxb-from-ssm' });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+
+  it('reads a webhook URL from a JSON secret in Secrets Manager by key', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: 'cicd-guardian/slack' }).resolves({ SecretString: JSON.stringify({ url: 'https://hooks.slack.com/services/T/B/x' }) });
+    const config = withSlack({ webhookUrl: { secretsManager: 'cicd-guardian/slack', jsonKey: 'url' } });
+    expect(await slackCredentials(config, {})).toEqual({ mode: 'webhook', webhookUrl: 'https://hooks.slack.com/services/T/B/x' });
+  });
+
+  it('fails with the secret named (never its value) when it is empty or the key is missing', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ other: 'xoxb-secret-value' }) });
+    const config = withSlack({ botToken: { secretsManager: 'cicd-guardian/slack', jsonKey: 'token' } });
+    const failure = slackCredentials(config, {});
+    await expect(failure).rejects.toThrow('Slack bot token: secret cicd-guardian/slack (key token) is empty or not a string');
+    await expect(slackCredentials(config, {})).rejects.not.toThrow(/xoxb-secret-value/);
+  });
+
+  it('lets SLACK_BOT_TOKEN and SLACK_WEBHOOK_URL override the config without any AWS call', async () => {
+    const config = withSlack({ botToken: { ssm: '/x' } });
+    expect(await slackCredentials(config, { SLACK_BOT_TOKEN: 'xoxb-local' })).toEqual({ mode: 'bot', token: 'xoxb-local' });
+    expect(slackMode(parseConfig({}, 'test'), { SLACK_WEBHOOK_URL: 'http://127.0.0.1/hook' })).toBe('webhook');
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('knows Slack is off when neither the config nor the environment names a secret', async () => {
+    expect(await slackCredentials(parseConfig({}, 'test'), {})).toEqual({ mode: 'off' });
+  });
+});
