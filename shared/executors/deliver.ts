@@ -25,6 +25,7 @@ export async function deliverUnderLease<V>(
 ): Promise<DeliveryResult> {
   const owner = randomUUID();
   const result: DeliveryResult = { status: 'delivered', plans: [], outcomes: [] };
+  let ready: Channels | undefined; // resolved once, on the first round that has something to send
   // Loop while the view keeps changing under us; a burst of events ends, the deadline bounds it.
   for (let round = 0; deadline.remainingMs() > 0; round++) {
     // The lease outlives this invocation only if it dies; then it expires.
@@ -35,7 +36,7 @@ export async function deliverUnderLease<V>(
       const plan = decide(record);
       result.plans.push(plan);
       if (plan.actions.length > 0) {
-        const { outcomes } = await executePlan(plan, record.delivery, await channels(), (d) => store.saveDelivery(pk, owner, d));
+        const { outcomes } = await executePlan(plan, record.delivery, (ready ??= await channels()), (d) => store.saveDelivery(pk, owner, d));
         result.outcomes.push(...outcomes);
       }
     } finally {
