@@ -9,8 +9,12 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': '<rootDir>/tests/helpers/esbuild-transform.cjs' },
   // middy and zod's per-locale modules are ESM-only.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|zod)/)'],
-  // Sources import with NodeNext's .js suffixes; Jest resolves the .ts files.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Sources import with NodeNext's .js suffixes; Jest resolves the .ts files.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // serverless/guardian-plugin.cjs loads TypeScript through tsx's API, which cannot run inside Jest.
+    '^tsx/cjs/api$': '<rootDir>/tests/helpers/tsx-api.cjs',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   setupFiles: ['<rootDir>/tests/helpers/env.ts'],
   testTimeout: 20000,

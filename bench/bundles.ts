@@ -8,16 +8,16 @@ import type { FunctionSpec, ServiceSpec } from './service.js';
 // construct at module scope the AWS SDK v3 clients the function uses.
 
 /** Clients each function is known to use (notify: SSM and Secrets Manager fetch the Slack secret). */
-export const DECLARED_CLIENTS: Record<string, string[]> = {
+const DECLARED_CLIENTS: Record<string, string[]> = {
   notify: ['CodePipelineClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient'],
 };
 
-export interface SdkClient {
+interface SdkClient {
   pkg: string;
   className: string;
 }
 
-export interface BuiltBundle {
+interface BuiltBundle {
   file: string;
   bytes: number;
   metafile: Metafile;
@@ -68,7 +68,7 @@ function clientsIn(inputs: Record<string, number>, root: string): SdkClient[] {
   });
 }
 
-export function floorSource(clients: SdkClient[]): string {
+function floorSource(clients: SdkClient[]): string {
   const lines = clients.map((c) => `import { ${c.className} } from '${c.pkg}';`);
   lines.push('', '// Module scope, default configuration: what any function using these clients pays at minimum.');
   lines.push(`export const clients = [${clients.map((c) => `new ${c.className}({})`).join(', ')}];`);

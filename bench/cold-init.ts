@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localTopicArn, REGION } from '../local/environment.js';
 import { summarize, type Summary } from './stats.js';
 import type { FunctionSpec } from './service.js';
 
@@ -17,7 +18,7 @@ process.stdout.write(JSON.stringify({ requireNs: String(t1 - t0), sinceStartMs: 
 process.exit(0);
 `;
 
-export interface InitSamples {
+interface InitSamples {
   requireMs: number[];
   wallMs: number[];
   /** Process start (timeOrigin) to the handler being ready, from the child's clock. */
@@ -37,8 +38,8 @@ export function lambdaEnv(service: string, fn: FunctionSpec, extra: Record<strin
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'ASIABENCHBENCHBENCH0',
     AWS_SECRET_ACCESS_KEY: 'bench/bench/bench/bench/bench/bench/bench0',
     AWS_SESSION_TOKEN: 'bench-session-token',
@@ -60,7 +61,7 @@ export function lambdaEnv(service: string, fn: FunctionSpec, extra: Record<strin
     // POWERTOOLS_* left at their Lambda defaults (log level INFO, metrics and tracing on) except what serverless.yml sets.
     ...fn.environment,
     GUARDIAN_TABLE: `${service}-bench-state`,
-    GUARDIAN_TOPIC_ARN: `arn:aws:sns:us-east-1:123456789012:${service}-bench-notifications`,
+    GUARDIAN_TOPIC_ARN: localTopicArn(`${service}-bench-notifications`),
     ...extra,
   };
 }

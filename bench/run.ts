@@ -5,7 +5,8 @@ import { version as esbuildVersion } from 'esbuild';
 import { readService, type FunctionSpec, type ServiceSpec } from './service.js';
 import { buildBundles, contributors, type Contributor, type FunctionBundles } from './bundles.js';
 import { lambdaEnv, measureColdInit, type InitResult } from './cold-init.js';
-import { chatbotPosts, loadScenario, measureWarm, type WarmResult } from './warm.js';
+import { chatbotPosts, measureWarm, type WarmResult } from './warm.js';
+import { loadScenario, SCENARIO_DIR } from '../local/scenario.js';
 import { ratio } from './stats.js';
 
 // npm run bench: bundle size and cold module init of each function beside a
@@ -187,14 +188,15 @@ async function main() {
   if (!notify) throw new Error('bench: serverless.yml has no notify function for the pipeline scenario');
   const scenario = loadScenario(ROOT);
   const warm = await measureWarm({
-    root: ROOT,
-    functionName: `${service.service}-bench-notify`,
-    configFile: resolve(ROOT, 'guardian.yml'),
+    scenario,
+    handler: { name: notify.name, file: resolve(ROOT, notify.entry), exportName: notify.exportName },
+    functionName: `${service.service}-bench-${notify.name}`,
+    configFile: service.configFile,
     executions: EXECUTIONS,
     warmupExecutions: WARMUP_EXECUTIONS,
     timeoutS: 30,
   });
-  lines.push('', `2. Warm handler latency, notify, pipeline scenario (${'events/scenarios/pipeline-fails-in-deploy'})`);
+  lines.push('', `2. Warm handler latency, ${notify.name}, pipeline scenario (${SCENARIO_DIR})`);
   printWarm(warm, lines);
 
   const chatbot = chatbotPosts(scenario);

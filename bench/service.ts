@@ -1,7 +1,6 @@
 import { join, relative } from 'node:path';
 import type { BuildOptions } from 'esbuild';
-import { readConfigFile } from '../shared/config/load.js';
-import { handlerLocation, readServerlessYaml } from '../local/service-definition.js';
+import { configFileFor, handlerLocation, readServerlessYaml, resolveVariables } from '../local/service-definition.js';
 
 // What the bench needs from serverless.yml: the functions (name, entry file,
 // exported handler), the esbuild options serverless-esbuild would pass, and
@@ -19,6 +18,8 @@ export interface FunctionSpec {
 export interface ServiceSpec {
   root: string;
   service: string;
+  /** The guardian policy `${guardian:...}` (custom.esbuild.define included) is resolved from. */
+  configFile: string;
   functions: FunctionSpec[];
   /** esbuild options as serverless-esbuild builds them (plugin-only keys removed, `exclude` made external). */
   esbuild: BuildOptions;
@@ -68,17 +69,10 @@ export function readService(root: string): ServiceSpec {
   const provider = (doc.provider ?? {}) as Yaml;
   const esbuildRaw = (custom.esbuild ?? {}) as Record<string, unknown>;
 
-  // ${guardian:embedded} is what serverless/guardian-plugin.cjs resolves: the validated guardian.yml as JSON.
-  const guardian = (custom.guardian ?? {}) as Yaml;
-  const configFile = join(root, typeof guardian.configFile === 'string' ? guardian.configFile : 'guardian.yml');
-  const embedded = JSON.stringify(readConfigFile(configFile));
-  const define: Record<string, string> = {};
-  for (const [k, v] of Object.entries((esbuildRaw.define as Yaml | undefined) ?? {})) {
-    const text = String(v);
-    if (text === '${guardian:embedded}') define[k] = embedded;
-    else if (text.includes('${')) throw new Error(`bench: cannot resolve custom.esbuild.define.${k} = ${text}`);
-    else define[k] = text;
-  }
+  // ${guardian:embedded} resolved as serverless/guardian-plugin.cjs resolves it: the validated policy as JSON.
+  const configFile = configFileFor(doc);
+  const resolvedDefine = resolveVariables(esbuildRaw.define ?? {}, configFile, 'custom.esbuild.define') as Yaml;
+  const define = Object.fromEntries(Object.entries(resolvedDefine).map(([k, v]) => [k, String(v)]));
 
   const options: Record<string, unknown> = { ...esbuildRaw };
   for (const key of PLUGIN_ONLY_KEYS) delete options[key];
@@ -103,5 +97,5 @@ export function readService(root: string): ServiceSpec {
       environment: { ...literalEnv(provider.environment), ...literalEnv(fn.environment) },
     });
   }
-  return { root, service: String(doc.service), functions, esbuild, esbuildRaw };
+  return { root, service: String(doc.service), configFile, functions, esbuild, esbuildRaw };
 }

@@ -9,7 +9,7 @@ export interface Summary {
 }
 
 /** Nearest-rank percentile (p in 0..100) of ascending-sorted values. */
-export function percentile(sorted: number[], p: number): number {
+function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1]!;

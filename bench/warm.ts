@@ -1,13 +1,16 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Context } from 'aws-lambda';
 import { startLocalDynamo } from '../local/dynamo.js';
+import { applyEnv, localTopicArn, standInEnv } from '../local/environment.js';
+import { lambdaContext } from '../local/lambda-context.js';
 import { paymentsApiExecution, startAwsStandIn } from '../local/aws-stand-in.js';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in.js';
+import { captureOutput } from '../local/capture-output.js';
+import { isBroadcast, slackCallKind } from '../local/print.js';
+import { rekeyEvent, type ScenarioEvent } from '../local/scenario.js';
+import { importHandler } from '../local/service-definition.js';
 import { summarize, type Summary } from './stats.js';
 
 // Warm handler latency for the pipeline scenario, and what one execution costs
@@ -16,27 +19,15 @@ import { summarize, type Summary } from './stats.js';
 // too), so the numbers are the function's own work plus loopback HTTP, not
 // AWS latency.
 
-export const SCENARIO_DIR = 'events/scenarios/pipeline-fails-in-deploy';
-
 type Json = Record<string, unknown>;
-
-export interface ScenarioEvent {
-  file: string;
-  event: Json;
-}
-
-export function loadScenario(root: string): ScenarioEvent[] {
-  const dir = join(root, SCENARIO_DIR);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => ({ file, event: JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json }));
-}
 
 /** A valid, deterministic UUID per (execution, event) so runs have the same structure. */
 const benchUuid = (kind: number, n: number) => `be7c0000-0000-4000-8${kind}00-${n.toString(16).padStart(12, '0')}`;
 
-export interface SlackTally {
+/** A fixed request id for every invocation, like the fixed event ids: runs stay alike. */
+const BENCH_REQUEST_ID = '00000000-0000-4000-8000-000000000000';
+
+interface SlackTally {
   postMessage: number;
   update: number;
   reply: number;
@@ -45,7 +36,7 @@ export interface SlackTally {
   total: number;
 }
 
-export interface ExecutionTally {
+interface ExecutionTally {
   slack: SlackTally;
   emails: number;
   codePipelineCalls: number;
@@ -75,43 +66,28 @@ export interface WarmResult {
 function tallySlack(calls: SlackCall[]): SlackTally {
   const t = { postMessage: 0, update: 0, reply: 0, broadcast: 0, total: calls.length };
   for (const c of calls) {
-    if (c.method === 'chat.update') t.update++;
-    else if (c.method === 'chat.postMessage' && c.body.thread_ts) {
+    const kind = slackCallKind(c);
+    if (kind === 'update') t.update++;
+    else if (kind === 'reply') {
       t.reply++;
-      if (String(c.body.reply_broadcast) === 'true') t.broadcast++;
-    }
-    else if (c.method === 'chat.postMessage') t.postMessage++;
+      if (isBroadcast(c)) t.broadcast++;
+    } else if (kind === 'post') t.postMessage++;
   }
   return t;
 }
 
-function lambdaContext(functionName: string, budgetMs: number): Context {
-  const end = Date.now() + budgetMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: '00000000-0000-4000-8000-000000000000',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2025/01/01/[$LATEST]bench',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 export async function measureWarm(opts: {
-  root: string;
+  /** The scenario to replay, once per execution. */
+  scenario: ScenarioEvent[];
+  /** The function (its serverless.yml name) and where its handler is (handlerLocation). */
+  handler: { name: string; file: string; exportName: string };
   functionName: string;
   configFile: string;
   executions: number;
   warmupExecutions: number;
   timeoutS: number;
 }): Promise<WarmResult> {
-  const scenario = loadScenario(opts.root);
+  const { scenario } = opts;
   const executionIds = Array.from({ length: opts.executions }, (_, i) => benchUuid(1, i + 1));
 
   const dynamo = await startLocalDynamo('cicd-guardian-bench-state');
@@ -124,35 +100,26 @@ export async function measureWarm(opts: {
     [new URL(slack.apiUrl).host]: 'slack',
   };
 
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
+  // SSM and Secrets Manager are not expected to be called (SLACK_BOT_TOKEN is set); if they are, they stay local.
+  applyEnv({
+    ...standInEnv({
+      dynamo,
+      aws,
+      slack: { apiUrl: slack.apiUrl, token: 'xoxb-bench' },
+      topicArn: localTopicArn('cicd-guardian-bench-notifications'),
+      configFile: opts.configFile,
+    }),
     AWS_LAMBDA_FUNCTION_NAME: opts.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    GUARDIAN_CONFIG: opts.configFile,
-    GUARDIAN_TABLE: dynamo.tableName,
-    GUARDIAN_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-bench-notifications',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SNS: aws.endpoint,
-    AWS_ENDPOINT_URL_CODEPIPELINE: aws.endpoint,
-    // Not expected to be called (SLACK_BOT_TOKEN is set); if they are, they stay local.
-    AWS_ENDPOINT_URL_SSM: aws.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_BOT_TOKEN: 'xoxb-bench',
     POWERTOOLS_SERVICE_NAME: 'cicd-guardian',
     POWERTOOLS_METRICS_NAMESPACE: 'CicdGuardian',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
   });
   delete process.env.GUARDIAN_DRY_RUN;
   delete process.env.SLACK_WEBHOOK_URL;
 
   // Imported only now: module scope reads the environment.
-  const { handler } = await import('../functions/notify.js');
+  const handler = await importHandler(opts.handler, opts.handler.name);
 
   // Every HTTP request the process makes, by stand-in.
   const requests: Record<string, number> = {};
@@ -183,7 +150,8 @@ export async function measureWarm(opts: {
   subscribe('http.server.response.finish', onServerFinish);
   const standInSamples: Record<string, number[]> = {};
   const ownSamples: number[] = [];
-  const output = muteOutput();
+  // Handler output (Powertools warnings) stays out of the report; it is counted.
+  const output = captureOutput();
 
   const latencies: number[] = [];
   const perEvent = scenario.map(() => ({ samples: [] as number[], requests: 0, byService: {} as Record<string, number> }));
@@ -197,8 +165,8 @@ export async function measureWarm(opts: {
       const executionStart = { ...requests };
       const statuses: Record<string, number> = {};
       for (const [i, { file, event }] of scenario.entries()) {
-        const fresh: Json = { ...event, id: benchUuid(2, x * 100 + i + 1), detail: { ...(event.detail as Json), 'execution-id': executionIds[x] } };
-        const context = lambdaContext(opts.functionName, opts.timeoutS * 1000);
+        const fresh = rekeyEvent(event, executionIds[x]!, benchUuid(2, x * 100 + i + 1));
+        const context = lambdaContext({ functionName: opts.functionName, budgetMs: opts.timeoutS * 1000, requestId: BENCH_REQUEST_ID });
         const requestsBefore = totalRequests();
         const byServiceBefore = { ...requests };
         const serverBefore = { ...serverMs };
@@ -264,31 +232,6 @@ export async function measureWarm(opts: {
     }),
     perExecution: { first: tallies[0]!, measured: measured[0] ?? tallies[0]!, stable: measured.every((t) => key(t) === key(measured[0]!)) },
     errors,
-  };
-}
-
-/** Swallows what the process writes to stdout/stderr (Powertools warnings) until restored, counting it. */
-function muteOutput() {
-  const seen = new Map<string, number>();
-  let lines = 0;
-  const original = { out: process.stdout.write, err: process.stderr.write };
-  const swallow = (chunk: unknown, ...rest: unknown[]) => {
-    const text = String(chunk);
-    lines += text.split('\n').filter(Boolean).length;
-    const first = (text.split('\n')[0] ?? '').slice(0, 90);
-    seen.set(first, (seen.get(first) ?? 0) + 1);
-    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    done?.();
-    return true;
-  };
-  process.stdout.write = swallow as typeof process.stdout.write;
-  process.stderr.write = swallow as typeof process.stderr.write;
-  return {
-    restore: () => {
-      process.stdout.write = original.out;
-      process.stderr.write = original.err;
-    },
-    summary: () => ({ lines, distinct: [...seen].sort((a, b) => b[1] - a[1]).map(([text, count]) => ({ text, count })) }),
   };
 }
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActionExecutionDetail, PipelineDeclaration, PipelineExecution, PipelineMetadata } from '@aws-sdk/client-codepipeline';
+import { ACCOUNT, REGION } from './environment';
+import { readBody } from './http-body';
 
 // A local stand-in for the AWS APIs the notify function calls, spoken to by
 // the real SDK clients through AWS_ENDPOINT_URL_SNS / _CODEPIPELINE:
@@ -17,7 +19,7 @@ import type { ActionExecutionDetail, PipelineDeclaration, PipelineExecution, Pip
 // Shapes follow the API references' "Response Syntax" sections.
 
 /** One pipeline execution the stand-in knows, in the SDK's types (timestamps as Date). */
-export interface ExecutionScenario {
+interface ExecutionScenario {
   /** GetPipelineExecution's `pipelineExecution`. */
   execution: PipelineExecution & { pipelineName: string; pipelineExecutionId: string };
   /** GetPipeline's `pipeline` for the execution's pipeline. */
@@ -27,7 +29,7 @@ export interface ExecutionScenario {
   actions: ActionExecutionDetail[];
 }
 
-export interface AwsScenario {
+interface AwsScenario {
   /** Default: [paymentsApiExecution()]. */
   executions?: ExecutionScenario[];
 }
@@ -39,7 +41,7 @@ export interface PublishedEmail {
   messageId: string;
 }
 
-export interface AwsCall {
+interface AwsCall {
   /** "sns", "codepipeline", or the target prefix / "unknown" for what the stand-in does not serve. */
   service: string;
   operation: string;
@@ -49,7 +51,7 @@ export interface AwsCall {
   errorCode?: string;
 }
 
-export interface ScriptedAwsFailure {
+interface ScriptedAwsFailure {
   /** HTTP status, e.g. 400 for throttling and access denied (both protocols use 400 for those). */
   status: number;
   /** The error code: ThrottlingException / AccessDeniedException (CodePipeline), Throttled / AuthorizationError (SNS). */
@@ -73,8 +75,6 @@ export interface AwsStandIn {
   close(): Promise<void>;
 }
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 const SNS_XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 const CODEPIPELINE_TARGET = 'CodePipeline_20150709.';
 /** SNS: messages up to 256 KB; subjects under 100 characters, one line. */
@@ -259,12 +259,6 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stand.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return stand;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -5,10 +5,11 @@
 
 import type { SlackCall } from './slack-stand-in';
 import type { PublishedEmail } from './aws-stand-in';
+import { truncate } from '../shared/messages/text';
 
 // ------------------------------------------------------------------ style
 
-export interface Style {
+interface Style {
   enabled: boolean;
   bold(s: string): string;
   dim(s: string): string;
@@ -46,10 +47,10 @@ export function makeStyle(enabled: boolean): Style {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m|\x1b\]8;;[^\x1b]*\x1b\\/g;
 /** Printed width of a styled string (ANSI sequences take no room). */
-export const visibleLength = (s: string) => s.replace(ANSI, '').length;
+const visibleLength = (s: string) => s.replace(ANSI, '').length;
 
 /** A state in the color it deserves. */
-export function colorState(state: string, s: Style): string {
+function colorState(state: string, s: Style): string {
   const key = state.toUpperCase();
   if (/FAIL|FAULT|TIMED_OUT/.test(key)) return s.red(state);
   if (/SUCCEEDED/.test(key)) return s.green(state);
@@ -138,7 +139,7 @@ export function decisionLines(result: unknown, s: Style): string[] {
 // ------------------------------------------------------------------ Slack
 
 /** mrkdwn as plain text: links by their label, markers dropped (bold kept when styled), entities decoded. */
-export function mrkdwnToText(text: string, s: Style): string {
+function mrkdwnToText(text: string, s: Style): string {
   return text
     .replace(/<([^<>|]+)\|([^<>]*)>/g, (_, url: string, label: string) => s.link(url, s.cyan(label)))
     .replace(/<!(here|channel|everyone)>/g, '@$1')
@@ -156,7 +157,7 @@ export function mrkdwnToText(text: string, s: Style): string {
 const textOf = (o: unknown): string => (isObj(o) && typeof o.text === 'string' ? o.text : '');
 
 /** A Slack message (its blocks, else its fallback text) as readable lines. */
-export function slackMessageLines(body: { text?: unknown; blocks?: unknown }, s: Style): string[] {
+function slackMessageLines(body: { text?: unknown; blocks?: unknown }, s: Style): string[] {
   const blocks = Array.isArray(body.blocks) ? body.blocks : [];
   if (blocks.length === 0) return mrkdwnToText(String(body.text ?? ''), s).split('\n');
   const lines: string[] = [];
@@ -204,13 +205,18 @@ function fieldLines(fields: string[], s: Style): string[] {
   return out;
 }
 
-export type SlackCallKind = 'post' | 'update' | 'reply' | 'webhook' | 'other';
+type SlackCallKind = 'post' | 'update' | 'reply' | 'webhook' | 'other';
 
 export function slackCallKind(call: Pick<SlackCall, 'method' | 'body'>): SlackCallKind {
   if (call.method === 'chat.postMessage') return call.body.thread_ts ? 'reply' : 'post';
   if (call.method === 'chat.update') return 'update';
   if (call.method === 'webhook') return 'webhook';
   return 'other';
+}
+
+/** A thread reply also sent to the channel (reply_broadcast, a boolean in JSON bodies, a string in form-encoded ones). */
+export function isBroadcast(call: Pick<SlackCall, 'body'>): boolean {
+  return call.body.reply_broadcast === true || call.body.reply_broadcast === 'true';
 }
 
 /**
@@ -251,8 +257,7 @@ export class SlackPrinter {
         return [head, ...indent(changed), ...(same > 0 ? [`    ${s.dim(`(${same} line${same === 1 ? '' : 's'} unchanged)`)}`] : [])];
       }
       case 'reply': {
-        const broadcast = b.reply_broadcast === true || b.reply_broadcast === 'true';
-        return [`  ${s.bold('slack reply')}  ${channel} thread ${String(b.thread_ts)}${broadcast ? ' (also sent to the channel)' : ''}  ${s.dim(call.method)}`, ...indent(message)];
+        return [`  ${s.bold('slack reply')}  ${channel} thread ${String(b.thread_ts)}${isBroadcast(call) ? ' (also sent to the channel)' : ''}  ${s.dim(call.method)}`, ...indent(message)];
       }
       case 'webhook':
         return [`  ${s.bold('slack webhook')}`, ...indent(message)];
@@ -310,11 +315,7 @@ export function logLines(output: string, s: Style, seen: Set<string>, counter: {
 // ------------------------------------------------------------------ misc
 
 /** Shortens UUIDs to their first 8 characters, as consoles and the message footer do. */
-export const shortIds = (text: string) => text.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '$1');
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+const shortIds = (text: string) => text.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '$1');
 
 /** An error with its cause and aggregated errors, for the terminal. */
 export function errorLines(error: unknown, s: Style): string[] {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
 import { matchesPattern } from './eventbridge-pattern';
 
 // What serverless.yml declares, read the way the local runner and tests need
@@ -14,7 +15,7 @@ import { matchesPattern } from './eventbridge-pattern';
 // file. Other Serverless variables are not resolved here; a pattern that
 // needs one fails loudly rather than matching wrongly.
 
-export type EventPattern = Record<string, unknown>;
+type EventPattern = Record<string, unknown>;
 
 export interface FunctionDefinition {
   /** The key under `functions:`, e.g. "notify". */
@@ -28,9 +29,7 @@ export interface FunctionDefinition {
   memorySize?: number;
 }
 
-export interface ServiceDefinitionOptions {
-  /** serverless.yml to read; default: the repository's. */
-  file?: string;
+interface ServiceDefinitionOptions {
   /** guardian policy for `${guardian:...}`; default: $GUARDIAN_CONFIG, else custom.guardian.configFile, else guardian.yml. */
   configFile?: string;
 }
@@ -94,7 +93,7 @@ function guardianValues(configFile: string): Record<string, unknown> {
   let values = derived.get(configFile);
   if (!values) {
     // The plugin loads the TypeScript it needs through tsx's API, which works under Node and tsx
-    // (npm start); Jest tests mock 'tsx/cjs/api' (as tests/template/config-validation.test.ts does).
+    // (npm start); under Jest, 'tsx/cjs/api' maps to tests/helpers/tsx-api.cjs (jest.config.cjs).
     const plugin = require(resolve(SERVICE_DIR, 'serverless', 'guardian-plugin.cjs')) as Partial<GuardianPlugin>;
     if (typeof plugin.loadGuardianConfig !== 'function' || typeof plugin.deriveValues !== 'function') {
       throw new Error('serverless/guardian-plugin.cjs no longer exports loadGuardianConfig and deriveValues, which the local runner resolves ${guardian:...} with');
@@ -121,7 +120,13 @@ function guardianVariable(address: string, configFile: string): unknown {
 const WHOLE_GUARDIAN = /^\$\{guardian:([^\s,}]+)\}$/;
 const EMBEDDED_GUARDIAN = /\$\{guardian:([^\s,}]+)\}/g;
 
-function resolveVariables(value: unknown, configFile: string, where: string): unknown {
+/**
+ * `value` with every `${guardian:<address>}` replaced by the plugin's value for
+ * `configFile` (a whole-string variable by the value itself, an embedded one by
+ * its text); `where` names the place in serverless.yml for errors. Any other
+ * variable is an error.
+ */
+export function resolveVariables(value: unknown, configFile: string, where: string): unknown {
   if (Array.isArray(value)) return value.map((item, i) => resolveVariables(item, configFile, `${where}[${i}]`));
   if (isObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveVariables(v, configFile, `${where}.${k}`)]));
@@ -141,7 +146,8 @@ function resolveVariables(value: unknown, configFile: string, where: string): un
   return resolved;
 }
 
-function configFileFor(doc: Record<string, unknown>, options: ServiceDefinitionOptions): string {
+/** The guardian policy file `${guardian:...}` is resolved from: options.configFile, else $GUARDIAN_CONFIG, else custom.guardian.configFile, else guardian.yml. */
+export function configFileFor(doc: Record<string, unknown>, options: ServiceDefinitionOptions = {}): string {
   if (options.configFile) return resolve(options.configFile);
   if (process.env.GUARDIAN_CONFIG) return resolve(process.env.GUARDIAN_CONFIG);
   const custom = dig(doc, 'custom', 'guardian', 'configFile');
@@ -153,7 +159,7 @@ function configFileFor(doc: Record<string, unknown>, options: ServiceDefinitionO
 
 /** Every function of serverless.yml with its handler and its EventBridge patterns, variables resolved. */
 export function readServiceDefinition(options: ServiceDefinitionOptions = {}): FunctionDefinition[] {
-  const doc = readServerlessYaml(options.file);
+  const doc = readServerlessYaml();
   const configFile = configFileFor(doc, options);
   const functions = doc.functions;
   if (!isObject(functions)) throw new Error('serverless.yml declares no functions');
@@ -185,12 +191,9 @@ export function readServiceDefinition(options: ServiceDefinitionOptions = {}): F
   });
 }
 
-let defaultDefinition: FunctionDefinition[] | undefined;
-
-/** Names of the functions an EventBridge event reaches: those with any rule pattern matching it. */
-export function functionsFor(event: unknown, functions?: FunctionDefinition[]): string[] {
-  const defs = functions ?? (defaultDefinition ??= readServiceDefinition());
-  return defs.filter((fn) => fn.patterns.some((pattern) => matchesPattern(pattern, event))).map((fn) => fn.name);
+/** The functions an EventBridge event reaches: those with any rule pattern matching it. */
+export function functionsFor(event: unknown, functions: FunctionDefinition[]): FunctionDefinition[] {
+  return functions.filter((fn) => fn.patterns.some((pattern) => matchesPattern(pattern, event)));
 }
 
 /** The file and export a handler string names: "functions/notify.handler" is `handler` of functions/notify.ts. */
@@ -203,17 +206,27 @@ export function handlerLocation(fn: Pick<FunctionDefinition, 'name' | 'handler'>
   return { file, exportName: fn.handler.slice(dot + 1) };
 }
 
+export type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The handler a location names, imported (a TypeScript file needs tsx); `name` is the function's, for the error. */
+export async function importHandler({ file, exportName }: { file: string; exportName: string }, name: string): Promise<Handler> {
+  const mod = (await import(file)) as Record<string, unknown> & { default?: Record<string, unknown> };
+  const handler = mod[exportName] ?? mod.default?.[exportName];
+  if (typeof handler !== 'function') throw new Error(`${relative(SERVICE_DIR, file)} exports no function "${exportName}" (functions.${name}.handler)`);
+  return handler as Handler;
+}
+
 // ----------------------------------------------------------------- table
 
-export interface TableDefinition {
+interface TableDefinition {
   logicalId: string;
   attributeDefinitions: AttributeDefinition[];
   keySchema: KeySchemaElement[];
 }
 
 /** The DynamoDB table serverless.yml deploys (its key schema, for a local copy). */
-export function readTableDefinition(options: Pick<ServiceDefinitionOptions, 'file'> = {}): TableDefinition {
-  const doc = readServerlessYaml(options.file);
+export function readTableDefinition(): TableDefinition {
+  const doc = readServerlessYaml();
   const resources = dig(doc, 'resources');
   // `resources` is a mapping, or a list of them (Serverless merges the list).
   const blocks = Array.isArray(resources) ? resources : [resources];

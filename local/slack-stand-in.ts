@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-body';
 
 // A local stand-in for Slack's Web API (chat.postMessage, chat.update) and an
 // incoming webhook, spoken to by the official clients through SLACK_API_URL.
@@ -14,7 +15,7 @@ export interface SlackCall {
   at: number;
 }
 
-export type ScriptedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { hang: true };
+type ScriptedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { hang: true };
 
 export interface SlackStandIn {
   /** Base URL for SLACK_API_URL (ends with /api/). */
@@ -31,12 +32,10 @@ export interface SlackStandIn {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+/** A request body as the Slack clients send it: JSON, or form-encoded. */
+function parseBody(text: string, headers: IncomingHttpHeaders): Record<string, unknown> {
   if (!text) return {};
-  if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(text) as Record<string, unknown>;
+  if ((headers['content-type'] ?? '').includes('application/json')) return JSON.parse(text) as Record<string, unknown>;
   // The Web API client sends form-encoded bodies; structured arguments are JSON strings.
   const out: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(text)) {
@@ -80,7 +79,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   };
 
   const server: Server = createServer(async (req, res) => {
-    const body = await readBody(req);
+    const body = parseBody(await readBody(req), req.headers);
     const failure = failures.shift();
     if (failure) {
       if ('hang' in failure) {

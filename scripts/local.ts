@@ -11,27 +11,37 @@
 // goes to the functions whose EventBridge patterns in serverless.yml match
 // it, and the run prints what each function decided and delivered.
 
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
-import { startLocalDynamo } from '../local/dynamo';
-import { startAwsStandIn, type PublishedEmail } from '../local/aws-stand-in';
+import { applyEnv, localTopicArn, standInEnv } from '../local/environment';
+import { captureOutput } from '../local/capture-output';
+import { lambdaContext } from '../local/lambda-context';
+import { SCENARIO_DIR } from '../local/scenario';
+import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
+import { startAwsStandIn, type AwsStandIn, type PublishedEmail } from '../local/aws-stand-in';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in';
-import { functionsFor, handlerLocation, readServerlessYaml, readServiceDefinition, SERVICE_DIR, type FunctionDefinition } from '../local/service-definition';
+import {
+  configFileFor,
+  functionsFor,
+  handlerLocation,
+  importHandler,
+  readServerlessYaml,
+  readServiceDefinition,
+  SERVICE_DIR,
+  type FunctionDefinition,
+  type Handler,
+} from '../local/service-definition';
 import { decisionLines, describeEvent, emailLines, errorLines, logLines, makeStyle, SlackPrinter, slackCallKind, wantsColor } from '../local/print';
 
-const DEFAULT_EVENTS = join('events', 'scenarios', 'pipeline-fails-in-deploy');
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-local';
+const TOPIC_ARN = localTopicArn('cicd-guardian-local');
 const STAGE = 'local';
 
 const USAGE = `usage: npm start -- [--dry-run] [--full] [event.json | folder ...]
-  default: ${DEFAULT_EVENTS}/ (in file order)
+  default: ${SCENARIO_DIR}/ (in file order)
   --dry-run  GUARDIAN_DRY_RUN=true: decide, do not store, post or send
   --full     print whole Slack messages on updates
   env: SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL post to real Slack; GUARDIAN_CONFIG picks the policy (default guardian.yml)`;
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 type Delivery = { slack: SlackCall } | { email: PublishedEmail };
 
 const s = makeStyle(wantsColor());
@@ -44,8 +54,8 @@ async function main(argv: string[]): Promise<number> {
   const unknown = [...flags].filter((f) => !['--dry-run', '--full'].includes(f));
   if (unknown.length) return console.error(`unknown option ${unknown.join(', ')}\n${USAGE}`), 2;
 
-  const files = eventFiles(paths.length ? paths : [resolve(SERVICE_DIR, DEFAULT_EVENTS)]);
-  if (files.length === 0) return console.error(`no .json events in ${paths.join(', ') || DEFAULT_EVENTS}`), 2;
+  const files = eventFiles(paths.length ? paths : [resolve(SERVICE_DIR, SCENARIO_DIR)]);
+  if (files.length === 0) return console.error(`no .json events in ${paths.join(', ') || SCENARIO_DIR}`), 2;
 
   const realSlack = Boolean(process.env.SLACK_BOT_TOKEN || process.env.SLACK_WEBHOOK_URL);
   const started: { close(): Promise<void> }[] = [];
@@ -58,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     const dynamo = await start(startLocalDynamo(`cicd-guardian-${STAGE}-state`));
     const aws = await start(startAwsStandIn());
     const slack = realSlack ? undefined : await start(startSlackStandIn());
-    configureEnvironment({ dynamo: dynamo.endpoint, table: dynamo.tableName, aws: aws.endpoint, slackApi: slack?.apiUrl, dryRun: flags.has('--dry-run') });
+    configureEnvironment({ dynamo, aws, slackApi: slack?.apiUrl, dryRun: flags.has('--dry-run') });
     const functions = readServiceDefinition();
     const service = String(readServerlessYaml().service ?? 'service');
 
@@ -100,8 +110,8 @@ async function main(argv: string[]): Promise<number> {
           print(`  ${s.dim('→ no function: the EventBridge rules filter it out')}`);
           continue;
         }
-        for (const name of matched) {
-          const fn = functions.find((f) => f.name === name)!;
+        for (const fn of matched) {
+          const { name } = fn;
           print(`  ${s.cyan('→')} ${s.bold(name)}`);
           stats.invocations++;
           deliveries.length = 0;
@@ -109,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
           let result: unknown;
           const output = captureOutput();
           try {
-            const handler = handlers.get(name) ?? (await loadHandler(fn));
+            const handler = handlers.get(name) ?? (await importHandler(handlerLocation(fn), fn.name));
             handlers.set(name, handler);
             result = await invoke(handler, event, fn, service);
           } catch (error) {
@@ -135,63 +145,28 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Everything the function reads from its environment on AWS, pointed at the local stand-ins. Set before any handler is imported. */
-function configureEnvironment(o: { dynamo: string; table: string; aws: string; slackApi?: string; dryRun: boolean }): void {
+function configureEnvironment(o: { dynamo: LocalDynamo; aws: AwsStandIn; slackApi?: string; dryRun: boolean }): void {
   const env = process.env;
-  // Dummy credentials only: a profile would take precedence over them in the SDK's chain.
-  delete env.AWS_PROFILE;
-  delete env.AWS_SESSION_TOKEN;
-  delete env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
-  Object.assign(env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // Any service without its own stand-in gets UnknownOperationException instead of reaching AWS.
-    AWS_ENDPOINT_URL: o.aws,
-    AWS_ENDPOINT_URL_DYNAMODB: o.dynamo,
-    AWS_ENDPOINT_URL_SNS: o.aws,
-    AWS_ENDPOINT_URL_CODEPIPELINE: o.aws,
-    AWS_ENDPOINT_URL_SSM: o.aws,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: o.aws,
-    GUARDIAN_TABLE: o.table,
-    GUARDIAN_TOPIC_ARN: TOPIC_ARN,
-    GUARDIAN_CONFIG: resolve(env.GUARDIAN_CONFIG ?? resolve(SERVICE_DIR, 'guardian.yml')),
+  applyEnv({
+    ...standInEnv({
+      dynamo: o.dynamo,
+      aws: o.aws,
+      slack: o.slackApi ? { apiUrl: o.slackApi, token: 'xoxb-local-stand-in' } : undefined,
+      topicArn: TOPIC_ARN,
+      // The policy the EventBridge patterns are resolved from (readServiceDefinition) is the one the function reads.
+      configFile: configFileFor(readServerlessYaml()),
+    }),
     POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? 'cicd-guardian',
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
+    ...(o.dryRun ? { GUARDIAN_DRY_RUN: 'true' } : {}),
   });
-  if (o.slackApi) Object.assign(env, { SLACK_API_URL: o.slackApi, SLACK_BOT_TOKEN: 'xoxb-local-stand-in' });
-  if (o.dryRun) env.GUARDIAN_DRY_RUN = 'true';
-}
-
-async function loadHandler(fn: FunctionDefinition): Promise<Handler> {
-  const { file, exportName } = handlerLocation(fn);
-  const mod = (await import(file)) as Record<string, unknown> & { default?: Record<string, unknown> };
-  const handler = mod[exportName] ?? mod.default?.[exportName];
-  if (typeof handler !== 'function') throw new Error(`${relative(SERVICE_DIR, file)} exports no function "${exportName}" (functions.${fn.name}.handler)`);
-  return handler as Handler;
 }
 
 /** One invocation as Lambda makes it: a context with the function's time budget, and its timeout enforced. */
 async function invoke(handler: Handler, event: unknown, fn: FunctionDefinition, service: string): Promise<unknown> {
   const functionName = `${service}-${STAGE}-${fn.name}`;
   const timeoutMs = fn.timeout * 1000;
-  const end = Date.now() + timeoutMs;
-  const context: Context = {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: String(fn.memorySize ?? 1024),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  const context = lambdaContext({ functionName, budgetMs: timeoutMs, memoryMB: fn.memorySize ?? 1024 });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Task timed out after ${fn.timeout.toFixed(2)} seconds`)), timeoutMs);
@@ -201,29 +176,6 @@ async function invoke(handler: Handler, event: unknown, fn: FunctionDefinition, 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Collects what the function writes to stdout and stderr while it runs
- * (Powertools writes logs straight to the streams), to show it compactly
- * under its invocation.
- */
-function captureOutput(): { text(): string; restore(): void } {
-  const chunks: string[] = [];
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write);
-  for (const stream of streams) {
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    }) as typeof stream.write;
-  }
-  return {
-    text: () => chunks.join(''),
-    restore: () => streams.forEach((stream, i) => (stream.write = originals[i]!)),
-  };
 }
 
 /** The .json files named, folders expanded to their .json files (recursively, in name order). */

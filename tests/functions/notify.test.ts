@@ -2,23 +2,25 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, ListActionExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { startLocalDynamo } from '../../local/dynamo';
+import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
+import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../../local/slack-stand-in';
 import { parseConfig, setConfig } from '../../shared/config/load';
 import { handler, type NotifyResult } from '../../functions/notify';
 import { freshScenario } from '../helpers/scenario';
-import { lambdaContext } from '../helpers/lambda';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 
 // The notify function end to end: real DynamoDB semantics (dynalite), the
 // official Slack client against a local Slack, CodePipeline and SNS mocked.
 
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-test';
+const TOPIC = localTopicArn('cicd-guardian-test');
 const codepipeline = mockClient(CodePipelineClient);
 const sns = mockClient(SNSClient);
 let slack: SlackStandIn;
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 
-const invoke = (event: unknown, remainingMs?: number) => handler(event, lambdaContext(remainingMs)) as Promise<NotifyResult>;
+const invoke = (event: unknown, remainingMs = 30_000) =>
+  handler(event, lambdaContext({ functionName: 'cicd-guardian-test-notify', budgetMs: remainingMs })) as Promise<NotifyResult>;
 const runAll = async (events: unknown[]) => {
   for (const e of events) await invoke(e);
 };
@@ -36,11 +38,8 @@ const shownText = (calls: SlackCall[]) => JSON.stringify([...posts(calls), ...up
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   slack = await startSlackStandIn();
-  process.env.GUARDIAN_TABLE = dynamo.tableName;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.GUARDIAN_TOPIC_ARN = TOPIC;
-  process.env.SLACK_API_URL = slack.apiUrl;
-  process.env.SLACK_BOT_TOKEN = 'xoxb-test';
+  // CodePipeline and SNS are mocked: no AWS stand-in.
+  applyEnv(standInEnv({ dynamo, slack: { apiUrl: slack.apiUrl, token: 'xoxb-test' }, topicArn: TOPIC }));
   setConfig(
     parseConfig(
       {

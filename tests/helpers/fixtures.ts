@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export type JsonObject = { [key: string]: JsonValue };
 
 /** Absolute path of the events/ folder. */
-export const EVENTS_DIR = resolve(__dirname, '..', '..', 'events');
+const EVENTS_DIR = resolve(__dirname, '..', '..', 'events');
 
 const toPosix = (p: string) => p.split(sep).join('/');
 

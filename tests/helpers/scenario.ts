@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { listEvents, loadEvent, type JsonObject } from './fixtures';
+import { loadScenario, rekeyEvent } from '../../local/scenario';
+import type { JsonObject } from './fixtures';
 
 /**
  * The bundled scenario (a payments-api execution that fails in Deploy) as raw
@@ -7,10 +8,5 @@ import { listEvents, loadEvent, type JsonObject } from './fixtures';
  * each test has an execution of its own.
  */
 export function freshScenario(executionId = randomUUID()): JsonObject[] {
-  return listEvents('scenarios/pipeline-fails-in-deploy').map((file) => {
-    const event = loadEvent(file);
-    (event.detail as JsonObject)['execution-id'] = executionId;
-    event.id = randomUUID();
-    return event;
-  });
+  return loadScenario().map(({ event }) => rekeyEvent(event, executionId, randomUUID()) as JsonObject);
 }

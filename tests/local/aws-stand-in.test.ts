@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { PAYMENTS_COMMIT, PAYMENTS_EXECUTION_ID, startAwsStandIn, type AwsStandIn } from '../../local/aws-stand-in';
+import { loadScenario } from '../../local/scenario';
+import { PAYMENTS_COMMIT, PAYMENTS_COMMIT_MESSAGE, PAYMENTS_EXECUTION_ID, startAwsStandIn, type AwsStandIn } from '../../local/aws-stand-in';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-local';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -82,8 +83,19 @@ describe('CodePipeline (awsJson1_1)', () => {
     });
     const [revision] = pipelineExecution!.artifactRevisions!;
     expect(revision!.revisionId).toBe(PAYMENTS_COMMIT);
-    expect(revision!.revisionId).toMatch(/^[0-9a-f]{40}$/);
-    expect(JSON.parse(revision!.revisionSummary!)).toEqual({ ProviderType: 'GitHub', CommitMessage: 'Add idempotency keys to the refund endpoint' });
+    // The same commit, summary and link as the scenario's source action reports, so a local run tells one story.
+    const sourceEvent = loadScenario()
+      .map(({ event }) => event.detail as Record<string, unknown>)
+      .find((d) => d.stage === 'Source' && d.action !== undefined && d.state === 'SUCCEEDED');
+    expect(sourceEvent).toMatchObject({
+      'execution-id': PAYMENTS_EXECUTION_ID,
+      'execution-result': {
+        'external-execution-id': revision!.revisionId,
+        'external-execution-summary': revision!.revisionSummary,
+        'external-execution-url': revision!.revisionUrl,
+      },
+    });
+    expect(JSON.parse(revision!.revisionSummary!)).toEqual({ ProviderType: 'GitHub', CommitMessage: PAYMENTS_COMMIT_MESSAGE });
     expect(revision!.revisionUrl).toMatch(/^https:\/\//);
     // awsJson timestamps travel as epoch seconds; the SDK makes Dates of them.
     expect(revision!.created).toEqual(new Date('2025-06-12T13:58:40Z'));
@@ -105,7 +117,7 @@ describe('CodePipeline (awsJson1_1)', () => {
     expect(source!.output!.outputVariables).toMatchObject({
       BranchName: 'main',
       CommitId: PAYMENTS_COMMIT,
-      CommitMessage: 'Add idempotency keys to the refund endpoint',
+      CommitMessage: PAYMENTS_COMMIT_MESSAGE,
       FullRepositoryName: 'example-org/payments-api',
       AuthorDisplayName: expect.any(String),
     });

@@ -5,22 +5,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { parseConfig } from '../../shared/config/load';
 
 interface GuardianPluginModule {
   new (serverless: unknown): unknown;
   loadGuardianConfig(path: string): unknown;
   deriveValues(config: unknown): { buildStates: string[]; embedded: string };
 }
-
-// Under `sls`, the plugin loads the TypeScript config loader through tsx (as `npm run package`
-// exercises). tsx's loader cannot run inside Jest's module system, and Jest compiles
-// TypeScript itself, so here the plugin's tsx require resolves through Jest.
-jest.mock('tsx/cjs/api', () => ({
-  require: (id: string, from: string) => {
-    const path = jest.requireActual<typeof import('node:path')>('node:path');
-    return jest.requireActual<object>(path.resolve(path.dirname(from), id));
-  },
-}));
 
 const repo = join(__dirname, '..', '..');
 const plugin = createRequire(__filename)(join(repo, 'serverless', 'guardian-plugin.cjs')) as GuardianPluginModule;
@@ -51,7 +42,9 @@ describe('guardian.yml validation', () => {
   it('accepts the example policy', () => {
     const config = plugin.loadGuardianConfig(join(repo, 'guardian.yml'));
     const values = plugin.deriveValues(config);
-    expect(JSON.parse(values.embedded)).toEqual(config);
+    // `embedded` becomes the bundle's GUARDIAN_EMBEDDED_CONFIG (esbuild define), which the function
+    // parses with parseConfig: it must pass validation again and give back the same policy.
+    expect(parseConfig(JSON.parse(values.embedded), 'embedded guardian config')).toEqual(config);
     // No route asks for SUCCEEDED, so the CodeBuild rule lets through failures only.
     expect(values.buildStates).toEqual(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
   });

@@ -4,38 +4,8 @@
 // include line breaks or control characters; and must be less than 100
 // characters long").
 import fc from 'fast-check';
-import type { MessageModel, Tone } from '../../../shared/messages/model';
 import { MAX_BODY_LENGTH, emailSubject, renderEmail } from '../../../shared/messages/email';
-
-const LOGS_URL =
-  'https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/123456789012/projects/shop-api-build/build/shop-api-build%3A9b1c2d3e/log?region=eu-west-1';
-const EXECUTION_URL = 'https://eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/shop-api/executions/1f2e3d4c/timeline?region=eu-west-1';
-
-function failureModel(): MessageModel {
-  return {
-    title: 'shop-api failed',
-    tone: 'failure',
-    summary: 'Failed in Build / UnitTests',
-    fields: [
-      { label: 'Execution', value: '1f2e3d4c', url: EXECUTION_URL },
-      { label: 'Commit', value: 'Fix checkout rounding' },
-    ],
-    stages: [
-      { name: 'Source', state: 'SUCCEEDED', duration: '12s' },
-      { name: 'Build', state: 'FAILED', duration: '2m 05s' },
-      { name: 'Deploy', state: 'PENDING' },
-    ],
-    failure: {
-      stage: 'Build',
-      action: 'UnitTests',
-      errorCode: 'JobFailed',
-      summary: 'Build terminated with state: FAILED.\nPhase: BUILD',
-      logsUrl: LOGS_URL,
-    },
-    links: [{ label: 'Execution in console', url: EXECUTION_URL }],
-    context: '123456789012 · eu-west-1 · execution 1f2e3d4c',
-  };
-}
+import { EXECUTION_URL, LOGS_URL, LONE_SURROGATE, PIPELINE_URL, REGION, REVISION_URL, failureModel, model } from '../../helpers/message-models';
 
 /** SNS's rule for Subject, as a predicate. */
 const VALID_SUBJECT = /^[A-Za-z0-9!"#%&'()*,\-./:;?@[\\\]_{}][\x20-\x7E]*$/;
@@ -50,8 +20,11 @@ describe('renderEmail', () => {
         'Failed in Build / UnitTests',
         '',
         'Details',
+        `  Pipeline: shop-api (${PIPELINE_URL})`,
         `  Execution: 1f2e3d4c (${EXECUTION_URL})`,
+        `  Revision: a1b2c3d (${REVISION_URL})`,
         '  Commit: Fix checkout rounding',
+        '  Author: Dana Smith',
         '',
         'Stages',
         '  - Source: SUCCEEDED (12s)',
@@ -63,14 +36,15 @@ describe('renderEmail', () => {
         '  Action: UnitTests',
         '  Error code: JobFailed',
         '  Summary: Build terminated with state: FAILED.',
-        '    Phase: BUILD',
+        '    Phase: BUILD, Code: COMMAND_EXECUTION_ERROR',
         `  Logs: ${LOGS_URL}`,
         '',
         'Links',
         `  - Execution in console (${EXECUTION_URL})`,
+        `  - Logs (${LOGS_URL})`,
         '',
         '--',
-        '123456789012 · eu-west-1 · execution 1f2e3d4c',
+        `123456789012 · ${REGION} · execution 1f2e3d4c-aaaa-bbbb-cccc-0123456789ab`,
       ].join('\n'),
     });
   });
@@ -176,28 +150,6 @@ describe('emailSubject', () => {
 });
 
 describe('renderEmail for any model', () => {
-  const piece = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 20 }),
-    fc.constantFrom('<!channel>', '&lt;', '\n', '\r', '\u0000', '\u202E', '😀'),
-    fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
-  );
-  const untrusted = fc.oneof(
-    { weight: 5, arbitrary: fc.array(piece, { maxLength: 10 }).map((p) => p.join('')) },
-    { weight: 1, arbitrary: fc.tuple(piece, fc.integer({ min: 1, max: 20_000 })).map(([p, n]) => p.repeat(n).slice(0, 100_000)) },
-  );
-  const url = fc.oneof(fc.webUrl(), fc.constantFrom('javascript:alert(1)', 'data:,x'), untrusted);
-  const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
-  const model: fc.Arbitrary<MessageModel> = fc.record({
-    title: untrusted,
-    tone: fc.constantFrom<Tone>('success', 'failure', 'warning', 'info', 'progress'),
-    summary: opt(untrusted),
-    fields: fc.array(fc.record({ label: untrusted, value: untrusted, url: opt(url) }), { maxLength: 20 }),
-    stages: fc.array(fc.record({ name: untrusted, state: untrusted, duration: opt(untrusted) }), { maxLength: 250 }),
-    failure: opt(fc.record({ stage: opt(untrusted), action: opt(untrusted), errorCode: opt(untrusted), summary: opt(untrusted), logsUrl: opt(url) })),
-    links: fc.array(fc.record({ label: untrusted, url }), { maxLength: 20 }),
-    context: opt(untrusted),
-  });
-
   it('gives a valid subject and a bounded, well-formed plain-text body', () => {
     fc.assert(
       fc.property(model, (m) => {
@@ -206,7 +158,7 @@ describe('renderEmail for any model', () => {
         expect(subject).toMatch(VALID_SUBJECT);
         expect(body.length).toBeLessThanOrEqual(MAX_BODY_LENGTH);
         // Encodable as UTF-8 (no lone surrogates) and free of control characters.
-        expect(body).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        expect(body).not.toMatch(LONE_SURROGATE);
         expect(body).not.toMatch(/(?![\n\t])\p{Cc}/u);
         expect(body.toLowerCase()).not.toMatch(/\((javascript|data):/);
       }),

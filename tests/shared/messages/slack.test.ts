@@ -7,42 +7,7 @@ import type { KnownBlock } from '@slack/web-api';
 import type { MessageModel, ReplyModel, Tone } from '../../../shared/messages/model';
 import { SLACK_LIMITS, renderSlackMessage, renderSlackReply } from '../../../shared/messages/slack';
 import { safeUrl } from '../../../shared/messages/text';
-
-const REGION = 'eu-west-1';
-const EXECUTION_URL = `https://${REGION}.console.aws.amazon.com/codesuite/codepipeline/pipelines/shop-api/executions/1f2e3d4c-aaaa-bbbb-cccc-0123456789ab/timeline?region=${REGION}`;
-const LOGS_URL = `https://${REGION}.console.aws.amazon.com/codesuite/codebuild/123456789012/projects/shop-api-build/build/shop-api-build%3A9b1c2d3e-1111-2222-3333-444455556666/log?region=${REGION}`;
-
-function failureModel(): MessageModel {
-  return {
-    title: 'shop-api failed',
-    tone: 'failure',
-    summary: 'Failed in Build / UnitTests',
-    fields: [
-      { label: 'Pipeline', value: 'shop-api', url: `https://${REGION}.console.aws.amazon.com/codesuite/codepipeline/pipelines/shop-api/view?region=${REGION}` },
-      { label: 'Execution', value: '1f2e3d4c', url: EXECUTION_URL },
-      { label: 'Revision', value: 'a1b2c3d', url: 'https://github.com/acme/shop-api/commit/a1b2c3d' },
-      { label: 'Commit', value: 'Fix checkout rounding' },
-      { label: 'Author', value: 'Dana Smith' },
-    ],
-    stages: [
-      { name: 'Source', state: 'SUCCEEDED', duration: '12s' },
-      { name: 'Build', state: 'FAILED', duration: '2m 05s' },
-      { name: 'Deploy', state: 'PENDING' },
-    ],
-    failure: {
-      stage: 'Build',
-      action: 'UnitTests',
-      errorCode: 'JobFailed',
-      summary: 'Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR',
-      logsUrl: LOGS_URL,
-    },
-    links: [
-      { label: 'Execution in console', url: EXECUTION_URL },
-      { label: 'Logs', url: LOGS_URL },
-    ],
-    context: `123456789012 · ${REGION} · execution 1f2e3d4c-aaaa-bbbb-cccc-0123456789ab`,
-  };
-}
+import { EXECUTION_URL, INJECTIONS, LOGS_URL, LONE_SURROGATE, REGION, REVISION_URL, failureModel, model, reply } from '../../helpers/message-models';
 
 /** Every string anywhere in a JSON value (block types, texts, urls...). */
 function strings(value: unknown): string[] {
@@ -103,8 +68,6 @@ function urlsOf(model: MessageModel | ReplyModel): Set<string> {
   return new Set(raw.flatMap((u) => (u === undefined ? [] : [safeUrl(u)].filter((s): s is string => !!s))));
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** Slack's documented limits, plus the undocumented total (msg_blocks_too_long near 12,000). */
 function expectWithinLimits(message: { text: string; blocks: KnownBlock[] }): void {
   expect(message.blocks.length).toBeGreaterThan(0);
@@ -134,99 +97,6 @@ function expectWithinLimits(message: { text: string; blocks: KnownBlock[] }): vo
   for (const s of strings(message)) expect(s).not.toMatch(LONE_SURROGATE);
 }
 
-// --- arbitraries ---------------------------------------------------------------
-
-const INJECTIONS = [
-  '<!channel>',
-  '<!here>',
-  '<!everyone>',
-  '<!subteam^S0123ABC>',
-  '<@U123>',
-  '<#C123>',
-  '<https://evil.example|Click>',
-  '&lt;!channel&gt;',
-  '&amp;',
-  '&',
-  '<',
-  '>',
-  '|',
-  '`',
-  '*',
-  '\n',
-  '\u202E',
-  '😀',
-  '👩‍👩‍👧',
-];
-
-const piece = fc.oneof(
-  fc.constantFrom(...INJECTIONS),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.string({ unit: 'grapheme', maxLength: 10 }),
-  fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
-);
-
-/** Short or very long (up to ~100 KB) untrusted text, rich in markup attempts. */
-const untrusted = fc.oneof(
-  { weight: 5, arbitrary: fc.array(piece, { maxLength: 12 }).map((p) => p.join('')) },
-  {
-    weight: 1,
-    arbitrary: fc
-      .tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 10_000 }))
-      .map(([p, n]) => p.join('').repeat(n).slice(0, 100_000)),
-  },
-);
-
-const url = fc.oneof(
-  fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom(
-    'javascript:alert(1)',
-    'JAVASCRIPT:alert(document.cookie)',
-    ' javascript:alert(1)',
-    'data:text/html,<b>x</b>',
-    'https://evil.example/a|b>c d',
-    'https://x.example/?q=<!channel>',
-    'https://user:pw@x.example/',
-    `https://x.example/${'a'.repeat(950)}`,
-  ),
-  untrusted,
-);
-
-const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
-
-const tone = fc.constantFrom<Tone>('success', 'failure', 'warning', 'info', 'progress');
-
-const model: fc.Arbitrary<MessageModel> = fc.record({
-  title: untrusted,
-  tone,
-  summary: opt(untrusted),
-  fields: fc.array(fc.record({ label: untrusted, value: untrusted, url: opt(url) }), { maxLength: 25 }),
-  stages: fc.array(
-    fc.record({
-      name: untrusted,
-      state: fc.oneof(fc.constantFrom('SUCCEEDED', 'FAILED', 'STARTED', 'PENDING', 'STOPPED'), untrusted),
-      duration: opt(untrusted),
-    }),
-    { maxLength: 250 },
-  ),
-  failure: opt(
-    fc.record({
-      stage: opt(untrusted),
-      action: opt(untrusted),
-      errorCode: opt(untrusted),
-      summary: opt(untrusted),
-      logsUrl: opt(url),
-    }),
-  ),
-  links: fc.array(fc.record({ label: untrusted, url }), { maxLength: 25 }),
-  context: opt(untrusted),
-});
-
-const reply: fc.Arbitrary<ReplyModel> = fc.record({
-  tone,
-  text: untrusted,
-  links: fc.array(fc.record({ label: untrusted, url }), { maxLength: 25 }),
-});
-
 // --- specification ---------------------------------------------------------------
 
 describe('renderSlackMessage', () => {
@@ -243,7 +113,7 @@ describe('renderSlackMessage', () => {
     expect(all).toContain('COMMAND_EXECUTION_ERROR');
     expect(all).toContain(`<${LOGS_URL}|View logs>`);
     expect(all).toContain(`<${EXECUTION_URL}|Execution in console>`);
-    expect(all).toContain('*Revision*\n<https://github.com/acme/shop-api/commit/a1b2c3d|a1b2c3d>');
+    expect(all).toContain(`*Revision*\n<${REVISION_URL}|a1b2c3d>`);
     expect(all).toContain('*Author*\nDana Smith');
     expect(message.text).toBe('❌ shop-api failed\nFailed in Build / UnitTests');
     expect(message.blocks.at(-1)).toEqual({

@@ -9,8 +9,7 @@ import {
   singleLine,
   truncate,
 } from '../../../shared/messages/text';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+import { LONE_SURROGATE } from '../../helpers/message-models';
 
 /** Any text, including lone surrogate halves and Slack's control characters. */
 const anyText = fc.oneof(
