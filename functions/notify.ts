@@ -1,22 +1,19 @@
 import type { Context } from 'aws-lambda';
 import { CiEventSchema } from '../shared/events/parse.js';
-import type { BuildEvent, CiEvent, PipelineEvent } from '../shared/events/types.js';
+import type { BuildEvent, CiEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
-import type { GuardianConfig } from '../shared/config/schema.js';
-import { applyEvent, applyFacts, emptyView, type ExecutionView } from '../shared/policies/execution-view.js';
+import { applyEvent, applyFacts, emptyView, executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
 import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
 import { laterBuildEvent } from '../shared/policies/build-view.js';
 import { pipelineFacts } from '../shared/facts/codepipeline.js';
 import { stateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
-import { emailNotifier, stackTopicArn } from '../shared/executors/email.js';
-import { SlackNotifier, SlackWebhookNotifier } from '../shared/executors/slack.js';
-import type { Channels } from '../shared/executors/execute-plan.js';
+import { notificationChannels } from '../shared/executors/channels.js';
 import type { Plan } from '../shared/plan/plan.js';
 import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
-import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
-import { slackCredentials, slackMode } from '../shared/runtime/slack-credentials.js';
+import { deadlineFrom } from '../shared/runtime/deadline.js';
+import { slackMode } from '../shared/runtime/slack-credentials.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 // Pipeline and build notifications: fold the event into what we know of its
@@ -27,17 +24,7 @@ export type NotifyResult =
   | { status: 'dry-run'; plan: Plan }
   | ({ status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
 
-const executionKey = (e: PipelineEvent) => `EXEC#${e.account}#${e.region}#${e.pipeline}#${e.executionId}`;
 const buildKey = (e: BuildEvent) => `BUILD#${e.buildArn}`;
-
-async function channels(config: GuardianConfig, deadline: Deadline, functionArn: string): Promise<Channels> {
-  const creds = await slackCredentials(config);
-  return {
-    email: emailNotifier(stackTopicArn(functionArn)),
-    slack: creds.token ? new SlackNotifier(creds.token, deadline) : undefined,
-    webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
-  };
-}
 
 export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, now = () => new Date()): Promise<NotifyResult> {
   const config = getConfig();
@@ -50,7 +37,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const dryRun = isDryRun(config.dryRun);
   const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
   const deliver = <V>(pk: string, decide: (view: V, inputs: NotifyInputs) => Plan) =>
-    deliverUnderLease<V>(stateStore(), pk, (r) => logPlan(decide(r.view, inputs(r.delivery))), () => channels(config, deadline, context.invokedFunctionArn), deadline);
+    deliverUnderLease<V>(stateStore(), pk, (r) => logPlan(decide(r.view, inputs(r.delivery))), () => notificationChannels(config, deadline, context.invokedFunctionArn), deadline);
 
   if (event.kind === 'build') {
     if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };

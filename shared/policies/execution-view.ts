@@ -79,6 +79,10 @@ function advance<S extends string>(current: Timeline<S> | undefined, state: S, a
   return undefined;
 }
 
+/** The state-table key of a pipeline execution. */
+export const executionKey = (e: { account: string; region: string; pipeline: string; executionId: string }): string =>
+  `EXEC#${e.account}#${e.region}#${e.pipeline}#${e.executionId}`;
+
 export function emptyView(e: Pick<PipelineEvent, 'pipeline' | 'executionId' | 'account' | 'region'>): ExecutionView {
   return { pipeline: e.pipeline, executionId: e.executionId, account: e.account, region: e.region, stages: {}, stageOrder: [], actions: {}, applied: [] };
 }
