@@ -82,6 +82,55 @@ const Mute = z.strictObject({
   reason: z.optional(z.string()),
 });
 
+const Minutes = (max: number) => z.number().check(z.int(), z.minimum(1), z.maximum(max));
+
+/** Rollback tuning; every field may be set per service, overriding `rollback.defaults`. */
+const RollbackTuning = {
+  /** Failed tasks of the in-flight deployment, within the window, that trigger a rollback. */
+  failureThreshold: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(200))),
+  failureWindowMinutes: z.optional(Minutes(180)),
+  /** After COMPLETED, a deployment must survive this long without alarms to become known-good. */
+  bakeMinutes: z.optional(Minutes(24 * 60)),
+  /** After a rollback, the service is only alerted on (never rolled back again) for this long. */
+  cooldownMinutes: z.optional(Minutes(7 * 24 * 60)),
+  /** Decide and notify, but do not touch the service. */
+  dryRun: z.optional(z.boolean()),
+  /** Also disable the pipeline's inbound transition into the deploy stage, so the bad revision is not redeployed. */
+  disableTransition: z.optional(z.boolean()),
+};
+
+export const ROLLBACK_DEFAULTS = {
+  failureThreshold: 2,
+  failureWindowMinutes: 10,
+  bakeMinutes: 15,
+  cooldownMinutes: 30,
+  dryRun: false,
+  disableTransition: false,
+} as const;
+
+const RollbackService = z.strictObject({
+  cluster: z.string().check(z.minLength(1)),
+  service: z.string().check(z.minLength(1)),
+  /** CloudWatch alarms (names) that mean this service is unhealthy. */
+  alarms: z._default(z.array(z.string().check(z.minLength(1))), []),
+  /** The pipeline that deploys the service: its deploy stage, and the actions that check a deployment after it. */
+  pipeline: z.optional(
+    z.strictObject({
+      name: z.string().check(z.minLength(1)),
+      deployStage: z.string().check(z.minLength(1)),
+      /** "Stage/Action" of post-deploy checks (e.g. smoke tests) whose failure triggers a rollback. */
+      postDeployChecks: z._default(z.array(z.string().check(z.regex(/^[^/]+\/[^/]+$/, 'a check is "Stage/Action"'))), []),
+    }),
+  ),
+  /** For services whose deployment controller is CODE_DEPLOY. */
+  codeDeploy: z.optional(z.strictObject({ application: z.string().check(z.minLength(1)), deploymentGroup: z.string().check(z.minLength(1)) })),
+  /** Where rollback alerts go when the deployment did not come from a pipeline message we posted. */
+  slack: z.optional(z.strictObject({ channel: SlackTarget.shape.channel })),
+  /** Email rollback alerts to the stack's topic (default true). */
+  email: z._default(z.boolean(), true),
+  ...RollbackTuning,
+});
+
 export const GuardianConfigSchema = z.strictObject({
   /** Log and return plans instead of acting. The GUARDIAN_DRY_RUN environment variable overrides it. */
   dryRun: z._default(z.boolean(), false),
@@ -115,9 +164,20 @@ export const GuardianConfigSchema = z.strictObject({
     }),
     { routes: [], mute: [], pipelineBuilds: false },
   ),
+  rollback: z._default(
+    z.strictObject({
+      defaults: z._default(z.strictObject(RollbackTuning), {}),
+      services: z._default(z.array(RollbackService), []),
+      /** IAM roles of the services' task definitions: the only roles the rollback function may pass to ECS. */
+      passRoles: z._default(z.array(z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'))), []),
+    }),
+    { defaults: {}, services: [], passRoles: [] },
+  ),
 });
 
 export type GuardianConfig = z.output<typeof GuardianConfigSchema>;
 export type Route = z.output<typeof Route>;
 export type RouteTargets = Pick<Route, 'slack' | 'email'>;
 export type MuteRule = z.output<typeof Mute>;
+export type RollbackServiceConfig = z.output<typeof RollbackService>;
+export type RollbackSettings = RollbackServiceConfig & { [K in keyof typeof ROLLBACK_DEFAULTS]: (typeof ROLLBACK_DEFAULTS)[K] extends boolean ? boolean : number };

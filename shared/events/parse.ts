@@ -23,7 +23,8 @@ export const CI_DETAIL_TYPES = [
   'CodeBuild Build State Change',
 ] as const;
 
-function check<S extends z.ZodMiniType>(schema: S, raw: unknown, detailType: string): z.output<S> {
+/** Validates `raw` against `schema`, or throws an EventValidationError listing each bad path. */
+export function check<S extends z.ZodMiniType>(schema: S, raw: unknown, detailType: string): z.output<S> {
   const result = schema.safeParse(raw);
   if (!result.success) {
     throw new EventValidationError(

@@ -1,5 +1,7 @@
 import type { ActionState, PipelineState, StageState } from './codepipeline.js';
 import type { BuildStatus } from './codebuild.js';
+import type { EcsDeploymentEventName } from './ecs.js';
+import type { AlarmState } from './cloudwatch.js';
 
 /** What every normalized event carries from its EventBridge envelope. */
 export interface EnvelopeFacts {
@@ -74,3 +76,102 @@ export type CiEvent = PipelineEvent | BuildEvent;
 
 export const isManualApproval = (e: ActionExecutionEvent): boolean =>
   e.category === 'Approval' && e.provider === 'Manual';
+
+// ---- ECS auto-rollback inputs (ECS, CloudWatch alarms, manual requests) ----
+
+/** `ECS Deployment State Change`: a rolling-update deployment of one service. */
+export interface EcsDeploymentEvent extends EnvelopeFacts {
+  kind: 'ecs-deployment';
+  clusterArn: string;
+  /** Cluster name, from the service ARN (the event's detail names no cluster). */
+  cluster: string;
+  serviceArn: string;
+  service: string;
+  eventName: EcsDeploymentEventName;
+  /** "ecs-svc/<digits>"; also the `startedBy` of the tasks this deployment starts. */
+  deploymentId: string;
+  updatedAt: string;
+  reason?: string;
+  /** The deployment id ECS's own rollback returns to, read from a "rolling back to deploymentId X" reason. */
+  nativeRollbackTo?: string;
+}
+
+/** `ECS Service Action`, e.g. SERVICE_TASK_START_IMPAIRED or SERVICE_STEADY_STATE (which repeats). */
+export interface EcsServiceActionEvent extends EnvelopeFacts {
+  kind: 'ecs-service-action';
+  clusterArn: string;
+  cluster: string;
+  serviceArn: string;
+  service: string;
+  eventName: string;
+  /** INFO, WARN or ERROR. */
+  eventType?: string;
+}
+
+export interface EcsContainerState {
+  name: string;
+  exitCode?: number;
+  reason?: string;
+  lastStatus?: string;
+  healthStatus?: string;
+}
+
+/** `ECS Task State Change`. */
+export interface EcsTaskEvent extends EnvelopeFacts {
+  kind: 'ecs-task';
+  clusterArn: string;
+  cluster: string;
+  /** The service that runs the task, from `group` "service:NAME"; absent for standalone tasks. */
+  service?: string;
+  taskArn: string;
+  taskDefinitionArn: string;
+  /** For a service's task, the id ("ecs-svc/...") of the deployment that started it. */
+  startedBy?: string;
+  lastStatus: string;
+  desiredStatus?: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  /** Increments with every change of the task: equal versions are duplicates, lower ones are stale. */
+  version: number;
+  createdAt?: string;
+  startedAt?: string;
+  stoppingAt?: string;
+  stoppedAt?: string;
+  containers: EcsContainerState[];
+  healthStatus?: string;
+}
+
+/** `CloudWatch Alarm State Change`. */
+export interface AlarmEvent extends EnvelopeFacts {
+  kind: 'alarm';
+  alarmName: string;
+  /** The event's `resources[0]`. */
+  alarmArn: string;
+  state: AlarmState;
+  previousState?: AlarmState;
+  reason: string;
+  /** As CloudWatch writes it, e.g. "2019-10-02T17:04:40.989+0000" (no colon in the offset). */
+  stateTimestamp: string;
+}
+
+/** A rollback asked for by hand: `sls invoke -f rollback -d '{"cluster":..., "service":..., "reason":...}'`. */
+export interface ManualRollbackRequest {
+  kind: 'manual';
+  cluster: string;
+  service: string;
+  reason: string;
+  dryRun?: boolean;
+  /** A random UUID: the request carries no id of its own. */
+  eventId: string;
+  /** When the request was parsed (ISO-8601). */
+  time: string;
+}
+
+/** Every input of the rollback function, normalized. */
+export type RollbackEvent =
+  | EcsDeploymentEvent
+  | EcsServiceActionEvent
+  | EcsTaskEvent
+  | AlarmEvent
+  | ActionExecutionEvent
+  | ManualRollbackRequest;

@@ -6,9 +6,12 @@ import { executePlan, type ActionOutcome, type Channels } from './execute-plan.j
 
 // Deliveries for one subject are serialized by a lease in the state table, so
 // concurrent invocations never post two messages or update one out of order.
-// An invocation that finds the lease taken leaves: its event is already in
-// the view, and the holder re-reads the view after releasing and delivers
-// again while it keeps changing (failing, to be retried, if time runs out first).
+// An invocation that finds the lease taken either leaves (its event is already
+// in the view, and the holder re-reads the view after releasing and delivers
+// again while it keeps changing) or, when its decision depends on its own
+// event, waits for the lease; either fails, to be retried, if time runs out.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface DeliveryResult {
   status: 'delivered' | 'deferred';
@@ -22,6 +25,8 @@ export async function deliverUnderLease<V>(
   decide: (record: SubjectRecord<V>) => Plan,
   channels: () => Promise<Channels>,
   deadline: Deadline,
+  /** 'defer': leave when the lease is taken (the holder delivers our change); 'wait': take it once it is free. */
+  whenBusy: 'defer' | 'wait' = 'defer',
 ): Promise<DeliveryResult> {
   const owner = randomUUID();
   const result: DeliveryResult = { status: 'delivered', plans: [], outcomes: [] };
@@ -30,7 +35,11 @@ export async function deliverUnderLease<V>(
   for (let round = 0; deadline.remainingMs() > 0; round++) {
     // The lease outlives this invocation only if it dies; then it expires.
     const record = await store.acquireLock<V>(pk, owner, deadline.remainingMs() + 5000);
-    if (!record) return { ...result, status: round === 0 ? 'deferred' : result.status };
+    if (!record) {
+      if (whenBusy === 'defer') return { ...result, status: round === 0 ? 'deferred' : result.status };
+      await sleep(100 + Math.random() * 200);
+      continue;
+    }
     let versionAfter: number | undefined;
     try {
       const plan = decide(record);

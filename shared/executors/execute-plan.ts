@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Action, Plan } from '../plan/plan.js';
+import type { Action, DisableTransitionAction, Plan, RollbackAction } from '../plan/plan.js';
 import type { Delivery } from '../policies/notifications.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
@@ -11,10 +11,16 @@ import { SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } 
 // through `record` as soon as it succeeds, so a retry never repeats it; the
 // failures are thrown together at the end so the invocation is retried.
 
+/** Changes to AWS resources (rollbacks, pipeline transitions); returns what AWS answered, for the audit trail. */
+export interface ChangeExecutor {
+  perform(action: RollbackAction | DisableTransitionAction): Promise<string | undefined>;
+}
+
 export interface Channels {
   slack?: SlackNotifier;
   webhook?: SlackWebhookNotifier;
   email: EmailNotifier;
+  changes?: ChangeExecutor;
 }
 
 export interface ActionOutcome {
@@ -28,8 +34,17 @@ export class DeliveryError extends AggregateError {
   override readonly name = 'DeliveryError';
 }
 
-/** Email first, then messages (replies need their message's ts), then replies. */
-const ORDER: Record<Action['type'], number> = { 'email.publish': 0, 'slack.upsert': 1, 'slack.webhook': 1, 'slack.reply': 2 };
+/** Changes to AWS first (they are what stops the harm), then email, then messages (replies need their message's ts), then replies. */
+const ORDER: Record<Action['type'], number> = {
+  'ecs.stopDeployment': 0,
+  'ecs.updateService': 0,
+  'codedeploy.stopDeployment': 0,
+  'codepipeline.disableTransition': 1,
+  'email.publish': 2,
+  'slack.upsert': 3,
+  'slack.webhook': 3,
+  'slack.reply': 4,
+};
 
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22);
 
@@ -48,11 +63,17 @@ export async function executePlan(
   };
 
   let slackDown: Error | undefined;
+  const failedChanges = new Set<string>();
   for (const action of [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])) {
-    const target = 'channel' in action ? action.channel : action.type === 'email.publish' ? (action.topicArn ?? 'default topic') : 'webhook';
-    if (slackDown && action.type !== 'email.publish') {
+    const target = targetOf(action);
+    if (slackDown && action.type.startsWith('slack.')) {
       // Slack already used up the time budget once: leave the rest for the retry.
       outcomes.push({ action: action.type, target, result: 'failed', error: `not attempted: ${slackDown.message}` });
+      continue;
+    }
+    const after = 'after' in action ? action.after : undefined;
+    if (after && failedChanges.has(after)) {
+      outcomes.push({ action: action.type, target, result: 'failed', error: `not sent: the change it reports (${after}) failed` });
       continue;
     }
     try {
@@ -63,6 +84,7 @@ export async function executePlan(
       outcomes.push({ action: action.type, target, result: 'failed', error: err.message });
       errors.push(err);
       if (err instanceof SlackUnavailableError) slackDown = err;
+      if ('key' in action && !action.type.startsWith('slack.') && action.type !== 'email.publish') failedChanges.add(action.key);
     }
   }
   if (errors.length > 0) {
@@ -71,9 +93,36 @@ export async function executePlan(
   return { delivery, outcomes };
 }
 
+function targetOf(action: Action): string {
+  switch (action.type) {
+    case 'email.publish':
+      return action.topicArn ?? 'default topic';
+    case 'slack.webhook':
+      return 'webhook';
+    case 'codepipeline.disableTransition':
+      return `${action.pipeline}/${action.stage}`;
+    case 'ecs.stopDeployment':
+    case 'ecs.updateService':
+    case 'codedeploy.stopDeployment':
+      return `${action.cluster}/${action.service}`;
+    default:
+      return action.channel;
+  }
+}
+
 async function perform(action: Action, delivery: Delivery, channels: Channels, done: (d: Delivery) => Promise<void>): Promise<boolean> {
   const sent = (key: string) => done({ ...delivery, sent: [...delivery.sent, key] });
   switch (action.type) {
+    case 'ecs.stopDeployment':
+    case 'ecs.updateService':
+    case 'codedeploy.stopDeployment':
+    case 'codepipeline.disableTransition': {
+      if (!channels.changes) throw new Error(`no executor for ${action.type}`);
+      const detail = await channels.changes.perform(action);
+      const change = { key: action.key, type: action.type, at: new Date().toISOString(), ...(detail ? { detail } : {}) };
+      await done({ ...delivery, sent: [...delivery.sent, action.key], changes: [...(delivery.changes ?? []), change] });
+      return true;
+    }
     case 'email.publish': {
       await channels.email.publish(action.topicArn, renderEmail(action.message));
       await sent(action.key);
@@ -89,19 +138,20 @@ async function perform(action: Action, delivery: Delivery, channels: Channels, d
       if (!channels.slack) throw new Error('no Slack bot token configured');
       const content = renderSlackMessage(action.message);
       const hash = hashOf(content);
-      const posted = delivery.messages[action.channel];
+      const at = action.messageKey ?? action.channel;
+      const posted = delivery.messages[at];
       if (posted?.hash === hash) return false;
       if (posted && (await channels.slack.update(posted.channelId, posted.ts, content))) {
-        await done({ ...delivery, messages: { ...delivery.messages, [action.channel]: { ...posted, hash } } });
+        await done({ ...delivery, messages: { ...delivery.messages, [at]: { ...posted, hash } } });
         return true;
       }
       const { ts, channelId } = await channels.slack.post(action.channel, content);
-      await done({ ...delivery, messages: { ...delivery.messages, [action.channel]: { ts, channelId, hash } } });
+      await done({ ...delivery, messages: { ...delivery.messages, [at]: { ts, channelId, hash } } });
       return true;
     }
     case 'slack.reply': {
       if (!channels.slack) throw new Error('no Slack bot token configured');
-      const posted = delivery.messages[action.channel];
+      const posted = action.thread ?? delivery.messages[action.channel];
       if (!posted) throw new Error(`no message in ${action.channel} to reply to`);
       await channels.slack.reply(posted.channelId, posted.ts, renderSlackReply(action.reply), action.broadcast);
       await sent(action.key);

@@ -8,19 +8,27 @@ import type { MessageModel, ReplyModel } from '../messages/model.js';
 export interface SlackUpsertAction {
   type: 'slack.upsert';
   channel: string;
+  /** Where the posted message is recorded; defaults to the channel (one message per subject and channel). */
+  messageKey?: string;
   message: MessageModel;
+  /** Key of a change this notice reports: not sent if that change failed in the same run. */
+  after?: string;
   reason: string;
 }
 
-/** Reply once in the thread of the subject's message in a channel. */
+/** Reply once in the thread of the subject's message in a channel, or of a message recorded elsewhere (`thread`). */
 export interface SlackReplyAction {
   type: 'slack.reply';
   channel: string;
+  /** A message another subject posted (e.g. the pipeline execution that deployed the service). */
+  thread?: { channelId: string; ts: string };
   /** Delivery key: the reply is sent at most once per key. */
   key: string;
   reply: ReplyModel;
   /** Also show the reply in the channel (for failures people must see). */
   broadcast: boolean;
+  /** Key of a change this notice reports: not sent if that change failed in the same run. */
+  after?: string;
   reason: string;
 }
 
@@ -29,6 +37,8 @@ export interface SlackWebhookAction {
   type: 'slack.webhook';
   key: string;
   message: MessageModel;
+  /** Key of a change this notice reports: not sent if that change failed in the same run. */
+  after?: string;
   reason: string;
 }
 
@@ -39,10 +49,58 @@ export interface EmailAction {
   /** undefined: the stack's own topic. */
   topicArn?: string;
   message: MessageModel;
+  /** Key of a change this notice reports: not sent if that change failed in the same run. */
+  after?: string;
   reason: string;
 }
 
-export type Action = SlackUpsertAction | SlackReplyAction | SlackWebhookAction | EmailAction;
+/** Stop an in-flight ECS deployment and let ECS roll it back (StopServiceDeployment, stopType ROLLBACK). */
+export interface EcsStopDeploymentAction {
+  type: 'ecs.stopDeployment';
+  key: string;
+  cluster: string;
+  service: string;
+  serviceDeploymentArn: string;
+  reason: string;
+}
+
+/** Deploy a known-good task definition (UpdateService). */
+export interface EcsUpdateServiceAction {
+  type: 'ecs.updateService';
+  key: string;
+  cluster: string;
+  service: string;
+  taskDefinitionArn: string;
+  reason: string;
+}
+
+/** Stop a CodeDeploy blue/green deployment with automatic rollback. */
+export interface CodeDeployStopAction {
+  type: 'codedeploy.stopDeployment';
+  key: string;
+  cluster: string;
+  service: string;
+  deploymentId: string;
+  reason: string;
+}
+
+/** Disable the inbound transition of a pipeline stage so a bad revision is not deployed again. */
+export interface DisableTransitionAction {
+  type: 'codepipeline.disableTransition';
+  key: string;
+  pipeline: string;
+  stage: string;
+  reason: string;
+}
+
+export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
+export type Action =
+  | SlackUpsertAction
+  | SlackReplyAction
+  | SlackWebhookAction
+  | EmailAction
+  | RollbackAction
+  | DisableTransitionAction;
 
 export interface Plan {
   /** What the plan is about, e.g. "pipeline payments-api execution 1234". */

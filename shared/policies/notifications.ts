@@ -19,8 +19,18 @@ import { isMuted, routesFor, type Subject } from './routing.js';
 export interface Delivery {
   /** Slack message posted per channel (as configured): its ts, the channel id Slack returned, and a hash of what it shows. */
   messages: Record<string, { ts: string; channelId: string; hash?: string }>;
-  /** Keys of replies, webhook posts and emails already sent. */
+  /** Keys of replies, webhook posts, emails and changes already made. */
   sent: string[];
+  /** Audit trail of the changes made to AWS resources (rollbacks, disabled transitions), oldest first. */
+  changes?: ChangeRecord[];
+}
+
+export interface ChangeRecord {
+  key: string;
+  type: string;
+  at: string;
+  /** What AWS answered, e.g. the id of the deployment a rollback started. */
+  detail?: string;
 }
 
 export const emptyDelivery = (): Delivery => ({ messages: {}, sent: [] });

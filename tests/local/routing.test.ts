@@ -21,6 +21,20 @@ const reached = (event: unknown, fns = functions) => functionsFor(event, fns).ma
  * the function skips it).
  */
 const EXPECTED: Record<string, string[]> = {
+  'cloudwatch/alarm-5xx-alarm.json': [],
+  'cloudwatch/alarm-ok.json': [],
+  'ecs/deployment-completed.json': [],
+  'ecs/deployment-failed.json': [],
+  'ecs/deployment-in-progress.json': [],
+  'ecs/deployment-rollback-in-progress.json': [],
+  'ecs/service-steady-state.json': [],
+  'ecs/service-task-start-impaired.json': [],
+  'ecs/task-running.json': [],
+  'ecs/task-stopped-cannot-pull.json': [],
+  'ecs/task-stopped-exit-code.json': [],
+  'ecs/task-stopped-health-check.json': [],
+  'ecs/task-stopped-scale-in.json': [],
+  'manual/rollback-request.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
   'codebuild/build-in-progress.json': [],

@@ -1,0 +1,146 @@
+import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { RollbackEventSchema } from '../shared/events/parse-rollback.js';
+import type { RollbackEvent } from '../shared/events/types.js';
+import { getConfig } from '../shared/config/load.js';
+import type { GuardianConfig, RollbackSettings } from '../shared/config/schema.js';
+import { ecsFacts, pipelineStateFacts, type ServiceFacts } from '../shared/facts/ecs.js';
+import { executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
+import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, unlistedService, type RollbackFailure } from '../shared/policies/rollback.js';
+import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../shared/policies/service-view.js';
+import { emptyDelivery } from '../shared/policies/notifications.js';
+import type { Plan } from '../shared/plan/plan.js';
+import { stateStore } from '../shared/state/store.js';
+import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
+import { notificationChannels } from '../shared/executors/channels.js';
+import { awsChangeExecutor, RollbackError } from '../shared/executors/rollback.js';
+import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
+import { logger, metrics } from '../shared/runtime/observability.js';
+import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
+import { slackMode } from '../shared/runtime/slack-credentials.js';
+
+// ECS auto-rollback: fold the event into what we know of the service, and
+// when it shows a bad deployment, decide (pure) and perform the rollback —
+// one at a time per service, under the service's lease in the state table.
+
+export type ServiceResult =
+  | { service: string; status: 'dry-run'; plan: Plan }
+  | ({ service: string; status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
+
+export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
+
+type Invocation = Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>;
+
+/** Account and region: the event's, or (for a request by hand) the function's own. */
+function whereabouts(event: RollbackEvent, context: Invocation) {
+  if (event.kind !== 'manual') return { account: event.account, region: event.region };
+  const [, , , region = process.env.AWS_REGION ?? 'us-east-1', account = '000000000000'] = context.invokedFunctionArn.split(':');
+  return { account, region };
+}
+
+const onFactError = (call: string, error: unknown) => {
+  logger.warn(`${call} failed; deciding with what is known`, { error: error as Error });
+  metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
+};
+
+/** The Slack message of the pipeline execution that is deploying the service, if we posted one. */
+async function pipelineThread(settings: RollbackSettings, where: { account: string; region: string }) {
+  if (!settings.pipeline) return undefined;
+  const executionId = await pipelineStateFacts().deployingExecution(settings.pipeline.name, settings.pipeline.deployStage);
+  if (!executionId) return undefined;
+  const record = await stateStore().get<ExecutionView>(executionKey({ ...where, pipeline: settings.pipeline.name, executionId }));
+  const [message] = Object.values(record?.delivery.messages ?? {});
+  return message && { channelId: message.channelId, ts: message.ts };
+}
+
+async function handleService(
+  event: RollbackEvent,
+  settings: RollbackSettings,
+  config: GuardianConfig,
+  context: Invocation,
+  deadline: Deadline,
+  now: Date,
+): Promise<ServiceResult> {
+  const where = whereabouts(event, context);
+  const identity = { ...where, cluster: settings.cluster, service: settings.service };
+  const name = `${settings.cluster}/${settings.service}`;
+  const completed = event.kind === 'ecs-deployment' && event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
+  // A completed deployment is known-good material: learn which task definition it runs.
+  const taskDefinitionArn = completed ? await ecsFacts().deployedTaskDefinition(settings.cluster, settings.service, event.deploymentId) : undefined;
+  const fold = (view: ServiceView | undefined) =>
+    promoteKnownGood(applyServiceEvent(view ?? emptyServiceView(identity), event, { taskDefinitionArn }), settings.bakeMinutes * 60_000, now);
+
+  const dryRun = isDryRun(config.dryRun);
+  const pk = serviceKey(identity);
+  const view = dryRun ? fold(undefined) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
+
+  const trigger = findTrigger(view, event, settings);
+  let facts: ServiceFacts | undefined;
+  let thread: { channelId: string; ts: string } | undefined;
+  if (trigger) {
+    metrics.addMetric('RollbackTriggered', MetricUnit.Count, 1);
+    facts = await ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
+    thread = dryRun ? undefined : await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
+  }
+  const decide = (v: ServiceView, delivery = emptyDelivery()) =>
+    logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config), thread, now }));
+
+  if (dryRun) return { service: name, status: 'dry-run', plan: decide(view) };
+  const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
+  // The decision depends on this event (its trigger): wait for the lease rather than leave it to the holder.
+  try {
+    const result = await deliverUnderLease<ServiceView>(stateStore(), pk, (r) => decide(r.view, r.delivery), channels, deadline, 'wait');
+    return { service: name, ...result };
+  } catch (error) {
+    // The rollback itself failed: say so loudly, then fail so Lambda retries and the DLQ keeps the event.
+    const failures = rollbackFailures(error);
+    if (failures.length > 0) {
+      metrics.addMetric('RollbackFailed', MetricUnit.Count, 1);
+      await deliverUnderLease<ServiceView>(
+        stateStore(),
+        pk,
+        (r) => logPlan(decideRollbackFailure({ settings, delivery: r.delivery, slackMode: slackMode(config), thread }, failures)),
+        channels,
+        deadline,
+        'wait',
+      ).catch((alertError: unknown) => logger.error('could not tell people the rollback failed', { error: alertError as Error }));
+    }
+    throw error;
+  }
+}
+
+export async function rollback(event: RollbackEvent, context: Invocation, now = () => new Date()): Promise<RollbackResult> {
+  const config = getConfig();
+  logger.appendKeys({ eventId: event.eventId, eventKind: event.kind });
+  metrics.addMetric('EventReceived', MetricUnit.Count, 1);
+  const services =
+    event.kind === 'manual'
+      ? [config.rollback.services.find((s) => s.cluster === event.cluster && s.service === event.service) ?? unlistedService(event.cluster, event.service)]
+      : servicesFor(event, config);
+  if (services.length === 0) return { status: 'ignored', reason: `no service in the rollback policy for this ${event.kind} event` };
+
+  const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
+  const results: ServiceResult[] = [];
+  for (const service of services) {
+    const settings = rollbackSettings(service, config);
+    // A request by hand may ask for a dry-run; it can never turn a configured dry-run off.
+    if (event.kind === 'manual' && event.dryRun) settings.dryRun = true;
+    results.push(await handleService(event, settings, config, context, deadline, now()));
+  }
+  return { status: 'handled', services: results };
+}
+
+/** The rollback steps that failed in a delivery, with their keys. */
+function rollbackFailures(error: unknown): RollbackFailure[] {
+  const errors = error instanceof AggregateError ? error.errors : [error];
+  return errors
+    .filter((e): e is RollbackError => e instanceof RollbackError)
+    .map((e) => ({ target: e.service, message: e.message, hint: e.hint, retryable: e.retryable }));
+}
+
+function logPlan(plan: Plan): Plan {
+  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
+  return plan;
+}
+
+export const handler = guardedHandler('Rollback', RollbackEventSchema, (event: RollbackEvent, context: Context) => rollback(event, context));

@@ -1,0 +1,187 @@
+import * as z from 'zod/mini';
+import { eventOf, nonEmpty } from './envelope.js';
+import type { EcsTaskEvent } from './types.js';
+
+// ECS events on EventBridge (`source: aws.ecs`), as documented in the Amazon ECS
+// Developer Guide:
+//   ECS Deployment State Change  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html
+//   ECS Service Action           https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html
+//   ECS Task State Change        https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html
+// "Amazon ECS may add other event types, sources, and details in the future": every
+// object here ignores keys it does not know, and free-text fields stay plain strings.
+
+export const DEPLOYMENT_EVENT_NAMES = ['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE_DEPLOYMENT_FAILED'] as const;
+export type EcsDeploymentEventName = (typeof DEPLOYMENT_EVENT_NAMES)[number];
+
+export const ECS_DETAIL_TYPES = ['ECS Deployment State Change', 'ECS Service Action', 'ECS Task State Change'] as const;
+
+/** Cluster and service names: up to 255 letters, digits, hyphens and underscores. */
+const NAME = '[A-Za-z0-9_-]{1,255}';
+const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:';
+
+export const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}cluster/(${NAME})$`);
+/** The current ("long") service ARN format, which names the cluster. */
+export const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}service/(${NAME})/(${NAME})$`);
+/** The old format, `service/NAME`, still held by services created before the long format. */
+const OLD_SERVICE_ARN = new RegExp(`^${ARN_PREFIX}service/(${NAME})$`);
+const TASK_DEFINITION_ARN = new RegExp(`^${ARN_PREFIX}task-definition/${NAME}:\\d+$`);
+
+const clusterArn = () => z.string().check(z.regex(CLUSTER_ARN, 'expected an ECS cluster ARN "arn:aws:ecs:<region>:<account>:cluster/<name>"'));
+
+/** The cluster name of a cluster ARN that matched CLUSTER_ARN. */
+export const clusterNameOf = (arn: string): string => CLUSTER_ARN.exec(arn)?.[1] ?? arn;
+
+/** Cluster and service names of a service ARN in the long format, or just the service name of an old one. */
+export function serviceArnParts(arn: string): { cluster?: string; service: string } | undefined {
+  const long = SERVICE_ARN.exec(arn);
+  if (long) return { cluster: long[1]!, service: long[2]! };
+  const old = OLD_SERVICE_ARN.exec(arn);
+  return old ? { service: old[1]! } : undefined;
+}
+
+// The detail names no cluster, so the service ARN in `resources` must be in the long format.
+export const DeploymentStateChangeEventSchema = z.extend(
+  eventOf(
+    'aws.ecs',
+    'ECS Deployment State Change',
+    z.object({
+      eventType: z.optional(z.string()),
+      eventName: z.enum(DEPLOYMENT_EVENT_NAMES),
+      deploymentId: nonEmpty(),
+      // Orders deployment events that arrive late or twice.
+      updatedAt: z.iso.datetime({ offset: true }),
+      reason: z.optional(z.string()),
+    }),
+  ),
+  {
+    resources: z.tuple(
+      [z.string().check(z.regex(SERVICE_ARN, 'expected an ECS service ARN "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>"'))],
+      z.string(),
+    ),
+  },
+);
+
+export const ServiceActionEventSchema = z.extend(
+  eventOf(
+    'aws.ecs',
+    'ECS Service Action',
+    z.object({
+      eventType: z.optional(z.string()),
+      eventName: nonEmpty(),
+      clusterArn: clusterArn(),
+      createdAt: z.optional(z.string()),
+      reason: z.optional(z.string()),
+    }),
+  ),
+  {
+    resources: z.tuple(
+      [
+        z.string().check(
+          z.refine((s) => serviceArnParts(s) !== undefined, 'expected an ECS service ARN "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>"'),
+        ),
+      ],
+      z.string(),
+    ),
+  },
+);
+
+const Container = z.object({
+  name: nonEmpty(),
+  exitCode: z.optional(z.int()),
+  reason: z.optional(z.string()),
+  lastStatus: z.optional(z.string()),
+  healthStatus: z.optional(z.string()),
+});
+
+// The detail resembles the Task object of DescribeTasks, with ISO-8601 strings for times.
+export const TaskStateChangeEventSchema = eventOf(
+  'aws.ecs',
+  'ECS Task State Change',
+  z.object({
+    clusterArn: clusterArn(),
+    taskArn: nonEmpty(),
+    taskDefinitionArn: z
+      .string()
+      .check(z.regex(TASK_DEFINITION_ARN, 'expected a task definition ARN "arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>"')),
+    group: z.optional(z.string()),
+    startedBy: z.optional(z.string()),
+    lastStatus: nonEmpty(),
+    desiredStatus: z.optional(z.string()),
+    stopCode: z.optional(z.string()),
+    stoppedReason: z.optional(z.string()),
+    // A number in task events ("version": 4), unlike the pipeline events' version.
+    version: z.int().check(z.nonnegative()),
+    createdAt: z.optional(z.string()),
+    startedAt: z.optional(z.string()),
+    stoppingAt: z.optional(z.string()),
+    stoppedAt: z.optional(z.string()),
+    containers: z.optional(z.array(Container)),
+    healthStatus: z.optional(z.string()),
+  }),
+);
+
+// ---- Did a stopped task fail? ----
+//
+// Sources for the stop codes and reason texts below:
+// - Task.stopCode, API reference: TaskFailedToStart | EssentialContainerExited | UserInitiated |
+//   ServiceSchedulerInitiated | SpotInterruption | TerminationNotice | InfrastructureHealth
+//   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html
+// - stoppedReason texts ("Task failed ELB health checks in (elb elb-name)" - now "(target-group <arn>)" -,
+//   "Scaling activity initiated by (deployment deployment-id)", "Essential container in task exited", ...):
+//   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html
+//   https://repost.aws/knowledge-center/ecs-task-stopped (also "Task failed container health checks")
+// - error prefixes of tasks that fail to start (CannotPullContainerError, ResourceInitializationError,
+//   CannotStartContainerError, ...): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
+
+export type TaskFailureKind = 'exit-code' | 'health-check' | 'failed-to-start';
+export interface TaskFailure {
+  kind: TaskFailureKind;
+  detail: string;
+}
+
+/** Stopped by a person, or by AWS for reasons that say nothing about the task definition. */
+const NOT_A_FAILURE_STOP_CODES = new Set(['UserInitiated', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth']);
+const HEALTH_CHECK = /failed (?:ELB|container) health checks/i;
+const START_ERROR = /\b(?:CannotPullContainerError|ResourceInitializationError|CannotStartContainerError)\b/;
+/** The scheduler stopping tasks to reach the desired count (scale-in, or old tasks replaced by a deployment). */
+const SCALING_ACTIVITY = /^Scaling activity initiated by/i;
+/** 128 + SIGKILL, 128 + SIGTERM: how containers end when ECS stops them, not why the task stopped. */
+const SIGNAL_EXIT_CODES = new Set([137, 143]);
+
+const MAX_DETAIL = 1000;
+const clip = (s: string) => (s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL - 1)}…` : s);
+
+/**
+ * Why a STOPPED task counts against the deployment that started it, or undefined when it
+ * does not: a task that is not STOPPED, one a user or a Spot interruption stopped, one the
+ * service scheduler stopped to scale in or to replace it (whatever the exit code its
+ * containers got from the stop signal), or one whose containers all exited 0.
+ * A task the scheduler stopped because it failed ELB or container health checks does count.
+ */
+export function taskFailure(e: EcsTaskEvent): TaskFailure | undefined {
+  if (e.lastStatus !== 'STOPPED') return undefined;
+  if (e.stopCode !== undefined && NOT_A_FAILURE_STOP_CODES.has(e.stopCode)) return undefined;
+
+  const reasons = [e.stoppedReason, ...e.containers.map((c) => c.reason)].filter((r): r is string => !!r);
+
+  const health = reasons.find((r) => HEALTH_CHECK.test(r));
+  if (health) return { kind: 'health-check', detail: clip(health) };
+
+  const startError = reasons.find((r) => START_ERROR.test(r));
+  if (e.stopCode === 'TaskFailedToStart' || startError) {
+    return { kind: 'failed-to-start', detail: clip(startError ?? e.stoppedReason ?? 'task failed to start') };
+  }
+
+  if (e.stopCode === 'ServiceSchedulerInitiated') return undefined;
+  if (e.stopCode === undefined && e.stoppedReason && SCALING_ACTIVITY.test(e.stoppedReason)) return undefined;
+
+  // EssentialContainerExited, or no (or a newer) stop code: the task ended because a container exited.
+  // The events do not say which containers are essential; prefer the one that did not just get a stop signal.
+  const exited = e.containers.filter((c) => c.exitCode !== undefined && c.exitCode !== 0);
+  const culprit = exited.find((c) => !SIGNAL_EXIT_CODES.has(c.exitCode!)) ?? exited[0];
+  if (!culprit) return undefined;
+  return {
+    kind: 'exit-code',
+    detail: clip(`container ${culprit.name} exited with code ${culprit.exitCode}${culprit.reason ? `: ${culprit.reason}` : ''}`),
+  };
+}

@@ -1,0 +1,106 @@
+import type { RollbackSettings } from '../config/schema.js';
+import type { EcsDeploymentEvent } from '../events/types.js';
+import type { RollbackAction } from '../plan/plan.js';
+import type { ChangeRecord } from '../policies/notifications.js';
+import type { Trigger } from '../policies/rollback.js';
+import type { MessageModel, Tone } from './model.js';
+
+// The neutral messages for rollbacks: what happened to which service, the
+// evidence, what was restored, and what a person should check.
+
+export interface RollbackStory {
+  settings: RollbackSettings;
+  trigger: Trigger;
+  failedTaskDefinition?: string;
+  dryRun: boolean;
+  outcome?: 'rolled-back' | 'dry-run' | 'native' | 'rollback-of-rollback' | 'cooldown' | 'external' | 'no-target';
+  why?: string;
+  restored?: string;
+  change?: RollbackAction;
+  transitionDisabled?: boolean;
+}
+
+const MAX_EVIDENCE = 5;
+
+/** "family:revision" of a task definition ARN. */
+export const revisionOf = (arn: string | undefined): string | undefined => arn?.split('/').pop();
+
+export const ecsServiceUrl = (region: string, cluster: string, service: string) =>
+  `https://${region}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/deployments?region=${region}`;
+
+const TITLES: Record<NonNullable<RollbackStory['outcome']>, [string, Tone]> = {
+  'rolled-back': ['rolled back by cicd-guardian', 'warning'],
+  'dry-run': ['would be rolled back (dry-run)', 'warning'],
+  native: ['is being rolled back by ECS', 'warning'],
+  'rollback-of-rollback': ['rollback is failing: a person must act', 'failure'],
+  cooldown: ['is failing again within the rollback cooldown: a person must act', 'failure'],
+  external: ['needs a rollback cicd-guardian cannot do (EXTERNAL controller)', 'failure'],
+  'no-target': ['needs a rollback: no known-good revision', 'failure'],
+};
+
+const CHECKS: Record<NonNullable<RollbackStory['outcome']>, string> = {
+  'rolled-back': 'Check the failed revision (logs, stopped reasons, alarm) before deploying again.',
+  'dry-run': 'Dry-run is on for this service: nothing was changed. Roll back by hand if the evidence holds.',
+  native: 'ECS circuit breaker or deployment alarms are rolling back; cicd-guardian stands down. Check why the revision failed.',
+  'rollback-of-rollback': 'The revision being restored is failing too: check dependencies, configuration and capacity.',
+  cooldown: 'cicd-guardian already rolled this service back recently and will not do it again automatically. Decide by hand.',
+  external: 'Roll back with the tool that deploys this service.',
+  'no-target': 'No earlier revision is known to be good (or it is INACTIVE). Deploy a good task definition by hand.',
+};
+
+export function describeRollback(story: RollbackStory): MessageModel {
+  const { settings: s, trigger } = story;
+  const outcome = story.outcome ?? 'rolled-back';
+  const [title, tone] = TITLES[outcome];
+  const fields = [
+    { label: 'Service', value: `${s.cluster}/${s.service}` },
+    ...(trigger.deploymentId ? [{ label: 'Deployment', value: trigger.deploymentId }] : []),
+    ...(story.failedTaskDefinition ? [{ label: 'Failed revision', value: revisionOf(story.failedTaskDefinition)! }] : []),
+    ...(story.restored ? [{ label: 'Restored revision', value: revisionOf(story.restored) ?? story.restored }] : []),
+    { label: 'Trigger', value: trigger.summary },
+    ...(story.transitionDisabled && s.pipeline ? [{ label: 'Pipeline', value: `transition into ${s.pipeline.name}/${s.pipeline.deployStage} disabled: re-enable it once fixed` }] : []),
+  ];
+  const evidence = trigger.evidence.slice(-MAX_EVIDENCE).map((e) => `${e.at} ${e.detail}`);
+  return {
+    title: `${s.service} ${title}`,
+    tone,
+    summary: story.why && outcome !== 'rolled-back' ? `${story.why}. ${CHECKS[outcome]}` : CHECKS[outcome],
+    fields,
+    stages: [],
+    failure: { errorCode: trigger.kind, summary: evidence.join('\n') },
+    links: [],
+    context: `cicd-guardian rollback · ${s.cluster}/${s.service}`,
+  };
+}
+
+export function describeRollbackOutcome(settings: RollbackSettings, change: ChangeRecord, event: EcsDeploymentEvent, ok: boolean): MessageModel {
+  return {
+    title: `${settings.service} rollback ${ok ? 'completed' : 'FAILED'}`,
+    tone: ok ? 'success' : 'failure',
+    summary: ok
+      ? `The rollback started at ${change.at} finished: the service runs the restored revision.`
+      : `The rollback started at ${change.at} failed${event.reason ? `: ${event.reason}` : ''}. A person must act now.`,
+    fields: [
+      { label: 'Service', value: `${settings.cluster}/${settings.service}` },
+      { label: 'Deployment', value: event.deploymentId },
+    ],
+    stages: [],
+    links: [{ label: 'Service deployments', url: ecsServiceUrl(event.region, settings.cluster, settings.service) }],
+    context: `cicd-guardian rollback · ${settings.cluster}/${settings.service}`,
+  };
+}
+
+export function describeRollbackFailure(settings: RollbackSettings, failure: { message: string; hint: string; retryable: boolean }): MessageModel {
+  return {
+    title: `${settings.service} rollback FAILED`,
+    tone: 'failure',
+    summary: `${failure.hint} ${failure.retryable ? 'cicd-guardian will try again; after its retries the event waits in the dead-letter queue.' : 'Trying again will not help until this is fixed; the event waits in the dead-letter queue for a redrive.'}`,
+    fields: [
+      { label: 'Service', value: `${settings.cluster}/${settings.service}` },
+      { label: 'Error', value: failure.message },
+    ],
+    stages: [],
+    links: [],
+    context: `cicd-guardian rollback · ${settings.cluster}/${settings.service}`,
+  };
+}

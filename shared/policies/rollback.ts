@@ -1,0 +1,275 @@
+import type { GuardianConfig, RollbackServiceConfig, RollbackSettings } from '../config/schema.js';
+import { ROLLBACK_DEFAULTS } from '../config/schema.js';
+import type { RollbackEvent } from '../events/types.js';
+import type { ServiceFacts } from '../facts/ecs.js';
+import type { MessageModel } from '../messages/model.js';
+import { describeRollback, describeRollbackFailure, describeRollbackOutcome, type RollbackStory } from '../messages/rollback.js';
+import type { Action, Plan, RollbackAction } from '../plan/plan.js';
+import type { Delivery, SlackMode } from './notifications.js';
+import { inFlightDeployment, lastCompletedDeployment, type ServiceView, type Signal } from './service-view.js';
+
+// Decides whether to roll an ECS service back, and how, from what we know of
+// it (view), what AWS says now (facts) and the policy. Pure: no I/O, no clock.
+// Safety first: never fight a native rollback, never roll back a rollback,
+// one rollback per bad deployment, none within the cooldown, never to the
+// failed or an INACTIVE revision; when in doubt, alert a person instead.
+
+const ROLLBACK_TYPES = new Set<string>(['ecs.stopDeployment', 'ecs.updateService', 'codedeploy.stopDeployment']);
+const MINUTE = 60_000;
+const ms = (iso: string) => Date.parse(iso);
+
+/** The services of the policy an event concerns. */
+export function servicesFor(event: RollbackEvent, config: GuardianConfig): RollbackServiceConfig[] {
+  const services = config.rollback.services;
+  switch (event.kind) {
+    case 'alarm':
+      return services.filter((s) => s.alarms.includes(event.alarmName));
+    case 'action':
+      return services.filter((s) => s.pipeline?.name === event.pipeline && s.pipeline.postDeployChecks.includes(`${event.stage}/${event.action}`));
+    case 'ecs-task':
+      return event.service ? services.filter((s) => s.cluster === event.cluster && s.service === event.service) : [];
+    default:
+      return services.filter((s) => s.cluster === event.cluster && s.service === event.service);
+  }
+}
+
+/** A service's settings: its own, over `rollback.defaults`, over the built-in defaults. */
+export function rollbackSettings(service: RollbackServiceConfig, config: GuardianConfig): RollbackSettings {
+  const d = config.rollback.defaults;
+  const pick = <K extends keyof typeof ROLLBACK_DEFAULTS>(k: K) => service[k] ?? d[k] ?? ROLLBACK_DEFAULTS[k];
+  return {
+    ...service,
+    failureThreshold: pick('failureThreshold'),
+    failureWindowMinutes: pick('failureWindowMinutes'),
+    bakeMinutes: pick('bakeMinutes'),
+    cooldownMinutes: pick('cooldownMinutes'),
+    dryRun: pick('dryRun'),
+    disableTransition: pick('disableTransition'),
+  };
+}
+
+/** A manual request names a service the policy may not list: it gets the defaults. */
+export const unlistedService = (cluster: string, service: string): RollbackServiceConfig => ({ cluster, service, alarms: [], email: true });
+
+export interface Trigger {
+  kind: 'deployment-failed' | 'task-failures' | 'alarm' | 'check-failed' | 'manual';
+  /** The bad deployment, when known. */
+  deploymentId?: string;
+  evidence: Signal[];
+  summary: string;
+}
+
+/** Whether `event` (already folded into `view`) means the service must be rolled back. */
+export function findTrigger(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): Trigger | undefined {
+  switch (event.kind) {
+    case 'manual': {
+      const signal = view.signals.find((s) => s.key === `manual:${event.eventId}`);
+      return signal && { kind: 'manual', deploymentId: signal.deploymentId, evidence: [signal], summary: `requested by hand: ${event.reason}` };
+    }
+    case 'ecs-deployment': {
+      if (event.eventName !== 'SERVICE_DEPLOYMENT_FAILED') return undefined;
+      const signal = view.signals.find((s) => s.key === `deployment-failed:${event.deploymentId}`);
+      return signal && { kind: 'deployment-failed', deploymentId: event.deploymentId, evidence: [signal], summary: `deployment failed: ${event.reason ?? 'no reason given'}` };
+    }
+    case 'ecs-task':
+    case 'ecs-service-action': {
+      const signal =
+        event.kind === 'ecs-task' ? view.signals.find((s) => s.key === `task:${event.taskArn}`) : view.signals.find((s) => s.key === `impaired:${event.eventId}`);
+      if (!signal) return undefined;
+      const deploymentId = signal.deploymentId;
+      const state = deploymentId ? view.deployments[deploymentId]?.state : undefined;
+      // Early failure: only while the deployment is in flight (or not yet reported at all).
+      if (state === 'COMPLETED' || state === 'FAILED') return undefined;
+      const from = ms(signal.at) - settings.failureWindowMinutes * MINUTE;
+      const evidence = view.signals.filter(
+        (s) => (s.kind === 'task-failed' || s.kind === 'start-impaired') && s.deploymentId === deploymentId && ms(s.at) >= from && ms(s.at) <= ms(signal.at),
+      );
+      if (evidence.length < settings.failureThreshold) return undefined;
+      return {
+        kind: 'task-failures',
+        deploymentId,
+        evidence,
+        summary: `${evidence.length} task failures within ${settings.failureWindowMinutes} min (threshold ${settings.failureThreshold})`,
+      };
+    }
+    case 'alarm': {
+      if (event.state !== 'ALARM') return undefined;
+      const signal = view.signals.find((s) => s.key === `alarm:${event.alarmName}@${event.stateTimestamp}`);
+      if (!signal) return undefined;
+      const inFlight = inFlightDeployment(view);
+      const completed = lastCompletedDeployment(view);
+      const baking = completed?.endedAt && ms(signal.at) <= ms(completed.endedAt) + settings.bakeMinutes * MINUTE && ms(signal.at) >= ms(completed.endedAt);
+      const deploymentId = inFlight?.id ?? (baking ? completed.id : undefined);
+      if (!deploymentId) return undefined;
+      return { kind: 'alarm', deploymentId, evidence: [signal], summary: `alarm ${event.alarmName} went to ALARM ${inFlight ? 'during the deployment' : 'within the bake window'}` };
+    }
+    case 'action': {
+      if (event.state !== 'FAILED') return undefined;
+      const signal = view.signals.find((s) => s.key === `check:${event.executionId}/${event.stage}/${event.action}@${event.time}`);
+      return signal && { kind: 'check-failed', deploymentId: signal.deploymentId, evidence: [signal], summary: `post-deploy check ${event.stage}/${event.action} failed` };
+    }
+  }
+}
+
+/** Deployments that are themselves rollbacks: started by ECS's own rollback or by us. */
+function isRollbackDeployment(view: ServiceView, delivery: Delivery, deploymentId: string): boolean {
+  const d = view.deployments[deploymentId];
+  if (d?.nativeRollbackTo) return true;
+  return (delivery.changes ?? []).some(
+    (c) =>
+      ROLLBACK_TYPES.has(c.type) &&
+      (c.detail === deploymentId || (d?.startedAt !== undefined && ms(d.startedAt) >= ms(c.at) - MINUTE && ms(d.startedAt) <= ms(c.at) + 5 * MINUTE)),
+  );
+}
+
+const lastRollback = (delivery: Delivery) => [...(delivery.changes ?? [])].reverse().find((c) => ROLLBACK_TYPES.has(c.type));
+
+export interface RollbackInputs {
+  view: ServiceView;
+  event: RollbackEvent;
+  settings: RollbackSettings;
+  /** What ECS says now; needed whenever a trigger fires. */
+  facts?: ServiceFacts;
+  delivery: Delivery;
+  slackMode: SlackMode;
+  /** The Slack message of the pipeline execution that deployed the service, to reply in its thread. */
+  thread?: { channelId: string; ts: string };
+  now: Date;
+}
+
+/** True when deciding needs what ECS says now (a trigger fired, or a rollback's outcome is in). */
+export function needsFacts(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): boolean {
+  return findTrigger(view, event, settings) !== undefined;
+}
+
+function pickTarget(view: ServiceView, facts: ServiceFacts, failed: string | undefined): string | undefined {
+  const usable = (td: string | undefined): td is string => {
+    if (!td || td === failed) return false;
+    const status = facts.taskDefinitionStatus[td];
+    return status === undefined || status === 'ACTIVE';
+  };
+  return [view.knownGood?.taskDefinitionArn, ...facts.successfulTaskDefinitions.map((h) => h.taskDefinition)].find(usable);
+}
+
+export function decideRollback(inputs: RollbackInputs): Plan {
+  const { view, event, settings, facts, delivery, now } = inputs;
+  const name = `${settings.cluster}/${settings.service}`;
+  const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [] };
+  const notify = (key: string, message: MessageModel, reason: string, after?: string) =>
+    plan.actions.push(...notifications(inputs, key, message, reason).map((a) => (after ? { ...a, after } : a)));
+
+  // Follow-through: the first deployment to finish after our rollback reports how it went.
+  if (event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS') {
+    const change = lastRollback(delivery);
+    if (change && ms(event.updatedAt) >= ms(change.at) && !delivery.sent.includes(`outcome:${change.key}`)) {
+      const ok = event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
+      notify(`outcome:${change.key}`, describeRollbackOutcome(settings, change, event, ok), `rollback outcome: ${ok ? 'completed' : 'failed'}`);
+    }
+  }
+
+  const trigger = findTrigger(view, event, settings);
+  if (!trigger) {
+    plan.skipped.push(`no rollback trigger in this ${event.kind} event`);
+    return plan;
+  }
+  if (!facts) throw new Error(`deciding a rollback of ${name} needs the service's facts`);
+  const deploymentId = trigger.deploymentId;
+  const key = `rollback:${deploymentId ?? trigger.evidence[0]!.key}`;
+  const failedTaskDefinition = (deploymentId && (facts.deployments.find((d) => d.id === deploymentId)?.taskDefinition ?? view.taskDefinitions[deploymentId])) || undefined;
+  const story: RollbackStory = { settings, trigger, failedTaskDefinition, dryRun: settings.dryRun };
+  // Instead of acting: tell people why (each channel once per deployment and reason).
+  const alert = (kind: NonNullable<RollbackStory['outcome']>, why: string) => {
+    plan.skipped.push(why);
+    notify(`${kind}:${deploymentId ?? key}`, describeRollback({ ...story, outcome: kind, why }), why);
+    return plan;
+  };
+
+  if (delivery.sent.includes(key)) {
+    plan.skipped.push(`already rolled back for ${deploymentId ?? 'this request'}`);
+    return plan;
+  }
+  if (facts.nativeRollbackInProgress || (trigger.kind === 'deployment-failed' && facts.nativeRollbackEnabled) || (deploymentId && view.deployments[deploymentId]?.nativeRollbackTo)) {
+    return alert('native', `ECS is rolling ${name} back by itself: standing down`);
+  }
+  if (deploymentId && isRollbackDeployment(view, delivery, deploymentId)) {
+    return alert('rollback-of-rollback', `deployment ${deploymentId} is itself a rollback: never rolling back a rollback`);
+  }
+  const previous = lastRollback(delivery);
+  if (previous && now.getTime() - ms(previous.at) < settings.cooldownMinutes * MINUTE) {
+    return alert('cooldown', `${name} was rolled back at ${previous.at}, within the ${settings.cooldownMinutes}-minute cooldown: a person must decide`);
+  }
+  if (facts.controller === 'EXTERNAL') {
+    return alert('external', `${name} uses the EXTERNAL deployment controller, which cannot be rolled back from here`);
+  }
+
+  let change: RollbackAction | undefined;
+  let restored: string | undefined;
+  if (facts.controller === 'CODE_DEPLOY') {
+    if (!facts.codeDeployDeploymentId) return alert('no-target', `no CodeDeploy deployment in progress for ${name}: redeploy the previous revision with CodeDeploy`);
+    change = { type: 'codedeploy.stopDeployment', key, cluster: settings.cluster, service: settings.service, deploymentId: facts.codeDeployDeploymentId, reason: trigger.summary };
+    restored = 'the previous revision (CodeDeploy rollback)';
+  } else if (facts.inFlight && (facts.inFlight.status === 'IN_PROGRESS' || facts.inFlight.status === 'PENDING')) {
+    change = { type: 'ecs.stopDeployment', key, cluster: settings.cluster, service: settings.service, serviceDeploymentArn: facts.inFlight.serviceDeploymentArn, reason: trigger.summary };
+    restored = 'the revision before the deployment (ECS rollback)';
+  } else {
+    const target = pickTarget(view, facts, failedTaskDefinition);
+    if (!target) return alert('no-target', `no known-good revision for service ${name}: not rolling back`);
+    change = { type: 'ecs.updateService', key, cluster: settings.cluster, service: settings.service, taskDefinitionArn: target, reason: trigger.summary };
+    restored = target;
+  }
+
+  const disable =
+    settings.disableTransition && settings.pipeline
+      ? { type: 'codepipeline.disableTransition' as const, key: `disable:${key}`, pipeline: settings.pipeline.name, stage: settings.pipeline.deployStage, reason: `cicd-guardian rolled back ${name}` }
+      : undefined;
+  if (settings.dryRun) {
+    plan.skipped.push(`dry-run for ${name}: would ${change.type}${disable ? ' and disable the transition' : ''}`);
+  } else {
+    plan.actions.push(change, ...(disable ? [disable] : []));
+  }
+  notify(`notice:${key}`, describeRollback({ ...story, outcome: settings.dryRun ? 'dry-run' : 'rolled-back', restored, change, transitionDisabled: Boolean(disable) }), trigger.summary, settings.dryRun ? undefined : key);
+  return plan;
+}
+
+/** Where rollback news goes: the pipeline's thread, else the service's channel, and email. */
+function notifications(inputs: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode' | 'thread'>, key: string, message: MessageModel, reason: string): Action[] {
+  const { settings, delivery, slackMode, thread } = inputs;
+  const actions: Action[] = [];
+  if (slackMode === 'bot' && (thread || settings.slack)) {
+    const channel = settings.slack?.channel ?? 'pipeline thread';
+    const replyKey = `reply:${key}`;
+    if (thread) {
+      if (!delivery.sent.includes(replyKey)) {
+        actions.push({ type: 'slack.reply', channel, thread, key: replyKey, reply: { tone: message.tone, text: `${message.title}${message.summary ? ` — ${message.summary}` : ''}`, links: message.links }, broadcast: true, reason });
+      }
+    } else {
+      actions.push({ type: 'slack.upsert', channel, messageKey: key, message, reason });
+    }
+  } else if (slackMode === 'webhook' && !delivery.sent.includes(`webhook:${key}`)) {
+    actions.push({ type: 'slack.webhook', key: `webhook:${key}`, message, reason });
+  }
+  if (settings.email && !delivery.sent.includes(`email:${key}`)) {
+    actions.push({ type: 'email.publish', key: `email:${key}`, message, reason });
+  }
+  return actions;
+}
+
+/** A failure of the rollback itself, as people must hear of it. */
+export interface RollbackFailure {
+  /** What failed: the service or pipeline stage the change was for. */
+  target: string;
+  message: string;
+  hint: string;
+  retryable: boolean;
+}
+
+/** Tells people that a rollback could not be performed, what went wrong and what to do; once per change and error. */
+export function decideRollbackFailure(inputs: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode' | 'thread'>, failures: RollbackFailure[]): Plan {
+  const name = `${inputs.settings.cluster}/${inputs.settings.service}`;
+  const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [] };
+  for (const f of failures) {
+    const message = describeRollbackFailure(inputs.settings, f);
+    plan.actions.push(...notifications(inputs, `failed:${f.target}:${f.message.slice(0, 80)}`, message, `rollback of ${name} failed`));
+  }
+  return plan;
+}

@@ -1,0 +1,215 @@
+import type { AlarmEvent, EcsDeploymentEvent, RollbackEvent } from '../events/types.js';
+import { taskFailure } from '../events/ecs.js';
+
+// What we know of one ECS service, folded from its events in any order:
+// its deployments, the failure signals seen, and its last known-good revision.
+// Like the execution view, applying an event is idempotent and never moves a
+// deployment back to an older state.
+
+export type DeploymentState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface DeploymentRecord {
+  id: string;
+  state: DeploymentState;
+  /** updatedAt of the event that set `state`. */
+  at: string;
+  startedAt?: string;
+  endedAt?: string;
+  reason?: string;
+  /** Set when ECS said it is rolling this deployment back to another one. */
+  nativeRollbackTo?: string;
+}
+
+export type SignalKind = 'task-failed' | 'start-impaired' | 'deployment-failed' | 'alarm' | 'check-failed' | 'manual';
+
+/** Evidence that a deployment is bad. */
+export interface Signal {
+  /** Dedupe key: the same fact arriving twice (or in two events) is one signal. */
+  key: string;
+  kind: SignalKind;
+  at: string;
+  /** The deployment the signal is about, when known. */
+  deploymentId?: string;
+  detail: string;
+}
+
+export interface KnownGood {
+  taskDefinitionArn: string;
+  deploymentId: string;
+  /** When it finished baking. */
+  at: string;
+}
+
+export interface ServiceView {
+  cluster: string;
+  service: string;
+  account: string;
+  region: string;
+  deployments: Record<string, DeploymentRecord>;
+  /** Task definition of each deployment, as its tasks or ECS named it. */
+  taskDefinitions: Record<string, string>;
+  /** Newest last; bounded. */
+  signals: Signal[];
+  knownGood?: KnownGood;
+  applied: string[];
+}
+
+const MAX_SIGNALS = 200;
+const MAX_APPLIED = 500;
+const MAX_DEPLOYMENTS = 50;
+
+const STATE_OF: Record<EcsDeploymentEvent['eventName'], DeploymentState> = {
+  SERVICE_DEPLOYMENT_IN_PROGRESS: 'IN_PROGRESS',
+  SERVICE_DEPLOYMENT_COMPLETED: 'COMPLETED',
+  SERVICE_DEPLOYMENT_FAILED: 'FAILED',
+};
+const rank = (s: DeploymentState) => (s === 'IN_PROGRESS' ? 1 : 2);
+const ms = (iso: string) => Date.parse(iso);
+
+export const serviceKey = (v: { account: string; region: string; cluster: string; service: string }) =>
+  `SVC#${v.account}#${v.region}#${v.cluster}#${v.service}`;
+
+export function emptyServiceView(s: { account: string; region: string; cluster: string; service: string }): ServiceView {
+  return { cluster: s.cluster, service: s.service, account: s.account, region: s.region, deployments: {}, taskDefinitions: {}, signals: [], applied: [] };
+}
+
+function addSignal(view: ServiceView, signal: Signal): ServiceView {
+  if (view.signals.some((s) => s.key === signal.key)) return view;
+  const signals = [...view.signals, signal].sort((a, b) => ms(a.at) - ms(b.at)).slice(-MAX_SIGNALS);
+  return { ...view, signals };
+}
+
+function applyDeployment(view: ServiceView, e: EcsDeploymentEvent): ServiceView {
+  const current = view.deployments[e.deploymentId];
+  const state = STATE_OF[e.eventName];
+  const newer = !current || ms(e.updatedAt) > ms(current.at) || (ms(e.updatedAt) === ms(current.at) && rank(state) > rank(current.state));
+  const startedAt = state === 'IN_PROGRESS' && (!current?.startedAt || ms(e.updatedAt) < ms(current.startedAt)) ? e.updatedAt : current?.startedAt;
+  const record: DeploymentRecord = newer
+    ? {
+        ...current,
+        id: e.deploymentId,
+        state,
+        at: e.updatedAt,
+        startedAt,
+        endedAt: state === 'IN_PROGRESS' ? undefined : e.updatedAt,
+        reason: e.reason ?? current?.reason,
+        nativeRollbackTo: e.nativeRollbackTo ?? current?.nativeRollbackTo,
+      }
+    : { ...current, startedAt, nativeRollbackTo: current.nativeRollbackTo ?? e.nativeRollbackTo };
+  const deployments = Object.fromEntries(
+    Object.entries({ ...view.deployments, [e.deploymentId]: record })
+      .sort(([, a], [, b]) => ms(a.startedAt ?? a.at) - ms(b.startedAt ?? b.at))
+      .slice(-MAX_DEPLOYMENTS),
+  );
+  let next: ServiceView = { ...view, deployments };
+  if (state === 'FAILED') {
+    next = addSignal(next, { key: `deployment-failed:${e.deploymentId}`, kind: 'deployment-failed', at: e.updatedAt, deploymentId: e.deploymentId, detail: e.reason ?? 'deployment failed' });
+  }
+  return next;
+}
+
+function withTaskDefinition(view: ServiceView, deploymentId: string, taskDefinitionArn: string): ServiceView {
+  if (view.taskDefinitions[deploymentId]) return view;
+  const entries = Object.entries({ ...view.taskDefinitions, [deploymentId]: taskDefinitionArn }).slice(-MAX_DEPLOYMENTS);
+  return { ...view, taskDefinitions: Object.fromEntries(entries) };
+}
+
+/** The deployment in flight: the newest one still IN_PROGRESS. */
+export function inFlightDeployment(view: ServiceView): DeploymentRecord | undefined {
+  return Object.values(view.deployments)
+    .filter((d) => d.state === 'IN_PROGRESS')
+    .sort((a, b) => ms(b.startedAt ?? b.at) - ms(a.startedAt ?? a.at))[0];
+}
+
+/** The newest deployment that completed. */
+export function lastCompletedDeployment(view: ServiceView): DeploymentRecord | undefined {
+  return Object.values(view.deployments)
+    .filter((d) => d.state === 'COMPLETED')
+    .sort((a, b) => ms(b.endedAt ?? b.at) - ms(a.endedAt ?? a.at))[0];
+}
+
+/**
+ * Folds one event into the service view. `facts.taskDefinitionArn` is the task
+ * definition of a deployment the event reports COMPLETED (read from ECS).
+ * Returns the same object when the event changes nothing.
+ */
+export function applyServiceEvent(view: ServiceView, event: RollbackEvent, facts: { taskDefinitionArn?: string } = {}): ServiceView {
+  if (view.applied.includes(event.eventId)) return view;
+  let next: ServiceView = { ...view, applied: [...view.applied, event.eventId].slice(-MAX_APPLIED) };
+  switch (event.kind) {
+    case 'ecs-deployment': {
+      next = applyDeployment(next, event);
+      return facts.taskDefinitionArn ? withTaskDefinition(next, event.deploymentId, facts.taskDefinitionArn) : next;
+    }
+    case 'ecs-task': {
+      const failure = taskFailure(event);
+      const deploymentId = event.startedBy?.startsWith('ecs-svc/') ? event.startedBy : undefined;
+      // Tasks name their deployment's task definition: learn it even before the deployment's own events.
+      if (deploymentId) next = withTaskDefinition(next, deploymentId, event.taskDefinitionArn);
+      if (!failure) return next;
+      return addSignal(next, {
+        key: `task:${event.taskArn}`,
+        kind: 'task-failed',
+        at: event.stoppedAt ?? event.time,
+        deploymentId,
+        detail: `${failure.kind}: ${failure.detail}`,
+      });
+    }
+    case 'ecs-service-action': {
+      if (event.eventName !== 'SERVICE_TASK_START_IMPAIRED') return next;
+      return addSignal(next, {
+        key: `impaired:${event.eventId}`,
+        kind: 'start-impaired',
+        at: event.time,
+        deploymentId: inFlightDeployment(next)?.id,
+        detail: 'ECS reports the service is unable to start tasks (SERVICE_TASK_START_IMPAIRED)',
+      });
+    }
+    case 'alarm':
+      return event.state === 'ALARM' ? addSignal(next, alarmSignal(next, event)) : next;
+    case 'action':
+      if (event.state !== 'FAILED') return next;
+      return addSignal(next, {
+        key: `check:${event.executionId}/${event.stage}/${event.action}@${event.time}`,
+        kind: 'check-failed',
+        at: event.time,
+        deploymentId: (inFlightDeployment(next) ?? lastCompletedDeployment(next))?.id,
+        detail: `post-deploy check ${event.stage}/${event.action} failed in ${event.pipeline}${event.result?.summary ? `: ${event.result.summary}` : ''}`,
+      });
+    case 'manual':
+      return addSignal(next, {
+        key: `manual:${event.eventId}`,
+        kind: 'manual',
+        at: event.time,
+        deploymentId: (inFlightDeployment(next) ?? lastCompletedDeployment(next))?.id,
+        detail: `requested by hand: ${event.reason}`,
+      });
+  }
+}
+
+function alarmSignal(view: ServiceView, e: AlarmEvent): Signal {
+  return {
+    key: `alarm:${e.alarmName}@${e.stateTimestamp}`,
+    kind: 'alarm',
+    at: e.stateTimestamp,
+    deploymentId: (inFlightDeployment(view) ?? lastCompletedDeployment(view))?.id,
+    detail: `alarm ${e.alarmName} in ALARM: ${e.reason}`,
+  };
+}
+
+/**
+ * Records the newest deployment that completed and then survived its bake
+ * window with no alarm or failed check as known-good.
+ */
+export function promoteKnownGood(view: ServiceView, bakeMs: number, now: Date): ServiceView {
+  const bad = (from: number, to: number) =>
+    view.signals.some((s) => (s.kind === 'alarm' || s.kind === 'check-failed' || s.kind === 'manual') && ms(s.at) >= from && ms(s.at) <= to);
+  const candidate = Object.values(view.deployments)
+    .filter((d) => d.state === 'COMPLETED' && view.taskDefinitions[d.id] && d.endedAt)
+    .filter((d) => ms(d.endedAt!) + bakeMs <= now.getTime() && !bad(ms(d.endedAt!), ms(d.endedAt!) + bakeMs))
+    .sort((a, b) => ms(b.endedAt!) - ms(a.endedAt!))[0];
+  if (!candidate) return view;
+  const bakedAt = new Date(ms(candidate.endedAt!) + bakeMs).toISOString();
+  if (view.knownGood && ms(view.knownGood.at) >= ms(bakedAt)) return view;
+  return { ...view, knownGood: { taskDefinitionArn: view.taskDefinitions[candidate.id]!, deploymentId: candidate.id, at: bakedAt } };
+}

@@ -1,0 +1,217 @@
+import { parseConfig } from '../../../shared/config/load';
+import type { RollbackEvent } from '../../../shared/events/types';
+import type { ServiceFacts } from '../../../shared/facts/ecs';
+import { emptyDelivery, type Delivery } from '../../../shared/policies/notifications';
+import { decideRollback, findTrigger, rollbackSettings, servicesFor, type RollbackInputs } from '../../../shared/policies/rollback';
+import { applyServiceEvent, emptyServiceView, promoteKnownGood, type ServiceView } from '../../../shared/policies/service-view';
+import type { Action } from '../../../shared/plan/plan';
+import { at, BAD_DEPLOYMENT, BAD_REVISION, GOOD_REVISION, sample } from '../../helpers/rollback-events';
+
+const config = parseConfig(
+  {
+    rollback: {
+      services: [
+        {
+          cluster: 'payments-prod',
+          service: 'payments-api',
+          alarms: ['payments-api-5xx'],
+          pipeline: { name: 'payments-api', deployStage: 'Deploy', postDeployChecks: ['Verify/SmokeTests'] },
+          slack: { channel: '#deployments' },
+        },
+      ],
+    },
+  },
+  'test',
+);
+const service = config.rollback.services[0]!;
+const settings = (over: object = {}) => ({ ...rollbackSettings(service, config), ...over });
+
+const inFlightFacts = (over: Partial<ServiceFacts> = {}): ServiceFacts => ({
+  controller: 'ECS',
+  nativeRollbackEnabled: false,
+  nativeRollbackInProgress: false,
+  deployments: [{ id: BAD_DEPLOYMENT, status: 'PRIMARY', taskDefinition: BAD_REVISION, rolloutState: 'IN_PROGRESS' }],
+  inFlight: { serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc', status: 'IN_PROGRESS', targetTaskDefinition: BAD_REVISION },
+  successfulTaskDefinitions: [{ taskDefinition: GOOD_REVISION }],
+  taskDefinitionStatus: { [GOOD_REVISION]: 'ACTIVE' },
+  ...over,
+});
+const settledFacts = (over: Partial<ServiceFacts> = {}): ServiceFacts =>
+  inFlightFacts({ inFlight: undefined, deployments: [{ id: BAD_DEPLOYMENT, status: 'PRIMARY', taskDefinition: BAD_REVISION, rolloutState: 'COMPLETED' }], ...over });
+
+const started = () => sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { updatedAt: at(0) });
+const completed = (minutes = 5) => sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(minutes) });
+const crashed = (minutes: number, n: number) =>
+  sample<'ecs-task'>('ecs/task-stopped-exit-code.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/t${n}`, stoppedAt: at(minutes), time: at(minutes) });
+const alarm = (minutes: number) => sample<'alarm'>('cloudwatch/alarm-5xx-alarm.json', { stateTimestamp: at(minutes), time: at(minutes) });
+
+const fold = (events: RollbackEvent[], view = emptyServiceView({ account: '123456789012', region: 'us-east-1', cluster: 'payments-prod', service: 'payments-api' })): ServiceView =>
+  events.reduce((v, e) => applyServiceEvent(v, e), view);
+
+function decide(events: RollbackEvent[], over: Partial<RollbackInputs> = {}) {
+  const view = fold(events);
+  return decideRollback({ view, event: events.at(-1)!, settings: settings(), facts: inFlightFacts(), delivery: emptyDelivery(), slackMode: 'bot', now: new Date(at(30)), ...over });
+}
+const changes = (actions: Action[]) => actions.filter((a) => a.type.startsWith('ecs.') || a.type.startsWith('codedeploy.') || a.type.startsWith('codepipeline.'));
+const told = (actions: Action[]) => actions.filter((a) => a.type.startsWith('slack.') || a.type === 'email.publish');
+const titleOf = (actions: Action[]) => {
+  const m = told(actions).find((a) => a.type === 'slack.upsert' || a.type === 'email.publish');
+  return m && 'message' in m ? m.message.title : undefined;
+};
+
+describe('which services an event concerns', () => {
+  it('maps ECS events by cluster and service, alarms by name, pipeline checks by stage/action', () => {
+    expect(servicesFor(started(), config)).toEqual([service]);
+    expect(servicesFor(alarm(1), config)).toEqual([service]);
+    expect(servicesFor(sample<'alarm'>('cloudwatch/alarm-5xx-alarm.json', { alarmName: 'other' }), config)).toEqual([]);
+    expect(servicesFor(sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { service: 'other' }), config)).toEqual([]);
+  });
+});
+
+describe('early failure during a deployment', () => {
+  it('rolls back once the threshold of failed tasks is reached within the window, stopping the in-flight deployment', () => {
+    expect(changes(decide([started(), crashed(2, 1)]).actions)).toEqual([]);
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)]);
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.stopDeployment', key: `rollback:${BAD_DEPLOYMENT}` })]);
+    expect(titleOf(plan.actions)).toBe('payments-api rolled back by cicd-guardian');
+  });
+
+  it('does not count failures spread wider than the window', () => {
+    expect(changes(decide([started(), crashed(1, 1), crashed(30, 2)]).actions)).toEqual([]);
+  });
+
+  it('counts the same stopped task once, however often its event arrives', () => {
+    const once = crashed(2, 1);
+    expect(changes(decide([started(), once, { ...once, eventId: 'redelivered' }]).actions)).toEqual([]);
+  });
+
+  it('ignores tasks stopped by scale-in and tasks still running', () => {
+    const view = fold([started(), sample('ecs/task-stopped-scale-in.json'), sample('ecs/task-running.json')]);
+    expect(view.signals).toEqual([]);
+  });
+
+  it('counts SERVICE_TASK_START_IMPAIRED as a failure of the in-flight deployment', () => {
+    const plan = decide([started(), crashed(2, 1), sample<'ecs-service-action'>('ecs/service-task-start-impaired.json', { time: at(3) })]);
+    expect(changes(plan.actions).map((a) => a.type)).toEqual(['ecs.stopDeployment']);
+  });
+
+  it('leaves failures of a deployment that already completed to the alarms', () => {
+    expect(findTrigger(fold([started(), completed(1), crashed(2, 1), crashed(3, 2)]), crashed(3, 2), settings())).toBeUndefined();
+  });
+});
+
+describe('never fighting AWS, never making things worse', () => {
+  const failed = () => sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+
+  it('stands down when the circuit breaker rolls back by itself, and says so once', () => {
+    const plan = decide([started(), failed()], { facts: settledFacts({ nativeRollbackEnabled: true }) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api is being rolled back by ECS');
+    const again = decide([started(), failed()], { facts: settledFacts({ nativeRollbackInProgress: true }), delivery: { ...emptyDelivery(), sent: told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : [])) } });
+    expect(told(again.actions).filter((a) => a.type === 'email.publish')).toEqual([]);
+  });
+
+  it('rolls a failed deployment back to the last known-good revision, never to the failed one', () => {
+    const plan = decide([started(), failed()], { facts: settledFacts({ successfulTaskDefinitions: [{ taskDefinition: BAD_REVISION }, { taskDefinition: GOOD_REVISION }] }) });
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService', taskDefinitionArn: GOOD_REVISION })]);
+  });
+
+  it('skips an INACTIVE revision and alerts loudly when nothing good is left', () => {
+    const plan = decide([started(), failed()], { facts: settledFacts({ taskDefinitionStatus: { [GOOD_REVISION]: 'INACTIVE' } }) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api needs a rollback: no known-good revision');
+    expect(plan.skipped.join()).toContain('no known-good revision for service payments-prod/payments-api');
+  });
+
+  it('rolls back at most once per bad deployment: 20 signals, one rollback', () => {
+    const events = [started(), ...Array.from({ length: 20 }, (_, i) => crashed(2 + i / 10, i))];
+    const first = decide(events.slice(0, 3));
+    const delivery: Delivery = { ...emptyDelivery(), sent: changes(first.actions).map((a) => (a as { key: string }).key), changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.stopDeployment', at: at(3) }] };
+    for (let i = 3; i < events.length; i++) expect(changes(decide(events.slice(0, i + 1), { delivery }).actions)).toEqual([]);
+  });
+
+  it('alerts instead of rolling back again within the cooldown', () => {
+    const delivery: Delivery = { ...emptyDelivery(), changes: [{ key: 'rollback:ecs-svc/earlier', type: 'ecs.updateService', at: at(5), detail: 'ecs-svc/earlier-rollback' }] };
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { delivery });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toContain('within the rollback cooldown');
+  });
+
+  it('never rolls back a rollback', () => {
+    const delivery: Delivery = { ...emptyDelivery(), changes: [{ key: 'rollback:ecs-svc/0', type: 'ecs.updateService', at: at(-60), detail: BAD_DEPLOYMENT }] };
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { delivery, settings: settings({ cooldownMinutes: 30 }) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api rollback is failing: a person must act');
+  });
+
+  it('only alerts for EXTERNAL controllers, and stops CodeDeploy deployments with auto-rollback for CODE_DEPLOY', () => {
+    const events = [started(), crashed(2, 1), crashed(3, 2)];
+    expect(changes(decide(events, { facts: inFlightFacts({ controller: 'EXTERNAL' }) }).actions)).toEqual([]);
+    const codeDeploy = decide(events, { facts: inFlightFacts({ controller: 'CODE_DEPLOY', codeDeployDeploymentId: 'd-ABC123' }) });
+    expect(changes(codeDeploy.actions)).toEqual([expect.objectContaining({ type: 'codedeploy.stopDeployment', deploymentId: 'd-ABC123' })]);
+  });
+
+  it('in per-service dry-run decides and tells, but changes nothing', () => {
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { settings: settings({ dryRun: true }) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api would be rolled back (dry-run)');
+  });
+
+  it('disables the transition into the deploy stage when asked', () => {
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { settings: settings({ disableTransition: true }) });
+    expect(changes(plan.actions)).toContainEqual(expect.objectContaining({ type: 'codepipeline.disableTransition', pipeline: 'payments-api', stage: 'Deploy' }));
+  });
+});
+
+describe('after the deployment: alarms and checks', () => {
+  it('rolls back on a mapped alarm within the bake window, and not after it', () => {
+    const within = decide([started(), completed(5), alarm(10)], { facts: settledFacts() });
+    expect(changes(within.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService', taskDefinitionArn: GOOD_REVISION })]);
+    expect(changes(decide([started(), completed(5), alarm(25)], { facts: settledFacts() }).actions)).toEqual([]);
+  });
+
+  it('rolls back when the post-deploy check of the service fails', () => {
+    const check = sample<'action'>('codepipeline/action-failed.json', { pipeline: 'payments-api', stage: 'Verify', action: 'SmokeTests', time: at(6) });
+    expect(changes(decide([started(), completed(5), check], { facts: settledFacts() }).actions).map((a) => a.type)).toEqual(['ecs.updateService']);
+  });
+
+  it('rolls back by hand on request', () => {
+    const manual = sample<'manual'>('manual/rollback-request.json', { time: at(7), dryRun: undefined });
+    expect(changes(decide([started(), completed(5), manual], { facts: settledFacts() }).actions).map((a) => a.type)).toEqual(['ecs.updateService']);
+  });
+
+  it('records a deployment that survived its bake window as known-good, but not one that alarmed', () => {
+    const done = applyServiceEvent(fold([started()]), completed(5), { taskDefinitionArn: GOOD_REVISION });
+    expect(promoteKnownGood(done, 15 * 60_000, new Date(at(19))).knownGood).toBeUndefined();
+    expect(promoteKnownGood(done, 15 * 60_000, new Date(at(21))).knownGood).toMatchObject({ taskDefinitionArn: GOOD_REVISION, deploymentId: BAD_DEPLOYMENT });
+    expect(promoteKnownGood(fold([alarm(10)], done), 15 * 60_000, new Date(at(21))).knownGood).toBeUndefined();
+  });
+});
+
+describe('telling people', () => {
+  it('replies in the pipeline execution thread when there is one, else posts in the service channel; emails either way', () => {
+    const thread = { channelId: 'C0DEPLOY1', ts: '1700000000.000100' };
+    const inThread = told(decide([started(), crashed(2, 1), crashed(3, 2)], { thread }).actions);
+    expect(inThread.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.reply']);
+    expect(inThread.find((a) => a.type === 'slack.reply')).toMatchObject({ thread, broadcast: true });
+    const inChannel = told(decide([started(), crashed(2, 1), crashed(3, 2)]).actions);
+    expect(inChannel.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.upsert']);
+  });
+
+  it('names the failed and restored revisions and the evidence', () => {
+    const plan = decide([started(), sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) })], { facts: settledFacts() });
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
+    expect(fields).toMatchObject({ Service: 'payments-prod/payments-api', 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
+  });
+
+  it('reports the outcome when the rollback deployment completes, once', () => {
+    const delivery: Delivery = { ...emptyDelivery(), changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.updateService', at: at(10), detail: 'ecs-svc/999' }] };
+    const done = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/999', updatedAt: at(14) });
+    const plan = decide([started(), done], { delivery, facts: undefined });
+    expect(titleOf(plan.actions)).toBe('payments-api rollback completed');
+    const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
+    const again = decide([started(), done], { delivery: { ...delivery, sent }, facts: undefined });
+    expect(told(again.actions).filter((a) => a.type === 'email.publish')).toEqual([]);
+  });
+});
