@@ -13,6 +13,8 @@ export interface SlackCall {
   /** The token the client sent (Authorization header). */
   token?: string;
   at: number;
+  /** The ts Slack answered for a posted message. */
+  ts?: string;
 }
 
 type ScriptedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { hang: true };
@@ -107,7 +109,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     const channel = channelId(String(body.channel ?? ''));
     if (method === 'chat.postMessage') {
       seq += 1;
-      return void res.end(JSON.stringify({ ok: true, channel, ts: `1700000000.${String(seq).padStart(6, '0')}`, message: { text: body.text } }));
+      call.ts = `1700000000.${String(seq).padStart(6, '0')}`;
+      return void res.end(JSON.stringify({ ok: true, channel, ts: call.ts, message: { text: body.text } }));
     }
     if (method === 'chat.update') return void res.end(JSON.stringify({ ok: true, channel, ts: body.ts }));
     res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));

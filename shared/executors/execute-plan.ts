@@ -88,7 +88,7 @@ export async function executePlan(
     }
   }
   if (errors.length > 0) {
-    throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} notifications failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`);
+    throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} actions failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`);
   }
   return { delivery, outcomes };
 }

@@ -147,7 +147,7 @@ describe('notify: when Slack pushes back', () => {
     const events = freshScenario();
     await runAll(events.slice(0, 13));
     slack.failNext(...Array.from({ length: 40 }, () => ({ status: 500 as const })));
-    await expect(invoke(events[13], 4500)).rejects.toThrow(/notifications failed/);
+    await expect(invoke(events[13], 4500)).rejects.toThrow(/actions failed/);
     expect(emailsFor(executionOf(events))).toHaveLength(1);
     slack.recover();
     await invoke(events[13]);

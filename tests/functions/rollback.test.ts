@@ -1,0 +1,228 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  DescribeServiceRevisionsCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  StopServiceDeploymentCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { startLocalDynamo } from '../../local/dynamo';
+import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
+import { lambdaContext } from '../../local/lambda-context';
+import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
+import { parseConfig, setConfig } from '../../shared/config/load';
+import { handler as rollbackHandler, type RollbackResult } from '../../functions/rollback';
+import { handler as notifyHandler } from '../../functions/notify';
+import { freshScenario } from '../helpers/scenario';
+import { loadEvent, type JsonObject } from '../helpers/fixtures';
+import { BAD_REVISION, GOOD_REVISION } from '../helpers/rollback-events';
+
+// The rollback function end to end: real DynamoDB semantics (dynalite) for
+// the one-rollback-at-a-time guarantees, the official Slack client against a
+// local Slack, ECS, CodePipeline and SNS mocked with documented shapes.
+
+const ecs = mockClient(ECSClient);
+const codepipeline = mockClient(CodePipelineClient);
+const sns = mockClient(SNSClient);
+let slack: SlackStandIn;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+let serviceSeq = 0;
+let service = '';
+
+const SERVICE_DEPLOYMENT = (svc: string) => `arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/${svc}/xyz`;
+
+/** A sample event re-addressed to this test's own service, with a fresh id and the given detail changes. */
+function event(path: string, detail: JsonObject = {}): JsonObject {
+  const e = loadEvent(path);
+  e.id = `${path}-${Math.random()}`;
+  const json = JSON.stringify(e).replaceAll('payments-api', service);
+  const out = JSON.parse(json) as JsonObject;
+  Object.assign(out.detail as JsonObject, detail);
+  return out;
+}
+const crash = (n: number) =>
+  event('ecs/task-stopped-exit-code.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/crash${n}`, stoppedAt: `2025-06-12T14:05:${String(n % 60).padStart(2, '0')}.000Z` });
+
+const invoke = (e: unknown, budgetMs = 30_000) =>
+  rollbackHandler(e, lambdaContext({ functionName: 'cicd-guardian-test-rollback', budgetMs })) as Promise<RollbackResult>;
+
+function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean }) {
+  ecs.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceName: service,
+        status: 'ACTIVE',
+        deploymentController: { type: 'ECS' },
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: Boolean(over.circuitBreaker), rollback: Boolean(over.circuitBreaker) } },
+        deployments: [
+          { id: 'ecs-svc/1234567890123456789', status: 'PRIMARY', taskDefinition: BAD_REVISION, rolloutState: over.inFlight ? 'IN_PROGRESS' : 'COMPLETED' },
+          ...(over.inFlight ? [{ id: 'ecs-svc/9876543210987654321', status: 'ACTIVE', taskDefinition: GOOD_REVISION, rolloutState: 'COMPLETED' as const }] : []),
+        ],
+      },
+    ],
+  });
+  ecs.on(ListServiceDeploymentsCommand).callsFake((input: { status?: string[] }) =>
+    input.status?.includes('SUCCESSFUL')
+      ? { serviceDeployments: [{ serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/x/old', status: 'SUCCESSFUL', targetServiceRevisionArn: 'rev-41', finishedAt: new Date('2025-06-11T10:00:00Z') }] }
+      : { serviceDeployments: over.inFlight ? [{ serviceDeploymentArn: SERVICE_DEPLOYMENT(service), status: 'IN_PROGRESS', targetServiceRevisionArn: 'rev-42' }] : [] },
+  );
+  ecs.on(DescribeServiceRevisionsCommand).resolves({ serviceRevisions: [{ serviceRevisionArn: 'rev-41', taskDefinition: GOOD_REVISION }, { serviceRevisionArn: 'rev-42', taskDefinition: BAD_REVISION }] });
+  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { status: 'ACTIVE' } });
+}
+
+const slackAbout = () => slack.calls.filter((c) => JSON.stringify(c.body).includes(service));
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  slack = await startSlackStandIn();
+  applyEnv(standInEnv({ dynamo, slack: { apiUrl: slack.apiUrl, token: 'xoxb-test' }, topicArn: localTopicArn('cicd-guardian-test') }));
+});
+
+afterAll(async () => {
+  await slack.close();
+  await dynamo.close();
+  setConfig(undefined);
+});
+
+beforeEach(() => {
+  // Each test has a service of its own, so state never leaks between tests.
+  service = `payments-api-${++serviceSeq}`;
+  ecs.reset();
+  codepipeline.reset();
+  sns.reset();
+  slack.recover();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  codepipeline.on(GetPipelineStateCommand).resolves({ stageStates: [] });
+  ecs.on(StopServiceDeploymentCommand).resolves({ serviceDeploymentArn: SERVICE_DEPLOYMENT(service) });
+  ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/5555555555555555555', status: 'PRIMARY', taskDefinition: GOOD_REVISION }] } });
+  delete process.env.GUARDIAN_DRY_RUN;
+  setConfig(
+    parseConfig(
+      {
+        slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' } },
+        notifications: { routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }] },
+        rollback: {
+          services: [
+            { cluster: 'payments-prod', service, alarms: [`${service}-5xx`], pipeline: { name: 'payments-api', deployStage: 'Deploy' }, slack: { channel: '#deployments' } },
+          ],
+        },
+      },
+      'test config',
+    ),
+  );
+});
+
+describe('rollback: one rollback, however many signals', () => {
+  it('stops the in-flight deployment exactly once when 20 failure signals arrive at once', async () => {
+    describeServices({ inFlight: true });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => invoke(crash(i))));
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)[0]!.args[0].input).toEqual({ serviceDeploymentArn: SERVICE_DEPLOYMENT(service), stopType: 'ROLLBACK' });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(slackAbout().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('changes nothing more when the same events come again, in any order', async () => {
+    describeServices({ inFlight: true });
+    const events = [event('ecs/deployment-in-progress.json'), crash(1), crash(2)];
+    for (const e of events) await invoke(e);
+    for (const e of [...events].reverse()) await invoke(e);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+});
+
+describe('rollback: choosing how', () => {
+  it('rolls a failed deployment back to the last good revision with UpdateService, and reports the outcome when it completes', async () => {
+    describeServices({ inFlight: false });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ cluster: 'payments-prod', service, taskDefinition: GOOD_REVISION }),
+    ]);
+    await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/5555555555555555555', updatedAt: '2099-01-01T00:00:00.000Z' }));
+    const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
+    expect(subjects).toEqual([expect.stringMatching(/rolled back/), expect.stringMatching(/rollback completed/)]);
+  });
+
+  it('stands down when the circuit breaker is rolling back, and says so', async () => {
+    describeServices({ inFlight: false, circuitBreaker: true });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/being rolled back by ECS/);
+  });
+
+  it('replies in the thread of the pipeline execution that deployed the service', async () => {
+    describeServices({ inFlight: true });
+    const scenario = freshScenario();
+    const executionId = (scenario[0]!.detail as JsonObject)['execution-id'] as string;
+    for (const e of scenario.slice(0, 11)) await notifyHandler(e, lambdaContext({ functionName: 'cicd-guardian-test-notify', budgetMs: 30_000 }));
+    const pipelineMessage = slack.calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(executionId));
+    codepipeline.on(GetPipelineStateCommand).resolves({ stageStates: [{ stageName: 'Deploy', latestExecution: { pipelineExecutionId: executionId, status: 'InProgress' } }] });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    await invoke(crash(2));
+    const reply = slackAbout().find((c) => c.body.thread_ts);
+    expect(reply).toBeDefined();
+    expect(pipelineMessage?.ts).toBeDefined();
+    expect(reply!.body.thread_ts).toBe(pipelineMessage!.ts);
+    expect(String(reply!.body.reply_broadcast)).toBe('true');
+  });
+});
+
+describe('rollback: when AWS says no', () => {
+  it('alerts with the service and what to do, fails for a retry, and succeeds on the retry without a second rollback', async () => {
+    describeServices({ inFlight: false });
+    ecs
+      .on(UpdateServiceCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }))
+      .resolves({ service: { deployments: [{ id: 'ecs-svc/5555555555555555555', status: 'PRIMARY', taskDefinition: GOOD_REVISION }] } });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    const failed = event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' });
+    await expect(invoke(failed)).rejects.toThrow(/actions failed.*ecs:UpdateService/);
+    const alert = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(alert).toHaveLength(1);
+    expect(alert[0]!.Subject).toMatch(/rollback FAILED/);
+    expect(alert[0]!.Message).toContain(`payments-prod/${service}`);
+    await invoke(failed);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(2);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/rollback FAILED/), expect.stringMatching(/rolled back/)]);
+    await invoke(failed);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(2);
+  });
+
+  it('says clearly when the service does not exist', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'x', reason: 'MISSING' }] });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await expect(invoke(event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }))).rejects.toThrow(/not found \(MISSING\)/);
+  });
+});
+
+describe('rollback: by hand', () => {
+  it('in dry-run returns the plan and touches nothing', async () => {
+    describeServices({ inFlight: true });
+    const request = { cluster: 'payments-prod', service, reason: 'errors after release', dryRun: true };
+    const result = await invoke(request);
+    expect(result.status).toBe('handled');
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/would be rolled back \(dry-run\)/);
+  });
+
+  it('rolls back on request', async () => {
+    describeServices({ inFlight: true });
+    await invoke({ cluster: 'payments-prod', service, reason: 'errors after release' });
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+  });
+
+  it('rejects a malformed request naming the bad field', async () => {
+    await expect(invoke({ cluster: 'payments-prod', service, reason: 'x', dryrun: true })).rejects.toThrow(/Failed to parse/);
+  });
+});
