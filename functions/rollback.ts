@@ -79,7 +79,18 @@ async function handleService(
   let thread: { channelId: string; ts: string } | undefined;
   if (trigger) {
     metrics.addMetric('RollbackTriggered', MetricUnit.Count, 1);
-    facts = await ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
+    const describe = ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
+    if (dryRun) {
+      // Offline (`sls invoke local`), the service cannot be read: the plan says so instead of failing.
+      try {
+        facts = await describe;
+      } catch (error) {
+        const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [`${trigger.summary}: would decide a rollback, but the service could not be read: ${(error as Error).message}`] };
+        return { service: name, status: 'dry-run', plan: logPlan(plan) };
+      }
+    } else {
+      facts = await describe;
+    }
     thread = dryRun ? undefined : await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
   }
   const decide = (v: ServiceView, delivery = emptyDelivery()) =>

@@ -216,6 +216,15 @@ describe('rollback: by hand', () => {
     expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/would be rolled back \(dry-run\)/);
   });
 
+  it('offline in dry-run (sls invoke local), still answers with a plan that says what could not be read', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const result = await invoke({ cluster: 'payments-prod', service, reason: 'errors after release' });
+    expect(result).toMatchObject({ status: 'handled', services: [{ status: 'dry-run' }] });
+    const plan = result.status === 'handled' && result.services[0]!.status === 'dry-run' ? result.services[0]!.plan : undefined;
+    expect(plan?.skipped.join()).toMatch(/would decide a rollback, but the service could not be read/);
+  });
+
   it('rolls back on request', async () => {
     describeServices({ inFlight: true });
     await invoke({ cluster: 'payments-prod', service, reason: 'errors after release' });
