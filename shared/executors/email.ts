@@ -1,5 +1,5 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { awsClientConfig } from '../runtime/aws.js';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { snsClient } from '../runtime/aws.js';
 
 // Email goes out through SNS topics whose subscribers confirmed by email.
 // IAM: sns:Publish on the stack's topic and any topic a route names.
@@ -29,6 +29,4 @@ export function stackTopicArn(invokedFunctionArn: string, env = process.env): st
   return `arn:${partition}:sns:${region}:${account}:${env.GUARDIAN_TOPIC_NAME}`;
 }
 
-let client: SNSClient | undefined;
-export const emailNotifier = (defaultTopicArn: string | undefined): EmailNotifier =>
-  new EmailNotifier((client ??= new SNSClient(awsClientConfig)), defaultTopicArn);
+export const emailNotifier = (defaultTopicArn: string | undefined): EmailNotifier => new EmailNotifier(snsClient(), defaultTopicArn);

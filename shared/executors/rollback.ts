@@ -1,8 +1,8 @@
-import { ECSClient, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { CodeDeployClient, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient, DisableStageTransitionCommand } from '@aws-sdk/client-codepipeline';
+import { type ECSClient, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { type CodeDeployClient, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { type CodePipelineClient, DisableStageTransitionCommand } from '@aws-sdk/client-codepipeline';
 import type { DisableTransitionAction, RollbackAction } from '../plan/plan.js';
-import { awsClientConfig } from '../runtime/aws.js';
+import { codeDeployClient, codePipelineClient, ecsClient } from '../runtime/aws.js';
 import type { ChangeExecutor } from './execute-plan.js';
 
 // Performs rollback actions against AWS and turns AWS errors into RollbackErrors
@@ -215,14 +215,8 @@ export class AwsChangeExecutor implements ChangeExecutor {
   }
 }
 
-let ecs: ECSClient | undefined;
-let codedeploy: CodeDeployClient | undefined;
-let codepipeline: CodePipelineClient | undefined;
 let shared: AwsChangeExecutor | undefined;
 /** Clients are created on first use: a run that only stops an ECS deployment never builds the CodeDeploy client. */
 export const awsChangeExecutor = (): AwsChangeExecutor =>
-  (shared ??= new AwsChangeExecutor({
-    ecs: () => (ecs ??= new ECSClient(awsClientConfig)),
-    codedeploy: () => (codedeploy ??= new CodeDeployClient(awsClientConfig)),
-    codepipeline: () => (codepipeline ??= new CodePipelineClient(awsClientConfig)),
-  }));
+  (shared ??= new AwsChangeExecutor({ ecs: ecsClient, codedeploy: codeDeployClient, codepipeline: codePipelineClient }));
+

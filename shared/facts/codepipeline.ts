@@ -1,5 +1,5 @@
 import {
-  CodePipelineClient,
+  type CodePipelineClient,
   GetPipelineCommand,
   GetPipelineExecutionCommand,
   ListActionExecutionsCommand,
@@ -8,7 +8,7 @@ import {
 import type { ActionResult, PipelineEvent } from '../events/types.js';
 import type { ExecutionView, Revision } from '../policies/execution-view.js';
 import { actionKey } from '../policies/execution-view.js';
-import { awsClientConfig } from '../runtime/aws.js';
+import { codePipelineClient } from '../runtime/aws.js';
 
 // Read-only enrichment of a pipeline execution: source revision, stage order,
 // failure details. Each call is optional: a throttled, denied or failing call
@@ -129,4 +129,4 @@ export class PipelineFacts {
 }
 
 let shared: PipelineFacts | undefined;
-export const pipelineFacts = (): PipelineFacts => (shared ??= new PipelineFacts(new CodePipelineClient(awsClientConfig)));
+export const pipelineFacts = (): PipelineFacts => (shared ??= new PipelineFacts(codePipelineClient()));

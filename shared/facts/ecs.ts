@@ -8,10 +8,10 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
-import { CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { type CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { type CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { RollbackError, rollbackError } from '../executors/rollback.js';
-import { awsClientConfig } from '../runtime/aws.js';
+import { codeDeployClient, codePipelineClient, ecsClient } from '../runtime/aws.js';
 import type { FactError } from './codepipeline.js';
 
 // Read-only facts about an ECS service that a rollback decision needs: its
@@ -256,10 +256,8 @@ export class PipelineStateFacts {
 }
 
 let sharedEcs: EcsFacts | undefined;
-let codedeploy: CodeDeployClient | undefined;
 /** The CodeDeploy client is only built when a CODE_DEPLOY service needs it. */
-export const ecsFacts = (): EcsFacts =>
-  (sharedEcs ??= new EcsFacts(new ECSClient(awsClientConfig), () => (codedeploy ??= new CodeDeployClient(awsClientConfig))));
+export const ecsFacts = (): EcsFacts => (sharedEcs ??= new EcsFacts(ecsClient(), codeDeployClient));
 
 let sharedPipeline: PipelineStateFacts | undefined;
-export const pipelineStateFacts = (): PipelineStateFacts => (sharedPipeline ??= new PipelineStateFacts(new CodePipelineClient(awsClientConfig)));
+export const pipelineStateFacts = (): PipelineStateFacts => (sharedPipeline ??= new PipelineStateFacts(codePipelineClient()));

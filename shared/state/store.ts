@@ -1,11 +1,11 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { awsClientConfig } from '../runtime/aws.js';
+import { dynamoClient } from '../runtime/aws.js';
 import type { Delivery } from '../policies/notifications.js';
 import { emptyDelivery } from '../policies/notifications.js';
 
@@ -155,6 +155,6 @@ let shared: StateStore | undefined;
 export function stateStore(): StateStore {
   const table = process.env.GUARDIAN_TABLE;
   if (!table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');
-  shared ??= new StateStore(new DynamoDBClient(awsClientConfig), table);
+  shared ??= new StateStore(dynamoClient(), table);
   return shared;
 }
