@@ -8,10 +8,12 @@ import { lambdaEnv, measureColdInit, type InitResult } from './cold-init.js';
 import { chatbotPosts, measureWarm, type WarmResult } from './warm.js';
 import { loadScenario, SCENARIO_DIR } from '../local/scenario.js';
 import { ratio } from './stats.js';
+import { printRollbackSim, simulateRollbacks } from './rollback-sim.js';
 
 // npm run bench: bundle size and cold module init of each function beside a
 // floor measured in the same run, warm handler latency for the pipeline
-// scenario, and Slack calls per execution beside one-message-per-event.
+// scenario, Slack calls per execution beside one-message-per-event, and the
+// time to rollback beside the ECS deployment circuit breaker (simulated).
 // Prints a compact report and writes it as JSON to bench/.out/report.json.
 
 const ROOT = resolve(__dirname, '..');
@@ -202,6 +204,10 @@ async function main() {
   const chatbot = chatbotPosts(scenario);
   lines.push('', '3. Slack API calls per pipeline execution (counted at the Slack stand-in)');
   printSlack(warm, chatbot, lines);
+
+  const rollbackSim = simulateRollbacks();
+  lines.push('', '4. Time to rollback: cicd-guardian vs the ECS deployment circuit breaker (simulated: event timelines from events/ and a model of the breaker, bench/rollback-sim.ts)');
+  printRollbackSim(rollbackSim, lines);
   lines.push('', `done in ${((Date.now() - started) / 1000).toFixed(1)} s; JSON: ${join('bench', '.out', 'report.json')}`);
 
   const report = {
@@ -220,6 +226,7 @@ async function main() {
           'AWS Chatbot posts one new message per event its notification rule selects; allEvents = every scenario event, pipelineAndFailedActions = pipeline execution events plus action events in state FAILED',
       },
     },
+    rollbackSim,
     printed: lines,
   };
   writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
