@@ -10,6 +10,7 @@ import type { MessageModel, Tone } from './model.js';
 
 export interface RollbackStory {
   settings: RollbackSettings;
+  region: string;
   trigger: Trigger;
   failedTaskDefinition?: string;
   dryRun: boolean;
@@ -23,9 +24,9 @@ export interface RollbackStory {
 const MAX_EVIDENCE = 5;
 
 /** "family:revision" of a task definition ARN. */
-export const revisionOf = (arn: string | undefined): string | undefined => arn?.split('/').pop();
+const revisionOf = (arn: string | undefined): string | undefined => arn?.split('/').pop();
 
-export const ecsServiceUrl = (region: string, cluster: string, service: string) =>
+const ecsServiceUrl = (region: string, cluster: string, service: string) =>
   `https://${region}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/deployments?region=${region}`;
 
 const TITLES: Record<NonNullable<RollbackStory['outcome']>, [string, Tone]> = {
@@ -68,7 +69,7 @@ export function describeRollback(story: RollbackStory): MessageModel {
     fields,
     stages: [],
     failure: { errorCode: trigger.kind, summary: evidence.join('\n') },
-    links: [],
+    links: [{ label: 'Service deployments', url: ecsServiceUrl(story.region, s.cluster, s.service) }],
     context: `cicd-guardian rollback · ${s.cluster}/${s.service}`,
   };
 }

@@ -137,11 +137,6 @@ export interface RollbackInputs {
   now: Date;
 }
 
-/** True when deciding needs what ECS says now (a trigger fired, or a rollback's outcome is in). */
-export function needsFacts(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): boolean {
-  return findTrigger(view, event, settings) !== undefined;
-}
-
 function pickTarget(view: ServiceView, facts: ServiceFacts, failed: string | undefined): string | undefined {
   const usable = (td: string | undefined): td is string => {
     if (!td || td === failed) return false;
@@ -176,7 +171,7 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   const deploymentId = trigger.deploymentId;
   const key = `rollback:${deploymentId ?? trigger.evidence[0]!.key}`;
   const failedTaskDefinition = (deploymentId && (facts.deployments.find((d) => d.id === deploymentId)?.taskDefinition ?? view.taskDefinitions[deploymentId])) || undefined;
-  const story: RollbackStory = { settings, trigger, failedTaskDefinition, dryRun: settings.dryRun };
+  const story: RollbackStory = { settings, region: view.region, trigger, failedTaskDefinition, dryRun: settings.dryRun };
   // Instead of acting: tell people why (each channel once per deployment and reason).
   const alert = (kind: NonNullable<RollbackStory['outcome']>, why: string) => {
     plan.skipped.push(why);

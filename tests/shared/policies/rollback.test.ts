@@ -74,6 +74,10 @@ describe('early failure during a deployment', () => {
     const plan = decide([started(), crashed(2, 1), crashed(3, 2)]);
     expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.stopDeployment', key: `rollback:${BAD_DEPLOYMENT}` })]);
     expect(titleOf(plan.actions)).toBe('payments-api rolled back by cicd-guardian');
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    const message = email && 'message' in email ? email.message : undefined;
+    expect(message?.failure?.summary).toMatch(/exit-code: .*payments-api.*1/);
+    expect(message?.links[0]?.url).toMatch(/\/ecs\/v2\/clusters\/payments-prod\/services\/payments-api\/deployments/);
   });
 
   it('does not count failures spread wider than the window', () => {
