@@ -167,7 +167,9 @@ export function readServiceDefinition(options: ServiceDefinitionOptions = {}): F
 
   return Object.entries(functions).map(([name, fn]) => {
     if (!isObject(fn) || typeof fn.handler !== 'string') throw new Error(`functions.${name} has no handler`);
-    const events = Array.isArray(fn.events) ? fn.events : [];
+    // `events:` may itself be a ${guardian:...} variable (rules derived from the policy).
+    const declared = typeof fn.events === 'string' ? resolveVariables(fn.events, configFile, `functions.${name}.events`) : fn.events;
+    const events = Array.isArray(declared) ? declared : [];
     const patterns: EventPattern[] = [];
     events.forEach((event: unknown, i) => {
       const rule = isObject(event) ? event.eventBridge : undefined;

@@ -12,8 +12,17 @@
 //   emailSubscriptions           AWS::SNS::Subscription resources, one per subscriber
 //   topicArns                    the stack topic plus topics named by routes
 //   buildStates                  CodeBuild build-status values worth an event
+//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
+//   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
+//   rollbackServiceArns          ECS services in rollback.services
+//   rollbackServiceDeploymentArns / rollbackServiceRevisionArns  their service deployments and revisions
+//   rollbackDeploymentGroupArns  CodeDeploy deployment groups of CODE_DEPLOY services
+//   rollbackPipelineArns         pipelines that deploy the services
+//   rollbackStageArns            their deploy stages, where disableTransition is on
+//   passRoles                    roles the rollback function may pass to ECS tasks
 //
 // ARNs use CloudFormation Fn::Sub pseudo parameters, so packaging needs no AWS call.
+// Rule names contain Serverless variables (${self:...}, ${sls:stage}), resolved after this source.
 
 const crypto = require('node:crypto');
 const path = require('node:path');
@@ -75,6 +84,112 @@ function buildStates(config) {
   return buildStatusesToWatch(config);
 }
 
+// ---------------------------------------------------------------- rollback
+
+/** Logical id of the queue EventBridge rules dead-letter into (serverless.yml). */
+const EVENTS_DLQ = 'EventsDeadLetterQueue';
+/** notify's rules, named in serverless.yml's custom.names. */
+const NOTIFY_RULES = ['${self:custom.names.pipelineRule}', '${self:custom.names.buildRule}'];
+const rollbackRule = (kind) => `\${self:service}-\${sls:stage}-rollback-${kind}`;
+
+const unique = (values) => [...new Set(values)];
+const arn = (service, resource) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+const ruleArn = (name) => arn('events', `rule/${name}`);
+
+/** The services of rollback.services with their effective settings (rollback.defaults applied). */
+function rollbackServices(config) {
+  const { rollbackSettings } = loadTs('../shared/policies/rollback.ts');
+  return config.rollback.services.map((service) => rollbackSettings(service, config));
+}
+
+/**
+ * The rollback function's EventBridge rules: the events `servicesFor`
+ * (shared/policies/rollback.ts) can match to a configured service (task
+ * events: any listed service name in any listed cluster; the function sorts
+ * them out). A rule whose list would be empty is left out; no service, no rule.
+ */
+function rollbackRules(config) {
+  const services = rollbackServices(config);
+  const serviceArns = unique(services.map((s) => `:service/${s.cluster}/${s.service}`)).map((suffix) => ({ suffix }));
+  const alarms = unique(services.flatMap((s) => s.alarms));
+  const checked = services.filter((s) => s.pipeline && s.pipeline.postDeployChecks.length > 0);
+  const ecs = (detailType, extra = {}) => ({ source: ['aws.ecs'], 'detail-type': [detailType], ...extra });
+  const rules = [
+    ['deployments', 'ECS deployment state changes of the rollback services', serviceArns, ecs('ECS Deployment State Change', { resources: serviceArns })],
+    [
+      'service-actions',
+      'ECS services of the rollback policy unable to start tasks',
+      serviceArns,
+      ecs('ECS Service Action', { resources: serviceArns, detail: { eventName: ['SERVICE_TASK_START_IMPAIRED'] } }),
+    ],
+    [
+      'tasks',
+      'Stopped tasks of the rollback services, started by a deployment',
+      serviceArns,
+      ecs('ECS Task State Change', {
+        detail: {
+          lastStatus: ['STOPPED'],
+          group: unique(services.map((s) => `service:${s.service}`)),
+          clusterArn: unique(services.map((s) => `:cluster/${s.cluster}`)).map((suffix) => ({ suffix })),
+          startedBy: [{ prefix: 'ecs-svc/' }],
+        },
+      }),
+    ],
+    [
+      'alarms',
+      'Alarms of the rollback services going to ALARM',
+      alarms,
+      { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: alarms, state: { value: ['ALARM'] } } },
+    ],
+    [
+      'checks',
+      'Failed post-deploy checks of the pipelines that deploy the rollback services',
+      checked,
+      {
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Action Execution State Change'],
+        detail: {
+          pipeline: unique(checked.map((s) => s.pipeline.name)),
+          state: ['FAILED'],
+          stage: unique(checked.flatMap((s) => s.pipeline.postDeployChecks.map((check) => check.split('/')[0]))),
+        },
+      },
+    ],
+  ];
+  return rules.filter(([, , values]) => values.length > 0).map(([kind, description, , pattern]) => ({ name: rollbackRule(kind), description, pattern }));
+}
+
+/** Serverless `eventBridge` events, delivered like notify's: retried, then parked in the events DLQ. */
+const rollbackEvents = (config) =>
+  rollbackRules(config).map((rule) => ({
+    eventBridge: {
+      ...rule,
+      retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 },
+      deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] },
+    },
+  }));
+
+/** The ARNs of every rule that may send to the events DLQ. */
+const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name)].map(ruleArn);
+
+/** Resource lists of the rollback function's role, scoped to the configured services. */
+function rollbackResources(config) {
+  const services = rollbackServices(config);
+  const ecs = (type, suffix = '') => unique(services.map((s) => `${type}/${s.cluster}/${s.service}${suffix}`)).map((r) => arn('ecs', r));
+  const piped = services.filter((s) => s.pipeline);
+  return {
+    rollbackServiceArns: ecs('service'),
+    rollbackServiceDeploymentArns: ecs('service-deployment', '/*'),
+    rollbackServiceRevisionArns: ecs('service-revision', '/*'),
+    rollbackDeploymentGroupArns: unique(services.filter((s) => s.codeDeploy).map((s) => `deploymentgroup:${s.codeDeploy.application}/${s.codeDeploy.deploymentGroup}`)).map(
+      (r) => arn('codedeploy', r),
+    ),
+    rollbackPipelineArns: unique(piped.map((s) => s.pipeline.name)).map((r) => arn('codepipeline', r)),
+    rollbackStageArns: unique(piped.filter((s) => s.disableTransition).map((s) => `${s.pipeline.name}/${s.pipeline.deployStage}`)).map((r) => arn('codepipeline', r)),
+    passRoles: config.rollback.passRoles,
+  };
+}
+
 /** All `${guardian:...}` values for a validated config. */
 function deriveValues(config) {
   return {
@@ -83,6 +198,9 @@ function deriveValues(config) {
     emailSubscriptions: emailSubscriptions(config),
     topicArns: topicArns(config),
     buildStates: buildStates(config),
+    eventRuleArns: eventRuleArns(config),
+    rollbackEvents: rollbackEvents(config),
+    ...rollbackResources(config),
   };
 }
 

@@ -108,9 +108,12 @@ export const ROLLBACK_DEFAULTS = {
   disableTransition: false,
 } as const;
 
+/** ECS names: letters, digits, hyphens and underscores (no wildcards: they would widen the function's IAM grants). */
+const EcsName = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,255}$/, 'an ECS name: letters, digits, - and _'));
+
 const RollbackService = z.strictObject({
-  cluster: z.string().check(z.minLength(1)),
-  service: z.string().check(z.minLength(1)),
+  cluster: EcsName,
+  service: EcsName,
   /** CloudWatch alarms (names) that mean this service is unhealthy. */
   alarms: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** The pipeline that deploys the service: its deploy stage, and the actions that check a deployment after it. */

@@ -9,6 +9,7 @@ import { functionsFor, readServiceDefinition } from '../../local/service-definit
 import { listEvents, loadEvent } from '../helpers/fixtures';
 
 const NOTIFY = ['notify'];
+const ROLLBACK = ['rollback'];
 
 /** Names of the functions `event` reaches. */
 const reached = (event: unknown, fns = functions) => functionsFor(event, fns).map((fn) => fn.name);
@@ -19,21 +20,28 @@ const reached = (event: unknown, fns = functions) => functionsFor(event, fns).ma
  * TIMED_OUT through: a build in progress or succeeded reaches no function.
  * A build started by a pipeline does reach notify (the rule cannot tell;
  * the function skips it).
+ *
+ * guardian.yml's rollback policy watches payments-prod/payments-api, its alarm
+ * payments-api-5xx and the check Verify/SmokeTests of pipeline payments-api:
+ * every deployment event and stopped deployment task of that service reaches
+ * rollback (the function tells a scale-in from a failure), an alarm only when
+ * it goes to ALARM, a pipeline action only when it fails in the Verify stage.
+ * A manual request is no EventBridge event: it is invoked directly.
  */
 const EXPECTED: Record<string, string[]> = {
-  'cloudwatch/alarm-5xx-alarm.json': [],
+  'cloudwatch/alarm-5xx-alarm.json': ROLLBACK,
   'cloudwatch/alarm-ok.json': [],
-  'ecs/deployment-completed.json': [],
-  'ecs/deployment-failed.json': [],
-  'ecs/deployment-in-progress.json': [],
-  'ecs/deployment-rollback-in-progress.json': [],
+  'ecs/deployment-completed.json': ROLLBACK,
+  'ecs/deployment-failed.json': ROLLBACK,
+  'ecs/deployment-in-progress.json': ROLLBACK,
+  'ecs/deployment-rollback-in-progress.json': ROLLBACK,
   'ecs/service-steady-state.json': [],
-  'ecs/service-task-start-impaired.json': [],
+  'ecs/service-task-start-impaired.json': ROLLBACK,
   'ecs/task-running.json': [],
-  'ecs/task-stopped-cannot-pull.json': [],
-  'ecs/task-stopped-exit-code.json': [],
-  'ecs/task-stopped-health-check.json': [],
-  'ecs/task-stopped-scale-in.json': [],
+  'ecs/task-stopped-cannot-pull.json': ROLLBACK,
+  'ecs/task-stopped-exit-code.json': ROLLBACK,
+  'ecs/task-stopped-health-check.json': ROLLBACK,
+  'ecs/task-stopped-scale-in.json': ROLLBACK,
   'manual/rollback-request.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
@@ -42,6 +50,7 @@ const EXPECTED: Record<string, string[]> = {
   'codebuild/build-succeeded.json': [],
   'codepipeline/action-failed-codebuild.json': NOTIFY,
   'codepipeline/action-failed.json': NOTIFY,
+  'codepipeline/action-failed-smoke-tests.json': ['notify', 'rollback'],
   'codepipeline/action-started.json': NOTIFY,
   'codepipeline/action-succeeded.json': NOTIFY,
   'codepipeline/approval-needed.json': NOTIFY,
@@ -129,8 +138,67 @@ describe('the build rule follows the policy', () => {
   });
 });
 
-it('every function names its handler and has at least one pattern', () => {
+describe('the rollback rules follow the policy', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'guardian-rollback-routing-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const NOTIFY_ONLY = ['slack:', '  botToken: { ssm: /cicd-guardian/slack/bot-token }', 'notifications:', '  default:', "    slack: { channel: '#ci' }"];
+  const definitionOf = (name: string, lines: string[]) => {
+    const config = join(dir, `${name}.yml`);
+    writeFileSync(config, [...NOTIFY_ONLY, ...lines, ''].join('\n'));
+    return readServiceDefinition({ configFile: config });
+  };
+  const rollbackOf = (fns: ReturnType<typeof readServiceDefinition>) => fns.find((fn) => fn.name === 'rollback');
+
+  it('without services the function has no rule (it is only invoked by hand) and no event reaches it', () => {
+    const fns = definitionOf('no-services', []);
+    expect(rollbackOf(fns)?.patterns).toEqual([]);
+    for (const file of ['ecs/deployment-failed.json', 'ecs/task-stopped-exit-code.json', 'ecs/service-task-start-impaired.json', 'cloudwatch/alarm-5xx-alarm.json']) {
+      expect({ file, reached: reached(loadEvent(file), fns) }).toEqual({ file, reached: [] });
+    }
+    expect(reached(loadEvent('codepipeline/action-failed-smoke-tests.json'), fns)).toEqual(NOTIFY);
+  });
+
+  it('a service with no alarms and no pipeline gets the ECS rules only', () => {
+    const fns = definitionOf('ecs-only', ['rollback:', '  services:', '    - { cluster: payments-prod, service: payments-api }']);
+    expect(rollbackOf(fns)?.patterns).toHaveLength(3);
+    expect(reached(loadEvent('ecs/deployment-failed.json'), fns)).toEqual(ROLLBACK);
+    expect(reached(loadEvent('ecs/task-stopped-exit-code.json'), fns)).toEqual(ROLLBACK);
+    expect(reached(loadEvent('ecs/service-task-start-impaired.json'), fns)).toEqual(ROLLBACK);
+    expect(reached(loadEvent('cloudwatch/alarm-5xx-alarm.json'), fns)).toEqual([]);
+    expect(reached(loadEvent('codepipeline/action-failed-smoke-tests.json'), fns)).toEqual(NOTIFY);
+  });
+
+  it('events of a same-named service in another cluster, or of another service, do not reach it', () => {
+    const fns = definitionOf('other-cluster', ['rollback:', '  services:', '    - { cluster: payments-staging, service: payments-api, alarms: [payments-api-staging-5xx] }']);
+    for (const file of ['ecs/deployment-failed.json', 'ecs/task-stopped-exit-code.json', 'ecs/service-task-start-impaired.json', 'cloudwatch/alarm-5xx-alarm.json']) {
+      expect({ file, reached: reached(loadEvent(file), fns) }).toEqual({ file, reached: [] });
+    }
+    const otherService = definitionOf('other-service', ['rollback:', '  services:', '    - { cluster: payments-prod, service: ledger-api }']);
+    expect(reached(loadEvent('ecs/deployment-failed.json'), otherService)).toEqual([]);
+    expect(reached(loadEvent('ecs/task-stopped-exit-code.json'), otherService)).toEqual([]);
+  });
+
+  it('a failed action reaches it only in a stage that holds a post-deploy check of that pipeline', () => {
+    const checks = (pipeline: string, check: string) =>
+      definitionOf(`checks-${pipeline}-${check.replace('/', '-')}`, [
+        'rollback:',
+        '  services:',
+        `    - { cluster: payments-prod, service: payments-api, pipeline: { name: ${pipeline}, deployStage: Deploy, postDeployChecks: ['${check}'] } }`,
+      ]);
+    expect(reached(loadEvent('codepipeline/action-failed-smoke-tests.json'), checks('payments-api', 'Verify/SmokeTests'))).toEqual(['notify', 'rollback']);
+    expect(reached(loadEvent('codepipeline/action-failed-smoke-tests.json'), checks('payments-api', 'Canary/SmokeTests'))).toEqual(NOTIFY);
+    expect(reached(loadEvent('codepipeline/action-failed-smoke-tests.json'), checks('orders-api', 'Verify/SmokeTests'))).toEqual(NOTIFY);
+    expect(reached(loadEvent('codepipeline/action-failed.json'), checks('payments-api', 'Verify/SmokeTests'))).toEqual(NOTIFY);
+  });
+});
+
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
+    { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
   ]);
 });

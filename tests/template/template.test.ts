@@ -2,6 +2,7 @@
 // (`npm run package:check` packages first, then runs these).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parse } from 'yaml';
 
 interface Resource {
   Type: string;
@@ -58,6 +59,18 @@ function statements(): { owner: string; statement: Statement }[] {
 }
 const allowed = () => statements().filter(({ statement }) => statement.Effect === 'Allow');
 
+/** A resource ARN as written: a string, or the template of an Fn::Sub. */
+const arnText = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof (value as { 'Fn::Sub'?: unknown })?.['Fn::Sub'] === 'string' ? (value as { 'Fn::Sub': string })['Fn::Sub'] : JSON.stringify(value);
+
+/** The on-failure destination of a function's EventInvokeConfig. */
+function onFailureDestination(functionId: string): unknown {
+  const config = ofType('AWS::Lambda::EventInvokeConfig')
+    .map(([, r]) => props(r))
+    .find((c) => target(c.FunctionName) === functionId);
+  return (config?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+}
+
 const functions = () => ofType('AWS::Lambda::Function');
 
 describe('Lambda functions', () => {
@@ -85,11 +98,11 @@ describe('Lambda functions', () => {
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it('each have an EventInvokeConfig with an on-failure destination their role may send to', () => {
-    const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r));
+  it('each have an EventInvokeConfig with an on-failure destination of their own that their role may send to', () => {
+    const destinations = functions().map(([id]) => target(onFailureDestination(id)));
+    expect(new Set(destinations).size).toBe(destinations.length);
     for (const [id, fn] of functions()) {
-      const config = configs.find((c) => target(c.FunctionName) === id);
-      const destination = (config?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+      const destination = onFailureDestination(id);
       expect({ id, destination }).toEqual({ id, destination: expect.anything() });
 
       const role = target(props(fn).Role);
@@ -157,6 +170,65 @@ describe('IAM', () => {
   });
 });
 
+describe('the rollback role', () => {
+  const ROLE = 'RollbackRole';
+  const READ_ONLY = /^[\w-]+:(Get|List|Describe|BatchGet)/;
+  interface RollbackPolicy {
+    services: { cluster: string; service: string; codeDeploy?: { application: string; deploymentGroup: string }; pipeline?: { name: string; deployStage: string } }[];
+    passRoles: string[];
+  }
+  const policy: RollbackPolicy = { services: [], passRoles: [], ...(parse(readFileSync(join(__dirname, '..', '..', 'guardian.yml'), 'utf8')) as { rollback?: Partial<RollbackPolicy> }).rollback };
+  const arn = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+  const services = policy.services.map((s) => arn('ecs', `service/${s.cluster}/${s.service}`));
+  // The only ECS, CodeDeploy and CodePipeline changes a rollback makes, each on what guardian.yml names.
+  const WRITES: Record<string, string[]> = {
+    'ecs:UpdateService': services,
+    // StopServiceDeployment authorizes against the service and the service deployment.
+    'ecs:StopServiceDeployment': [...services, ...policy.services.map((s) => arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`))],
+    'codedeploy:StopDeployment': policy.services.flatMap((s) => (s.codeDeploy ? [arn('codedeploy', `deploymentgroup:${s.codeDeploy.application}/${s.codeDeploy.deploymentGroup}`)] : [])),
+    'codepipeline:DisableStageTransition': policy.services.flatMap((s) => (s.pipeline ? [arn('codepipeline', `${s.pipeline.name}/${s.pipeline.deployStage}`)] : [])),
+  };
+  const roleStatements = () => allowed().filter(({ owner }) => owner === ROLE).map(({ statement }) => statement);
+
+  it('belongs to the rollback function alone, which has its own dead-letter queue as on-failure destination', () => {
+    const owners = functions().filter(([, fn]) => target(props(fn).Role) === ROLE);
+    expect(owners.map(([id]) => id)).toEqual(['RollbackLambdaFunction']);
+    expect(target(onFailureDestination('RollbackLambdaFunction'))).toBe('RollbackDeadLetterQueue');
+    expect(resources.RollbackDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('changes ECS, CodeDeploy and CodePipeline only with the rollback actions, each on the configured resources only', () => {
+    const statements = roleStatements();
+    const writes = statements.flatMap((st) => asArray(st.Action).filter((a) => /^(ecs|codedeploy|codepipeline):/.test(a) && !READ_ONLY.test(a)));
+    expect(writes.filter((a) => !(a in WRITES))).toEqual([]);
+    // With a service in guardian.yml (the example names one), those two are there at least.
+    if (policy.services.length > 0) expect(writes).toEqual(expect.arrayContaining(['ecs:UpdateService', 'ecs:StopServiceDeployment']));
+    else expect(writes).toEqual([]);
+    for (const st of statements) {
+      for (const action of asArray(st.Action).filter((a) => a in WRITES)) {
+        const arns = asArray(st.Resource).map(arnText);
+        const stray = arns.filter((a) => !WRITES[action]!.includes(a));
+        expect({ action, sid: st.Sid, resources: arns.length > 0, stray }).toEqual({ action, sid: st.Sid, resources: true, stray: [] });
+      }
+    }
+  });
+
+  it('passes only the roles in rollback.passRoles, and only to ECS tasks', () => {
+    const passing = roleStatements().filter((st) => asArray(st.Action).includes('iam:PassRole'));
+    expect(passing.length).toBe(policy.passRoles.length > 0 ? 1 : 0);
+    for (const st of passing) {
+      expect(asArray(st.Action)).toEqual(['iam:PassRole']);
+      expect(asArray(st.Resource).map(arnText).sort()).toEqual([...policy.passRoles].sort());
+      expect(st.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+  });
+
+  it('may send to its own dead-letter queue only', () => {
+    const sends = roleStatements().filter((st) => asArray(st.Action).includes('sqs:SendMessage'));
+    expect(sends.flatMap((st) => asArray(st.Resource).map(target))).toEqual(['RollbackDeadLetterQueue']);
+  });
+});
+
 describe('EventBridge rules', () => {
   const rules = () => ofType('AWS::Events::Rule');
 
@@ -193,6 +265,10 @@ describe('EventBridge rules', () => {
           queue,
           sourceArn: expect.anything(),
         });
+        // ...and the condition names this very rule.
+        const sources = asArray(grant?.statement.Condition?.ArnEquals?.['aws:SourceArn']).map(arnText);
+        const name = String(props(rule).Name);
+        expect({ id, named: sources.some((arn) => arn.endsWith(`:rule/${name}`)) }).toEqual({ id, named: true });
       }
     }
   });

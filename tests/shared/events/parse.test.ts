@@ -39,6 +39,7 @@ const EXPECTED: Record<string, [CiEvent['kind'], string]> = {
   'codepipeline/action-succeeded.json': ['action', 'SUCCEEDED'],
   'codepipeline/action-failed.json': ['action', 'FAILED'],
   'codepipeline/action-failed-codebuild.json': ['action', 'FAILED'],
+  'codepipeline/action-failed-smoke-tests.json': ['action', 'FAILED'],
   'codepipeline/approval-needed.json': ['action', 'STARTED'],
   'codebuild/build-failed.json': ['build', 'FAILED'],
   'codebuild/build-stopped.json': ['build', 'STOPPED'],
