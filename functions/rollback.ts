@@ -6,7 +6,7 @@ import { getConfig } from '../shared/config/load.js';
 import type { GuardianConfig, RollbackSettings } from '../shared/config/schema.js';
 import { ecsFacts, pipelineStateFacts, type ServiceFacts } from '../shared/facts/ecs.js';
 import { executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
-import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, unlistedService, type RollbackFailure } from '../shared/policies/rollback.js';
+import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, type RollbackFailure } from '../shared/policies/rollback.js';
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../shared/policies/service-view.js';
 import { emptyDelivery } from '../shared/policies/notifications.js';
 import type { Plan } from '../shared/plan/plan.js';
@@ -66,7 +66,7 @@ async function handleService(
   const name = `${settings.cluster}/${settings.service}`;
   const completed = event.kind === 'ecs-deployment' && event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
   // A completed deployment is known-good material: learn which task definition it runs.
-  const taskDefinitionArn = completed ? await ecsFacts().deployedTaskDefinition(settings.cluster, settings.service, event.deploymentId) : undefined;
+  const taskDefinitionArn = completed ? await ecsFacts().deployedTaskDefinition(settings.cluster, settings.service, event.deploymentId, onFactError) : undefined;
   const fold = (view: ServiceView | undefined) =>
     promoteKnownGood(applyServiceEvent(view ?? emptyServiceView(identity), event, { taskDefinitionArn }), settings.bakeMinutes * 60_000, now);
 
@@ -75,37 +75,36 @@ async function handleService(
   const view = dryRun ? fold(undefined) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
 
   const trigger = findTrigger(view, event, settings);
-  let facts: ServiceFacts | undefined;
-  let thread: { channelId: string; ts: string } | undefined;
-  if (trigger) {
-    metrics.addMetric('RollbackTriggered', MetricUnit.Count, 1);
-    const describe = ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
-    if (dryRun) {
-      // Offline (`sls invoke local`), the service cannot be read: the plan says so instead of failing.
-      try {
-        facts = await describe;
-      } catch (error) {
-        const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [`${trigger.summary}: would decide a rollback, but the service could not be read: ${(error as Error).message}`] };
-        return { service: name, status: 'dry-run', plan: logPlan(plan) };
-      }
-    } else {
-      facts = await describe;
-    }
-    thread = dryRun ? undefined : await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
-  }
-  const decide = (v: ServiceView, delivery = emptyDelivery()) =>
-    logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config), thread, now }));
-
-  if (dryRun) return { service: name, status: 'dry-run', plan: decide(view) };
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
-  // The decision depends on this event (its trigger): wait for the lease rather than leave it to the holder.
+  let thread: { channelId: string; ts: string } | undefined;
   try {
+    let facts: ServiceFacts | undefined;
+    if (trigger) {
+      metrics.addMetric('RollbackTriggered', MetricUnit.Count, 1);
+      const describe = ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
+      if (dryRun) {
+        // Offline (`sls invoke local`), the service cannot be read: the plan says so instead of failing.
+        try {
+          facts = await describe;
+        } catch (error) {
+          const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [`${trigger.summary}: would decide a rollback, but the service could not be read: ${(error as Error).message}`] };
+          return { service: name, status: 'dry-run', plan: logPlan(plan) };
+        }
+      } else {
+        facts = await describe;
+        thread = await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
+      }
+    }
+    const decide = (v: ServiceView, delivery = emptyDelivery()) =>
+      logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config), thread, now }));
+    if (dryRun) return { service: name, status: 'dry-run', plan: decide(view) };
+    // The decision depends on this event (its trigger): wait for the lease rather than leave it to the holder.
     const result = await deliverUnderLease<ServiceView>(stateStore(), pk, (r) => decide(r.view, r.delivery), channels, deadline, 'wait');
     return { service: name, ...result };
   } catch (error) {
-    // The rollback itself failed: say so loudly, then fail so Lambda retries and the DLQ keeps the event.
+    // Reading the service or rolling it back failed: say so loudly, then fail so Lambda retries and the DLQ keeps the event.
     const failures = rollbackFailures(error);
-    if (failures.length > 0) {
+    if (failures.length > 0 && !dryRun) {
       metrics.addMetric('RollbackFailed', MetricUnit.Count, 1);
       await deliverUnderLease<ServiceView>(
         stateStore(),
@@ -124,10 +123,11 @@ export async function rollback(event: RollbackEvent, context: Invocation, now = 
   const config = getConfig();
   logger.appendKeys({ eventId: event.eventId, eventKind: event.kind });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
-  const services =
-    event.kind === 'manual'
-      ? [config.rollback.services.find((s) => s.cluster === event.cluster && s.service === event.service) ?? unlistedService(event.cluster, event.service)]
-      : servicesFor(event, config);
+  const services = servicesFor(event, config);
+  if (event.kind === 'manual' && services.length === 0) {
+    // The function's role may only touch the services the policy lists.
+    throw new Error(`${event.cluster}/${event.service} is not in rollback.services of guardian.yml: cicd-guardian may not roll it back`);
+  }
   if (services.length === 0) return { status: 'ignored', reason: `no service in the rollback policy for this ${event.kind} event` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());

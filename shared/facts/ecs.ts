@@ -203,12 +203,14 @@ export class EcsFacts {
   }
 
   /** The task definition a deployment (ecs-svc/...) of the service runs, while DescribeServices still lists it. */
-  async deployedTaskDefinition(cluster: string, service: string, deploymentId: string): Promise<string | undefined> {
+  /** Best-effort: the completion is recorded even when ECS cannot be read (the task events name the revision too). */
+  async deployedTaskDefinition(cluster: string, service: string, deploymentId: string, onError: FactError): Promise<string | undefined> {
     try {
       const res = await this.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
       return res.services?.flatMap((s) => s.deployments ?? []).find((d) => d.id === deploymentId)?.taskDefinition;
     } catch (error) {
-      throw rollbackError(error, `${cluster}/${service}`, 'ecs:DescribeServices');
+      onError('DescribeServices', rollbackError(error, `${cluster}/${service}`, 'ecs:DescribeServices'));
+      return undefined;
     }
   }
 

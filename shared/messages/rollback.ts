@@ -14,7 +14,7 @@ export interface RollbackStory {
   trigger: Trigger;
   failedTaskDefinition?: string;
   dryRun: boolean;
-  outcome?: 'rolled-back' | 'dry-run' | 'native' | 'rollback-of-rollback' | 'cooldown' | 'external' | 'no-target';
+  outcome?: 'rolled-back' | 'dry-run' | 'native' | 'rollback-of-rollback' | 'cooldown' | 'external' | 'no-target' | 'superseded';
   why?: string;
   restored?: string;
   change?: RollbackAction;
@@ -37,6 +37,7 @@ const TITLES: Record<NonNullable<RollbackStory['outcome']>, [string, Tone]> = {
   cooldown: ['is failing again within the rollback cooldown: a person must act', 'failure'],
   external: ['needs a rollback cicd-guardian cannot do (EXTERNAL controller)', 'failure'],
   'no-target': ['needs a rollback: no known-good revision', 'failure'],
+  superseded: ['has a newer deployment in flight: no rollback', 'warning'],
 };
 
 const CHECKS: Record<NonNullable<RollbackStory['outcome']>, string> = {
@@ -47,6 +48,7 @@ const CHECKS: Record<NonNullable<RollbackStory['outcome']>, string> = {
   cooldown: 'cicd-guardian already rolled this service back recently and will not do it again automatically. Decide by hand.',
   external: 'Roll back with the tool that deploys this service.',
   'no-target': 'No earlier revision is known to be good (or it is INACTIVE). Deploy a good task definition by hand.',
+  superseded: 'The failing deployment was replaced by a newer one; watch the newer one.',
 };
 
 export function describeRollback(story: RollbackStory): MessageModel {

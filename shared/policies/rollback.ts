@@ -5,7 +5,7 @@ import type { ServiceFacts } from '../facts/ecs.js';
 import type { MessageModel } from '../messages/model.js';
 import { describeRollback, describeRollbackFailure, describeRollbackOutcome, type RollbackStory } from '../messages/rollback.js';
 import type { Action, Plan, RollbackAction } from '../plan/plan.js';
-import type { Delivery, SlackMode } from './notifications.js';
+import type { ChangeRecord, Delivery, SlackMode } from './notifications.js';
 import { inFlightDeployment, lastCompletedDeployment, type ServiceView, type Signal } from './service-view.js';
 
 // Decides whether to roll an ECS service back, and how, from what we know of
@@ -48,9 +48,6 @@ export function rollbackSettings(service: RollbackServiceConfig, config: Guardia
   };
 }
 
-/** A manual request names a service the policy may not list: it gets the defaults. */
-export const unlistedService = (cluster: string, service: string): RollbackServiceConfig => ({ cluster, service, alarms: [], email: true });
-
 export interface Trigger {
   kind: 'deployment-failed' | 'task-failures' | 'alarm' | 'check-failed' | 'manual';
   /** The bad deployment, when known. */
@@ -77,13 +74,12 @@ export function findTrigger(view: ServiceView, event: RollbackEvent, settings: R
         event.kind === 'ecs-task' ? view.signals.find((s) => s.key === `task:${event.taskArn}`) : view.signals.find((s) => s.key === `impaired:${event.eventId}`);
       if (!signal) return undefined;
       const deploymentId = signal.deploymentId;
-      const state = deploymentId ? view.deployments[deploymentId]?.state : undefined;
+      // Without a deployment to blame, a stopped task is not a bad revision.
+      if (!deploymentId) return undefined;
+      const state = view.deployments[deploymentId]?.state;
       // Early failure: only while the deployment is in flight (or not yet reported at all).
       if (state === 'COMPLETED' || state === 'FAILED') return undefined;
-      const from = ms(signal.at) - settings.failureWindowMinutes * MINUTE;
-      const evidence = view.signals.filter(
-        (s) => (s.kind === 'task-failed' || s.kind === 'start-impaired') && s.deploymentId === deploymentId && ms(s.at) >= from && ms(s.at) <= ms(signal.at),
-      );
+      const evidence = failuresInWindow(view, deploymentId, signal, settings.failureWindowMinutes * MINUTE);
       if (evidence.length < settings.failureThreshold) return undefined;
       return {
         kind: 'task-failures',
@@ -111,15 +107,42 @@ export function findTrigger(view: ServiceView, event: RollbackEvent, settings: R
   }
 }
 
-/** Deployments that are themselves rollbacks: started by ECS's own rollback or by us. */
+/**
+ * The largest set of early failures of `deploymentId` that fits in one window
+ * and includes `signal`: events arrive out of order, so the window may lie on
+ * either side of it.
+ */
+function failuresInWindow(view: ServiceView, deploymentId: string, signal: Signal, windowMs: number): Signal[] {
+  const failures = view.signals.filter((s) => (s.kind === 'task-failed' || s.kind === 'start-impaired') && s.deploymentId === deploymentId);
+  let best: Signal[] = [];
+  for (const start of failures) {
+    const from = ms(start.at);
+    if (from > ms(signal.at) || ms(signal.at) - from > windowMs) continue;
+    const inside = failures.filter((s) => ms(s.at) >= from && ms(s.at) <= from + windowMs);
+    if (inside.length > best.length) best = inside;
+  }
+  return best;
+}
+
+/** The bad deployment a rollback change was made for (its key is "rollback:<deployment>"). */
+const badDeploymentOf = (change: ChangeRecord) => change.key.replace(/^rollback:/, '');
+
+/**
+ * Deployments that are themselves rollbacks: ECS's own (and the deployment it
+ * rolls back to), the one our UpdateService started, one that started just
+ * after our change, or one that finished after we stopped another.
+ */
 function isRollbackDeployment(view: ServiceView, delivery: Delivery, deploymentId: string): boolean {
   const d = view.deployments[deploymentId];
-  if (d?.nativeRollbackTo) return true;
-  return (delivery.changes ?? []).some(
-    (c) =>
-      ROLLBACK_TYPES.has(c.type) &&
-      (c.detail === deploymentId || (d?.startedAt !== undefined && ms(d.startedAt) >= ms(c.at) - MINUTE && ms(d.startedAt) <= ms(c.at) + 5 * MINUTE)),
-  );
+  if (d?.isRollback) return true;
+  return (delivery.changes ?? []).some((c) => {
+    if (!ROLLBACK_TYPES.has(c.type) || badDeploymentOf(c) === deploymentId) return false;
+    if (c.detail === deploymentId) return true;
+    const started = d?.startedAt !== undefined && ms(d.startedAt) >= ms(c.at) - MINUTE && ms(d.startedAt) <= ms(c.at) + 5 * MINUTE;
+    // After a stop, ECS may finish the rollback under the id of the deployment it restores, which began before our change.
+    const finishedAfterStop = c.type !== 'ecs.updateService' && d?.endedAt !== undefined && ms(d.endedAt) >= ms(c.at) && ms(d.startedAt ?? d.at) < ms(c.at);
+    return started || finishedAfterStop;
+  });
 }
 
 const lastRollback = (delivery: Delivery) => [...(delivery.changes ?? [])].reverse().find((c) => ROLLBACK_TYPES.has(c.type));
@@ -156,7 +179,8 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   // Follow-through: the first deployment to finish after our rollback reports how it went.
   if (event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS') {
     const change = lastRollback(delivery);
-    if (change && ms(event.updatedAt) >= ms(change.at) && !delivery.sent.includes(`outcome:${change.key}`)) {
+    const ours = change && event.deploymentId !== badDeploymentOf(change) && isRollbackDeployment(view, delivery, event.deploymentId);
+    if (change && ours && ms(event.updatedAt) >= ms(change.at) && !delivery.sent.includes(`outcome:${change.key}`)) {
       const ok = event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
       notify(`outcome:${change.key}`, describeRollbackOutcome(settings, change, event, ok), `rollback outcome: ${ok ? 'completed' : 'failed'}`);
     }
@@ -167,8 +191,13 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     plan.skipped.push(`no rollback trigger in this ${event.kind} event`);
     return plan;
   }
-  if (!facts) throw new Error(`deciding a rollback of ${name} needs the service's facts`);
-  const deploymentId = trigger.deploymentId;
+  if (!facts) {
+    // The trigger appeared after this invocation read ECS (another event completed it): that invocation decides.
+    plan.skipped.push(`${trigger.summary}: decided by the invocation whose event completed the trigger`);
+    return plan;
+  }
+  // A request by hand about a service whose deployments we never saw: the one ECS runs now.
+  const deploymentId = trigger.deploymentId ?? (trigger.kind === 'manual' ? facts.deployments.find((d) => d.status === 'PRIMARY')?.id : undefined);
   const key = `rollback:${deploymentId ?? trigger.evidence[0]!.key}`;
   const failedTaskDefinition = (deploymentId && (facts.deployments.find((d) => d.id === deploymentId)?.taskDefinition ?? view.taskDefinitions[deploymentId])) || undefined;
   const story: RollbackStory = { settings, region: view.region, trigger, failedTaskDefinition, dryRun: settings.dryRun };
@@ -183,7 +212,7 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     plan.skipped.push(`already rolled back for ${deploymentId ?? 'this request'}`);
     return plan;
   }
-  if (facts.nativeRollbackInProgress || (trigger.kind === 'deployment-failed' && facts.nativeRollbackEnabled) || (deploymentId && view.deployments[deploymentId]?.nativeRollbackTo)) {
+  if (facts.nativeRollbackInProgress || (trigger.kind === 'deployment-failed' && facts.nativeRollbackEnabled)) {
     return alert('native', `ECS is rolling ${name} back by itself: standing down`);
   }
   if (deploymentId && isRollbackDeployment(view, delivery, deploymentId)) {
@@ -192,6 +221,11 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   const previous = lastRollback(delivery);
   if (previous && now.getTime() - ms(previous.at) < settings.cooldownMinutes * MINUTE) {
     return alert('cooldown', `${name} was rolled back at ${previous.at}, within the ${settings.cooldownMinutes}-minute cooldown: a person must decide`);
+  }
+  const reported = deploymentId ? facts.deployments.find((d) => d.id === deploymentId) : undefined;
+  if (trigger.kind === 'task-failures' && reported?.rolloutState !== 'IN_PROGRESS') {
+    plan.skipped.push(`deployment ${deploymentId} is not in flight according to ECS: failed tasks are left to alarms and the circuit breaker`);
+    return plan;
   }
   if (facts.controller === 'EXTERNAL') {
     return alert('external', `${name} uses the EXTERNAL deployment controller, which cannot be rolled back from here`);
@@ -203,7 +237,10 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     if (!facts.codeDeployDeploymentId) return alert('no-target', `no CodeDeploy deployment in progress for ${name}: redeploy the previous revision with CodeDeploy`);
     change = { type: 'codedeploy.stopDeployment', key, cluster: settings.cluster, service: settings.service, deploymentId: facts.codeDeployDeploymentId, reason: trigger.summary };
     restored = 'the previous revision (CodeDeploy rollback)';
-  } else if (facts.inFlight && (facts.inFlight.status === 'IN_PROGRESS' || facts.inFlight.status === 'PENDING')) {
+  } else if (facts.inFlight) {
+    // Stop only the deployment that is bad: a newer one in flight is someone's fix, not ours to stop.
+    const same = facts.inFlight.targetTaskDefinition === undefined ? reported?.rolloutState === 'IN_PROGRESS' : facts.inFlight.targetTaskDefinition === failedTaskDefinition;
+    if (!same) return alert('superseded', `a newer deployment of ${name} is in flight: not rolling back over it`);
     change = { type: 'ecs.stopDeployment', key, cluster: settings.cluster, service: settings.service, serviceDeploymentArn: facts.inFlight.serviceDeploymentArn, reason: trigger.summary };
     restored = 'the revision before the deployment (ECS rollback)';
   } else {

@@ -16,8 +16,10 @@ export interface DeploymentRecord {
   startedAt?: string;
   endedAt?: string;
   reason?: string;
-  /** Set when ECS said it is rolling this deployment back to another one. */
+  /** Set when ECS said this deployment rolls back to another one. */
   nativeRollbackTo?: string;
+  /** This deployment restores an earlier revision (ECS's rollback, or the deployment it rolls back to). */
+  isRollback?: boolean;
 }
 
 export type SignalKind = 'task-failed' | 'start-impaired' | 'deployment-failed' | 'alarm' | 'check-failed' | 'manual';
@@ -96,8 +98,15 @@ function applyDeployment(view: ServiceView, e: EcsDeploymentEvent): ServiceView 
         nativeRollbackTo: e.nativeRollbackTo ?? current?.nativeRollbackTo,
       }
     : { ...current, startedAt, nativeRollbackTo: current.nativeRollbackTo ?? e.nativeRollbackTo };
+  const all: Record<string, DeploymentRecord> = { ...view.deployments, [e.deploymentId]: record };
+  if (e.nativeRollbackTo) {
+    // ECS may finish its rollback under the id it rolls back to: that one is a rollback too.
+    record.isRollback = true;
+    const target = all[e.nativeRollbackTo];
+    all[e.nativeRollbackTo] = target ? { ...target, isRollback: true } : { id: e.nativeRollbackTo, state: 'IN_PROGRESS', at: e.updatedAt, isRollback: true };
+  }
   const deployments = Object.fromEntries(
-    Object.entries({ ...view.deployments, [e.deploymentId]: record })
+    Object.entries(all)
       .sort(([, a], [, b]) => ms(a.startedAt ?? a.at) - ms(b.startedAt ?? b.at))
       .slice(-MAX_DEPLOYMENTS),
   );
@@ -114,11 +123,17 @@ function withTaskDefinition(view: ServiceView, deploymentId: string, taskDefinit
   return { ...view, taskDefinitions: Object.fromEntries(entries) };
 }
 
-/** The deployment in flight: the newest one still IN_PROGRESS. */
+/**
+ * The deployment in flight: the newest one still IN_PROGRESS, unless a
+ * deployment finished after it started (ECS replaced it, or finished its
+ * rollback under another id, without an event saying so for this one).
+ */
 export function inFlightDeployment(view: ServiceView): DeploymentRecord | undefined {
-  return Object.values(view.deployments)
-    .filter((d) => d.state === 'IN_PROGRESS')
-    .sort((a, b) => ms(b.startedAt ?? b.at) - ms(a.startedAt ?? a.at))[0];
+  const all = Object.values(view.deployments);
+  const newest = all.filter((d) => d.state === 'IN_PROGRESS').sort((a, b) => ms(b.startedAt ?? b.at) - ms(a.startedAt ?? a.at))[0];
+  if (!newest) return undefined;
+  const since = ms(newest.startedAt ?? newest.at);
+  return all.some((d) => d.endedAt !== undefined && ms(d.endedAt) > since) ? undefined : newest;
 }
 
 /** The newest deployment that completed. */
@@ -157,11 +172,14 @@ export function applyServiceEvent(view: ServiceView, event: RollbackEvent, facts
     }
     case 'ecs-service-action': {
       if (event.eventName !== 'SERVICE_TASK_START_IMPAIRED') return next;
+      const inFlight = inFlightDeployment(next);
+      // Without a deployment in flight it is a capacity problem, not a bad revision.
+      if (!inFlight) return next;
       return addSignal(next, {
         key: `impaired:${event.eventId}`,
         kind: 'start-impaired',
         at: event.time,
-        deploymentId: inFlightDeployment(next)?.id,
+        deploymentId: inFlight.id,
         detail: 'ECS reports the service is unable to start tasks (SERVICE_TASK_START_IMPAIRED)',
       });
     }
@@ -202,14 +220,28 @@ function alarmSignal(view: ServiceView, e: AlarmEvent): Signal {
  * window with no alarm or failed check as known-good.
  */
 export function promoteKnownGood(view: ServiceView, bakeMs: number, now: Date): ServiceView {
-  const bad = (from: number, to: number) =>
-    view.signals.some((s) => (s.kind === 'alarm' || s.kind === 'check-failed' || s.kind === 'manual') && ms(s.at) >= from && ms(s.at) <= to);
-  const candidate = Object.values(view.deployments)
-    .filter((d) => d.state === 'COMPLETED' && view.taskDefinitions[d.id] && d.endedAt)
-    .filter((d) => ms(d.endedAt!) + bakeMs <= now.getTime() && !bad(ms(d.endedAt!), ms(d.endedAt!) + bakeMs))
+  /** Evidence against deployment `d` while it baked: an alarm, a failed check, a request by hand, or one of its tasks failing. */
+  const bad = (d: DeploymentRecord) => {
+    const from = ms(d.endedAt!);
+    const to = from + bakeMs;
+    return view.signals.some(
+      (s) =>
+        ms(s.at) >= from &&
+        ms(s.at) <= to &&
+        (s.kind === 'alarm' || s.kind === 'check-failed' || s.kind === 'manual' || (s.kind === 'task-failed' && s.deploymentId === d.id)),
+    );
+  };
+  // A late alarm can still land in the bake window of the recorded known-good: it no longer is.
+  const recorded = view.knownGood && view.deployments[view.knownGood.deploymentId];
+  let next = view;
+  if (view.knownGood && recorded?.endedAt && bad(recorded)) next = { ...view, knownGood: undefined };
+
+  const candidate = Object.values(next.deployments)
+    .filter((d) => d.state === 'COMPLETED' && next.taskDefinitions[d.id] && d.endedAt)
+    .filter((d) => ms(d.endedAt!) + bakeMs <= now.getTime() && !bad(d))
     .sort((a, b) => ms(b.endedAt!) - ms(a.endedAt!))[0];
-  if (!candidate) return view;
+  if (!candidate) return next;
   const bakedAt = new Date(ms(candidate.endedAt!) + bakeMs).toISOString();
-  if (view.knownGood && ms(view.knownGood.at) >= ms(bakedAt)) return view;
-  return { ...view, knownGood: { taskDefinitionArn: view.taskDefinitions[candidate.id]!, deploymentId: candidate.id, at: bakedAt } };
+  if (next.knownGood && ms(next.knownGood.at) >= ms(bakedAt)) return next;
+  return { ...next, knownGood: { taskDefinitionArn: next.taskDefinitions[candidate.id]!, deploymentId: candidate.id, at: bakedAt } };
 }

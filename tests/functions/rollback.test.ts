@@ -128,10 +128,11 @@ describe('rollback: one rollback, however many signals', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
 
-  it('changes nothing more when the same events come again, in any order', async () => {
+  it('rolls back when the failures arrive out of order, and changes nothing more when the events come again', async () => {
     describeServices({ inFlight: true });
-    const events = [event('ecs/deployment-in-progress.json'), crash(1), crash(2)];
+    const events = [crash(2), crash(1), event('ecs/deployment-in-progress.json')];
     for (const e of events) await invoke(e);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
     for (const e of [...events].reverse()) await invoke(e);
     expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
@@ -203,6 +204,10 @@ describe('rollback: when AWS says no', () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'x', reason: 'MISSING' }] });
     await invoke(event('ecs/deployment-in-progress.json'));
     await expect(invoke(event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }))).rejects.toThrow(/not found \(MISSING\)/);
+    const alert = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(alert).toHaveLength(1);
+    expect(alert[0]!.Subject).toMatch(/rollback FAILED/);
+    expect(alert[0]!.Message).toContain('Check rollback.services in guardian.yml');
   });
 });
 
@@ -229,6 +234,11 @@ describe('rollback: by hand', () => {
     describeServices({ inFlight: true });
     await invoke({ cluster: 'payments-prod', service, reason: 'errors after release' });
     expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+  });
+
+  it('refuses a service the policy does not list (its role may not touch it)', async () => {
+    await expect(invoke({ cluster: 'payments-prod', service: 'someone-elses', reason: 'x' })).rejects.toThrow(/not in rollback.services of guardian.yml/);
+    expect(ecs.calls()).toHaveLength(0);
   });
 
   it('rejects a malformed request naming the bad field', async () => {

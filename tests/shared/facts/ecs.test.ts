@@ -345,8 +345,18 @@ describe('facts about an ECS service', () => {
 describe('the task definition of a deployment', () => {
   it('is read from DescribeServices while the deployment is listed', async () => {
     ecs.on(DescribeServicesCommand).resolves(service());
-    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/9876543210987654321')).toBe(td(41));
-    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/0')).toBeUndefined();
+    const errors: string[] = [];
+    const onError = (call: string) => errors.push(call);
+    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/9876543210987654321', onError)).toBe(td(41));
+    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/0', onError)).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+
+  it('is best-effort: an error is reported, not thrown', async () => {
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: {} }));
+    const errors: string[] = [];
+    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/1', (call) => errors.push(call))).toBeUndefined();
+    expect(errors).toEqual(['DescribeServices']);
   });
 });
 

@@ -80,6 +80,22 @@ describe('early failure during a deployment', () => {
     expect(message?.links[0]?.url).toMatch(/\/ecs\/v2\/clusters\/payments-prod\/services\/payments-api\/deployments/);
   });
 
+  it('triggers when the failures arrive out of order (the window may lie on either side)', () => {
+    const later = crashed(3, 2);
+    const earlier = crashed(2, 1);
+    expect(changes(decide([started(), later, earlier]).actions).map((a) => a.type)).toEqual(['ecs.stopDeployment']);
+  });
+
+  it('does not roll back a deployment ECS no longer reports as in flight (tasks of a settled service crashing)', () => {
+    const plan = decide([crashed(2, 1), crashed(3, 2)], { facts: settledFacts() });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(plan.skipped.join()).toContain('not in flight according to ECS');
+  });
+
+  it('does not count SERVICE_TASK_START_IMPAIRED without a deployment in flight (a capacity problem, not a bad revision)', () => {
+    expect(fold([sample('ecs/service-task-start-impaired.json')]).signals).toEqual([]);
+  });
+
   it('does not count failures spread wider than the window', () => {
     expect(changes(decide([started(), crashed(1, 1), crashed(30, 2)]).actions)).toEqual([]);
   });
@@ -131,7 +147,8 @@ describe('never fighting AWS, never making things worse', () => {
     const events = [started(), ...Array.from({ length: 20 }, (_, i) => crashed(2 + i / 10, i))];
     const first = decide(events.slice(0, 3));
     const delivery: Delivery = { ...emptyDelivery(), sent: changes(first.actions).map((a) => (a as { key: string }).key), changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.stopDeployment', at: at(3) }] };
-    for (let i = 3; i < events.length; i++) expect(changes(decide(events.slice(0, i + 1), { delivery }).actions)).toEqual([]);
+    // A 1-minute cooldown: only the one-rollback-per-deployment rule can hold the others back.
+    for (let i = 3; i < events.length; i++) expect(changes(decide(events.slice(0, i + 1), { delivery, settings: settings({ cooldownMinutes: 1 }) }).actions)).toEqual([]);
   });
 
   it('alerts instead of rolling back again within the cooldown', () => {
@@ -139,6 +156,35 @@ describe('never fighting AWS, never making things worse', () => {
     const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { delivery });
     expect(changes(plan.actions)).toEqual([]);
     expect(titleOf(plan.actions)).toContain('within the rollback cooldown');
+  });
+
+  it('never stops a newer deployment in flight for an older one\'s failures', () => {
+    const newer = inFlightFacts({ inFlight: { serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/newer', status: 'IN_PROGRESS', targetTaskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/payments-api:43' } });
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { facts: newer });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api has a newer deployment in flight: no rollback');
+  });
+
+  it('treats ECS\'s rollback, and the deployment it rolls back to, as rollbacks: an alarm after them alerts, never rolls back', () => {
+    const rollingBack = sample<'ecs-deployment'>('ecs/deployment-rollback-in-progress.json', { updatedAt: at(8) });
+    const target = rollingBack.nativeRollbackTo!;
+    const restored = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: target, updatedAt: at(12) });
+    const view = fold([started(), sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(7) }), rollingBack, restored]);
+    expect(view.deployments[rollingBack.deploymentId]?.isRollback).toBe(true);
+    expect(view.deployments[target]?.isRollback).toBe(true);
+    const plan = decide([started(), sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(7) }), rollingBack, restored, alarm(14)], { facts: settledFacts() });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api rollback is failing: a person must act');
+  });
+
+  it('does not keep a deployment "in flight" once a later one finished (ECS completed its rollback under another id)', () => {
+    const rollingBack = sample<'ecs-deployment'>('ecs/deployment-rollback-in-progress.json', { updatedAt: at(8) });
+    const restored = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: rollingBack.nativeRollbackTo!, updatedAt: at(12) });
+    const next = sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { deploymentId: 'ecs-svc/5555', updatedAt: at(60) });
+    const nextDone = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/5555', updatedAt: at(65) });
+    const plan = decide([started(), rollingBack, restored, next, nextDone, alarm(70)], { facts: settledFacts(), now: new Date(at(120)) });
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService' })]);
+    expect(plan.actions.some((a) => 'message' in a && a.message.fields.some((f) => f.value === 'ecs-svc/5555'))).toBe(true);
   });
 
   it('never rolls back a rollback', () => {
@@ -184,6 +230,13 @@ describe('after the deployment: alarms and checks', () => {
     expect(changes(decide([started(), completed(5), manual], { facts: settledFacts() }).actions).map((a) => a.type)).toEqual(['ecs.updateService']);
   });
 
+  it('forgets a known-good revision when a late alarm lands in its bake window', () => {
+    const done = applyServiceEvent(fold([started()]), completed(5), { taskDefinitionArn: GOOD_REVISION });
+    const promoted = promoteKnownGood(done, 15 * 60_000, new Date(at(21)));
+    expect(promoted.knownGood).toBeDefined();
+    expect(promoteKnownGood(fold([alarm(10)], promoted), 15 * 60_000, new Date(at(25))).knownGood).toBeUndefined();
+  });
+
   it('records a deployment that survived its bake window as known-good, but not one that alarmed', () => {
     const done = applyServiceEvent(fold([started()]), completed(5), { taskDefinitionArn: GOOD_REVISION });
     expect(promoteKnownGood(done, 15 * 60_000, new Date(at(19))).knownGood).toBeUndefined();
@@ -207,6 +260,15 @@ describe('telling people', () => {
     const email = plan.actions.find((a) => a.type === 'email.publish');
     const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
     expect(fields).toMatchObject({ Service: 'payments-prod/payments-api', 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
+  });
+
+  it('does not report the stopped deployment\'s own FAILED event, nor an unrelated deployment, as the outcome', () => {
+    const delivery: Delivery = { ...emptyDelivery(), changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.stopDeployment', at: at(10), detail: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc' }] };
+    const stoppedFails = sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(11) });
+    expect(titleOf(decide([started(), stoppedFails], { delivery, facts: undefined }).actions)).toBeUndefined();
+    const unrelated = sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { deploymentId: 'ecs-svc/7777', updatedAt: at(200) });
+    const unrelatedDone = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/7777', updatedAt: at(210) });
+    expect(titleOf(decide([started(), unrelated, unrelatedDone], { delivery, facts: undefined }).actions)).toBeUndefined();
   });
 
   it('reports the outcome when the rollback deployment completes, once', () => {
