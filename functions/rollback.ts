@@ -43,6 +43,14 @@ const onFactError = (call: string, error: unknown) => {
   metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
 };
 
+/** The stored service state, for dry-run: never fails the plan when the table is out of reach. */
+async function readOnly(pk: string): Promise<{ view: ServiceView } | undefined> {
+  if (!process.env.GUARDIAN_TABLE) return undefined;
+  return stateStore()
+    .get<ServiceView>(pk)
+    .catch((error: unknown) => (onFactError('GetItem', error), undefined));
+}
+
 /** The Slack message of the pipeline execution that is deploying the service, if we posted one. */
 async function pipelineThread(settings: RollbackSettings, where: { account: string; region: string }) {
   if (!settings.pipeline) return undefined;
@@ -72,7 +80,8 @@ async function handleService(
 
   const dryRun = isDryRun(config.dryRun);
   const pk = serviceKey(identity);
-  const view = dryRun ? fold(undefined) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
+  // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
+  const view = dryRun ? fold((await readOnly(pk))?.view) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
 
   const trigger = findTrigger(view, event, settings);
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
@@ -92,8 +101,12 @@ async function handleService(
         }
       } else {
         facts = await describe;
-        thread = await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
       }
+    }
+    // Rollback news, and later its outcome, go to the thread of the pipeline execution that deployed.
+    const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
+    if (!dryRun && (trigger || finished)) {
+      thread = await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
     }
     const decide = (v: ServiceView, delivery = emptyDelivery()) =>
       logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config), thread, now }));

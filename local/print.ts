@@ -1,10 +1,10 @@
-// Formatting for the local runner (scripts/local.ts): events, decisions, and
-// Slack messages and emails as a person would read them. Slack Block Kit is
+// Formatting for the local runner (scripts/local.ts): events, decisions, the
+// changes made to AWS, and Slack messages and emails as a person would read them. Slack Block Kit is
 // turned into plain lines: mrkdwn markers dropped (bold kept as bold when
 // colors are on), links shown by their label, Slack's three entities decoded.
 
 import type { SlackCall } from './slack-stand-in';
-import type { PublishedEmail } from './aws-stand-in';
+import type { AwsChange, PublishedEmail } from './aws-stand-in';
 import { truncate } from '../shared/messages/text';
 
 // ------------------------------------------------------------------ style
@@ -53,7 +53,7 @@ const visibleLength = (s: string) => s.replace(ANSI, '').length;
 function colorState(state: string, s: Style): string {
   const key = state.toUpperCase();
   if (/FAIL|FAULT|TIMED_OUT/.test(key)) return s.red(state);
-  if (/SUCCEEDED/.test(key)) return s.green(state);
+  if (/SUCCEEDED|COMPLETED/.test(key)) return s.green(state);
   if (/STOP|CANCEL|SUPERSEDED|ABANDONED/.test(key)) return s.yellow(state);
   return s.cyan(state);
 }
@@ -82,14 +82,62 @@ export function describeEvent(event: unknown, s: Style): string {
     const initiator = str(info.initiator);
     return `CodeBuild build ${colorState(state ?? '?', s)}  ${s.bold(str(d['project-name']) ?? '?')}${initiator ? s.dim(` (started by ${initiator})`) : ''}`;
   }
+  if (type === 'ECS Deployment State Change' || type === 'ECS Service Action') {
+    const service = ecsServiceName(event.resources);
+    const name = str(d.eventName) ?? '?';
+    if (type === 'ECS Service Action') return `ECS service ${colorState(name, s)}  ${s.bold(service)}`;
+    return `ECS deployment ${colorState(name.replace(/^SERVICE_DEPLOYMENT_/, ''), s)}  ${s.bold(service)} ${str(d.deploymentId) ?? '?'}${str(d.reason) ? s.dim(` — ${str(d.reason)}`) : ''}`;
+  }
+  if (type === 'ECS Task State Change') return ecsTaskLine(d, s);
+  if (type === 'CloudWatch Alarm State Change') {
+    const value = isObj(d.state) ? str(d.state.value) : undefined;
+    return `CloudWatch alarm ${colorState(value ?? '?', s)}  ${s.bold(str(d.alarmName) ?? '?')}`;
+  }
+  if (event['detail-type'] === undefined && str(event.cluster) && str(event.service)) {
+    // A rollback requested by hand (events/manual/rollback-request.json).
+    return `rollback request  ${s.bold(`${str(event.cluster)}/${str(event.service)}`)}${str(event.reason) ? s.dim(` — ${str(event.reason)}`) : ''}${event.dryRun === true ? s.magenta(' (dry run)') : ''}`;
+  }
   return `${type}${state ? ` ${colorState(state, s)}` : ''} ${s.dim(`from ${str(event.source) ?? '?'}`)}`;
+}
+
+/** "cluster/service" of the service ARN among an event's resources. */
+function ecsServiceName(resources: unknown): string {
+  const arn = (Array.isArray(resources) ? resources : []).map(str).find((r) => r?.includes(':service/'));
+  return arn ? arn.slice(arn.indexOf(':service/') + ':service/'.length) : '?';
+}
+
+/** An ECS task event: its state, service, task, revision, and for a stopped task why (stop code, reason, exit codes). */
+function ecsTaskLine(d: Obj, s: Style): string {
+  const state = str(d.lastStatus) ?? '?';
+  const cluster = str(d.clusterArn)?.split('/').pop() ?? '?';
+  const service = str(d.group)?.replace(/^service:/, '') ?? '?';
+  const task = str(d.taskArn)?.split('/').pop()?.slice(0, 8) ?? '?';
+  const revision = str(d.taskDefinitionArn)?.split('/').pop() ?? '?';
+  const head = `ECS task ${colorState(state, s)}  ${s.bold(`${cluster}/${service}`)} task ${task} ${s.dim(`(${revision}, ${str(d.startedBy) ?? 'not started by a deployment'})`)}`;
+  if (state !== 'STOPPED') return head;
+  const exits = (Array.isArray(d.containers) ? d.containers : [])
+    .filter(isObj)
+    .filter((c) => typeof c.exitCode === 'number')
+    .map((c) => `${str(c.name) ?? '?'} exit ${String(c.exitCode)}`);
+  const why = [str(d.stopCode), str(d.stoppedReason), exits.join(', ')].filter(Boolean).join(' · ');
+  return why ? `${head}\n    ${s.dim(truncate(why, 300))}` : head;
 }
 
 // -------------------------------------------------------------- decisions
 
+interface ActionLike {
+  type: string;
+  channel?: string;
+  topicArn?: string;
+  reason?: string;
+  cluster?: string;
+  service?: string;
+  pipeline?: string;
+  stage?: string;
+}
 interface PlanLike {
   subject?: string;
-  actions?: { type: string; channel?: string; topicArn?: string; reason?: string }[];
+  actions?: ActionLike[];
   skipped?: string[];
 }
 interface OutcomeLike {
@@ -99,20 +147,36 @@ interface OutcomeLike {
   error?: string;
 }
 
-const actionTarget = (a: NonNullable<PlanLike['actions']>[number]) =>
-  a.channel ?? (a.type === 'email.publish' ? (a.topicArn ?? 'default topic') : a.type === 'slack.webhook' ? 'webhook' : '');
+/** What an outcome names an action's target by (as shared/executors/execute-plan.ts does). */
+function actionTarget(a: ActionLike): string {
+  if (a.type === 'email.publish') return a.topicArn ?? 'default topic';
+  if (a.type === 'slack.webhook') return 'webhook';
+  if (a.type === 'codepipeline.disableTransition') return `${a.pipeline ?? '?'}/${a.stage ?? '?'}`;
+  if (a.cluster !== undefined && a.service !== undefined) return `${a.cluster}/${a.service}`;
+  return a.channel ?? '';
+}
 
 /**
  * What a function decided, from its return value: the notify function's
  * NotifyResult (ignored / dry-run plan / delivered or deferred plans with
- * outcomes); anything else is shown as compact JSON.
+ * outcomes), the rollback function's RollbackResult (ignored, or the same per
+ * service); anything else is shown as compact JSON.
  */
 export function decisionLines(result: unknown, s: Style): string[] {
   if (result === undefined) return [s.dim('returned nothing')];
   if (!isObj(result) || typeof result.status !== 'string') return [truncate(JSON.stringify(result), 300)];
   const status = result.status;
   if (status === 'ignored') return [`${s.yellow('ignored')}: ${str(result.reason) ?? ''}`];
+  if (status === 'handled' && Array.isArray(result.services)) {
+    const services = result.services.filter(isObj);
+    if (services.length === 0) return [s.dim('handled: no service concerned')];
+    return services.flatMap((service) => (typeof service.status === 'string' ? planLines(service.status, service, s) : [truncate(JSON.stringify(service), 300)]));
+  }
+  return planLines(status, result, s);
+}
 
+/** A result's plans (`plans`, or one `plan`) with each action marked by its outcome, and the reasons for what was not done. */
+function planLines(status: string, result: Obj, s: Style): string[] {
   const plans: PlanLike[] = Array.isArray(result.plans) ? (result.plans as PlanLike[]) : isObj(result.plan) ? [result.plan as PlanLike] : [];
   const outcomes: OutcomeLike[] = Array.isArray(result.outcomes) ? [...(result.outcomes as OutcomeLike[])] : [];
   const lines: string[] = [];
@@ -134,6 +198,16 @@ export function decisionLines(result: unknown, s: Style): string[] {
     if (!plan.actions?.length && !plan.skipped?.length) lines.push(`  ${s.dim('– nothing (more) to tell')}`);
   });
   return lines;
+}
+
+// ------------------------------------------------------------- AWS changes
+
+/** A change made to AWS (here: to the stand-in), e.g. "ecs StopServiceDeployment arn:... stopType ROLLBACK". */
+export function awsChangeLines(change: AwsChange, s: Style): string[] {
+  const detail = Object.entries(change.detail)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(' · ');
+  return [`  ${s.bold('aws change')}   ${change.service} ${s.yellow(change.operation)} ${change.target}${detail ? ` ${detail}` : ''}`];
 }
 
 // ------------------------------------------------------------------ Slack

@@ -1,15 +1,24 @@
 // `npm start`: runs the service on this machine, no AWS account needed.
 //
-//   npm start                                      the scenario events/scenarios/pipeline-fails-in-deploy/
+//   npm start                                        the scenario events/scenarios/pipeline-fails-in-deploy/ (notify)
+//   npm start -- events/scenarios/ecs-crash-on-start the ECS rollback scenario (rollback)
 //   npm start -- events/codebuild/build-failed.json  these files or folders (folders: their .json files, in name order)
-//   npm start -- --dry-run                         plans only: nothing is stored, posted or sent
-//   npm start -- --full                            show whole Slack messages on updates, not just what changed
+//   npm start -- --dry-run                           plans only: nothing is stored, posted, sent or changed
+//   npm start -- --full                              show whole Slack messages on updates, not just what changed
+//   npm start -- --wall-clock                        run every event at the real time, not at the event's own
 //
-// DynamoDB is dynalite in this process; SNS and CodePipeline are a local
-// stand-in; Slack is a local stand-in too, unless SLACK_BOT_TOKEN or
-// SLACK_WEBHOOK_URL is set, and then messages really go to Slack. Each event
-// goes to the functions whose EventBridge patterns in serverless.yml match
-// it, and the run prints what each function decided and delivered.
+// DynamoDB is dynalite in this process; SNS, CodePipeline and ECS are a local
+// stand-in (which records the changes a rollback makes: StopServiceDeployment,
+// UpdateService, DisableStageTransition); Slack is a local stand-in too,
+// unless SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set, and then messages really
+// go to Slack. Each event goes to the functions whose EventBridge patterns in
+// serverless.yml match it, and the run prints what each function decided,
+// changed and delivered.
+//
+// A scenario is a replay: while an event is handled the clock reads the
+// event's `time` (plus the time spent handling it), so what the functions
+// compare with "now" (cooldowns, bake windows, whether a deployment finished
+// after the rollback that started it) sees the scenario's timeline.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -18,7 +27,7 @@ import { captureOutput } from '../local/capture-output';
 import { lambdaContext } from '../local/lambda-context';
 import { SCENARIO_DIR } from '../local/scenario';
 import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
-import { startAwsStandIn, type AwsStandIn, type PublishedEmail } from '../local/aws-stand-in';
+import { startAwsStandIn, type AwsChange, type AwsStandIn, type PublishedEmail } from '../local/aws-stand-in';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in';
 import {
   configFileFor,
@@ -31,18 +40,19 @@ import {
   type FunctionDefinition,
   type Handler,
 } from '../local/service-definition';
-import { decisionLines, describeEvent, emailLines, errorLines, logLines, makeStyle, SlackPrinter, slackCallKind, wantsColor } from '../local/print';
+import { awsChangeLines, decisionLines, describeEvent, emailLines, errorLines, logLines, makeStyle, SlackPrinter, slackCallKind, wantsColor } from '../local/print';
 
 const TOPIC_ARN = localTopicArn('cicd-guardian-local');
 const STAGE = 'local';
 
-const USAGE = `usage: npm start -- [--dry-run] [--full] [event.json | folder ...]
-  default: ${SCENARIO_DIR}/ (in file order)
-  --dry-run  GUARDIAN_DRY_RUN=true: decide, do not store, post or send
-  --full     print whole Slack messages on updates
+const USAGE = `usage: npm start -- [--dry-run] [--full] [--wall-clock] [event.json | folder ...]
+  default: ${SCENARIO_DIR}/ (in file order); events/scenarios/ecs-crash-on-start/ is the rollback scenario
+  --dry-run     GUARDIAN_DRY_RUN=true: decide, do not store, post, send or change
+  --full        print whole Slack messages on updates
+  --wall-clock  handle each event at the real time instead of at its own \`time\`
   env: SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL post to real Slack; GUARDIAN_CONFIG picks the policy (default guardian.yml)`;
 
-type Delivery = { slack: SlackCall } | { email: PublishedEmail };
+type Delivery = { slack: SlackCall } | { email: PublishedEmail } | { change: AwsChange };
 
 const s = makeStyle(wantsColor());
 const print = (...lines: string[]) => lines.forEach((l) => process.stdout.write(`${l}\n`));
@@ -51,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   const paths = argv.filter((a) => !a.startsWith('--'));
   if (flags.has('--help')) return print(USAGE), 0;
-  const unknown = [...flags].filter((f) => !['--dry-run', '--full'].includes(f));
+  const unknown = [...flags].filter((f) => !['--dry-run', '--full', '--wall-clock'].includes(f));
   if (unknown.length) return console.error(`unknown option ${unknown.join(', ')}\n${USAGE}`), 2;
 
   const files = eventFiles(paths.length ? paths : [resolve(SERVICE_DIR, SCENARIO_DIR)]);
@@ -75,18 +85,21 @@ async function main(argv: string[]): Promise<number> {
     print(
       s.bold(`${service} local run`) + s.dim(` · ${files.length} event${files.length === 1 ? '' : 's'}${flags.has('--dry-run') ? ' · dry run' : ''}`),
       s.dim(`  DynamoDB  dynalite ${dynamo.endpoint}, table ${dynamo.tableName}`),
-      s.dim(`  AWS       stand-in ${aws.endpoint} (SNS Publish, CodePipeline reads)`),
+      s.dim(`  AWS       stand-in ${aws.endpoint} (SNS Publish; CodePipeline reads, DisableStageTransition; ECS reads, StopServiceDeployment, UpdateService)`),
       s.dim(slack ? `  Slack     stand-in ${slack.apiUrl} (set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post for real)` : `  Slack     REAL Slack (${process.env.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_WEBHOOK_URL'})`),
       s.dim(`  Policy    ${relative(process.cwd(), process.env.GUARDIAN_CONFIG!) || process.env.GUARDIAN_CONFIG}`),
+      s.dim(flags.has('--wall-clock') ? '  Clock     real time' : "  Clock     each event's own time (a replay; --wall-clock for real time)"),
     );
 
     const deliveries: Delivery[] = [];
     if (slack) slack.onCall = (call) => deliveries.push({ slack: call });
     aws.onPublish = (email) => deliveries.push({ email });
+    aws.onChange = (change) => deliveries.push({ change });
+    const clock = flags.has('--wall-clock') ? undefined : replayClock();
 
     const handlers = new Map<string, Handler>();
     const slackPrinter = new SlackPrinter(s, flags.has('--full'));
-    const stats = { events: 0, unmatched: 0, invocations: 0, errors: 0 };
+    const stats: Stats = { events: 0, unmatched: 0, invocations: 0, errors: 0, byFunction: new Map() };
     const seenLogs = new Set<string>();
     const logCounter = { hidden: 0 };
 
@@ -105,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
         const time = (event as { time?: unknown }).time;
         print('', `${s.bold(`▶ ${n + 1}/${files.length}`)} ${displayPath(file)}${typeof time === 'string' ? s.dim(` · ${time}`) : ''}`, `  ${describeEvent(event, s)}`);
         const matched = functionsFor(event, functions);
+        if (typeof time === 'string') clock?.setTo(time);
         if (matched.length === 0) {
           stats.unmatched++;
           print(`  ${s.dim('→ no function: the EventBridge rules filter it out')}`);
@@ -114,6 +128,9 @@ async function main(argv: string[]): Promise<number> {
           const { name } = fn;
           print(`  ${s.cyan('→')} ${s.bold(name)}`);
           stats.invocations++;
+          const counts = stats.byFunction.get(name) ?? { invocations: 0, errors: 0 };
+          stats.byFunction.set(name, counts);
+          counts.invocations++;
           deliveries.length = 0;
           let failed: unknown;
           let result: unknown;
@@ -125,23 +142,58 @@ async function main(argv: string[]): Promise<number> {
           } catch (error) {
             failed = error;
             stats.errors++;
+            counts.errors++;
           } finally {
             output.restore();
           }
           print(...logLines(output.text(), s, seenLogs, logCounter));
           if (!failed) print(...decisionLines(result, s).map((l) => `  ${l}`));
-          for (const d of deliveries) print(...('slack' in d ? slackPrinter.lines(d.slack) : emailLines(d.email, s)));
+          for (const d of deliveries) print(...('slack' in d ? slackPrinter.lines(d.slack) : 'email' in d ? emailLines(d.email, s) : awsChangeLines(d.change, s)));
           if (failed) print(`  ${s.red(`✗ ${name} failed`)}`, ...errorLines(failed, s).map((l) => `    ${l}`));
         }
       }
     }
 
-    print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, realSlack));
+    print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, aws.changes, realSlack));
     if (logCounter.hidden) print(s.dim(`  ${logCounter.hidden} log line${logCounter.hidden === 1 ? '' : 's'} repeating an earlier one not shown`));
     return stats.errors > 0 ? 1 : 0;
   } finally {
+    restoreClock();
     await Promise.all(started.map((service) => service.close()));
   }
+}
+
+// ------------------------------------------------------------------ clock
+
+const RealDate = Date;
+let restoreClock = () => {};
+
+/**
+ * Makes `Date.now()` and `new Date()` read a settable time that runs on at
+ * the real pace: the functions (and the SDKs, and the in-process stand-ins)
+ * see a scenario's events arrive at their own `time`. Every other use of Date
+ * (parsing, Date.UTC, instanceof) is untouched. Node's own timers do not read
+ * Date, so timeouts and retries keep real time.
+ */
+function replayClock(): { setTo(iso: string): void } {
+  let offset = 0;
+  const now = () => RealDate.now() + offset;
+  const FakeDate = new Proxy(RealDate, {
+    construct: (target, args: unknown[], newTarget) => Reflect.construct(target, args.length === 0 ? [now()] : args, newTarget) as object,
+    // Date() called as a function: the current time as a string.
+    apply: () => new RealDate(now()).toString(),
+    get: (target, key, receiver) => (key === 'now' ? now : (Reflect.get(target, key, receiver) as unknown)),
+  });
+  globalThis.Date = FakeDate;
+  restoreClock = () => {
+    globalThis.Date = RealDate;
+  };
+  return {
+    setTo(iso) {
+      const at = RealDate.parse(iso);
+      if (!Number.isNaN(at)) offset = at - RealDate.now();
+    },
+  };
 }
 
 /** Everything the function reads from its environment on AWS, pointed at the local stand-ins. Set before any handler is imported. */
@@ -205,10 +257,22 @@ const displayPath = (file: string) => {
   return rel.startsWith('..') ? basename(file) : rel;
 };
 
-function summary(stats: { events: number; unmatched: number; invocations: number; errors: number }, calls: SlackCall[] | undefined, emails: PublishedEmail[], realSlack: boolean): string[] {
+interface Stats {
+  events: number;
+  unmatched: number;
+  invocations: number;
+  errors: number;
+  byFunction: Map<string, { invocations: number; errors: number }>;
+}
+
+function summary(stats: Stats, calls: SlackCall[] | undefined, emails: PublishedEmail[], changes: AwsChange[], realSlack: boolean): string[] {
   const lines = [
     `  ${stats.events} event${stats.events === 1 ? '' : 's'} · ${stats.invocations} invocation${stats.invocations === 1 ? '' : 's'} · ${stats.unmatched} matched no function · ${stats.errors ? s.red(`${stats.errors} failed`) : '0 failed'}`,
   ];
+  if (stats.byFunction.size > 0) {
+    const parts = [...stats.byFunction].map(([name, c]) => `${name} ${c.invocations}${c.errors ? s.red(` (${c.errors} failed)`) : ''}`);
+    lines.push(`  By function: ${parts.join(' · ')}`);
+  }
   if (calls) {
     const byMethod = new Map<string, number>();
     for (const c of calls) byMethod.set(c.method, (byMethod.get(c.method) ?? 0) + 1);
@@ -219,6 +283,9 @@ function summary(stats: { events: number; unmatched: number; invocations: number
     lines.push('  Slack: sent to real Slack (see the decisions above)');
   }
   lines.push(`  Emails: ${emails.length}${emails.length ? ` (${emails.map((e) => `"${e.subject ?? ''}"`).join(', ')})` : ''}`);
+  if (changes.length > 0 || stats.byFunction.has('rollback')) {
+    lines.push(`  AWS changes: ${changes.length}${changes.length ? ` (${changes.map((c) => `${c.service} ${c.operation}`).join(', ')})` : ''}`);
+  }
   return lines;
 }
 

@@ -212,11 +212,12 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     plan.skipped.push(`already rolled back for ${deploymentId ?? 'this request'}`);
     return plan;
   }
-  if (facts.nativeRollbackInProgress || (trigger.kind === 'deployment-failed' && facts.nativeRollbackEnabled)) {
-    return alert('native', `ECS is rolling ${name} back by itself: standing down`);
-  }
   if (deploymentId && isRollbackDeployment(view, delivery, deploymentId)) {
     return alert('rollback-of-rollback', `deployment ${deploymentId} is itself a rollback: never rolling back a rollback`);
+  }
+  // Someone is rolling back already (the circuit breaker, deployment alarms, or a person): never fight it.
+  if (facts.nativeRollbackInProgress || (trigger.kind === 'deployment-failed' && facts.nativeRollbackEnabled)) {
+    return alert('native', `ECS is rolling ${name} back by itself: standing down`);
   }
   const previous = lastRollback(delivery);
   if (previous && now.getTime() - ms(previous.at) < settings.cooldownMinutes * MINUTE) {

@@ -176,6 +176,15 @@ describe('rollback: choosing how', () => {
     expect(pipelineMessage?.ts).toBeDefined();
     expect(reply!.body.thread_ts).toBe(pipelineMessage!.ts);
     expect(String(reply!.body.reply_broadcast)).toBe('true');
+    // The outcome lands in the same thread.
+    ecs.on(UpdateServiceCommand).resolves({});
+    // ECS starts the rollback deployment right after the stop, and finishes it a few minutes later.
+    const soon = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    await invoke(event('ecs/deployment-in-progress.json', { deploymentId: 'ecs-svc/4444', updatedAt: soon(10) }));
+    await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/4444', updatedAt: soon(240) }));
+    const outcome = slackAbout().filter((c) => c.body.thread_ts).at(-1);
+    expect(JSON.stringify(outcome?.body)).toMatch(/rollback completed/);
+    expect(outcome!.body.thread_ts).toBe(pipelineMessage!.ts);
   });
 });
 

@@ -1,17 +1,49 @@
-// The local AWS stand-in, spoken to by the real SDK clients the function uses:
+// The local AWS stand-in, spoken to by the real SDK clients the functions use:
 // what they get back must have the shapes the API references document, or a
 // local run proves nothing about AWS.
 import {
   CodePipelineClient,
+  DisableStageTransitionCommand,
   GetPipelineCommand,
   GetPipelineExecutionCommand,
+  GetPipelineStateCommand,
   ListActionExecutionsCommand,
   PipelineExecutionNotFoundException,
+  StageNotFoundException,
+  ValidationException,
 } from '@aws-sdk/client-codepipeline';
+import {
+  ClientException,
+  ClusterNotFoundException,
+  ConflictException,
+  DescribeServiceRevisionsCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  ServiceDeploymentNotFoundException,
+  StopServiceDeploymentCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EcsFacts } from '../../shared/facts/ecs';
 import { loadScenario } from '../../local/scenario';
-import { PAYMENTS_COMMIT, PAYMENTS_COMMIT_MESSAGE, PAYMENTS_EXECUTION_ID, startAwsStandIn, type AwsStandIn } from '../../local/aws-stand-in';
+import {
+  PAYMENTS_COMMIT,
+  PAYMENTS_COMMIT_MESSAGE,
+  PAYMENTS_EXECUTION_ID,
+  PAYMENTS_IN_FLIGHT_DEPLOYMENT,
+  PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT,
+  PAYMENTS_PREVIOUS_DEPLOYMENT,
+  PAYMENTS_ROLLBACK_DEPLOYMENT,
+  paymentsTaskDefinitionArn,
+  startAwsStandIn,
+  type AwsStandIn,
+} from '../../local/aws-stand-in';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-local';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -148,6 +180,258 @@ describe('CodePipeline (awsJson1_1)', () => {
     await expect(
       codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: 'payments-api', pipelineExecutionId: PAYMENTS_EXECUTION_ID })),
     ).resolves.toHaveProperty('pipelineExecution');
+  });
+});
+
+describe('CodePipeline for the rollback function (awsJson1_1)', () => {
+  it('GetPipelineState: each stage with its latest execution and inbound transition', async () => {
+    const res = await codepipeline.send(new GetPipelineStateCommand({ name: 'payments-api' }));
+    expect(res.pipelineName).toBe('payments-api');
+    expect(res.pipelineVersion).toBe(13);
+    expect(res.stageStates!.map((st) => st.stageName)).toEqual(['Source', 'Build', 'Deploy']);
+    const deploy = res.stageStates!.find((st) => st.stageName === 'Deploy')!;
+    expect(deploy.latestExecution).toEqual({ pipelineExecutionId: PAYMENTS_EXECUTION_ID, status: 'Failed' });
+    expect(deploy.inboundTransitionState).toEqual({ enabled: true });
+    expect(deploy.actionStates![0]).toMatchObject({ actionName: 'DeployToEcs', latestExecution: { status: 'Failed', errorDetails: { code: 'JobFailed' } } });
+    expect(deploy.actionStates![0]!.latestExecution!.lastStatusChange).toBeInstanceOf(Date);
+    expect(res.created).toBeInstanceOf(Date);
+  });
+
+  it('DisableStageTransition: disables the transition, records the change, and validates what CodePipeline validates', async () => {
+    const aws2 = await startAwsStandIn();
+    const client = new CodePipelineClient({ endpoint: aws2.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    try {
+      const seen: unknown[] = [];
+      aws2.onChange = (change) => seen.push(change);
+      await expect(
+        client.send(new DisableStageTransitionCommand({ pipelineName: 'payments-api', stageName: 'Deploy', transitionType: 'Inbound', reason: 'cicd-guardian rolled back payments-prod payments-api' })),
+      ).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+      const change = { service: 'codepipeline', operation: 'DisableStageTransition', target: 'payments-api/Deploy', detail: { transitionType: 'Inbound', reason: 'cicd-guardian rolled back payments-prod payments-api' } };
+      expect(aws2.changes).toEqual([change]);
+      expect(seen).toEqual([change]);
+      const state = await client.send(new GetPipelineStateCommand({ name: 'payments-api' }));
+      expect(state.stageStates!.find((st) => st.stageName === 'Deploy')!.inboundTransitionState).toMatchObject({
+        enabled: false,
+        disabledReason: 'cicd-guardian rolled back payments-prod payments-api',
+        lastChangedAt: expect.any(Date),
+      });
+
+      await expect(
+        client.send(new DisableStageTransitionCommand({ pipelineName: 'payments-api', stageName: 'Verify', transitionType: 'Inbound', reason: 'x' })),
+      ).rejects.toBeInstanceOf(StageNotFoundException);
+      // "/" is not in the reason's pattern [a-zA-Z0-9!@ ().*?-]+.
+      await expect(
+        client.send(new DisableStageTransitionCommand({ pipelineName: 'payments-api', stageName: 'Deploy', transitionType: 'Inbound', reason: 'rolled back payments-prod/payments-api' })),
+      ).rejects.toBeInstanceOf(ValidationException);
+      expect(aws2.changes).toHaveLength(1);
+    } finally {
+      client.destroy();
+      await aws2.close();
+    }
+  });
+});
+
+describe('ECS (awsJson1_1)', () => {
+  let ecs: ECSClient;
+  beforeAll(() => {
+    ecs = new ECSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  });
+  afterAll(() => ecs.destroy());
+
+  it('speaks awsJson1_1 with the AmazonEC2ContainerServiceV20141113 target prefix', async () => {
+    await ecs.send(new DescribeServicesCommand({ cluster: 'payments-prod', services: ['payments-api'] }));
+    expect(aws.calls.at(-1)).toMatchObject({ service: 'ecs', operation: 'DescribeServices', input: { cluster: 'payments-prod', services: ['payments-api'] }, status: 200 });
+    const res = await fetch(`${aws.endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeServices' },
+      body: JSON.stringify({ cluster: 'payments-prod', services: ['payments-api'] }),
+    });
+    expect(res.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    const body = (await res.json()) as { services: { createdAt: unknown; deployments: { createdAt: unknown }[] }[] };
+    // Timestamps travel as epoch seconds.
+    expect(typeof body.services[0]!.createdAt).toBe('number');
+    expect(typeof body.services[0]!.deployments[0]!.createdAt).toBe('number');
+  });
+
+  it('DescribeServices: the ECS controller, circuit breaker without rollback, the in-flight PRIMARY deployment on :42', async () => {
+    const res = await ecs.send(new DescribeServicesCommand({ cluster: 'payments-prod', services: ['payments-api'] }));
+    expect(res.failures).toEqual([]);
+    const [service] = res.services!;
+    expect(service).toMatchObject({
+      serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/payments-prod/payments-api',
+      serviceName: 'payments-api',
+      clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/payments-prod',
+      status: 'ACTIVE',
+      taskDefinition: paymentsTaskDefinitionArn(42),
+      deploymentController: { type: 'ECS' },
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+      currentServiceDeployment: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT,
+    });
+    expect(service!.createdAt).toBeInstanceOf(Date);
+    expect(service!.deployments).toEqual([
+      expect.objectContaining({ id: PAYMENTS_IN_FLIGHT_DEPLOYMENT, status: 'PRIMARY', taskDefinition: paymentsTaskDefinitionArn(42), rolloutState: 'IN_PROGRESS', createdAt: expect.any(Date) }),
+      expect.objectContaining({ id: PAYMENTS_PREVIOUS_DEPLOYMENT, status: 'ACTIVE', taskDefinition: paymentsTaskDefinitionArn(41), rolloutState: 'COMPLETED' }),
+    ]);
+    // The cluster and service may be given by ARN.
+    const byArn = await ecs.send(new DescribeServicesCommand({ cluster: service!.clusterArn, services: [service!.serviceArn!] }));
+    expect(byArn.services![0]!.serviceName).toBe('payments-api');
+  });
+
+  it('DescribeServices: an unknown service is a MISSING failure, an unknown cluster ClusterNotFoundException', async () => {
+    const res = await ecs.send(new DescribeServicesCommand({ cluster: 'payments-prod', services: ['refunds-api'] }));
+    expect(res.services).toEqual([]);
+    expect(res.failures).toEqual([{ arn: 'arn:aws:ecs:us-east-1:123456789012:service/payments-prod/refunds-api', reason: 'MISSING' }]);
+    await expect(ecs.send(new DescribeServicesCommand({ cluster: 'payments-staging', services: ['payments-api'] }))).rejects.toBeInstanceOf(ClusterNotFoundException);
+  });
+
+  it('ListServiceDeployments: in-flight and SUCCESSFUL history by status filter, newest first, paginated', async () => {
+    const inFlight = await ecs.send(
+      new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['PENDING', 'IN_PROGRESS', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'], maxResults: 100 }),
+    );
+    expect(inFlight.serviceDeployments).toEqual([
+      expect.objectContaining({
+        serviceDeploymentArn: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT,
+        serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/payments-prod/payments-api',
+        clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/payments-prod',
+        status: 'IN_PROGRESS',
+        startedAt: expect.any(Date),
+        targetServiceRevisionArn: expect.stringMatching(/^arn:aws:ecs:us-east-1:123456789012:service-revision\/payments-prod\/payments-api\/\d+$/),
+      }),
+    ]);
+    expect(inFlight.nextToken).toBeUndefined();
+
+    const history = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['SUCCESSFUL'] }));
+    expect(history.serviceDeployments!.map((d) => d.status)).toEqual(['SUCCESSFUL', 'SUCCESSFUL']);
+    const finished = history.serviceDeployments!.map((d) => d.finishedAt!.getTime());
+    expect(finished).toEqual([...finished].sort((a, b) => b - a));
+
+    const first = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['SUCCESSFUL'], maxResults: 1 }));
+    expect(first.serviceDeployments).toHaveLength(1);
+    const second = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['SUCCESSFUL'], maxResults: 1, nextToken: first.nextToken }));
+    expect(second.nextToken).toBeUndefined();
+    expect([...first.serviceDeployments!, ...second.serviceDeployments!]).toEqual(history.serviceDeployments);
+  });
+
+  it('DescribeServiceRevisions and DescribeTaskDefinition: the revisions behind the deployments and whether they can still be deployed', async () => {
+    const history = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['SUCCESSFUL'] }));
+    const arns = history.serviceDeployments!.map((d) => d.targetServiceRevisionArn!);
+    const res = await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [...arns, 'arn:aws:ecs:us-east-1:123456789012:service-revision/payments-prod/payments-api/1'] }));
+    expect(res.serviceRevisions!.map((r) => r.taskDefinition)).toEqual([paymentsTaskDefinitionArn(41), paymentsTaskDefinitionArn(40)]);
+    expect(res.serviceRevisions![0]).toMatchObject({ serviceRevisionArn: arns[0], launchType: 'FARGATE', createdAt: expect.any(Date) });
+    expect(res.failures).toEqual([{ arn: 'arn:aws:ecs:us-east-1:123456789012:service-revision/payments-prod/payments-api/1', reason: 'MISSING' }]);
+
+    const good = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: paymentsTaskDefinitionArn(41) }));
+    expect(good.taskDefinition).toMatchObject({ family: 'payments-api', revision: 41, status: 'ACTIVE', registeredAt: expect.any(Date) });
+    const old = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'payments-api:40' }));
+    expect(old.taskDefinition).toMatchObject({ revision: 40, status: 'INACTIVE' });
+    // A family alone names its latest ACTIVE revision.
+    expect((await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'payments-api' }))).taskDefinition!.revision).toBe(42);
+    await expect(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'payments-api:7' }))).rejects.toBeInstanceOf(ClientException);
+  });
+
+  it('the rollback function\'s facts module reads the service as the scenario describes it', async () => {
+    const errors: unknown[] = [];
+    const facts = await new EcsFacts(ecs, () => new CodeDeployClient({})).describe('payments-prod', 'payments-api', {}, (call, error) => errors.push({ call, error }));
+    expect(errors).toEqual([]);
+    expect(facts).toMatchObject({
+      controller: 'ECS',
+      nativeRollbackEnabled: false,
+      nativeRollbackInProgress: false,
+      inFlight: { serviceDeploymentArn: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, status: 'IN_PROGRESS', targetTaskDefinition: paymentsTaskDefinitionArn(42) },
+      successfulTaskDefinitions: [{ taskDefinition: paymentsTaskDefinitionArn(41) }, { taskDefinition: paymentsTaskDefinitionArn(40) }].map(expect.objectContaining),
+      taskDefinitionStatus: { [paymentsTaskDefinitionArn(41)]: 'ACTIVE', [paymentsTaskDefinitionArn(40)]: 'INACTIVE' },
+    });
+  });
+
+  describe('changes (each test on a stand-in of its own)', () => {
+    let own: AwsStandIn;
+    let client: ECSClient;
+    beforeEach(async () => {
+      own = await startAwsStandIn();
+      client = new ECSClient({ endpoint: own.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    });
+    afterEach(async () => {
+      client.destroy();
+      await own.close();
+    });
+
+    it('StopServiceDeployment (ROLLBACK): the deployment reads ROLLBACK_REQUESTED, ECS rolls back to :41 under the scenario\'s deployment id, the change is recorded', async () => {
+      const seen: unknown[] = [];
+      own.onChange = (change) => seen.push(change);
+      const res = await client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, stopType: 'ROLLBACK' }));
+      expect(res.serviceDeploymentArn).toBe(PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT);
+      const change = { service: 'ecs', operation: 'StopServiceDeployment', target: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, detail: { stopType: 'ROLLBACK' } };
+      expect(own.changes).toEqual([change]);
+      expect(seen).toEqual([change]);
+
+      const active = await client.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['ROLLBACK_REQUESTED'] }));
+      expect(active.serviceDeployments).toEqual([expect.objectContaining({ serviceDeploymentArn: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, status: 'ROLLBACK_REQUESTED' })]);
+      const inProgress = await client.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['IN_PROGRESS'] }));
+      expect(inProgress.serviceDeployments).toEqual([]);
+
+      const { services } = await client.send(new DescribeServicesCommand({ cluster: 'payments-prod', services: ['payments-api'] }));
+      expect(services![0]!.taskDefinition).toBe(paymentsTaskDefinitionArn(41));
+      expect(services![0]!.deployments![0]).toMatchObject({ id: PAYMENTS_ROLLBACK_DEPLOYMENT, status: 'PRIMARY', taskDefinition: paymentsTaskDefinitionArn(41), rolloutState: 'IN_PROGRESS' });
+      expect(services![0]!.deployments!.find((d) => d.id === PAYMENTS_IN_FLIGHT_DEPLOYMENT)).toMatchObject({ status: 'ACTIVE', rolloutState: 'FAILED' });
+
+      // Stopped once: stopping it again is a conflict; an unknown deployment is not found.
+      await expect(client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, stopType: 'ROLLBACK' }))).rejects.toBeInstanceOf(ConflictException);
+      await expect(
+        client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: `${PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT.replace(/[^/]+$/, '')}nope`, stopType: 'ROLLBACK' })),
+      ).rejects.toBeInstanceOf(ServiceDeploymentNotFoundException);
+      expect(own.changes).toHaveLength(1);
+    });
+
+    it('UpdateService: deploys an ACTIVE task definition as the new PRIMARY, refuses an INACTIVE one', async () => {
+      await expect(client.send(new UpdateServiceCommand({ cluster: 'payments-prod', service: 'payments-api', taskDefinition: paymentsTaskDefinitionArn(40) }))).rejects.toMatchObject({
+        name: 'ClientException',
+        message: expect.stringMatching(/inactive/i),
+      });
+      const res = await client.send(new UpdateServiceCommand({ cluster: 'payments-prod', service: 'payments-api', taskDefinition: paymentsTaskDefinitionArn(41), forceNewDeployment: false }));
+      const primary = res.service!.deployments!.find((d) => d.status === 'PRIMARY')!;
+      expect(primary).toMatchObject({ id: expect.stringMatching(/^ecs-svc\/\d{19}$/), taskDefinition: paymentsTaskDefinitionArn(41), rolloutState: 'IN_PROGRESS' });
+      expect(primary.id).not.toBe(PAYMENTS_IN_FLIGHT_DEPLOYMENT);
+      expect(res.service!.taskDefinition).toBe(paymentsTaskDefinitionArn(41));
+      expect(own.changes).toEqual([
+        {
+          service: 'ecs',
+          operation: 'UpdateService',
+          target: 'arn:aws:ecs:us-east-1:123456789012:service/payments-prod/payments-api',
+          detail: { taskDefinition: paymentsTaskDefinitionArn(41), forceNewDeployment: 'false' },
+        },
+      ]);
+      // The deployment it replaced was superseded; the new one is in flight.
+      const listed = await client.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['IN_PROGRESS', 'STOPPED'] }));
+      expect(listed.serviceDeployments!.map((d) => [d.status, d.serviceDeploymentArn === PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT])).toEqual([
+        ['IN_PROGRESS', false],
+        ['STOPPED', true],
+      ]);
+    });
+  });
+});
+
+describe('events/scenarios/ecs-crash-on-start tells the story the ECS stand-in describes', () => {
+  const dir = join(__dirname, '..', '..', 'events', 'scenarios', 'ecs-crash-on-start');
+  const events = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; time: string; detail: Record<string, unknown> });
+
+  it('has unique event ids and increasing times', () => {
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const times = events.map((e) => Date.parse(e.time));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('its tasks belong to the in-flight deployment on :42, its last events to the rollback deployment', () => {
+    const tasks = events.filter((e) => 'taskArn' in e.detail);
+    expect(tasks.length).toBeGreaterThanOrEqual(3);
+    for (const t of tasks) expect(t.detail).toMatchObject({ startedBy: PAYMENTS_IN_FLIGHT_DEPLOYMENT, taskDefinitionArn: paymentsTaskDefinitionArn(42) });
+    expect(events[0]!.detail).toMatchObject({ eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS', deploymentId: PAYMENTS_IN_FLIGHT_DEPLOYMENT });
+    expect(events.slice(-2).map((e) => [e.detail.eventName, e.detail.deploymentId])).toEqual([
+      ['SERVICE_DEPLOYMENT_IN_PROGRESS', PAYMENTS_ROLLBACK_DEPLOYMENT],
+      ['SERVICE_DEPLOYMENT_COMPLETED', PAYMENTS_ROLLBACK_DEPLOYMENT],
+    ]);
   });
 });
 

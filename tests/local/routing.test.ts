@@ -29,6 +29,12 @@ const reached = (event: unknown, fns = functions) => functionsFor(event, fns).ma
  * A manual request is no EventBridge event: it is invoked directly.
  */
 const EXPECTED: Record<string, string[]> = {
+  'scenarios/ecs-crash-on-start/01-deployment-in-progress.json': ROLLBACK,
+  'scenarios/ecs-crash-on-start/02-task-running.json': [],
+  'scenarios/ecs-crash-on-start/03-task-stopped-exit-code.json': ROLLBACK,
+  'scenarios/ecs-crash-on-start/04-task-stopped-exit-code.json': ROLLBACK,
+  'scenarios/ecs-crash-on-start/05-rollback-deployment-in-progress.json': ROLLBACK,
+  'scenarios/ecs-crash-on-start/06-rollback-deployment-completed.json': ROLLBACK,
   'cloudwatch/alarm-5xx-alarm.json': ROLLBACK,
   'cloudwatch/alarm-ok.json': [],
   'ecs/deployment-completed.json': ROLLBACK,

@@ -1,6 +1,7 @@
 // `npm start` end to end: the local runner as a child process, with its
-// stand-ins for DynamoDB, SNS, CodePipeline and Slack, on the bundled scenario
-// (payments-api fails in Deploy) and on single events.
+// stand-ins for DynamoDB, SNS, CodePipeline, ECS and Slack, on the bundled
+// scenarios (payments-api fails in Deploy; its ECS deployment crashes on start
+// and is rolled back) and on single events.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,65 @@ describe('npm start (the bundled scenario)', () => {
 
   it('ends with a summary', () => {
     expect(run.stdout).toMatch(/14 events · 14 invocations · 0 matched no function · 0 failed/);
+    expect(run.stdout).toMatch(/By function: notify 14\n/);
+    expect(run.stdout).not.toMatch(/aws change/);
+  });
+});
+
+describe('npm start -- events/scenarios/ecs-crash-on-start (the rollback scenario)', () => {
+  let run: Run;
+  /** The output of the run from the last event on. */
+  let lastEvent: string;
+  beforeAll(async () => {
+    run = await runLocal('events/scenarios/ecs-crash-on-start');
+    lastEvent = run.stdout.slice(run.stdout.lastIndexOf('\n▶ '));
+  }, TIMEOUT_MS);
+
+  it('exits 0', () => {
+    expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('feeds the ECS events in order to rollback (the RUNNING task matches no rule)', () => {
+    const files = [...run.stdout.matchAll(/^▶ \d+\/6 .*?(\d\d-[\w-]+\.json)/gm)].map((m) => m[1]);
+    expect(files).toHaveLength(6);
+    expect(files).toEqual([...files].sort());
+    expect(run.stdout.match(/^ {2}→ rollback$/gm)).toHaveLength(5);
+    expect(run.stdout).toMatch(/6 events · 5 invocations · 1 matched no function · 0 failed/);
+    expect(run.stdout).toMatch(/By function: rollback 5\n/);
+  });
+
+  it('decides on the second crashed task: stop the in-flight deployment, tell #deployments and by email', () => {
+    expect(run.stdout).toMatch(/ECS task STOPPED {2}payments-prod\/payments-api .*\n.*payments-api exit 1/);
+    expect(run.stdout).toMatch(/✓ ecs\.stopDeployment payments-prod\/payments-api — 2 task failures within 10 min \(threshold 2\)/);
+    expect(run.stdout).toMatch(/skipped: no rollback trigger in this ecs-task event/);
+  });
+
+  it('makes exactly one change to AWS: StopServiceDeployment of the in-flight deployment, stopType ROLLBACK', () => {
+    const changes = run.stdout.match(/^ {2}aws change .*$/gm) ?? [];
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatch(
+      /^ {2}aws change +ecs StopServiceDeployment arn:aws:ecs:us-east-1:123456789012:service-deployment\/payments-prod\/payments-api\/\S+ stopType ROLLBACK$/,
+    );
+    expect(run.stdout).toMatch(/AWS changes: 1 \(ecs StopServiceDeployment\)/);
+  });
+
+  it('tells Slack about the rollback in #deployments (no pipeline message to reply to in this run)', () => {
+    expect(run.stdout).toMatch(/^ {2}slack post +#deployments .*\n {4}\S+ payments-api rolled back by cicd-guardian$/m);
+    expect(run.stdout).toMatch(/Failed revision: payments-api:42/);
+  });
+
+  it('emails that payments-api was rolled back', () => {
+    const subjects = [...run.stdout.matchAll(/^ {4}Subject: (.*)$/gm)].map((m) => m[1]);
+    expect(subjects[0]).toMatch(/payments-api.*rolled back/);
+  });
+
+  it('reports the outcome after the last event: rollback completed', () => {
+    expect(lastEvent).toMatch(/ECS deployment COMPLETED {2}payments-prod\/payments-api ecs-svc\/\d+/);
+    expect(lastEvent).toMatch(/✓ slack\.upsert #deployments — rollback outcome: completed/);
+    expect(lastEvent).toMatch(/Subject: payments-api rollback completed/);
+    expect(lastEvent).toMatch(/^ {2}slack post +#deployments .*\n {4}\S+ payments-api rollback completed$/m);
+    expect(run.stdout.slice(0, run.stdout.length - lastEvent.length)).not.toMatch(/rollback completed/);
+    expect(run.stdout).toMatch(/Emails: 2 \("payments-api rolled back by cicd-guardian", "payments-api rollback completed"\)/);
   });
 });
 

@@ -11,7 +11,7 @@ const NUM_RUNS = 300;
 const LONG_STRING = 'x'.repeat(100_000);
 
 const FIXTURES = new Map<string, JsonObject>(
-  ['codepipeline', 'codebuild', 'scenarios'].flatMap(listEvents).map((file) => [file, loadEvent<JsonObject>(file)]),
+  ['codepipeline', 'codebuild', 'scenarios/pipeline-fails-in-deploy'].flatMap(listEvents).map((file) => [file, loadEvent<JsonObject>(file)]),
 );
 
 type Path = (string | number)[];

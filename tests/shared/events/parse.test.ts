@@ -2,7 +2,7 @@ import { EventValidationError, parseCiEvent } from '../../../shared/events/parse
 import { isManualApproval, type CiEvent, type PipelineEvent } from '../../../shared/events/types';
 import { listEvents, loadEvent, type JsonObject } from '../../helpers/fixtures';
 
-const SAMPLE_DIRS = ['codepipeline', 'codebuild', 'scenarios'] as const;
+const SAMPLE_DIRS = ['codepipeline', 'codebuild', 'scenarios/pipeline-fails-in-deploy'] as const;
 const SCENARIO_DIR = 'scenarios/pipeline-fails-in-deploy';
 
 const stateOf = (e: CiEvent): string => (e.kind === 'build' ? e.status : e.state);

@@ -187,6 +187,16 @@ describe('never fighting AWS, never making things worse', () => {
     expect(plan.actions.some((a) => 'message' in a && a.message.fields.some((f) => f.value === 'ecs-svc/5555'))).toBe(true);
   });
 
+  it('calls a failing rollback of ours what it is, even while ECS shows it as ROLLBACK_REQUESTED', () => {
+    const delivery: Delivery = { ...emptyDelivery(), sent: [`rollback:${BAD_DEPLOYMENT}`], changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.stopDeployment', at: at(3), detail: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc' }] };
+    const rollbackDeployment = sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { deploymentId: 'ecs-svc/4444', updatedAt: at(3.5) });
+    const crashOf = (m: number, n: number) => ({ ...crashed(m, n), startedBy: 'ecs-svc/4444' });
+    const facts = inFlightFacts({ nativeRollbackInProgress: true, deployments: [{ id: 'ecs-svc/4444', status: 'PRIMARY', taskDefinition: GOOD_REVISION, rolloutState: 'IN_PROGRESS' }] });
+    const plan = decide([started(), rollbackDeployment, crashOf(5, 1), crashOf(6, 2)], { delivery, facts, settings: settings({ cooldownMinutes: 1 }) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api rollback is failing: a person must act');
+  });
+
   it('never rolls back a rollback', () => {
     const delivery: Delivery = { ...emptyDelivery(), changes: [{ key: 'rollback:ecs-svc/0', type: 'ecs.updateService', at: at(-60), detail: BAD_DEPLOYMENT }] };
     const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { delivery, settings: settings({ cooldownMinutes: 30 }) });
