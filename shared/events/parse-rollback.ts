@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { AlarmStateChangeEventSchema } from './cloudwatch.js';
 import {
   DeploymentStateChangeEventSchema,
@@ -10,7 +9,7 @@ import {
   clusterNameOf,
   serviceArnParts,
 } from './ecs.js';
-import { EventValidationError, check, parseCiEvent } from './parse.js';
+import { EventValidationError, asStandardSchema, check, parseCiEvent } from './parse.js';
 import type {
   AlarmEvent,
   EcsDeploymentEvent,
@@ -210,21 +209,5 @@ function parseManualRequest(raw: Record<string, unknown>, context: ManualRequest
   };
 }
 
-/**
- * `parseRollbackEvent` as a Standard Schema, so Powertools' parser middleware runs it
- * and reports failures as a ParseError whose cause lists each bad path.
- */
-export const RollbackEventSchema: StandardSchemaV1<unknown, RollbackEvent> = {
-  '~standard': {
-    version: 1,
-    vendor: 'cicd-guardian',
-    validate(value) {
-      try {
-        return { value: parseRollbackEvent(value) };
-      } catch (error) {
-        if (!(error instanceof EventValidationError)) throw error;
-        return { issues: error.issues.map((i) => ({ message: `${error.detailType}: ${i.message}`, path: i.path ? i.path.split('.') : undefined })) };
-      }
-    },
-  },
-};
+/** `parseRollbackEvent` for Powertools' parser middleware. */
+export const RollbackEventSchema = asStandardSchema((raw: unknown) => parseRollbackEvent(raw));

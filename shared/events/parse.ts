@@ -147,20 +147,24 @@ function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEve
 }
 
 /**
- * `parseCiEvent` as a Standard Schema, so Powertools' parser middleware runs it
- * and reports failures as a ParseError whose cause lists each bad path.
+ * A parse function as a Standard Schema, so Powertools' parser middleware runs
+ * it and reports failures as a ParseError whose cause lists each bad path.
  */
-export const CiEventSchema: StandardSchemaV1<unknown, CiEvent> = {
-  '~standard': {
-    version: 1,
-    vendor: 'cicd-guardian',
-    validate(value) {
-      try {
-        return { value: parseCiEvent(value) };
-      } catch (error) {
-        if (!(error instanceof EventValidationError)) throw error;
-        return { issues: error.issues.map((i) => ({ message: `${error.detailType}: ${i.message}`, path: i.path ? i.path.split('.') : undefined })) };
-      }
+export function asStandardSchema<T>(parse: (raw: unknown) => T): StandardSchemaV1<unknown, T> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'cicd-guardian',
+      validate(value) {
+        try {
+          return { value: parse(value) };
+        } catch (error) {
+          if (!(error instanceof EventValidationError)) throw error;
+          return { issues: error.issues.map((i) => ({ message: `${error.detailType}: ${i.message}`, path: i.path ? i.path.split('.') : undefined })) };
+        }
+      },
     },
-  },
-};
+  };
+}
+
+export const CiEventSchema = asStandardSchema(parseCiEvent);

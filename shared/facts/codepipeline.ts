@@ -9,6 +9,7 @@ import type { ActionResult, PipelineEvent } from '../events/types.js';
 import type { ExecutionView, Revision } from '../policies/execution-view.js';
 import { actionKey } from '../policies/execution-view.js';
 import { codePipelineClient } from '../runtime/aws.js';
+import { attempt, type FactError } from './attempt.js';
 
 // Read-only enrichment of a pipeline execution: source revision, stage order,
 // failure details. Each call is optional: a throttled, denied or failing call
@@ -24,7 +25,6 @@ export interface ExecutionFacts {
   results?: Record<string, ActionResult>;
 }
 
-export type FactError = (call: string, error: unknown) => void;
 
 /** Which facts the view still lacks, given the event that just arrived. */
 export function missingFacts(known: ExecutionView | undefined, event: PipelineEvent) {
@@ -69,24 +69,17 @@ export class PipelineFacts {
   async gather(event: PipelineEvent, known: ExecutionView | undefined, onError: FactError): Promise<ExecutionFacts> {
     const need = missingFacts(known, event);
     const facts: ExecutionFacts = {};
-    const attempt = async <T>(call: string, fn: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await fn();
-      } catch (error) {
-        onError(call, error);
-        return undefined;
-      }
-    };
+    const read = <T>(call: string, fn: () => Promise<T>) => attempt(call, fn, onError);
 
     const [execution, pipeline, actions] = await Promise.all([
       need.revision
-        ? attempt('GetPipelineExecution', () =>
+        ? read('GetPipelineExecution', () =>
             this.client.send(new GetPipelineExecutionCommand({ pipelineName: event.pipeline, pipelineExecutionId: event.executionId })),
           )
         : undefined,
-      need.stageOrder ? attempt('GetPipeline', () => this.client.send(new GetPipelineCommand({ name: event.pipeline }))) : undefined,
+      need.stageOrder ? read('GetPipeline', () => this.client.send(new GetPipelineCommand({ name: event.pipeline }))) : undefined,
       need.revision || need.failures
-        ? attempt('ListActionExecutions', () =>
+        ? read('ListActionExecutions', () =>
             this.client.send(
               new ListActionExecutionsCommand({ pipelineName: event.pipeline, filter: { pipelineExecutionId: event.executionId }, maxResults: 100 }),
             ),

@@ -12,7 +12,7 @@ import { type CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-c
 import { type CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { RollbackError, rollbackError } from '../executors/rollback.js';
 import { codeDeployClient, codePipelineClient, ecsClient } from '../runtime/aws.js';
-import type { FactError } from './codepipeline.js';
+import { attempt, type FactError } from './attempt.js';
 
 // Read-only facts about an ECS service that a rollback decision needs: its
 // deployment controller, whether AWS rolls back (or is rolling back) by itself,
@@ -80,14 +80,7 @@ export class EcsFacts {
 
   async describe(cluster: string, service: string, opts: DescribeOptions, onError: FactError): Promise<ServiceFacts> {
     const name = `${cluster}/${service}`;
-    const attempt = async <T>(call: string, fn: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await fn();
-      } catch (error) {
-        onError(call, error);
-        return undefined;
-      }
-    };
+    const read = <T>(call: string, fn: () => Promise<T>) => attempt(call, fn, onError);
 
     let described;
     try {
@@ -130,13 +123,13 @@ export class EcsFacts {
 
     const [active, successful, codeDeployId] = await Promise.all([
       controller === 'ECS'
-        ? attempt('ListServiceDeployments', async () => {
+        ? read('ListServiceDeployments', async () => {
             const res = await this.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: ACTIVE_STATUSES, maxResults: 100 }));
             return res.serviceDeployments ?? [];
           })
         : undefined,
-      controller === 'ECS' ? attempt('ListServiceDeployments', () => this.successfulDeployments(cluster, service)) : undefined,
-      controller === 'CODE_DEPLOY' ? attempt('ListDeployments', () => this.codeDeployInProgress(name, opts.codeDeploy)) : undefined,
+      controller === 'ECS' ? read('ListServiceDeployments', () => this.successfulDeployments(cluster, service)) : undefined,
+      controller === 'CODE_DEPLOY' ? read('ListDeployments', () => this.codeDeployInProgress(name, opts.codeDeploy)) : undefined,
     ]);
     if (codeDeployId) facts.codeDeployDeploymentId = codeDeployId;
 
@@ -151,7 +144,7 @@ export class EcsFacts {
     ].slice(0, HISTORY + 1);
     const taskDefinitionOf = new Map<string, string>();
     if (revisionArns.length > 0) {
-      const revisions = await attempt('DescribeServiceRevisions', () =>
+      const revisions = await read('DescribeServiceRevisions', () =>
         this.ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: revisionArns })),
       );
       for (const r of revisions?.serviceRevisions ?? []) {
@@ -188,7 +181,7 @@ export class EcsFacts {
     ];
     const statuses = await Promise.all(
       lookups.map((taskDefinition) =>
-        attempt('DescribeTaskDefinition', async () => {
+        read('DescribeTaskDefinition', async () => {
           const res = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
           return res.taskDefinition?.status;
         }),
