@@ -6,7 +6,7 @@ import { applyEvent, applyFacts, emptyView, executionKey, type ExecutionView } f
 import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
 import { laterBuildEvent } from '../shared/policies/build-view.js';
 import { pipelineFacts } from '../shared/facts/codepipeline.js';
-import { stateStore } from '../shared/state/store.js';
+import { peekState, stateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import type { Plan } from '../shared/plan/plan.js';
@@ -47,16 +47,18 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   }
 
   const pk = executionKey(event);
-  const known = dryRun ? undefined : await stateStore().get<ExecutionView>(pk);
-  const facts = await pipelineFacts().gather(event, known?.view, (call, error) => {
-    logger.warn(`enrichment ${call} failed; notifying with what the event carries`, { error: error as Error });
+  const onFactError = (call: string, error: unknown) => {
+    logger.warn(`${call} failed; notifying with what is known`, { error: error as Error });
     metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
-  });
+  };
+  // Dry-run plans against what is stored (when the table can be read) and records nothing.
+  const known = dryRun ? await peekState<ExecutionView>(pk, onFactError) : await stateStore().get<ExecutionView>(pk);
+  const facts = await pipelineFacts().gather(event, known?.view, onFactError);
   const fold = (view: ExecutionView | undefined) => {
     const applied = applyEvent(view ?? emptyView(event), event);
     return applied === view ? view : applyFacts(applied, facts);
   };
-  if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(undefined), inputs())) };
+  if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(known?.view), inputs(known?.delivery))) };
 
   await stateStore().updateView<ExecutionView>(pk, fold, { record: known });
   return deliver(pk, decideExecutionNotifications);

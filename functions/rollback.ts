@@ -10,7 +10,7 @@ import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, s
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../shared/policies/service-view.js';
 import { emptyDelivery } from '../shared/policies/notifications.js';
 import type { Plan } from '../shared/plan/plan.js';
-import { stateStore } from '../shared/state/store.js';
+import { peekState, stateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import { awsChangeExecutor, RollbackError } from '../shared/executors/rollback.js';
@@ -43,14 +43,6 @@ const onFactError = (call: string, error: unknown) => {
   metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
 };
 
-/** The stored service state, for dry-run: never fails the plan when the table is out of reach. */
-async function readOnly(pk: string): Promise<{ view: ServiceView } | undefined> {
-  if (!process.env.GUARDIAN_TABLE) return undefined;
-  return stateStore()
-    .get<ServiceView>(pk)
-    .catch((error: unknown) => (onFactError('GetItem', error), undefined));
-}
-
 /** The Slack message of the pipeline execution that is deploying the service, if we posted one. */
 async function pipelineThread(settings: RollbackSettings, where: { account: string; region: string }) {
   if (!settings.pipeline) return undefined;
@@ -81,7 +73,7 @@ async function handleService(
   const dryRun = isDryRun(config.dryRun);
   const pk = serviceKey(identity);
   // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
-  const view = dryRun ? fold((await readOnly(pk))?.view) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
+  const view = dryRun ? fold((await peekState<ServiceView>(pk, onFactError))?.view) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
 
   const trigger = findTrigger(view, event, settings);
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });

@@ -158,3 +158,14 @@ export function stateStore(): StateStore {
   shared ??= new StateStore(dynamoClient(), table);
   return shared;
 }
+
+/**
+ * The stored record for a dry-run: read when the table is configured and
+ * reachable, else undefined (offline `sls invoke local`); never written.
+ */
+export async function peekState<V>(pk: string, onError: (call: string, error: unknown) => void): Promise<SubjectRecord<V> | undefined> {
+  if (!process.env.GUARDIAN_TABLE) return undefined;
+  return stateStore()
+    .get<V>(pk)
+    .catch((error: unknown) => (onError('GetItem', error), undefined));
+}

@@ -242,6 +242,14 @@ describe('notify: dry run and builds', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
+  it('in dry-run plans against the stored state: what was delivered is not planned again', async () => {
+    const events = freshScenario();
+    await runAll(events);
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    const result = await invoke(events[13]);
+    expect(result.status === 'dry-run' && result.plan.actions.map((a) => a.type)).toEqual(['slack.upsert']);
+  });
+
   it('in dry-run needs no state table at all (offline `sls invoke local`)', async () => {
     process.env.GUARDIAN_DRY_RUN = 'true';
     const table = process.env.GUARDIAN_TABLE;
