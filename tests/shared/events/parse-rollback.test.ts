@@ -1,5 +1,5 @@
 import { taskFailure } from '../../../shared/events/ecs';
-import { EventValidationError, parseCiEvent } from '../../../shared/events/parse';
+import { parseCiEvent } from '../../../shared/events/parse';
 import {
   MANUAL_REQUEST,
   ROLLBACK_DETAIL_TYPES,
@@ -9,6 +9,7 @@ import {
 } from '../../../shared/events/parse-rollback';
 import type { EcsTaskEvent } from '../../../shared/events/types';
 import { listEvents, loadEvent, type JsonObject } from '../../helpers/fixtures';
+import { validationErrorOf } from '../../helpers/event-checks';
 
 const ACCOUNT = '123456789012';
 const CLUSTER_ARN = 'arn:aws:ecs:us-east-1:123456789012:cluster/payments-prod';
@@ -28,17 +29,6 @@ function parse<K extends RollbackEvent['kind']>(relPath: string, kind: K): Extra
   const e = parseRollbackEvent(loadEvent(relPath), FIXED);
   expect(e.kind).toBe(kind);
   return e as Extract<RollbackEvent, { kind: K }>;
-}
-
-/** The EventValidationError thrown by `fn`; fails the test if `fn` returns or throws anything else. */
-function validationErrorOf(fn: () => unknown): EventValidationError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(EventValidationError);
-    return err as EventValidationError;
-  }
-  throw new Error('expected an EventValidationError, but nothing was thrown');
 }
 
 const pathsOf = (fn: () => unknown) => validationErrorOf(fn).issues.map((i) => i.path);

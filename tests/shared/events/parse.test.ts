@@ -1,6 +1,7 @@
-import { EventValidationError, parseCiEvent } from '../../../shared/events/parse';
+import { parseCiEvent } from '../../../shared/events/parse';
 import { isManualApproval, type CiEvent, type PipelineEvent } from '../../../shared/events/types';
 import { listEvents, loadEvent, type JsonObject } from '../../helpers/fixtures';
+import { validationErrorOf } from '../../helpers/event-checks';
 
 const SAMPLE_DIRS = ['codepipeline', 'codebuild', 'scenarios/pipeline-fails-in-deploy'] as const;
 const SCENARIO_DIR = 'scenarios/pipeline-fails-in-deploy';
@@ -12,17 +13,6 @@ function parse<K extends CiEvent['kind']>(relPath: string, kind: K): Extract<CiE
   const e = parseCiEvent(loadEvent(relPath));
   expect(e.kind).toBe(kind);
   return e as Extract<CiEvent, { kind: K }>;
-}
-
-/** The EventValidationError thrown by `fn`; fails the test if `fn` returns or throws anything else. */
-function validationErrorOf(fn: () => unknown): EventValidationError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(EventValidationError);
-    return err as EventValidationError;
-  }
-  throw new Error('expected an EventValidationError, but nothing was thrown');
 }
 
 // What each sample in events/codepipeline and events/codebuild stands for.
