@@ -110,7 +110,7 @@ export async function measureRollbackBurst(handlerSpec: { name: string; file: st
 
 export function printRollbackBurst(b: BurstResult, lines: string[]) {
   lines.push(
-    `  ${b.events} task events of one service invoked at once (${b.replacements} routine replacements of old tasks, ${b.failures} crashing new tasks), DynamoDB (dynalite) ${b.dynamoLatencyMs} ms away`,
+    `  ${b.events} task events of one service invoked at once (${b.replacements} routine replacements of old tasks, which the deployed task rule filters out, and ${b.failures} crashing new tasks), DynamoDB (dynalite) ${b.dynamoLatencyMs} ms away`,
   );
   lines.push(
     `  failed invocations ${b.failedInvocations} (aim 0: ${b.failedInvocations === 0 ? 'ok' : 'MISS'})   rollbacks ${b.rollbacks} (aim 1: ${b.rollbacks === 1 ? 'ok' : 'MISS'})   ` +
