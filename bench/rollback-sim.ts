@@ -14,7 +14,7 @@ import { applyServiceEvent, emptyServiceView } from '../shared/policies/service-
 // `startedBy` = the deployment id, only ids and times changed), parsed by
 // parseRollbackEvent and replayed, in time order, through the real pure
 // functions: applyServiceEvent, then findTrigger with the default settings
-// (failureThreshold 2, failureWindowMinutes 10, bakeMinutes 15). cicd-guardian
+// (failureThreshold 2, failureWindowMinutes 10, bakeMinutes 15, conclusiveFirst on). cicd-guardian
 // starts its rollback at the time of the first event for which findTrigger
 // returns a trigger. The circuit breaker is the small model below. Everything is
 // deterministic: no randomness, no clock reads.
@@ -26,7 +26,9 @@ import { applyServiceEvent, emptyServiceView } from '../shared/policies/service-
 //   tasks, i.e. `desired` with the defaults 200% / 100% (ECS starts replacements
 //   up to maximumPercent, default 200% [5]). Tasks of a batch are created 1 s
 //   apart (the samples' tasks were created ~0.2 s apart; 1 s allows for jitter).
-// - Failure timing, from each task's creation: crash-on-start = RUNNING after 60 s
+// - Failure timing, from each task's creation: image-not-found = never RUNNING,
+//   STOPPED at 75 s (the sample's own times: the pull is retried, then the task stops);
+//   crash-on-start = RUNNING after 60 s
 //   (ENI + image pull + container start), exit 1 at 100 s, STOPPED at 120 s;
 //   failing health checks = RUNNING after 60 s, marked unhealthy at 180 s (60 s
 //   health check grace period + 2 failed ELB checks at the default 30 s interval
@@ -92,25 +94,36 @@ interface TaskPhases {
 
 const STARTING = { connectivityAt: 8, pullStartedAt: 12, pullStoppedAt: 17, startedAt: 60 };
 
-type FailingScenario = 'crash-on-start' | 'failing-health-checks';
+type FailingScenario = 'crash-on-start' | 'failing-health-checks' | 'image-not-found';
 export type ScenarioName = FailingScenario | 'completes-then-5xx';
 
-const FAILING: Record<FailingScenario, { stoppedSample: string; phases: Required<TaskPhases>; what: string }> = {
+const FAILING: Record<FailingScenario, { stoppedSample: string; phases: Required<TaskPhases>; what: string; reachesRunning: boolean }> = {
   'crash-on-start': {
+    reachesRunning: true,
     stoppedSample: 'ecs/task-stopped-exit-code.json',
     phases: { ...STARTING, stoppingAt: 100, executionStoppedAt: 100, stoppedAt: 120 },
     what: 'every task exits 1 shortly after starting (STOPPED 2:00 after creation)',
   },
   'failing-health-checks': {
+    reachesRunning: true,
     stoppedSample: 'ecs/task-stopped-health-check.json',
     phases: { ...STARTING, stoppingAt: 180, executionStoppedAt: 208, stoppedAt: 210 },
     what: 'tasks start, fail ELB health checks and are stopped (STOPPED 3:30 after creation)',
+  },
+  // The sample's own timing: the pull is retried, the task stops 1:15 after creation, never RUNNING (so the
+  // throttle backoff [4] does apply). A conclusive failure: cicd-guardian acts on the first one.
+  'image-not-found': {
+    reachesRunning: false,
+    stoppedSample: 'ecs/task-stopped-cannot-pull.json',
+    phases: { ...STARTING, stoppingAt: 45, executionStoppedAt: 45, stoppedAt: 75 },
+    what: "the image tag does not exist (CannotPullContainerError ... not found, a conclusive failure): STOPPED 1:15 after creation, never RUNNING",
   },
 };
 
 export const SCENARIOS: { name: ScenarioName; what: string }[] = [
   { name: 'crash-on-start', what: FAILING['crash-on-start'].what },
   { name: 'failing-health-checks', what: FAILING['failing-health-checks'].what },
+  { name: 'image-not-found', what: FAILING['image-not-found'].what },
   { name: 'completes-then-5xx', what: 'all tasks healthy, deployment COMPLETED, then the 5xx alarm fires 6 min later' },
 ];
 
@@ -123,6 +136,8 @@ export interface SimRow {
   guardianS: number | null;
   guardian: string;
   guardianTrigger?: string;
+  /** With conclusiveFirst off (waiting for failureThreshold), when that differs; null: never. */
+  guardianThresholdOnlyS?: number | null;
   breakerS: number | null;
   breaker: string;
   /** breaker / guardian; null when either never acts. */
@@ -137,7 +152,7 @@ export interface SimRow {
 }
 
 export interface RollbackSimReport {
-  settings: { failureThreshold: number; failureWindowMinutes: number; bakeMinutes: number };
+  settings: { failureThreshold: number; failureWindowMinutes: number; bakeMinutes: number; conclusiveFirst: boolean };
   model: typeof MODEL;
   aimSpeedUp: number;
   scenarios: typeof SCENARIOS;
@@ -268,13 +283,13 @@ interface Timeline {
 }
 
 function failingTimeline(scenario: FailingScenario, desired: number): Timeline {
-  const { stoppedSample, phases } = FAILING[scenario];
+  const { stoppedSample, phases, reachesRunning } = FAILING[scenario];
   const key = (what: string) => `sim-${scenario}-${desired}-${what}`;
   const tasks = failingTasks(desired, phases.stoppedAt);
   const events: TimedEvent[] = [deploymentEvent('ecs/deployment-in-progress.json', key('deployment-started'), 0)];
   for (const t of tasks) {
     const taskId = taskIdOf(key(`task-${t.n}`));
-    events.push(taskEvent('ecs/task-running.json', key(`task-${t.n}-running`), taskId, t.createdS, { ...STARTING }));
+    if (reachesRunning) events.push(taskEvent('ecs/task-running.json', key(`task-${t.n}-running`), taskId, t.createdS, { ...STARTING }));
     events.push(taskEvent(stoppedSample, key(`task-${t.n}-stopped`), taskId, t.createdS, phases));
   }
   const breakerS = breakerTrip(
@@ -313,7 +328,7 @@ const CONFIG = parseConfig(
 const SETTINGS = rollbackSettings(CONFIG.rollback.services[0]!, CONFIG);
 
 /** The first event, in time order, for which findTrigger returns a trigger; events after the breaker's trip are not replayed. */
-function replay(timeline: Timeline) {
+function replay(timeline: Timeline, settings = SETTINGS) {
   const events = timeline.events
     .filter((e) => timeline.breakerS === undefined || e.atS <= timeline.breakerS)
     .sort((a, b) => a.atS - b.atS);
@@ -323,7 +338,7 @@ function replay(timeline: Timeline) {
   for (const e of events) {
     replayed++;
     view = applyServiceEvent(view, e.event, e.facts);
-    const trigger = findTrigger(view, e.event, SETTINGS);
+    const trigger = findTrigger(view, e.event, settings);
     if (trigger) return { atS: e.atS, trigger, replayed };
   }
   return { atS: undefined, trigger: undefined, replayed };
@@ -340,6 +355,7 @@ export function simulateRollbacks(): RollbackSimReport {
     for (const desired of DESIRED_COUNTS) {
       const timeline = name === 'completes-then-5xx' ? healthyThen5xxTimeline(desired) : failingTimeline(name, desired);
       const g = replay(timeline);
+      const thresholdOnly = replay(timeline, { ...SETTINGS, conclusiveFirst: false });
       const b = timeline.breakerS;
       const speedUp = g.atS !== undefined && b !== undefined ? Math.round((b / g.atS) * 10) / 10 : null;
       rows.push({
@@ -350,6 +366,7 @@ export function simulateRollbacks(): RollbackSimReport {
         guardianS: g.atS ?? null,
         guardian: g.atS === undefined ? 'never' : mmss(g.atS),
         guardianTrigger: g.trigger?.summary,
+        ...(thresholdOnly.atS !== g.atS ? { guardianThresholdOnlyS: thresholdOnly.atS ?? null } : {}),
         breakerS: b ?? null,
         breaker: b === undefined ? 'never' : mmss(b),
         speedUp,
@@ -362,7 +379,7 @@ export function simulateRollbacks(): RollbackSimReport {
     }
   }
   return {
-    settings: { failureThreshold: SETTINGS.failureThreshold, failureWindowMinutes: SETTINGS.failureWindowMinutes, bakeMinutes: SETTINGS.bakeMinutes },
+    settings: { failureThreshold: SETTINGS.failureThreshold, failureWindowMinutes: SETTINGS.failureWindowMinutes, bakeMinutes: SETTINGS.bakeMinutes, conclusiveFirst: SETTINGS.conclusiveFirst },
     model: MODEL,
     aimSpeedUp: AIM_SPEED_UP,
     scenarios: SCENARIOS,
@@ -373,7 +390,7 @@ export function simulateRollbacks(): RollbackSimReport {
 export function printRollbackSim(r: RollbackSimReport, lines: string[]) {
   const s = r.settings;
   lines.push(
-    `  replayed through applyServiceEvent + findTrigger (defaults: ${s.failureThreshold} failed tasks within ${s.failureWindowMinutes} min, bake ${s.bakeMinutes} min); times are mm:ss after the deployment started`,
+    `  replayed through applyServiceEvent + findTrigger (defaults: ${s.failureThreshold} failed tasks within ${s.failureWindowMinutes} min, or the first conclusive one (conclusiveFirst ${s.conclusiveFirst}), bake ${s.bakeMinutes} min); times are mm:ss after the deployment started`,
   );
   const row = (cells: string[]) =>
     lines.push(`  ${cells[0]!.padEnd(23)}${cells[1]!.padStart(7)}${cells[2]!.padStart(11)}${cells[3]!.padStart(7)}${cells[4]!.padStart(17)}${cells[5]!.padStart(17)}${cells[6]!.padStart(10)}  ${cells[7]}`);
@@ -383,6 +400,12 @@ export function printRollbackSim(r: RollbackSimReport, lines: string[]) {
     row([x.scenario, String(x.desired), String(x.breakerThreshold), String(x.batchSize), x.guardian, x.breaker, x.speedUp === null ? '-' : `${x.speedUp.toFixed(1)}x`, verdict]);
   }
   for (const sc of r.scenarios) lines.push(`  ${sc.name}: ${sc.what}`);
+  for (const sc of r.scenarios) {
+    const rows = r.rows.filter((x) => x.scenario === sc.name && x.guardianThresholdOnlyS !== undefined);
+    if (rows.length === 0) continue;
+    const at = rows.map((x) => `${x.guardianThresholdOnlyS === null ? 'never' : mmss(x.guardianThresholdOnlyS!)} (desired ${x.desired})`).join(', ');
+    lines.push(`  ${sc.name} with conclusiveFirst off (waiting for ${r.settings.failureThreshold} failures), cicd-guardian would start at ${at}`);
+  }
   const inFirst = r.rows.filter((x) => x.breakerBatch === 1);
   const later = r.rows.filter((x) => x.breakerBatch !== null && x.breakerBatch > 1);
   const counts = (rows: SimRow[]) => [...new Set(rows.map((x) => x.desired))].join(', ');
@@ -403,10 +426,10 @@ export function printRollbackSim(r: RollbackSimReport, lines: string[]) {
   );
   lines.push(
     `         crash: RUNNING 1:00, STOPPED 2:00 after creation; health checks: RUNNING 1:00, unhealthy 3:00 (60 s grace + 2 x 30 s checks) [6], STOPPED 3:30; ` +
-      `healthy: COMPLETED = last task healthy (1:00 + 5 x 30 s) + 300 s deregistration delay, alarm 6 min later`,
+      `image not found: never RUNNING, STOPPED 1:15 after creation (the sample's times); healthy: COMPLETED = last task healthy (1:00 + 5 x 30 s) + 300 s deregistration delay, alarm 6 min later`,
   );
   lines.push(
-    `  caveats: [4] says the throttle backoff applies to tasks that never reach RUNNING, not to tasks stopped after RUNNING as here (without it the breaker trips sooner); ` +
+    `  caveats: [4] says the throttle backoff applies to tasks that never reach RUNNING, not to tasks stopped after RUNNING as in the crash and health-check scenarios (without it the breaker trips sooner there); ` +
       `EventBridge/Lambda latency and ECS SERVICE_TASK_START_IMPAIRED events are not modelled`,
   );
   lines.push(

@@ -9,6 +9,7 @@ import { chatbotPosts, measureWarm, type WarmResult } from './warm.js';
 import { loadScenario, SCENARIO_DIR } from '../local/scenario.js';
 import { ratio } from './stats.js';
 import { printRollbackSim, simulateRollbacks } from './rollback-sim.js';
+import { printRollbackBurst, runRollbackBurst } from './rollback-burst.js';
 
 // npm run bench: bundle size and cold module init of each function beside a
 // floor measured in the same run, warm handler latency for the pipeline
@@ -208,6 +209,11 @@ async function main() {
   const rollbackSim = simulateRollbacks();
   lines.push('', '4. Time to rollback: cicd-guardian vs the ECS deployment circuit breaker (simulated: event timelines from events/ and a model of the breaker, bench/rollback-sim.ts)');
   printRollbackSim(rollbackSim, lines);
+  const rollback = service.functions.find((f) => f.name === 'rollback');
+  if (!rollback) throw new Error('bench: serverless.yml has no rollback function for the burst');
+  const rollbackBurst = runRollbackBurst({ file: resolve(ROOT, rollback.entry), exportName: rollback.exportName }, service.configFile);
+  lines.push('', '5. Rollback under a rolling deployment\'s burst of task events (handler, dynalite and stand-ins in one fresh process here; bench/rollback-burst.ts)');
+  printRollbackBurst(rollbackBurst, lines);
   lines.push('', `done in ${((Date.now() - started) / 1000).toFixed(1)} s; JSON: ${join('bench', '.out', 'report.json')}`);
 
   const report = {
@@ -227,11 +233,12 @@ async function main() {
       },
     },
     rollbackSim,
+    rollbackBurst,
     printed: lines,
   };
   writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   console.log(lines.join('\n'));
-  if (warm.errors.length > 0) process.exitCode = 1;
+  if (warm.errors.length > 0 || rollbackBurst.failedInvocations > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

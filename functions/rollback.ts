@@ -73,9 +73,18 @@ async function handleService(
   const dryRun = isDryRun(config.dryRun);
   const pk = serviceKey(identity);
   // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
-  const view = dryRun ? fold((await peekState<ServiceView>(pk, onFactError))?.view) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
+  const stored = dryRun ? undefined : (await stateStore().updateView<ServiceView>(pk, fold, undefined, deadline)).record;
+  const view = stored ? stored.view : fold((await peekState<ServiceView>(pk, onFactError))?.view);
 
   const trigger = findTrigger(view, event, settings);
+  const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
+  // Only a trigger or a finished deployment (a rollback's outcome to report) can owe anything, and not a
+  // trigger whose deployment was rolled back already (the record only grows): the rest take no lease.
+  const done = trigger?.deploymentId !== undefined && stored?.delivery.sent.includes(`rollback:${trigger.deploymentId}`);
+  if (!dryRun && !finished && (!trigger || done)) {
+    const why = trigger ? `already rolled back for ${trigger.deploymentId}` : `no rollback trigger in this ${event.kind} event`;
+    return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
+  }
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
   let thread: { channelId: string; ts: string } | undefined;
   try {
@@ -96,8 +105,7 @@ async function handleService(
       }
     }
     // Rollback news, and later its outcome, go to the thread of the pipeline execution that deployed.
-    const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
-    if (!dryRun && (trigger || finished)) {
+    if (!dryRun) {
       thread = await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
     }
     const decide = (v: ServiceView, delivery = emptyDelivery()) =>

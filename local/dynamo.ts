@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { REGION } from './environment';
@@ -14,6 +14,13 @@ export interface LocalDynamo {
   endpoint: string;
   /** For GUARDIAN_TABLE. */
   tableName: string;
+  /**
+   * Added to every request before dynalite sees it (0: none), so tests and the
+   * bench can contend for an item as over a network, where conflicts happen.
+   */
+  latencyMs: number;
+  /** Requests received so far. */
+  requests: number;
   close(): Promise<void>;
 }
 
@@ -22,10 +29,19 @@ type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: numbe
 /** Dummy credentials: dynalite checks that requests are signed, not by whom. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export async function startLocalDynamo(tableName = 'cicd-guardian-local-state'): Promise<LocalDynamo> {
+export async function startLocalDynamo(tableName = 'cicd-guardian-local-state', options: { latencyMs?: number } = {}): Promise<LocalDynamo> {
+  const local = { latencyMs: options.latencyMs ?? 0, requests: 0 };
   // dynalite ships no type declarations.
   const dynalite = require('dynalite') as DynaliteFactory;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite answers through one 'request' listener: put the latency and the count in front of it.
+  const answer = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    local.requests++;
+    if (local.latencyMs > 0) setTimeout(() => answer.call(server, req, res), local.latencyMs);
+    else answer.call(server, req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -64,5 +80,6 @@ export async function startLocalDynamo(tableName = 'cicd-guardian-local-state'):
   } finally {
     client.destroy();
   }
-  return { endpoint, tableName, close };
+  local.requests = 0; // the table's creation is not the caller's
+  return Object.assign(local, { endpoint, tableName, close });
 }

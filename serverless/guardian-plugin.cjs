@@ -96,6 +96,22 @@ const unique = (values) => [...new Set(values)];
 const arn = (service, resource) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
 const ruleArn = (name) => arn('events', `rule/${name}`);
 
+// A rolling deployment of N tasks stops N old ones (the scheduler's "Scaling
+// activity initiated by (deployment ...)", stop code ServiceSchedulerInitiated):
+// only stopped tasks that can be failure signals reach the function, as
+// taskFailure (shared/events/ecs.ts) tells them, from the documented stop codes
+// (API_Task.html) and stopped reasons (stopped-task-errors.html). Events
+// without a stop code still pass: the function decides.
+const NOT_FAILURE_STOP_CODES = ['UserInitiated', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth', 'ServiceSchedulerInitiated'];
+const TASK_FAILURE_SHAPES = [
+  { stopCode: ['TaskFailedToStart'] },
+  // The scheduler stops tasks that fail their health checks too.
+  { stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed ELB health checks' }, { prefix: 'Task failed container health checks' }] },
+  // EssentialContainerExited (or a stop code ECS adds later) with a container that exited non-zero.
+  { stopCode: [{ 'anything-but': [...NOT_FAILURE_STOP_CODES, 'TaskFailedToStart'] }], containers: { exitCode: [{ 'anything-but': 0 }] } },
+  { stopCode: [{ exists: false }] },
+];
+
 /** The services of rollback.services with their effective settings (rollback.defaults applied). */
 function rollbackServices(config) {
   const { rollbackSettings } = loadTs('../shared/policies/rollback.ts');
@@ -124,7 +140,7 @@ function rollbackRules(config) {
     ],
     [
       'tasks',
-      'Stopped tasks of the rollback services, started by a deployment',
+      'Stopped tasks of the rollback services, started by a deployment, that can be failure signals',
       serviceArns,
       ecs('ECS Task State Change', {
         detail: {
@@ -132,6 +148,7 @@ function rollbackRules(config) {
           group: unique(services.map((s) => `service:${s.service}`)),
           clusterArn: unique(services.map((s) => `:cluster/${s.cluster}`)).map((suffix) => ({ suffix })),
           startedBy: [{ prefix: 'ecs-svc/' }],
+          $or: TASK_FAILURE_SHAPES,
         },
       }),
     ],

@@ -93,6 +93,11 @@ const RollbackTuning = {
   bakeMinutes: z.optional(Minutes(24 * 60)),
   /** After a rollback, the service is only alerted on (never rolled back again) for this long. */
   cooldownMinutes: z.optional(Minutes(7 * 24 * 60)),
+  /**
+   * Roll back on the first failed task that no retry can fix (its image, a secret or
+   * a command does not exist, or may not be read), without waiting for `failureThreshold`.
+   */
+  conclusiveFirst: z.optional(z.boolean()),
   /** Decide and notify, but do not touch the service. */
   dryRun: z.optional(z.boolean()),
   /** Also disable the pipeline's inbound transition into the deploy stage, so the bad revision is not redeployed. */
@@ -104,6 +109,7 @@ export const ROLLBACK_DEFAULTS = {
   failureWindowMinutes: 10,
   bakeMinutes: 15,
   cooldownMinutes: 30,
+  conclusiveFirst: true,
   dryRun: false,
   disableTransition: false,
 } as const;

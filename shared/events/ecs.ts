@@ -137,6 +137,33 @@ export type TaskFailureKind = 'exit-code' | 'health-check' | 'failed-to-start';
 export interface TaskFailure {
   kind: TaskFailureKind;
   detail: string;
+  /** Why no retry can ever start this revision, when that is certain (see CONCLUSIVE). */
+  conclusive?: string;
+}
+
+// Start failures that no retry fixes: the revision names an image, a secret or a
+// command that does not exist, or that it may not read. Texts as the ECS guide
+// documents them (CannotPullContainerError, ResourceInitializationError and
+// CannotStartContainerError pages of "Amazon ECS stopped task error messages").
+// A reason that also shows a network, timeout or rate-limit problem is never
+// conclusive: the same text ("not found") then describes a failed lookup.
+const TRANSIENT = /timeout|timed out|deadline exceeded|toomanyrequests|too many requests|rate exceeded|throttl|RequestError|connection (?:refused|reset)|no such host|i\/o\b/i;
+const CONCLUSIVE: [RegExp, string][] = [
+  [/CannotPullContainerError\b.*(?:\bnot found\b|manifest unknown|repository does not exist)/is, 'the image or tag does not exist'],
+  [/ResourceInitializationError\b.*\bInvalidParameter\b/is, 'the task definition is invalid'],
+  [/ResourceInitializationError\b.*(?:ResourceNotFoundException|ParameterNotFound|invalid (?:ssm )?parameters?\b|can't find the specified secret)/is, 'a secret or parameter the task needs does not exist'],
+  [/ResourceInitializationError\b.*(?:AccessDenied|is not authorized to perform)/is, 'the task may not read a secret or parameter it needs'],
+  [/CannotStartContainerError\b.*(?:executable file not found|no such file or directory)/is, "the container's command does not exist in the image"],
+];
+
+/** Why a start failure can never succeed on a retry, or undefined when it might. */
+function conclusiveReason(reasons: string[]): string | undefined {
+  for (const reason of reasons) {
+    if (TRANSIENT.test(reason)) continue;
+    const match = CONCLUSIVE.find(([pattern]) => pattern.test(reason));
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 /** Stopped by a person, or by AWS for reasons that say nothing about the task definition. */
@@ -169,7 +196,8 @@ export function taskFailure(e: EcsTaskEvent): TaskFailure | undefined {
 
   const startError = reasons.find((r) => START_ERROR.test(r));
   if (e.stopCode === 'TaskFailedToStart' || startError) {
-    return { kind: 'failed-to-start', detail: clip(startError ?? e.stoppedReason ?? 'task failed to start') };
+    const conclusive = conclusiveReason(reasons);
+    return { kind: 'failed-to-start', detail: clip(startError ?? e.stoppedReason ?? 'task failed to start'), ...(conclusive ? { conclusive } : {}) };
   }
 
   if (e.stopCode === 'ServiceSchedulerInitiated') return undefined;

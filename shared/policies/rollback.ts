@@ -43,6 +43,7 @@ export function rollbackSettings(service: RollbackServiceConfig, config: Guardia
     failureWindowMinutes: pick('failureWindowMinutes'),
     bakeMinutes: pick('bakeMinutes'),
     cooldownMinutes: pick('cooldownMinutes'),
+    conclusiveFirst: pick('conclusiveFirst'),
     dryRun: pick('dryRun'),
     disableTransition: pick('disableTransition'),
   };
@@ -79,6 +80,10 @@ export function findTrigger(view: ServiceView, event: RollbackEvent, settings: R
       const state = view.deployments[deploymentId]?.state;
       // Early failure: only while the deployment is in flight (or not yet reported at all).
       if (state === 'COMPLETED' || state === 'FAILED') return undefined;
+      // A failure no retry can fix: waiting for more only prolongs the outage.
+      if (signal.conclusive && settings.conclusiveFirst) {
+        return { kind: 'task-failures', deploymentId, evidence: [signal], summary: `a task failed in a way no retry fixes: ${signal.conclusive}` };
+      }
       const evidence = failuresInWindow(view, deploymentId, signal, settings.failureWindowMinutes * MINUTE);
       if (evidence.length < settings.failureThreshold) return undefined;
       return {

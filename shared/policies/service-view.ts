@@ -33,6 +33,8 @@ export interface Signal {
   /** The deployment the signal is about, when known. */
   deploymentId?: string;
   detail: string;
+  /** A failed task no retry can fix: why (TaskFailure.conclusive). */
+  conclusive?: string;
 }
 
 export interface KnownGood {
@@ -81,6 +83,9 @@ function addSignal(view: ServiceView, signal: Signal): ServiceView {
   return { ...view, signals };
 }
 
+const RECORD_FIELDS = ['id', 'state', 'at', 'startedAt', 'endedAt', 'reason', 'nativeRollbackTo', 'isRollback'] as const;
+const sameRecord = (a: DeploymentRecord, b: DeploymentRecord | undefined) => b !== undefined && RECORD_FIELDS.every((k) => a[k] === b[k]);
+
 function applyDeployment(view: ServiceView, e: EcsDeploymentEvent): ServiceView {
   const current = view.deployments[e.deploymentId];
   const state = STATE_OF[e.eventName];
@@ -105,12 +110,14 @@ function applyDeployment(view: ServiceView, e: EcsDeploymentEvent): ServiceView 
     const target = all[e.nativeRollbackTo];
     all[e.nativeRollbackTo] = target ? { ...target, isRollback: true } : { id: e.nativeRollbackTo, state: 'IN_PROGRESS', at: e.updatedAt, isRollback: true };
   }
+  // The same state reported again changes nothing: keep the view itself, so nothing is written.
+  const unchanged = Object.entries(all).every(([id, d]) => sameRecord(d, view.deployments[id]));
   const deployments = Object.fromEntries(
     Object.entries(all)
       .sort(([, a], [, b]) => ms(a.startedAt ?? a.at) - ms(b.startedAt ?? b.at))
       .slice(-MAX_DEPLOYMENTS),
   );
-  let next: ServiceView = { ...view, deployments };
+  let next: ServiceView = unchanged ? view : { ...view, deployments };
   if (state === 'FAILED') {
     next = addSignal(next, { key: `deployment-failed:${e.deploymentId}`, kind: 'deployment-failed', at: e.updatedAt, deploymentId: e.deploymentId, detail: e.reason ?? 'deployment failed' });
   }
@@ -146,21 +153,27 @@ export function lastCompletedDeployment(view: ServiceView): DeploymentRecord | u
 /**
  * Folds one event into the service view. `facts.taskDefinitionArn` is the task
  * definition of a deployment the event reports COMPLETED (read from ECS).
- * Returns the same object when the event changes nothing.
+ * Returns the same object when the event adds no signal and no new fact (a
+ * routine task event, a repeat): then nothing is written.
  */
 export function applyServiceEvent(view: ServiceView, event: RollbackEvent, facts: { taskDefinitionArn?: string } = {}): ServiceView {
   if (view.applied.includes(event.eventId)) return view;
-  let next: ServiceView = { ...view, applied: [...view.applied, event.eventId].slice(-MAX_APPLIED) };
+  const next = foldEvent(view, event, facts);
+  return next === view ? view : { ...next, applied: [...next.applied, event.eventId].slice(-MAX_APPLIED) };
+}
+
+/** What the event teaches; the view itself when nothing. */
+function foldEvent(view: ServiceView, event: RollbackEvent, facts: { taskDefinitionArn?: string }): ServiceView {
   switch (event.kind) {
     case 'ecs-deployment': {
-      next = applyDeployment(next, event);
+      const next = applyDeployment(view, event);
       return facts.taskDefinitionArn ? withTaskDefinition(next, event.deploymentId, facts.taskDefinitionArn) : next;
     }
     case 'ecs-task': {
       const failure = taskFailure(event);
       const deploymentId = event.startedBy?.startsWith('ecs-svc/') ? event.startedBy : undefined;
       // Tasks name their deployment's task definition: learn it even before the deployment's own events.
-      if (deploymentId) next = withTaskDefinition(next, deploymentId, event.taskDefinitionArn);
+      const next = deploymentId ? withTaskDefinition(view, deploymentId, event.taskDefinitionArn) : view;
       if (!failure) return next;
       return addSignal(next, {
         key: `task:${event.taskArn}`,
@@ -168,14 +181,15 @@ export function applyServiceEvent(view: ServiceView, event: RollbackEvent, facts
         at: event.stoppedAt ?? event.time,
         deploymentId,
         detail: `${failure.kind}: ${failure.detail}`,
+        ...(failure.conclusive ? { conclusive: failure.conclusive } : {}),
       });
     }
     case 'ecs-service-action': {
-      if (event.eventName !== 'SERVICE_TASK_START_IMPAIRED') return next;
-      const inFlight = inFlightDeployment(next);
+      if (event.eventName !== 'SERVICE_TASK_START_IMPAIRED') return view;
+      const inFlight = inFlightDeployment(view);
       // Without a deployment in flight it is a capacity problem, not a bad revision.
-      if (!inFlight) return next;
-      return addSignal(next, {
+      if (!inFlight) return view;
+      return addSignal(view, {
         key: `impaired:${event.eventId}`,
         kind: 'start-impaired',
         at: event.time,
@@ -184,22 +198,22 @@ export function applyServiceEvent(view: ServiceView, event: RollbackEvent, facts
       });
     }
     case 'alarm':
-      return event.state === 'ALARM' ? addSignal(next, alarmSignal(next, event)) : next;
+      return event.state === 'ALARM' ? addSignal(view, alarmSignal(view, event)) : view;
     case 'action':
-      if (event.state !== 'FAILED') return next;
-      return addSignal(next, {
+      if (event.state !== 'FAILED') return view;
+      return addSignal(view, {
         key: `check:${event.executionId}/${event.stage}/${event.action}@${event.time}`,
         kind: 'check-failed',
         at: event.time,
-        deploymentId: (inFlightDeployment(next) ?? lastCompletedDeployment(next))?.id,
+        deploymentId: (inFlightDeployment(view) ?? lastCompletedDeployment(view))?.id,
         detail: `post-deploy check ${event.stage}/${event.action} failed in ${event.pipeline}${event.result?.summary ? `: ${event.result.summary}` : ''}`,
       });
     case 'manual':
-      return addSignal(next, {
+      return addSignal(view, {
         key: `manual:${event.eventId}`,
         kind: 'manual',
         at: event.time,
-        deploymentId: (inFlightDeployment(next) ?? lastCompletedDeployment(next))?.id,
+        deploymentId: (inFlightDeployment(view) ?? lastCompletedDeployment(view))?.id,
         detail: `requested by hand: ${event.reason}`,
       });
   }

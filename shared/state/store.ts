@@ -6,6 +6,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../runtime/aws.js';
+import type { Deadline } from '../runtime/deadline.js';
 import type { Delivery } from '../policies/notifications.js';
 import { emptyDelivery } from '../policies/notifications.js';
 
@@ -24,7 +25,11 @@ export interface SubjectRecord<V> {
 const DAY_S = 86_400;
 /** Approvals can wait 7 days; keep records well past that. */
 const RETENTION_S = 30 * DAY_S;
+/** Without a deadline (callers that pass none), write conflicts are retried this often. */
 const MAX_WRITE_ATTEMPTS = 12;
+/** Backoff between conflicting writes: full jitter over an exponential bound (ms). */
+const BACKOFF_BASE_MS = 10;
+const BACKOFF_CAP_MS = 200;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,14 +48,17 @@ export class StateStore {
 
   /**
    * Applies `change` to the subject's view with optimistic concurrency: re-reads and
-   * retries when another invocation wrote first. `change` returns the same object
-   * when it changes nothing, and then nothing is written.
+   * retries when another invocation wrote first, with jittered exponential backoff,
+   * until `deadline` (a burst of events for one subject contends for its item).
+   * `change` returns the same object when it changes nothing, and then nothing is written.
    */
   async updateView<V>(
     pk: string,
     change: (current: V | undefined) => V,
     /** The record as the caller just read it, so the first attempt needs no read of its own. */
     alreadyRead?: { record: SubjectRecord<V> | undefined },
+    /** The invocation's time left; without it, MAX_WRITE_ATTEMPTS attempts. */
+    deadline?: Deadline,
   ): Promise<{ record: SubjectRecord<V>; changed: boolean }> {
     for (let attempt = 1; ; attempt++) {
       const current = attempt === 1 && alreadyRead ? alreadyRead.record : await this.get<V>(pk);
@@ -75,8 +83,10 @@ export class StateStore {
         );
         return { record: { view, delivery: current?.delivery ?? emptyDelivery(), version }, changed: true };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-        await sleep(Math.random() * 20 * attempt);
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const remaining = deadline ? deadline.remainingMs() : attempt < MAX_WRITE_ATTEMPTS ? Infinity : 0;
+        if (remaining <= 0) throw error;
+        await sleep(Math.min(remaining, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));
       }
     }
   }

@@ -20,6 +20,8 @@ import { handler as notifyHandler } from '../../functions/notify';
 import { freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 import { BAD_REVISION, GOOD_REVISION } from '../helpers/rollback-events';
+import { serviceKey, type ServiceView } from '../../shared/policies/service-view';
+import { stateStore } from '../../shared/state/store';
 
 // The rollback function end to end: real DynamoDB semantics (dynalite) for
 // the one-rollback-at-a-time guarantees, the official Slack client against a
@@ -126,6 +128,36 @@ describe('rollback: one rollback, however many signals', () => {
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect(slackAbout().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('survives a rolling deployment of 200 tasks on a DynamoDB 5 ms away: 180 routine replacements and 20 failures give no failed invocation and one rollback', async () => {
+    describeServices({ inFlight: true });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    // The scheduler stopping the old deployment's tasks, as a rolling update replaces them.
+    const replaced = (n: number) => event('ecs/task-stopped-scale-in.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/old${n}` });
+    const burst = [...Array.from({ length: 180 }, (_, i) => replaced(i)), ...Array.from({ length: 20 }, (_, i) => crash(i))];
+    dynamo.latencyMs = 5;
+    try {
+      const results = await Promise.allSettled(burst.map((e) => invoke(e)));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      dynamo.latencyMs = 0;
+    }
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    // The item was written once per new fact: the deployment, the old deployment's task definition, 20 failures.
+    const pk = serviceKey({ account: '123456789012', region: 'us-east-1', cluster: 'payments-prod', service });
+    expect((await stateStore().get<ServiceView>(pk))?.version).toBe(1 + 1 + 20);
+  }, 120_000);
+
+  it('a routine task event costs one read of the service item: no write, no lease', async () => {
+    describeServices({ inFlight: true });
+    const replaced = (n: number) => event('ecs/task-stopped-scale-in.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/old${n}` });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(replaced(1)); // teaches the old deployment's task definition: one write
+    const before = dynamo.requests;
+    await invoke(replaced(2));
+    expect(dynamo.requests - before).toBe(1);
   });
 
   it('rolls back when the failures arrive out of order, and changes nothing more when the events come again', async () => {

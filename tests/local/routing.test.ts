@@ -23,9 +23,10 @@ const reached = (event: unknown, fns = functions) => functionsFor(event, fns).ma
  *
  * guardian.yml's rollback policy watches payments-prod/payments-api, its alarm
  * payments-api-5xx and the check Verify/SmokeTests of pipeline payments-api:
- * every deployment event and stopped deployment task of that service reaches
- * rollback (the function tells a scale-in from a failure), an alarm only when
- * it goes to ALARM, a pipeline action only when it fails in the Verify stage.
+ * every deployment event of that service reaches rollback, and of its stopped
+ * deployment tasks only those that can be failure signals (not the scheduler's
+ * scale-in or replacement of old tasks); an alarm only when it goes to ALARM,
+ * a pipeline action only when it fails in the Verify stage.
  * A manual request is no EventBridge event: it is invoked directly.
  */
 const EXPECTED: Record<string, string[]> = {
@@ -47,7 +48,7 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-cannot-pull.json': ROLLBACK,
   'ecs/task-stopped-exit-code.json': ROLLBACK,
   'ecs/task-stopped-health-check.json': ROLLBACK,
-  'ecs/task-stopped-scale-in.json': ROLLBACK,
+  'ecs/task-stopped-scale-in.json': [],
   'manual/rollback-request.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
@@ -93,6 +94,39 @@ it('the table covers every sample under events/ and nothing else', () => {
 
 it.each(listEvents('.'))('%s', (file) => {
   expect(reached(loadEvent(file))).toEqual(EXPECTED[file]);
+});
+
+describe('the rollback task rule lets through only stopped tasks that can be failure signals', () => {
+  /** The exit-code sample with the given detail fields replaced (undefined removes one). */
+  const stopped = (detail: Record<string, unknown>) => {
+    const e = loadEvent<{ detail: Record<string, unknown> }>('ecs/task-stopped-exit-code.json');
+    for (const [key, value] of Object.entries(detail)) {
+      if (value === undefined) delete e.detail[key];
+      else e.detail[key] = value;
+    }
+    return e;
+  };
+  const containers = (...exitCodes: (number | undefined)[]) => exitCodes.map((exitCode, i) => ({ name: `c${i}`, lastStatus: 'STOPPED', ...(exitCode === undefined ? {} : { exitCode }) }));
+  const REPLACED = 'Scaling activity initiated by (deployment ecs-svc/1234567890123456789)';
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['an essential container exiting 1', { stopCode: 'EssentialContainerExited', containers: containers(143, 1) }, ROLLBACK],
+    ['an essential container killed (137), e.g. out of memory', { stopCode: 'EssentialContainerExited', containers: containers(137) }, ROLLBACK],
+    ['an essential container exiting 0', { stopCode: 'EssentialContainerExited', containers: containers(0, 0) }, []],
+    ['a task that failed to start', { stopCode: 'TaskFailedToStart', stoppedReason: 'ResourceInitializationError: unable to pull secrets or registry auth', containers: containers(undefined) }, ROLLBACK],
+    ['a failed ELB health check', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed ELB health checks in (target-group x)', containers: containers(143) }, ROLLBACK],
+    ['a failed container health check', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks', containers: containers(143) }, ROLLBACK],
+    ['an old task replaced by the deployment', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: REPLACED, containers: containers(143) }, []],
+    ['an old task replaced, killed after ignoring SIGTERM', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: REPLACED, containers: containers(137) }, []],
+    ['a task a person stopped', { stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user', containers: containers(143) }, []],
+    ['a Fargate Spot interruption', { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.', containers: containers(137) }, []],
+    ['a termination notice', { stopCode: 'TerminationNotice', containers: containers(143) }, []],
+    ['an infrastructure health stop', { stopCode: 'InfrastructureHealth', containers: containers(137) }, []],
+    ['a non-zero exit under a stop code ECS adds later', { stopCode: 'SomethingNew', containers: containers(1) }, ROLLBACK],
+    ['a stopped task without a stop code (the function decides)', { stopCode: undefined, containers: containers(2) }, ROLLBACK],
+  ])('%s', (_label, detail, expected) => {
+    expect(reached(stopped(detail))).toEqual(expected);
+  });
 });
 
 it('an event from another source reaches no function', () => {

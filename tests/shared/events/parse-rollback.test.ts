@@ -350,7 +350,10 @@ describe('taskFailure', () => {
           'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-api-tg/6d0ecf831eec9f09)',
       },
     ],
-    ['ecs/task-stopped-cannot-pull.json', { kind: 'failed-to-start', detail: expect.stringMatching(/^CannotPullContainerError: .*: not found$/) }],
+    [
+      'ecs/task-stopped-cannot-pull.json',
+      { kind: 'failed-to-start', detail: expect.stringMatching(/^CannotPullContainerError: .*: not found$/), conclusive: 'the image or tag does not exist' },
+    ],
   ])('classifies %s', (file, expected) => {
     expect(taskFailure(parse(file, 'ecs-task'))).toEqual(expected);
   });
@@ -394,6 +397,40 @@ describe('taskFailure', () => {
       kind: 'exit-code',
       detail: 'container app exited with code 137: OutOfMemoryError: Container killed due to memory usage',
     });
+  });
+
+  // Stopped reasons as the ECS Developer Guide documents them (stopped task error messages,
+  // CannotPullContainerError, ResourceInitializationError, CannotStartContainerError).
+  const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com/payments-api:v2.3.0';
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-AbCdEf';
+  const ASM = `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret ${SECRET} from secrets manager`;
+  const startFailure = (stoppedReason: string): Partial<EcsTaskEvent> => ({ stopCode: 'TaskFailedToStart', stoppedReason, containers: only(undefined, stoppedReason) });
+
+  it.each<[string, Partial<EcsTaskEvent>, string]>([
+    ['an image tag that does not exist', startFailure(`CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ECR}: ${ECR}: not found`), 'the image or tag does not exist'],
+    ['a manifest unknown to the registry', startFailure(`CannotPullContainerError: Error response from daemon: manifest for ${ECR} not found: manifest unknown: Requested image not found`), 'the image or tag does not exist'],
+    ['a repository that does not exist', startFailure(`CannotPullContainerError: Error response from daemon: pull access denied for payments-api, repository does not exist or may require 'docker login'`), 'the image or tag does not exist'],
+    ['a Secrets Manager secret that does not exist', startFailure(`${ASM}: ResourceNotFoundException: Secrets Manager can't find the specified secret.`), 'a secret or parameter the task needs does not exist'],
+    ['an SSM parameter that does not exist', startFailure('ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid ssm parameters: /payments/db-url'), 'a secret or parameter the task needs does not exist'],
+    ['a secret the execution role may not read', startFailure(`${ASM}: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/payments-api-exec/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: ${SECRET}`), 'the task may not read a secret or parameter it needs'],
+    ['a secret reference the task definition gets wrong', startFailure(`${ASM}: InvalidParameter: 1 validation error(s) found. - minimum field size of 32, GetSecretValueInput.VersionId.`), 'the task definition is invalid'],
+    ['a command missing from the image', startFailure('CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/start.sh": stat /app/start.sh: no such file or directory: unknown'), "the container's command does not exist in the image"],
+  ])('calls %s conclusive: no retry will ever start it', (_label, over, why) => {
+    expect(taskFailure(task(over))).toEqual(expect.objectContaining({ kind: 'failed-to-start', conclusive: why }));
+  });
+
+  it.each<[string, Partial<EcsTaskEvent>]>([
+    ['a registry that timed out', startFailure(`CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ECR}: failed to do request: Head "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/payments-api/manifests/v2.3.0": dial tcp 10.0.3.17:443: i/o timeout`)],
+    ['a registry rate limit', startFailure('CannotPullContainerError: failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:abc: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit. not found')],
+    ['no network path to ECR for the registry auth', startFailure('ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp 10.0.0.1:443: i/o timeout')],
+    ['Secrets Manager throttling', startFailure(`${ASM}: ThrottlingException: Rate exceeded`)],
+    ['a failed pull without further detail', startFailure('CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReadSeeker: failed open: unexpected status code 403 Forbidden')],
+    ['a crash after start', { containers: only(1) }],
+    ['a failed health check', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed ELB health checks in (target-group x)', containers: only(143) }],
+  ])('calls %s inconclusive (it may pass on a retry)', (_label, over) => {
+    const failure = taskFailure(task(over));
+    expect(failure).toBeDefined();
+    expect(failure!.conclusive).toBeUndefined();
   });
 
   it('keeps the detail short however long the reason', () => {

@@ -120,6 +120,44 @@ describe('early failure during a deployment', () => {
   });
 });
 
+describe('acting on the first conclusive failure', () => {
+  const cannotPull = (minutes: number, n: number) =>
+    sample<'ecs-task'>('ecs/task-stopped-cannot-pull.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/pull${n}`, stoppedAt: at(minutes), time: at(minutes) });
+  const rateLimited = (minutes: number, n: number) => {
+    const reason = 'CannotPullContainerError: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit';
+    return { ...cannotPull(minutes, n), stoppedReason: reason, containers: [{ name: 'payments-api', lastStatus: 'STOPPED', reason }] };
+  };
+
+  it('rolls back on the first task whose image does not exist: no retry would ever start it', () => {
+    const plan = decide([started(), cannotPull(1, 1)]);
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.stopDeployment', key: `rollback:${BAD_DEPLOYMENT}` })]);
+    const trigger = findTrigger(fold([started(), cannotPull(1, 1)]), cannotPull(1, 1), settings());
+    expect(trigger).toMatchObject({ kind: 'task-failures', deploymentId: BAD_DEPLOYMENT, summary: expect.stringMatching(/the image or tag does not exist/) });
+  });
+
+  it('waits for the threshold when the service turns conclusive-first off', () => {
+    const off = settings({ conclusiveFirst: false });
+    expect(changes(decide([started(), cannotPull(1, 1)], { settings: off }).actions)).toEqual([]);
+    expect(changes(decide([started(), cannotPull(1, 1), cannotPull(2, 2)], { settings: off }).actions).map((a) => a.type)).toEqual(['ecs.stopDeployment']);
+  });
+
+  it('is on by default and can be turned off per service or in rollback.defaults', () => {
+    expect(rollbackSettings(service, config).conclusiveFirst).toBe(true);
+    const offByDefault = parseConfig({ rollback: { defaults: { conclusiveFirst: false }, services: [{ cluster: 'c', service: 's' }, { cluster: 'c', service: 't', conclusiveFirst: true }] } }, 'test');
+    expect(offByDefault.rollback.services.map((s) => rollbackSettings(s, offByDefault).conclusiveFirst)).toEqual([false, true]);
+  });
+
+  it('waits for the threshold on an inconclusive start failure (a registry rate limit may pass)', () => {
+    expect(changes(decide([started(), rateLimited(1, 1)]).actions)).toEqual([]);
+  });
+
+  it('still acts only while the deployment is in flight', () => {
+    expect(findTrigger(fold([started(), completed(1), cannotPull(2, 1)]), cannotPull(2, 1), settings())).toBeUndefined();
+    const plan = decide([cannotPull(2, 1)], { facts: settledFacts() });
+    expect(changes(plan.actions)).toEqual([]);
+  });
+});
+
 describe('never fighting AWS, never making things worse', () => {
   const failed = () => sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
 
