@@ -25,8 +25,8 @@ export const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}service/(${NAME})/(${NAME})
 /** The old format, `service/NAME`, still held by services created before the long format. */
 const OLD_SERVICE_ARN = new RegExp(`^${ARN_PREFIX}service/(${NAME})$`);
 const TASK_DEFINITION_ARN = new RegExp(`^${ARN_PREFIX}task-definition/${NAME}:\\d+$`);
-/** `task/<cluster>/<id>`, or `task/<id>` in the old format; ids are 32 hex digits (older tasks: a UUID). */
-const TASK_ARN = new RegExp(`^${ARN_PREFIX}task/(?:${NAME}/)?[0-9a-f-]{32,36}$`);
+/** `task/<cluster>/<id>`, or `task/<id>` in the old format (ids: 32 hex digits, a UUID for older tasks). */
+const TASK_ARN = new RegExp(`^${ARN_PREFIX}task/(?:${NAME}/)?[A-Za-z0-9-]{1,64}$`);
 /** ECS deployment ids: "ecs-svc/" and digits. */
 const deploymentId = () => matching(/^ecs-svc\/\d{1,32}$/, 40, 'an ECS deployment id "ecs-svc/<digits>"');
 

@@ -74,7 +74,8 @@ describe('one attempt never outlives the invocation', () => {
     // The stand-in sees the connection close a moment after the client gave up.
     for (let i = 0; i < 50 && slack.abandonedAt.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(slack.abandonedAt).toHaveLength(1);
-    expect(slack.abandonedAt[0]).toBeLessThanOrEqual(end + 50);
+    // Well before the client's usual 5 s (the margin is the stand-in noticing, on a busy machine).
+    expect(slack.abandonedAt[0]).toBeLessThanOrEqual(end + 1000);
     expect(slack.calls).toHaveLength(0);
   });
 
