@@ -55,6 +55,28 @@ describe('the envelope: account, Region and event id', () => {
   });
 });
 
+describe('text AWS never sends', () => {
+  it.each([
+    ['codepipeline/action-failed-codebuild.json', 'detail.execution-result.external-execution-id'],
+    ['codepipeline/action-failed-codebuild.json', 'detail.execution-result.external-execution-summary'],
+    ['codebuild/build-failed.json', 'detail.additional-information.initiator'],
+    ['ecs/task-stopped-exit-code.json', 'detail.stoppedReason'],
+    ['cloudwatch/alarm-5xx-alarm.json', 'detail.state.reason'],
+  ])('%s: rejects a lone surrogate in %s (events are UTF-8 JSON: AWS cannot send one)', (file, path) => {
+    expect(rejectedPaths(file, path, LONE_SURROGATE)).toContain(path);
+  });
+
+  it('looks for them without exhausting the stack on a deeply nested event', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => parseCiEvent(withValue('codepipeline/pipeline-started.json', 'detail.x-deep', deep))).not.toThrow();
+  });
+
+  it('accepts characters outside the Basic Multilingual Plane, which are surrogate pairs', () => {
+    accepts('codepipeline/action-failed-codebuild.json', 'detail.execution-result.external-execution-summary', 'deploy \ud83d\ude80 failed');
+  });
+});
+
 describe('CodePipeline names and ids', () => {
   const PIPELINE = 'codepipeline/action-failed-codebuild.json';
 
