@@ -83,7 +83,8 @@ export async function executePlan(
     }
     if (action.type === 'slack.upsert' || action.type === 'slack.reply') {
       const refused = tokenRefused ?? refusedChannels.get(action.channel);
-      const parent = action.type === 'slack.reply' && !action.thread ? unposted.get(action.channel) : undefined;
+      // A reply needs its message: skipped only when the post failed and there is none from before.
+      const parent = action.type === 'slack.reply' && !action.thread && !delivery.messages[action.channel] ? unposted.get(action.channel) : undefined;
       if (refused || parent) {
         const why = parent ? `its message in ${action.channel} could not be posted (${parent.message})` : `Slack refused ${refused!.code} earlier in this run`;
         outcomes.push({ action: action.type, target, result: 'failed', error: `not sent: ${why}` });
