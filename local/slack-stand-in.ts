@@ -4,8 +4,9 @@ import { readBody } from './http-body';
 
 // A local stand-in for Slack's Web API (chat.postMessage, chat.update) and an
 // incoming webhook, spoken to by the official clients through SLACK_API_URL.
-// Tests script failures (429 with Retry-After, 5xx) and read what was sent;
-// the local runner prints each message as Slack would show it.
+// Tests script failures (429 with Retry-After, 5xx, Slack error codes, a
+// channel or token Slack refuses) and read what was sent; the local runner
+// prints each message as Slack would show it.
 
 export interface SlackCall {
   method: string;
@@ -27,7 +28,15 @@ export interface SlackStandIn {
   calls: SlackCall[];
   /** The next requests fail as given, in order. */
   failNext(...failures: ScriptedFailure[]): void;
-  /** Drops failures still scripted (Slack is back). */
+  /** Every call to `channel` (as the client names it) answers `ok: false` with `error`, until recover(). */
+  refuseChannel(channel: string, error: string): void;
+  /** Every call made with `token` answers `invalid_auth` (the token was rotated or revoked), until recover(). */
+  revokeToken(token: string): void;
+  /** Calls answered with a Slack error code (scripted or refused), in order. */
+  refused: (SlackCall & { error: string })[];
+  /** When a client gave up on a request the stand-in never answered (`{ hang: true }`). */
+  abandonedAt: number[];
+  /** Drops failures still scripted, refused channels and revoked tokens (Slack is back). */
   recover(): void;
   /** Called for every accepted call (the local runner prints them). */
   onCall?: (call: SlackCall) => void;
@@ -55,13 +64,23 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const channelIds = new Map<string, string>();
   let seq = 0;
   const hung: (() => void)[] = [];
+  const refusedChannels = new Map<string, string>();
+  const revokedTokens = new Set<string>();
 
   const stand: SlackStandIn = {
     apiUrl: '',
     webhookUrl: '',
     calls: [],
+    refused: [],
+    abandonedAt: [],
     failNext: (...f) => failures.push(...f),
-    recover: () => failures.splice(0),
+    refuseChannel: (channel, error) => refusedChannels.set(channel, error),
+    revokeToken: (token) => revokedTokens.add(token),
+    recover: () => {
+      failures.splice(0);
+      refusedChannels.clear();
+      revokedTokens.clear();
+    },
     close: () =>
       new Promise((resolve) => {
         hung.forEach((end) => end());
@@ -82,9 +101,18 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
 
   const server: Server = createServer(async (req, res) => {
     const body = parseBody(await readBody(req), req.headers);
+    const url = req.url ?? '';
+    const method = url.startsWith('/webhook') ? 'webhook' : url.replace(/^\/api\//, '').split('?')[0]!;
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
+    const refuse = (error: string) => {
+      stand.refused.push({ method, body, token, at: Date.now(), error });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error }));
+    };
     const failure = failures.shift();
     if (failure) {
       if ('hang' in failure) {
+        res.on('close', () => stand.abandonedAt.push(Date.now()));
         hung.push(() => res.destroy());
         return;
       }
@@ -93,13 +121,11 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
         res.end(failure.status === 429 ? '{"ok":false,"error":"ratelimited"}' : 'upstream error');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: failure.error }));
-      return;
+      return refuse(failure.error);
     }
-    const url = req.url ?? '';
-    const method = url.startsWith('/webhook') ? 'webhook' : url.replace(/^\/api\//, '').split('?')[0]!;
-    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
+    if (token && revokedTokens.has(token)) return refuse('invalid_auth');
+    const refusal = refusedChannels.get(String(body.channel ?? ''));
+    if (refusal) return refuse(refusal);
     const call: SlackCall = { method, body, token, at: Date.now() };
     stand.calls.push(call);
     stand.onCall?.(call);

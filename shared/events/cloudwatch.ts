@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { eventOf, nonEmpty } from './envelope.js';
+import { ACCOUNT_ID, MAX_ARN, PARTITION, REGION, eventOf, matching, nonEmpty } from './envelope.js';
 
 // "CloudWatch Alarm State Change" (`source: aws.cloudwatch`), as documented in
 // "Alarm events and EventBridge":
@@ -10,7 +10,7 @@ import { eventOf, nonEmpty } from './envelope.js';
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 
-export const ALARM_ARN = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/;
+export const ALARM_ARN = new RegExp(`^arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:.+$`);
 
 const State = z.object({
   value: z.enum(ALARM_STATES),
@@ -25,14 +25,15 @@ export const AlarmStateChangeEventSchema = z.extend(
     'aws.cloudwatch',
     'CloudWatch Alarm State Change',
     z.object({
-      alarmName: nonEmpty(),
+      // PutMetricAlarm: 1 to 255 characters, no pattern.
+      alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
       state: State,
       previousState: z.optional(State),
     }),
   ),
   {
     resources: z.tuple(
-      [z.string().check(z.regex(ALARM_ARN, 'expected a CloudWatch alarm ARN "arn:aws:cloudwatch:<region>:<account>:alarm:<name>"'))],
+      [matching(ALARM_ARN, MAX_ARN, 'a CloudWatch alarm ARN "arn:aws:cloudwatch:<region>:<account>:alarm:<name>"')],
       z.string(),
     ),
   },

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { eventOf, nonEmpty } from './envelope.js';
+import { UUID, eventOf, matching, nonEmpty, region } from './envelope.js';
 
 // CodePipeline state-change events, as documented in
 // "Monitoring CodePipeline events" (detail keys are kebab-case).
@@ -14,9 +14,12 @@ export type ActionState = (typeof ACTION_STATES)[number];
 /** `version` is a number in current events; older documentation shows it as a string. */
 const LooseNumber = z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number))]);
 
+/** Pipeline, stage and action names (CodePipeline API reference): 1 to 100 of A-Z a-z 0-9 . @ - _ */
+const name = (what: string) => matching(/^[A-Za-z0-9.@_-]+$/, 100, `a ${what} name (1 to 100 letters, digits, and . @ - _)`);
+
 const common = {
-  pipeline: nonEmpty(),
-  'execution-id': nonEmpty(),
+  pipeline: name('pipeline'),
+  'execution-id': matching(new RegExp(`^${UUID}$`), 36, 'a pipeline execution id (a UUID)'),
   version: z.optional(LooseNumber),
   // Git-triggered executions (tags, branches) carry the commit instead of trigger-type/detail.
   'execution-trigger': z.optional(
@@ -42,7 +45,7 @@ export const PipelineExecutionEventSchema = eventOf(
 export const StageExecutionEventSchema = eventOf(
   'aws.codepipeline',
   'CodePipeline Stage Execution State Change',
-  z.object({ ...common, stage: nonEmpty(), state: z.enum(STAGE_STATES) }),
+  z.object({ ...common, stage: name('stage'), state: z.enum(STAGE_STATES) }),
 );
 
 export const ActionExecutionEventSchema = eventOf(
@@ -50,10 +53,10 @@ export const ActionExecutionEventSchema = eventOf(
   'CodePipeline Action Execution State Change',
   z.object({
     ...common,
-    stage: nonEmpty(),
-    action: nonEmpty(),
+    stage: name('stage'),
+    action: name('action'),
     state: z.enum(ACTION_STATES),
-    region: z.optional(z.string()),
+    region: z.optional(region()),
     type: z.object({
       owner: z.string(),
       category: nonEmpty(),

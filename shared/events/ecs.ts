@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { eventOf, nonEmpty } from './envelope.js';
+import { ACCOUNT_ID, MAX_ARN, PARTITION, REGION, eventOf, matching, nonEmpty } from './envelope.js';
 import type { EcsTaskEvent } from './types.js';
 
 // ECS events on EventBridge (`source: aws.ecs`), as documented in the Amazon ECS
@@ -17,7 +17,7 @@ export const ECS_DETAIL_TYPES = ['ECS Deployment State Change', 'ECS Service Act
 
 /** Cluster and service names: up to 255 letters, digits, hyphens and underscores. */
 const NAME = '[A-Za-z0-9_-]{1,255}';
-const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:';
+const ARN_PREFIX = `arn:${PARTITION}:ecs:${REGION}:${ACCOUNT_ID}:`;
 
 export const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}cluster/(${NAME})$`);
 /** The current ("long") service ARN format, which names the cluster. */
@@ -25,8 +25,12 @@ export const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}service/(${NAME})/(${NAME})
 /** The old format, `service/NAME`, still held by services created before the long format. */
 const OLD_SERVICE_ARN = new RegExp(`^${ARN_PREFIX}service/(${NAME})$`);
 const TASK_DEFINITION_ARN = new RegExp(`^${ARN_PREFIX}task-definition/${NAME}:\\d+$`);
+/** `task/<cluster>/<id>`, or `task/<id>` in the old format (ids: 32 hex digits, a UUID for older tasks). */
+const TASK_ARN = new RegExp(`^${ARN_PREFIX}task/(?:${NAME}/)?[A-Za-z0-9-]{1,64}$`);
+/** ECS deployment ids: "ecs-svc/" and digits. */
+const deploymentId = () => matching(/^ecs-svc\/\d{1,32}$/, 40, 'an ECS deployment id "ecs-svc/<digits>"');
 
-const clusterArn = () => z.string().check(z.regex(CLUSTER_ARN, 'expected an ECS cluster ARN "arn:aws:ecs:<region>:<account>:cluster/<name>"'));
+const clusterArn = () => matching(CLUSTER_ARN, MAX_ARN, 'an ECS cluster ARN "arn:aws:ecs:<region>:<account>:cluster/<name>"');
 
 /** The cluster name of a cluster ARN that matched CLUSTER_ARN. */
 export const clusterNameOf = (arn: string): string => CLUSTER_ARN.exec(arn)?.[1] ?? arn;
@@ -47,7 +51,7 @@ export const DeploymentStateChangeEventSchema = z.extend(
     z.object({
       eventType: z.optional(z.string()),
       eventName: z.enum(DEPLOYMENT_EVENT_NAMES),
-      deploymentId: nonEmpty(),
+      deploymentId: deploymentId(),
       // Orders deployment events that arrive late or twice.
       updatedAt: z.iso.datetime({ offset: true }),
       reason: z.optional(z.string()),
@@ -55,7 +59,7 @@ export const DeploymentStateChangeEventSchema = z.extend(
   ),
   {
     resources: z.tuple(
-      [z.string().check(z.regex(SERVICE_ARN, 'expected an ECS service ARN "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>"'))],
+      [matching(SERVICE_ARN, MAX_ARN, 'an ECS service ARN "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>"')],
       z.string(),
     ),
   },
@@ -67,7 +71,7 @@ export const ServiceActionEventSchema = z.extend(
     'ECS Service Action',
     z.object({
       eventType: z.optional(z.string()),
-      eventName: nonEmpty(),
+      eventName: matching(/^[A-Z_]+$/, 100, 'an ECS service event name such as SERVICE_STEADY_STATE'),
       clusterArn: clusterArn(),
       createdAt: z.optional(z.string()),
       reason: z.optional(z.string()),
@@ -77,7 +81,7 @@ export const ServiceActionEventSchema = z.extend(
     resources: z.tuple(
       [
         z.string().check(
-          z.refine((s) => serviceArnParts(s) !== undefined, 'expected an ECS service ARN "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>"'),
+          z.refine((s) => s.length <= MAX_ARN && serviceArnParts(s) !== undefined, 'expected an ECS service ARN "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>"'),
         ),
       ],
       z.string(),
@@ -99,12 +103,12 @@ export const TaskStateChangeEventSchema = eventOf(
   'ECS Task State Change',
   z.object({
     clusterArn: clusterArn(),
-    taskArn: nonEmpty(),
-    taskDefinitionArn: z
-      .string()
-      .check(z.regex(TASK_DEFINITION_ARN, 'expected a task definition ARN "arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>"')),
-    group: z.optional(z.string()),
-    startedBy: z.optional(z.string()),
+    taskArn: matching(TASK_ARN, MAX_ARN, 'an ECS task ARN "arn:aws:ecs:<region>:<account>:task/<cluster>/<id>"'),
+    taskDefinitionArn: matching(TASK_DEFINITION_ARN, MAX_ARN, 'a task definition ARN "arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>"'),
+    // "service:<name>" or "family:<name>".
+    group: z.optional(z.string().check(z.maxLength(512))),
+    // RunTask: up to 128 letters, digits, hyphens, underscores and slashes (a service's tasks: the deployment id).
+    startedBy: z.optional(matching(/^[A-Za-z0-9/_-]+$/, 128, 'startedBy (up to 128 letters, digits, -, _ and /)')),
     lastStatus: nonEmpty(),
     desiredStatus: z.optional(z.string()),
     stopCode: z.optional(z.string()),

@@ -23,16 +23,32 @@ export const CI_DETAIL_TYPES = [
   'CodeBuild Build State Change',
 ] as const;
 
+/** A lone UTF-16 surrogate: events are UTF-8 JSON, which cannot carry one, and encodeURIComponent throws on it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const MAX_TEXT_ISSUES = 10;
+/** Events are a few levels deep; deeper nesting is in keys nobody reads, and must not exhaust the stack. */
+const MAX_TEXT_DEPTH = 16;
+
+/** Paths of the strings in `value` that hold a lone surrogate (at most MAX_TEXT_ISSUES). */
+function illFormedText(value: unknown, path: string[] = [], found: string[] = []): string[] {
+  if (found.length >= MAX_TEXT_ISSUES || path.length > MAX_TEXT_DEPTH) return found;
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) found.push(path.join('.'));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) illFormedText(v, [...path, k], found);
+  }
+  return found;
+}
+
 /** Validates `raw` against `schema`, or throws an EventValidationError listing each bad path. */
 export function check<S extends z.ZodMiniType>(schema: S, raw: unknown, detailType: string): z.output<S> {
   const result = schema.safeParse(raw);
-  if (!result.success) {
-    throw new EventValidationError(
-      detailType,
-      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
+  const issues = result.success ? [] : result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  for (const path of illFormedText(raw)) {
+    if (!issues.some((i) => i.path === path)) issues.push({ path, message: 'expected text without a lone UTF-16 surrogate (AWS never sends one)' });
   }
-  return result.data;
+  if (issues.length > 0) throw new EventValidationError(detailType, issues);
+  return result.data as z.output<S>;
 }
 
 type Envelope = { id: string; time: string; account: string; region: string };

@@ -10,7 +10,9 @@ export async function notificationChannels(config: GuardianConfig, deadline: Dea
   const creds = await slackCredentials(config);
   return {
     email: emailNotifier(stackTopicArn(functionArn)),
-    slack: creds.token ? new SlackNotifier(creds.token, deadline) : undefined,
+    slack: creds.token
+      ? new SlackNotifier(creds.token, deadline, { refreshToken: async () => (await slackCredentials(config, process.env, { fresh: true })).token })
+      : undefined,
     webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
   };
 }

@@ -4,12 +4,18 @@ import type { Delivery } from '../policies/notifications.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
 import type { EmailNotifier } from './email.js';
-import { SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } from './slack.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../runtime/observability.js';
+import { PERMANENT_SLACK_ERRORS, SlackRefusedError, SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } from './slack.js';
 
 // Performs a notification plan. Every action is attempted even when another
 // fails (a Slack outage must not hold back email); what succeeded is recorded
 // through `record` as soon as it succeeds, so a retry never repeats it; the
 // failures are thrown together at the end so the invocation is retried.
+// Slack's permanent refusals (SlackRefusedError) are not thrown: a retry
+// would be refused again. Each is logged once with what to do and counted,
+// and what depended on it (replies to a message never posted, other calls
+// to a refused channel or with a refused token) is skipped, not attempted.
 
 /** Changes to AWS resources (rollbacks, pipeline transitions); returns what AWS answered, for the audit trail. */
 export interface ChangeExecutor {
@@ -63,6 +69,10 @@ export async function executePlan(
   };
 
   let slackDown: Error | undefined;
+  let tokenRefused: SlackRefusedError | undefined;
+  const refusedChannels = new Map<string, SlackRefusedError>();
+  /** Messages (by their key in the delivery) whose post failed in this run. */
+  const unposted = new Map<string, Error>();
   const failedChanges = new Set<string>();
   for (const action of [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])) {
     const target = targetOf(action);
@@ -70,6 +80,16 @@ export async function executePlan(
       // Slack already used up the time budget once: leave the rest for the retry.
       outcomes.push({ action: action.type, target, result: 'failed', error: `not attempted: ${slackDown.message}` });
       continue;
+    }
+    if (action.type === 'slack.upsert' || action.type === 'slack.reply') {
+      const refused = tokenRefused ?? refusedChannels.get(action.channel);
+      // A reply needs its message: skipped only when the post failed and there is none from before.
+      const parent = action.type === 'slack.reply' && !action.thread && !delivery.messages[action.channel] ? unposted.get(action.channel) : undefined;
+      if (refused || parent) {
+        const why = parent ? `its message in ${action.channel} could not be posted (${parent.message})` : `Slack refused ${refused!.code} earlier in this run`;
+        outcomes.push({ action: action.type, target, result: 'failed', error: `not sent: ${why}` });
+        continue;
+      }
     }
     const after = 'after' in action ? action.after : undefined;
     if (after && failedChanges.has(after)) {
@@ -82,6 +102,13 @@ export async function executePlan(
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       outcomes.push({ action: action.type, target, result: 'failed', error: err.message });
+      if (action.type === 'slack.upsert') unposted.set(action.messageKey ?? action.channel, err);
+      if (err instanceof SlackRefusedError) {
+        reportRefusal(err, target);
+        if (err.tokenRefused) tokenRefused = err;
+        if (err.channelRefused) refusedChannels.set(target, err);
+        continue;
+      }
       errors.push(err);
       if (err instanceof SlackUnavailableError) slackDown = err;
       if ('key' in action && !action.type.startsWith('slack.') && action.type !== 'email.publish') failedChanges.add(action.key);
@@ -91,6 +118,16 @@ export async function executePlan(
     throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} actions failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`);
   }
   return { delivery, outcomes };
+}
+
+/** One log line naming the channel and what to do, and a count per error code (metric SlackRefused, dimension SlackError). */
+function reportRefusal(error: SlackRefusedError, channel: string): void {
+  logger.error(`Slack refused a message for ${channel} (${error.code}), not retried: ${PERMANENT_SLACK_ERRORS[error.code](channel)}`, {
+    slackError: error.code,
+    channel,
+    call: error.message,
+  });
+  metrics.singleMetric().addDimension('SlackError', error.code).addMetric('SlackRefused', MetricUnit.Count, 1);
 }
 
 function targetOf(action: Action): string {

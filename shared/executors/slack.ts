@@ -1,4 +1,4 @@
-import { ErrorCode, WebClient, WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
+import { ErrorCode, WebClient, WebAPIPlatformError, WebAPIRateLimitedError, type WebClientOptions } from '@slack/web-api';
 import { IncomingWebhook } from '@slack/webhook';
 import type { SlackMessage as SlackContent } from '../messages/slack.js';
 import type { Deadline } from '../runtime/deadline.js';
@@ -7,12 +7,45 @@ import type { Deadline } from '../runtime/deadline.js';
 // per second per channel; a 429 carries Retry-After, which we honour while the
 // invocation's time budget allows. 5xx and network errors are retried with
 // backoff; past the budget the error propagates, the invocation fails, and
-// Lambda's retries and then the dead-letter queue take over.
+// Lambda's retries and then the dead-letter queue take over. Errors no retry
+// can fix (the channel, the token, the message itself) are never retried.
 
 /** Slack could not be reached in time, or refused; worth retrying later. */
 export class SlackUnavailableError extends Error {
   override readonly name = 'SlackUnavailableError';
 }
+
+/** Slack's answers that no retry can change, and what a person must do about each. */
+export const PERMANENT_SLACK_ERRORS = {
+  channel_not_found: (channel: string) => `check that ${channel} exists and is spelled as in guardian.yml; for a private channel, invite the app to it`,
+  not_in_channel: (channel: string) => `invite the app to ${channel} (/invite @app), or add the chat:write.public scope`,
+  invalid_auth: () => 'the bot token is invalid even after fetching it again: check the token stored for slack.botToken in guardian.yml',
+  account_inactive: () => 'the token belongs to a deactivated user or workspace: reinstall the app and store its new bot token',
+  msg_too_long: () => 'the message is longer than Slack accepts: a rendering bug, report it with the event',
+} as const;
+export type PermanentSlackError = keyof typeof PERMANENT_SLACK_ERRORS;
+
+/** Slack refused in a way that will never succeed: not retried, by us or by Lambda. */
+export class SlackRefusedError extends Error {
+  override readonly name = 'SlackRefusedError';
+  constructor(
+    readonly code: PermanentSlackError,
+    what: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${what}: Slack answered ${code}`, options);
+  }
+  /** Whether every call with this token will fail too, not only calls to this channel or with this message. */
+  get tokenRefused(): boolean {
+    return this.code === 'invalid_auth' || this.code === 'account_inactive';
+  }
+  get channelRefused(): boolean {
+    return this.code === 'channel_not_found' || this.code === 'not_in_channel';
+  }
+}
+
+const platformErrorOf = (error: unknown): string | undefined => (error instanceof WebAPIPlatformError ? error.data.error : undefined);
+const isPermanent = (code: string | undefined): code is PermanentSlackError => code !== undefined && Object.hasOwn(PERMANENT_SLACK_ERRORS, code);
 
 const REQUEST_TIMEOUT_MS = 5000;
 const FIRST_BACKOFF_MS = 250;
@@ -27,8 +60,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function withRetries<T>(what: string, deadline: Deadline, call: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
+      if (deadline.remainingMs() <= 0) throw new SlackUnavailableError(`${what}: not attempted, the invocation has no time left`);
       return await call();
     } catch (error) {
+      if (error instanceof SlackUnavailableError) throw error;
       const wait = rateLimitedFor(error) ?? (isTransient(error) ? FIRST_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2) : undefined);
       if (wait === undefined) throw error;
       if (wait + REQUEST_TIMEOUT_MS > deadline.remainingMs()) {
@@ -56,27 +91,75 @@ function isTransient(error: unknown): boolean {
   return code === ErrorCode.RequestError || code === ErrorCode.HTTPError || code === 'slack_webhook_request_error';
 }
 
+/**
+ * The clients' fetch, with each attempt's timeout cut to what the invocation
+ * has left: an attempt that outlived the Lambda could still post after it
+ * died, and the retried invocation would post a second time.
+ */
+const fetchWithin =
+  (deadline: Deadline): NonNullable<WebClientOptions['fetch']> =>
+  (url, init) =>
+    fetch(url, { ...init, signal: AbortSignal.timeout(Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline.remainingMs()))) } as RequestInit);
+
+export interface SlackNotifierOptions {
+  apiUrl?: string;
+  /** Reads the bot token again, bypassing any cache: on invalid_auth it may have been rotated. */
+  refreshToken?: () => Promise<string | undefined>;
+}
+
 export class SlackNotifier {
-  private readonly client: WebClient;
+  private client: WebClient;
+  private token: string;
+  private refreshed = false;
+  private readonly apiUrl: string | undefined;
+  private readonly refreshToken: SlackNotifierOptions['refreshToken'];
 
   constructor(
     token: string,
     private readonly deadline: Deadline,
-    apiUrl = process.env.SLACK_API_URL,
+    { apiUrl = process.env.SLACK_API_URL, refreshToken }: SlackNotifierOptions = {},
   ) {
-    this.client = new WebClient(token, {
-      slackApiUrl: apiUrl ? apiUrl.replace(/\/?$/, '/') : undefined,
+    this.apiUrl = apiUrl;
+    this.refreshToken = refreshToken;
+    this.token = token;
+    this.client = this.clientFor(token);
+  }
+
+  private clientFor(token: string): WebClient {
+    return new WebClient(token, {
+      slackApiUrl: this.apiUrl ? this.apiUrl.replace(/\/?$/, '/') : undefined,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
-      timeout: REQUEST_TIMEOUT_MS,
+      timeout: 0, // fetchWithin sets each attempt's
+      fetch: fetchWithin(this.deadline),
       allowAbsoluteUrls: false,
     });
   }
 
+  /** One Web API call with its retries; a permanent refusal becomes a SlackRefusedError, after one fresh token on invalid_auth. */
+  private async call<T>(what: string, run: (client: WebClient) => Promise<T>): Promise<T> {
+    try {
+      return await withRetries(what, this.deadline, () => run(this.client));
+    } catch (error) {
+      const code = platformErrorOf(error);
+      if (code === 'invalid_auth' && this.refreshToken && !this.refreshed) {
+        this.refreshed = true;
+        const fresh = await this.refreshToken();
+        if (fresh && fresh !== this.token) {
+          this.token = fresh;
+          this.client = this.clientFor(fresh);
+          return this.call(what, run);
+        }
+      }
+      if (isPermanent(code)) throw new SlackRefusedError(code, what, { cause: error });
+      throw error;
+    }
+  }
+
   /** Posts a message; returns its ts and the channel id Slack resolved. */
   async post(channel: string, content: SlackContent): Promise<{ ts: string; channelId: string }> {
-    const res = await withRetries(`chat.postMessage to ${channel}`, this.deadline, () =>
-      this.client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false }),
+    const res = await this.call(`chat.postMessage to ${channel}`, (client) =>
+      client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false }),
     );
     if (!res.ts || !res.channel) throw new SlackUnavailableError(`chat.postMessage to ${channel} returned no ts`);
     return { ts: res.ts, channelId: res.channel };
@@ -85,8 +168,8 @@ export class SlackNotifier {
   /** Updates a posted message in place. False when the message is gone (deleted by someone). */
   async update(channelId: string, ts: string, content: SlackContent): Promise<boolean> {
     try {
-      await withRetries(`chat.update in ${channelId}`, this.deadline, () =>
-        this.client.chat.update({ channel: channelId, ts, text: content.text, blocks: content.blocks }),
+      await this.call(`chat.update in ${channelId}`, (client) =>
+        client.chat.update({ channel: channelId, ts, text: content.text, blocks: content.blocks }),
       );
       return true;
     } catch (error) {
@@ -96,8 +179,8 @@ export class SlackNotifier {
   }
 
   async reply(channelId: string, threadTs: string, content: SlackContent, broadcast: boolean): Promise<void> {
-    await withRetries(`thread reply in ${channelId}`, this.deadline, () =>
-      this.client.chat.postMessage({
+    await this.call(`thread reply in ${channelId}`, (client) =>
+      client.chat.postMessage({
         channel: channelId,
         thread_ts: threadTs,
         reply_broadcast: broadcast,
@@ -118,7 +201,7 @@ export class SlackWebhookNotifier {
     url: string,
     private readonly deadline: Deadline,
   ) {
-    this.webhook = new IncomingWebhook(url, { timeout: REQUEST_TIMEOUT_MS, retryConfig: { retries: 0 } });
+    this.webhook = new IncomingWebhook(url, { timeout: 0, fetch: fetchWithin(deadline), retryConfig: { retries: 0 } });
   }
 
   async send(content: SlackContent): Promise<void> {

@@ -1,11 +1,19 @@
 // AWS console addresses. Built from ids the events carry; names are URI-encoded.
-const console = (region: string) => `https://${region}.console.aws.amazon.com`;
+// The Region was validated by the event parser, so the host is always the
+// console of the Region's partition.
+
+/** The console of the Region's partition: aws, aws-cn or aws-us-gov. */
+export function consoleOrigin(region: string): string {
+  if (region.startsWith('cn-')) return `https://${region}.console.amazonaws.cn`;
+  if (region.startsWith('us-gov-')) return `https://${region}.console.amazonaws-us-gov.com`;
+  return `https://${region}.console.aws.amazon.com`;
+}
 
 export const pipelineExecutionUrl = (region: string, pipeline: string, executionId: string): string =>
-  `${console(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/timeline?region=${region}`;
+  `${consoleOrigin(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/timeline?region=${region}`;
 
 export const pipelineUrl = (region: string, pipeline: string): string =>
-  `${console(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/view?region=${region}`;
+  `${consoleOrigin(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/view?region=${region}`;
 
 /** "project:uuid" from a build ARN; a build id passes through unchanged. */
 export const buildIdOf = (arnOrId: string): string =>
@@ -16,5 +24,5 @@ export function codeBuildLogsUrl(region: string, account: string, buildId: strin
   const id = buildIdOf(buildId);
   const project = id.split(':')[0];
   if (!project || !id.includes(':')) return undefined;
-  return `${console(region)}/codesuite/codebuild/${account}/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(id)}/log?region=${region}`;
+  return `${consoleOrigin(region)}/codesuite/codebuild/${account}/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(id)}/log?region=${region}`;
 }

@@ -4,6 +4,7 @@ import type { RollbackAction } from '../plan/plan.js';
 import type { ChangeRecord } from '../policies/notifications.js';
 import type { Trigger } from '../policies/rollback.js';
 import type { MessageModel, Tone } from './model.js';
+import { consoleOrigin } from './links.js';
 
 // The neutral messages for rollbacks: what happened to which service, the
 // evidence, what was restored, and what a person should check.
@@ -27,7 +28,7 @@ const MAX_EVIDENCE = 5;
 const revisionOf = (arn: string | undefined): string | undefined => arn?.split('/').pop();
 
 const ecsServiceUrl = (region: string, cluster: string, service: string) =>
-  `https://${region}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/deployments?region=${region}`;
+  `${consoleOrigin(region)}/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/deployments?region=${region}`;
 
 const TITLES: Record<NonNullable<RollbackStory['outcome']>, [string, Tone]> = {
   'rolled-back': ['rolled back by cicd-guardian', 'warning'],

@@ -26,16 +26,16 @@ export function slackMode(config: GuardianConfig, env = process.env): SlackMode 
   return 'off';
 }
 
-async function readSecret(ref: SecretRef, what: string): Promise<string> {
+async function readSecret(ref: SecretRef, what: string, forceFetch: boolean): Promise<string> {
   let value: unknown;
   // Loaded on first use: most invocations after the first hit the cache, and
   // a function never pays to initialise the client it does not use.
   if ('ssm' in ref) {
     const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-    value = await getParameter(ref.ssm, { decrypt: true, maxAge: CACHE_SECONDS });
+    value = await getParameter(ref.ssm, { decrypt: true, maxAge: CACHE_SECONDS, forceFetch });
   } else {
     const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-    value = await getSecret(ref.secretsManager, { maxAge: CACHE_SECONDS });
+    value = await getSecret(ref.secretsManager, { maxAge: CACHE_SECONDS, forceFetch });
     if (ref.jsonKey && typeof value === 'string') value = (JSON.parse(value) as Record<string, unknown>)[ref.jsonKey];
   }
   if (typeof value !== 'string' || value.length === 0) {
@@ -45,11 +45,12 @@ async function readSecret(ref: SecretRef, what: string): Promise<string> {
   return value;
 }
 
-export async function slackCredentials(config: GuardianConfig, env = process.env): Promise<SlackCredentials> {
+/** `fresh`: read the secret past the cache (after Slack said invalid_auth, the token may have been rotated). */
+export async function slackCredentials(config: GuardianConfig, env = process.env, { fresh = false } = {}): Promise<SlackCredentials> {
   const mode = slackMode(config, env);
-  if (mode === 'bot') return { mode, token: env.SLACK_BOT_TOKEN || (await readSecret(config.slack!.botToken!, 'Slack bot token')) };
+  if (mode === 'bot') return { mode, token: env.SLACK_BOT_TOKEN || (await readSecret(config.slack!.botToken!, 'Slack bot token', fresh)) };
   if (mode === 'webhook') {
-    return { mode, webhookUrl: env.SLACK_WEBHOOK_URL || (await readSecret(config.slack!.webhookUrl!, 'Slack webhook URL')) };
+    return { mode, webhookUrl: env.SLACK_WEBHOOK_URL || (await readSecret(config.slack!.webhookUrl!, 'Slack webhook URL', fresh)) };
   }
   return { mode };
 }

@@ -7,6 +7,7 @@ import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../../local/slack-stand-in';
 import { parseConfig, setConfig } from '../../shared/config/load';
 import { handler, type NotifyResult } from '../../functions/notify';
+import { logger, metrics } from '../../shared/runtime/observability';
 import { freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 
@@ -159,6 +160,60 @@ describe('notify: when Slack pushes back', () => {
     const [started] = freshScenario();
     slack.failNext({ status: 429, retryAfter: 30 });
     await expect(invoke(started, 8000)).rejects.toThrow(/rate limited/);
+  });
+});
+
+describe('notify: Slack errors that will never succeed', () => {
+  const refusedFor = (executionId: string) => slack.refused.filter((c) => JSON.stringify(c.body).includes(executionId));
+  const countedCodes = () => {
+    const codes: string[] = [];
+    jest.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+      const metric = { addDimension: (_name: string, value: string) => (codes.push(value), metric), addMetric: () => metric };
+      return metric as never;
+    });
+    return codes;
+  };
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([
+    ['not_in_channel', /invite the app to #deployments/],
+    ['channel_not_found', /check that #deployments exists/],
+  ])('%s: asks once, says in one log line what to do, counts it, skips the reply that needed the message, and does not fail the invocation', async (code, advice) => {
+    const events = freshScenario();
+    slack.refuseChannel('#deployments', code);
+    const errors = jest.spyOn(logger, 'error');
+    const codes = countedCodes();
+    const result = await invoke(events[13]);
+    expect(refusedFor(executionOf(events))).toHaveLength(1);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(String(errors.mock.calls[0]![0])).toMatch(advice);
+    expect(String(errors.mock.calls[0]![0])).not.toMatch(/no message in/);
+    expect(codes).toEqual([code]);
+    expect(result.status === 'delivered' && result.outcomes.find((o) => o.action === 'slack.reply')).toMatchObject({ result: 'failed', error: expect.stringMatching(/not sent: .*could not be posted/) });
+    expect(emailsFor(executionOf(events))).toHaveLength(1);
+  });
+
+  it('once the app is invited, the next event posts the message and the reply it still owes', async () => {
+    const events = freshScenario();
+    slack.refuseChannel('#deployments', 'not_in_channel');
+    await invoke(events[13]);
+    slack.recover();
+    await invoke(events[12]);
+    const calls = callsFor(executionOf(events));
+    expect(posts(calls)).toHaveLength(1);
+    expect(replies(calls)).toHaveLength(1);
+    expect(emailsFor(executionOf(events))).toHaveLength(1);
+  });
+
+  it('invalid_auth with the same token on a fresh read: gives up on every Slack action of the invocation after one refusal', async () => {
+    const events = freshScenario();
+    slack.revokeToken('xoxb-test');
+    const errors = jest.spyOn(logger, 'error');
+    const codes = countedCodes();
+    await expect(invoke(events[13])).resolves.toMatchObject({ status: 'delivered' });
+    expect(refusedFor(executionOf(events))).toHaveLength(1);
+    expect(codes).toEqual(['invalid_auth']);
+    expect(String(errors.mock.calls[0]![0])).toMatch(/check the token/);
   });
 });
 

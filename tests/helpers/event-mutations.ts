@@ -36,6 +36,8 @@ export function objectIn(root: Container, pick: number): Container {
 export type Mutation =
   | { op: 'delete'; pick: number }
   | { op: 'replace'; pick: number; value: unknown }
+  /** Replaces one of the event's strings (not any value): aims at names, ids and ARNs. */
+  | { op: 'replace-text'; pick: number; value: string }
   | { op: 'detail-to-array' }
   | { op: 'swap-detail-type'; to: string };
 
@@ -51,7 +53,7 @@ export function mutate(event: JsonObject, mutations: Mutation[]): unknown {
       root['detail-type'] = m.to;
       continue;
     }
-    const paths = pathsOf(root);
+    const paths = m.op === 'replace-text' ? pathsOf(root).filter((p) => typeof valueAt(root, p) === 'string') : pathsOf(root);
     if (paths.length === 0) continue;
     const path = paths[m.pick % paths.length]!;
     const parent = parentOf(root, path);
@@ -89,6 +91,10 @@ export function hostileValue(extra: readonly unknown[]): fc.Arbitrary<unknown> {
     fc.constantFrom<unknown>(...extra),
   );
 }
+
+/** Replaces one of the event's strings by one of `values`. */
+export const textReplacementOf = (values: fc.Arbitrary<string>): fc.Arbitrary<Mutation> =>
+  fc.record({ op: fc.constant('replace-text' as const), pick: fc.nat(), value: values });
 
 /** One damage to an event: a deletion, a replacement by `value`, `detail` wrapped in an array, or another of `detailTypes`. */
 export function mutationOf(value: fc.Arbitrary<unknown>, detailTypes: readonly string[]): fc.Arbitrary<Mutation> {

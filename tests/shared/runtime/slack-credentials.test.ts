@@ -24,6 +24,22 @@ describe('reading the Slack secret', () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
   });
 
+  it('reads the token again past the cache when asked for a fresh one (Slack said invalid_auth: it may have been rotated)', async () => {
+    ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: 'xoxb-before-rotation' } }).resolves({ Parameter: { Value: 'xoxb-rotated' } });
+    const config = withSlack({ botToken: { ssm: '/cicd-guardian/slack/bot-token' } });
+    expect((await slackCredentials(config, {})).token).toBe('xoxb-before-rotation');
+    expect((await slackCredentials(config, {}, { fresh: true })).token).toBe('xoxb-rotated');
+    expect((await slackCredentials(config, {})).token).toBe('xoxb-rotated');
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it('reads a fresh secret from Secrets Manager past the cache too', async () => {
+    secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: JSON.stringify({ token: 'xoxb-1' }) }).resolves({ SecretString: JSON.stringify({ token: 'xoxb-2' }) });
+    const config = withSlack({ botToken: { secretsManager: 'cicd-guardian/slack', jsonKey: 'token' } });
+    expect((await slackCredentials(config, {})).token).toBe('xoxb-1');
+    expect((await slackCredentials(config, {}, { fresh: true })).token).toBe('xoxb-2');
+  });
+
   it('reads a webhook URL from a JSON secret in Secrets Manager by key', async () => {
     secrets.on(GetSecretValueCommand, { SecretId: 'cicd-guardian/slack' }).resolves({ SecretString: JSON.stringify({ url: 'https://hooks.slack.com/services/T/B/x' }) });
     const config = withSlack({ webhookUrl: { secretsManager: 'cicd-guardian/slack', jsonKey: 'url' } });

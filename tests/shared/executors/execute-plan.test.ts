@@ -1,0 +1,52 @@
+import { startSlackStandIn, type SlackStandIn } from '../../../local/slack-stand-in';
+import { executePlan, type Channels } from '../../../shared/executors/execute-plan';
+import { SlackNotifier } from '../../../shared/executors/slack';
+import type { Plan } from '../../../shared/plan/plan';
+import { emptyDelivery, type Delivery } from '../../../shared/policies/notifications';
+import { failureModel } from '../../helpers/message-models';
+
+// What executePlan skips after a permanent Slack refusal, and what it still
+// sends: through the official client against the local Slack.
+
+let slack: SlackStandIn;
+beforeAll(async () => {
+  slack = await startSlackStandIn();
+});
+afterAll(() => slack.close());
+beforeEach(() => {
+  slack.recover();
+  slack.calls.splice(0);
+  slack.refused.splice(0);
+});
+
+const channels = (): Channels => ({
+  slack: new SlackNotifier('xoxb-test', { remainingMs: () => 30_000 }, { apiUrl: slack.apiUrl }),
+  email: { publish: async () => undefined } as unknown as Channels['email'],
+});
+const plan: Plan = {
+  subject: 'pipeline shop-api execution 1f2e3d4c',
+  skipped: [],
+  actions: [
+    { type: 'slack.upsert', channel: '#deployments', message: failureModel(), reason: 'live message' },
+    { type: 'slack.reply', channel: '#deployments', key: 'reply:failed', reply: { tone: 'failure', text: 'Failed in Build', links: [] }, broadcast: true, reason: 'failure' },
+  ],
+};
+const run = (delivery: Delivery) => executePlan(plan, delivery, channels(), async () => undefined);
+
+describe('executePlan after Slack refuses the message', () => {
+  it('skips the reply when the message was never posted, naming why, and does not throw', async () => {
+    slack.failNext({ error: 'msg_too_long' });
+    const { outcomes } = await run(emptyDelivery());
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'failed']);
+    expect(outcomes[1]!.error).toMatch(/not sent: its message in #deployments could not be posted/);
+    expect(slack.calls).toHaveLength(0);
+  });
+
+  it('still replies in the thread when only the update of a message posted earlier was refused', async () => {
+    slack.failNext({ error: 'msg_too_long' });
+    const posted = { ...emptyDelivery(), messages: { '#deployments': { ts: '1700000000.000001', channelId: 'C00000001', hash: 'old' } } };
+    const { outcomes } = await run(posted);
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'done']);
+    expect(slack.calls.map((c) => [c.method, c.body.thread_ts])).toEqual([['chat.postMessage', '1700000000.000001']]);
+  });
+});
