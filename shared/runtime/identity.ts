@@ -1,4 +1,4 @@
-import { awsClientConfig } from './aws.js';
+import { awsClientConfig, traced } from './aws.js';
 
 // Where this function runs: its partition, region and account, for what the
 // event does not say (a rollback requested by hand keys its state by account;
@@ -34,7 +34,7 @@ export async function ownIdentity(invokedFunctionArn: string | undefined): Promi
 async function callerIdentity(): Promise<OwnIdentity> {
   // Loaded only where it is needed (never on Lambda, whose invocations carry their ARN).
   const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const client = new STSClient(awsClientConfig);
+  const client = traced(new STSClient(awsClientConfig));
   try {
     const { Account, Arn } = await client.send(new GetCallerIdentityCommand({}));
     const partition = Arn?.split(':')[1];
