@@ -13,6 +13,11 @@ import { tracer } from './observability.js';
 // stand-ins). Short timeouts and adaptive retries keep a slow dependency
 // inside the Lambda's time budget instead of eating it. Each client's calls are
 // traced in X-Ray (a no-op where tracing is off: locally, in tests).
+// The SDK versions the lockfile pins run on Node 20 (local runs, `sls invoke local`,
+// tests; Lambda runs 22), but each process would print their notice that releases
+// after January 2027 need Node 22 (README: Node versions). Only that notice is off.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const awsClientConfig = {
   maxAttempts: 3,
   retryMode: 'adaptive' as const,

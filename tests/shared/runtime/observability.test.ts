@@ -20,7 +20,7 @@ async function onLambda<T>(load: () => Promise<T>): Promise<T> {
 
 describe('tracing on Lambda', () => {
   it('traces the calls of every AWS SDK client the functions use', async () => {
-    const aws = await onLambda(() => import('../../../shared/runtime/aws'));
+    const aws = await onLambda(() => import('../../../shared/runtime/aws.js'));
     for (const client of [aws.codeDeployClient(), aws.codePipelineClient(), aws.dynamoClient(), aws.ecsClient(), aws.snsClient()]) {
       expect(client.middlewareStack.identify()).toContainEqual(expect.stringMatching(/^XRaySDKInstrumentation/));
     }
@@ -28,7 +28,7 @@ describe('tracing on Lambda', () => {
 
   it('does not capture raw HTTPS requests (the Slack webhook URL would land in the trace)', async () => {
     const request = https.request;
-    const { tracer } = await onLambda(() => import('../../../shared/runtime/observability'));
+    const { tracer } = await onLambda(() => import('../../../shared/runtime/observability.js'));
     expect(tracer.isTracingEnabled()).toBe(true);
     expect(https.request).toBe(request);
   });
