@@ -34,5 +34,5 @@ export async function stackTopicArn(invokedFunctionArn: string | undefined, env 
   }
 }
 
-/** Email through the client's SNS; the stack's topic from the invoked function ARN (or the function's identity). */
+/** Email through SNS; the stack's topic is found from the invoked function ARN, else the function's own identity. */
 export const emailNotifier = (invokedFunctionArn: string | undefined): EmailNotifier => new EmailNotifier(snsClient(), () => stackTopicArn(invokedFunctionArn));
