@@ -7,9 +7,12 @@ import type { FunctionSpec, ServiceSpec } from './service.js';
 // floor: a bundle, built with the same options, that does nothing but
 // construct at module scope the AWS SDK v3 clients the function uses.
 
-/** Clients each function is known to use (notify: SSM and Secrets Manager fetch the Slack secret). */
+/**
+ * Clients each function is known to use (notify: SSM and Secrets Manager fetch the Slack secret;
+ * STS tells its own account where the invocation names no function ARN, e.g. `sls invoke local`).
+ */
 const DECLARED_CLIENTS: Record<string, string[]> = {
-  notify: ['CodePipelineClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient'],
+  notify: ['CodePipelineClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient', 'STSClient'],
 };
 
 interface SdkClient {

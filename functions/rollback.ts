@@ -18,6 +18,7 @@ import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
+import { ownIdentity } from '../shared/runtime/identity.js';
 
 // ECS auto-rollback: fold the event into what we know of the service, and
 // when it shows a bad deployment, decide (pure) and perform the rollback —
@@ -31,11 +32,22 @@ export type RollbackResult = { status: 'ignored'; reason: string } | { status: '
 
 type Invocation = Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>;
 
-/** Account and region: the event's, or (for a request by hand) the function's own. */
-function whereabouts(event: RollbackEvent, context: Invocation) {
+type Whereabouts = { account: string; region: string; unknown?: string };
+
+/**
+ * Account and region: the event's, or (for a request by hand) the function's own.
+ * Unknown, a dry-run still plans (and says so); a real run stops rather than act on a wrong key.
+ */
+async function whereabouts(event: RollbackEvent, context: Invocation, dryRun: boolean): Promise<Whereabouts> {
   if (event.kind !== 'manual') return { account: event.account, region: event.region };
-  const [, , , region = process.env.AWS_REGION ?? 'us-east-1', account = '000000000000'] = context.invokedFunctionArn.split(':');
-  return { account, region };
+  try {
+    const { account, region } = await ownIdentity(context.invokedFunctionArn);
+    return { account, region };
+  } catch (error) {
+    const why = (error as Error).message;
+    if (!dryRun) throw new Error(`cannot handle the request for ${event.cluster}/${event.service}: ${why}; it keys the service's state (known-good revision, cooldown)`, { cause: error });
+    return { account: 'unknown', region: process.env.AWS_REGION ?? 'unknown', unknown: `${why}; planned from the request alone` };
+  }
 }
 
 const onFactError = (call: string, error: unknown) => {
@@ -60,8 +72,8 @@ async function handleService(
   context: Invocation,
   deadline: Deadline,
   now: Date,
+  where: Whereabouts,
 ): Promise<ServiceResult> {
-  const where = whereabouts(event, context);
   const identity = { ...where, cluster: settings.cluster, service: settings.service };
   const name = `${settings.cluster}/${settings.service}`;
   const completed = event.kind === 'ecs-deployment' && event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
@@ -144,12 +156,15 @@ export async function rollback(event: RollbackEvent, context: Invocation, now = 
   if (services.length === 0) return { status: 'ignored', reason: `no service in the rollback policy for this ${event.kind} event` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
+  const where = await whereabouts(event, context, isDryRun(config.dryRun));
+  if (where.unknown) logger.warn(where.unknown);
   const results: ServiceResult[] = [];
   for (const service of services) {
     const settings = rollbackSettings(service, config);
     // A request by hand may ask for a dry-run; it can never turn a configured dry-run off.
     if (event.kind === 'manual' && event.dryRun) settings.dryRun = true;
-    results.push(await handleService(event, settings, config, context, deadline, now()));
+    const result = await handleService(event, settings, config, context, deadline, now(), where);
+    results.push(where.unknown && result.status === 'dry-run' ? { ...result, plan: { ...result.plan, skipped: [where.unknown, ...result.plan.skipped] } } : result);
   }
   return { status: 'handled', services: results };
 }

@@ -20,6 +20,8 @@ import { readBody } from './http-body';
 // SDK clients through AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_SNS / _CODEPIPELINE):
 //
 //   SNS Publish (awsQuery: form-encoded POST, XML answer): recorded as an email.
+//   STS GetCallerIdentity (awsQuery): the local account, for a function that
+//     asks who it is (`sls invoke local` passes no function ARN).
 //   CodePipeline (awsJson1_1, X-Amz-Target: CodePipeline_20150709.<Operation>):
 //     GetPipelineExecution, GetPipeline, ListActionExecutions, GetPipelineState
 //     answered from scenario data, by default a payments-api execution failing
@@ -94,7 +96,7 @@ export interface PublishedEmail {
 }
 
 interface AwsCall {
-  /** "sns", "codepipeline", "ecs", or the target prefix / "unknown" for what the stand-in does not serve. */
+  /** "sns", "sts", "codepipeline", "ecs", or the target prefix / "unknown" for what the stand-in does not serve. */
   service: string;
   operation: string;
   input: Record<string, unknown>;
@@ -132,6 +134,7 @@ export interface AwsStandIn {
 }
 
 const SNS_XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const CODEPIPELINE_TARGET = 'CodePipeline_20150709.';
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
 /** SNS: messages up to 256 KB; subjects under 100 characters, one line. */
@@ -539,9 +542,22 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
     return email.messageId;
   }
 
+  /** STS GetCallerIdentity: whoever signs is a user of the local account. */
+  function callerIdentity(res: ServerResponse, requestId: string) {
+    answerXml(
+      res,
+      200,
+      `<GetCallerIdentityResponse xmlns="${STS_XMLNS}">\n  <GetCallerIdentityResult>\n    <Arn>arn:aws:iam::${ACCOUNT}:user/local</Arn>\n    <UserId>AIDALOCALSTANDIN00000</UserId>\n    <Account>${ACCOUNT}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n`,
+    );
+  }
+
   function queryCall(text: string, res: ServerResponse) {
     const params = new URLSearchParams(text);
     const operation = params.get('Action') ?? '(no Action)';
+    if (operation === 'GetCallerIdentity' && params.get('Version') === '2011-06-15') {
+      stand.calls.push({ service: 'sts', operation, input: {}, status: 200 });
+      return callerIdentity(res, randomUUID());
+    }
     const call: AwsCall = { service: 'sns', operation, input: Object.fromEntries(params), status: 200 };
     stand.calls.push(call);
     const requestId = randomUUID();

@@ -5,6 +5,10 @@
 // applies the result with applyEnv before importing a handler: module scope
 // may read the environment.
 
+// The local runner's own SDK clients (dynalite's table) start before any function
+// code: the SDK's Node 22 notice is off here too (see shared/runtime/aws.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** The account and region every local ARN and stand-in answer uses. */
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';

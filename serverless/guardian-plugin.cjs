@@ -16,6 +16,7 @@
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
 //   rollbackServiceArns          ECS services in rollback.services
 //   rollbackServiceDeploymentArns / rollbackServiceRevisionArns  their service deployments and revisions
+//   rollbackTaskDefinitionArns   revisions of their task definition families (UpdateService's ecs:task-definition)
 //   rollbackDeploymentGroupArns  CodeDeploy deployment groups of CODE_DEPLOY services
 //   rollbackPipelineArns         pipelines that deploy the services
 //   rollbackStageArns            their deploy stages, where disableTransition is on
@@ -198,6 +199,7 @@ function rollbackResources(config) {
     rollbackServiceArns: ecs('service'),
     rollbackServiceDeploymentArns: ecs('service-deployment', '/*'),
     rollbackServiceRevisionArns: ecs('service-revision', '/*'),
+    rollbackTaskDefinitionArns: unique(services.map((s) => `task-definition/${s.taskDefinitionFamily ?? s.service}:*`)).map((r) => arn('ecs', r)),
     rollbackDeploymentGroupArns: unique(services.filter((s) => s.codeDeploy).map((s) => `deploymentgroup:${s.codeDeploy.application}/${s.codeDeploy.deploymentGroup}`)).map(
       (r) => arn('codedeploy', r),
     ),
@@ -221,13 +223,18 @@ function deriveValues(config) {
   };
 }
 
-/** Drops IAM statements left with an empty Resource list (e.g. no Secrets Manager secret configured). */
+/** A statement that can match nothing: an empty Resource list, or a condition on an empty list of values. */
+const matchesNothing = (statement) =>
+  (Array.isArray(statement.Resource) && statement.Resource.length === 0) ||
+  Object.values(statement.Condition ?? {}).some((keys) => Object.values(keys).some((values) => Array.isArray(values) && values.length === 0));
+
+/** Drops IAM statements that can match nothing (e.g. no Secrets Manager secret configured). */
 function dropEmptyStatements(resources) {
   for (const resource of Object.values(resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
     for (const policy of resource.Properties.Policies ?? []) {
       const doc = policy.PolicyDocument;
-      doc.Statement = doc.Statement.filter((s) => !(Array.isArray(s.Resource) && s.Resource.length === 0));
+      doc.Statement = doc.Statement.filter((s) => !matchesNothing(s));
     }
   }
 }

@@ -120,6 +120,8 @@ const EcsName = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,255}$/, 'an ECS name:
 const RollbackService = z.strictObject({
   cluster: EcsName,
   service: EcsName,
+  /** The task definition family the service runs (default: the service name): a rollback may deploy only its revisions (IAM). */
+  taskDefinitionFamily: z.optional(EcsName),
   /** CloudWatch alarms (names) that mean this service is unhealthy. */
   alarms: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** The pipeline that deploys the service: its deploy stage, and the actions that check a deployment after it. */

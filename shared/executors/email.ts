@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { snsClient } from '../runtime/aws.js';
+import { ownIdentity } from '../runtime/identity.js';
 
 // Email goes out through SNS topics whose subscribers confirmed by email.
 // IAM: sns:Publish on the stack's topic and any topic a route names.
@@ -7,12 +8,12 @@ import { snsClient } from '../runtime/aws.js';
 export class EmailNotifier {
   constructor(
     private readonly client: SNSClient,
-    private readonly defaultTopicArn: string | undefined,
+    /** The stack's topic, resolved only when an email goes to it. */
+    private readonly defaultTopicArn: () => Promise<string>,
   ) {}
 
   async publish(topicArn: string | undefined, email: { subject: string; body: string }): Promise<string | undefined> {
-    const target = topicArn ?? this.defaultTopicArn;
-    if (!target) throw new Error('GUARDIAN_TOPIC_NAME (or GUARDIAN_TOPIC_ARN) is not set and the route names no topicArn: nowhere to send email');
+    const target = topicArn ?? (await this.defaultTopicArn());
     const res = await this.client.send(new PublishCommand({ TopicArn: target, Subject: email.subject, Message: email.body }));
     return res.MessageId;
   }
@@ -20,13 +21,18 @@ export class EmailNotifier {
 
 /**
  * The stack's topic: GUARDIAN_TOPIC_ARN when set (local runs), else the topic
- * GUARDIAN_TOPIC_NAME in the partition, region and account of the function itself.
+ * GUARDIAN_TOPIC_NAME in the function's own partition, region and account.
  */
-export function stackTopicArn(invokedFunctionArn: string, env = process.env): string | undefined {
+export async function stackTopicArn(invokedFunctionArn: string | undefined, env = process.env): Promise<string> {
   if (env.GUARDIAN_TOPIC_ARN) return env.GUARDIAN_TOPIC_ARN;
-  const [, partition, , region, account] = invokedFunctionArn.split(':');
-  if (!env.GUARDIAN_TOPIC_NAME || !partition || !region || !account) return undefined;
-  return `arn:${partition}:sns:${region}:${account}:${env.GUARDIAN_TOPIC_NAME}`;
+  if (!env.GUARDIAN_TOPIC_NAME) throw new Error('GUARDIAN_TOPIC_NAME (or GUARDIAN_TOPIC_ARN) is not set and the route names no topicArn: nowhere to send email');
+  try {
+    const { partition, region, account } = await ownIdentity(invokedFunctionArn);
+    return `arn:${partition}:sns:${region}:${account}:${env.GUARDIAN_TOPIC_NAME}`;
+  } catch (error) {
+    throw new Error(`the ARN of topic ${env.GUARDIAN_TOPIC_NAME} is unknown (set GUARDIAN_TOPIC_ARN): ${(error as Error).message}`, { cause: error });
+  }
 }
 
-export const emailNotifier = (defaultTopicArn: string | undefined): EmailNotifier => new EmailNotifier(snsClient(), defaultTopicArn);
+/** Email through SNS; the stack's topic is found from the invoked function ARN, else the function's own identity. */
+export const emailNotifier = (invokedFunctionArn: string | undefined): EmailNotifier => new EmailNotifier(snsClient(), () => stackTopicArn(invokedFunctionArn));

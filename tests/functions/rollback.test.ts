@@ -1,4 +1,5 @@
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Context } from 'aws-lambda';
 import {
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
@@ -10,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
@@ -30,6 +32,7 @@ import { stateStore } from '../../shared/state/store';
 const ecs = mockClient(ECSClient);
 const codepipeline = mockClient(CodePipelineClient);
 const sns = mockClient(SNSClient);
+const sts = mockClient(STSClient);
 let slack: SlackStandIn;
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let serviceSeq = 0;
@@ -51,6 +54,13 @@ const crash = (n: number) =>
 
 const invoke = (e: unknown, budgetMs = 30_000) =>
   rollbackHandler(e, lambdaContext({ functionName: 'cicd-guardian-test-rollback', budgetMs })) as Promise<RollbackResult>;
+
+/** As `sls invoke local` invokes it: its context names no function ARN. */
+function invokeLocally(e: unknown) {
+  const { invokedFunctionArn: _none, ...context } = lambdaContext({ functionName: 'cicd-guardian-dev-rollback', budgetMs: 30_000 });
+  return rollbackHandler(e, context as Context) as Promise<RollbackResult>;
+}
+const offline = () => sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
 
 function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean }) {
   ecs.on(DescribeServicesCommand).resolves({
@@ -96,6 +106,7 @@ beforeEach(() => {
   ecs.reset();
   codepipeline.reset();
   sns.reset();
+  sts.reset();
   slack.recover();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   codepipeline.on(GetPipelineStateCommand).resolves({ stageStates: [] });
@@ -275,6 +286,38 @@ describe('rollback: by hand', () => {
     describeServices({ inFlight: true });
     await invoke({ cluster: 'payments-prod', service, reason: 'errors after release' });
     expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+  });
+
+  // Before any test lets STS answer: a container remembers its identity once known.
+  it('offline in dry-run (no function ARN, no credentials), plans and says the account is unknown', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    offline();
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const result = await invokeLocally({ cluster: 'payments-prod', service, reason: 'errors after release' });
+    expect(result).toMatchObject({ status: 'handled', services: [{ status: 'dry-run' }] });
+    const plan = result.status === 'handled' && result.services[0]!.status === 'dry-run' ? result.services[0]!.plan : undefined;
+    expect(plan?.skipped[0]).toMatch(/^the function's own account is unknown: .*STS GetCallerIdentity failed \(Could not load credentials from any providers\); planned from the request alone$/);
+  });
+
+  it('for real, refuses to act when the account is unknown, saying why, and changes nothing', async () => {
+    offline();
+    describeServices({ inFlight: true });
+    await expect(invokeLocally({ cluster: 'payments-prod', service, reason: 'errors after release' })).rejects.toThrow(
+      `cannot handle the request for payments-prod/${service}: the function's own account is unknown`,
+    );
+    expect(ecs.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('run by `sls invoke local` (no function ARN), keys the service by the account STS names: it finds the rollback the ECS events led to, and does not roll back twice', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/deployer/alice' });
+    describeServices({ inFlight: false });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    const result = await invokeLocally({ cluster: 'payments-prod', service, reason: 'still failing' });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect(result).toMatchObject({ services: [{ plans: [{ actions: [], skipped: ['already rolled back for ecs-svc/1234567890123456789'] }] }] });
   });
 
   it('refuses a service the policy does not list (its role may not touch it)', async () => {

@@ -28,6 +28,7 @@ import {
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EcsFacts } from '../../shared/facts/ecs';
@@ -98,6 +99,19 @@ describe('SNS Publish (awsQuery)', () => {
     });
     await expect(sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'm' }))).resolves.toHaveProperty('MessageId');
     expect(aws.calls.filter((c) => c.operation === 'Publish').slice(-3).map((c) => c.errorCode)).toEqual(['Throttled', 'AuthorizationError', undefined]);
+  });
+});
+
+describe('STS GetCallerIdentity (awsQuery)', () => {
+  it('names the local account, as whoever signs with the local credentials (`sls invoke local` asks it for its own account)', async () => {
+    const sts = new STSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    try {
+      const res = await sts.send(new GetCallerIdentityCommand({}));
+      expect({ account: res.Account, arn: res.Arn, userId: res.UserId }).toEqual({ account: '123456789012', arn: 'arn:aws:iam::123456789012:user/local', userId: expect.any(String) });
+      expect(aws.calls.at(-1)).toMatchObject({ service: 'sts', operation: 'GetCallerIdentity', status: 200 });
+    } finally {
+      sts.destroy();
+    }
   });
 });
 

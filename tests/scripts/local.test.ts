@@ -41,6 +41,10 @@ describe('npm start (the bundled scenario)', () => {
     expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
+  it('prints only what the user needs to read: nothing on stderr (no SDK notice about Node versions)', () => {
+    expect(run.stderr).toBe('');
+  });
+
   it('feeds every scenario event, in order, to notify', () => {
     const files = [...run.stdout.matchAll(/^▶ \d+\/14 .*?(\d\d-[\w-]+\.json)/gm)].map((m) => m[1]);
     expect(files).toHaveLength(14);

@@ -8,6 +8,7 @@ interface Resource {
   Type: string;
   Properties?: Record<string, unknown>;
   DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 interface Statement {
   Sid?: string;
@@ -174,7 +175,7 @@ describe('the rollback role', () => {
   const ROLE = 'RollbackRole';
   const READ_ONLY = /^[\w-]+:(Get|List|Describe|BatchGet)/;
   interface RollbackPolicy {
-    services: { cluster: string; service: string; codeDeploy?: { application: string; deploymentGroup: string }; pipeline?: { name: string; deployStage: string } }[];
+    services: { cluster: string; service: string; taskDefinitionFamily?: string; codeDeploy?: { application: string; deploymentGroup: string }; pipeline?: { name: string; deployStage: string } }[];
     passRoles: string[];
   }
   const policy: RollbackPolicy = { services: [], passRoles: [], ...(parse(readFileSync(join(__dirname, '..', '..', 'guardian.yml'), 'utf8')) as { rollback?: Partial<RollbackPolicy> }).rollback };
@@ -210,6 +211,18 @@ describe('the rollback role', () => {
         const stray = arns.filter((a) => !WRITES[action]!.includes(a));
         expect({ action, sid: st.Sid, resources: arns.length > 0, stray }).toEqual({ action, sid: st.Sid, resources: true, stray: [] });
       }
+    }
+  });
+
+  it('may UpdateService only to a revision of the services\' own task definition families (ecs:task-definition)', () => {
+    const updating = roleStatements().filter((st) => asArray(st.Action).includes('ecs:UpdateService'));
+    expect(updating.length).toBe(policy.services.length > 0 ? 1 : 0);
+    const families = policy.services.map((s) => arn('ecs', `task-definition/${s.taskDefinitionFamily ?? s.service}:*`));
+    for (const st of updating) {
+      expect(asArray(st.Action)).toEqual(['ecs:UpdateService']);
+      const condition = st.Condition?.ArnLike?.['ecs:task-definition'];
+      expect(asArray(condition).map(arnText).sort()).toEqual([...new Set(families)].sort());
+      expect(Object.keys(st.Condition ?? {})).toEqual(['ArnLike']);
     }
   });
 
@@ -305,6 +318,44 @@ describe('SNS topics', () => {
   });
 });
 
+describe('the notifications key', () => {
+  const key = () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    return keys[0]![1];
+  };
+  const keyStatements = () => asArray((props(key()).KeyPolicy as { Statement?: Statement[] }).Statement);
+
+  it('is retained when the stack is deleted or the key replaced (the topic\'s messages and subscriptions depend on it)', () => {
+    expect({ deletion: key().DeletionPolicy, replace: key().UpdateReplacePolicy }).toEqual({ deletion: 'Retain', replace: 'Retain' });
+  });
+
+  it('lets CloudWatch use it only for alarms of this account (aws:SourceAccount, aws:SourceArn)', () => {
+    const grants = keyStatements().filter((st) => JSON.stringify(st.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*' } },
+    });
+  });
+});
+
+describe('decrypting the Slack secret', () => {
+  const decrypts = () =>
+    allowed().filter(({ statement }) => asArray(statement.Action).includes('kms:Decrypt') && JSON.stringify(statement.Condition ?? {}).includes('kms:ViaService'));
+
+  it('is allowed through SSM or Secrets Manager only, for the secret guardian.yml names (its encryption context)', () => {
+    expect(decrypts().length).toBeGreaterThan(0);
+    for (const { owner, statement } of decrypts()) {
+      const via = asArray(statement.Condition?.StringEquals?.['kms:ViaService']).map(arnText);
+      expect({ owner, via: via.length }).toEqual({ owner, via: 1 });
+      const context = via[0]!.startsWith('ssm.') ? 'kms:EncryptionContext:PARAMETER_ARN' : 'kms:EncryptionContext:SecretARN';
+      const arns = asArray(statement.Condition?.StringLike?.[context]).map(arnText);
+      expect({ owner, sid: statement.Sid, context, bound: arns.length > 0 }).toEqual({ owner, sid: statement.Sid, context, bound: true });
+    }
+  });
+});
+
 describe('queues', () => {
   it('each have an alarm on visible messages that notifies someone', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => props(a));
@@ -318,6 +369,12 @@ describe('queues', () => {
           asArray(a.Dimensions as { Name: string; Value: unknown }[]).some((d) => d.Name === 'QueueName' && target(d.Value) === id),
       );
       expect({ id, actions: alarm?.AlarmActions }).toEqual({ id, actions: expect.arrayContaining([expect.anything()]) });
+    }
+  });
+
+  it('are retained when the stack is deleted or a queue replaced (they hold the events that failed)', () => {
+    for (const [id, queue] of ofType('AWS::SQS::Queue')) {
+      expect({ id, deletion: queue.DeletionPolicy, replace: queue.UpdateReplacePolicy }).toEqual({ id, deletion: 'Retain', replace: 'Retain' });
     }
   });
 });

@@ -61,6 +61,21 @@ describe('reading the Slack secret', () => {
     expect(ssm.calls()).toHaveLength(0);
   });
 
+  it('on Lambda, ignores SLACK_BOT_TOKEN and SLACK_WEBHOOK_URL in the environment (plain function configuration): the secret is read', async () => {
+    ssm.on(GetParameterCommand, { Name: '/cicd-guardian/slack/bot-token', WithDecryption: true }).resolves({ Parameter: { Value: 'xoxb-from-ssm' } });
+    const onLambda = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', SLACK_BOT_TOKEN: 'xoxb-console-hotfix', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/hotfix' };
+    const config = withSlack({ botToken: { ssm: '/cicd-guardian/slack/bot-token' } });
+    expect(await slackCredentials(config, onLambda)).toEqual({ mode: 'bot', token: 'xoxb-from-ssm' });
+    expect(slackMode(parseConfig({}, 'test'), onLambda)).toBe('off');
+    expect(await slackCredentials(parseConfig({}, 'test'), onLambda)).toEqual({ mode: 'off' });
+  });
+
+  it('honours the overrides in `sls invoke local`, which runs outside the Lambda runtime (IS_LOCAL, no AWS_EXECUTION_ENV)', async () => {
+    const invokeLocal = { IS_LOCAL: 'true', AWS_LAMBDA_FUNCTION_NAME: 'cicd-guardian-dev-notify', SLACK_BOT_TOKEN: 'xoxb-local' };
+    expect(await slackCredentials(withSlack({ botToken: { ssm: '/x' } }), invokeLocal)).toEqual({ mode: 'bot', token: 'xoxb-local' });
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
   it('knows Slack is off when neither the config nor the environment names a secret', async () => {
     expect(await slackCredentials(parseConfig({}, 'test'), {})).toEqual({ mode: 'off' });
   });

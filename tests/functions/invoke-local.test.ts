@@ -1,0 +1,152 @@
+// `sls invoke local`, the way the README tells users to run the functions by
+// hand, with every sample event in events/:
+//   - offline, in dry-run (`--param dryRun=true`): no credentials, no endpoints;
+//     every event is answered with a plan (or ignored), never a crash;
+//   - against the local stand-ins (AWS_ENDPOINT_URL, the Slack stand-in), with
+//     the deployed configuration's names (GUARDIAN_TOPIC_NAME, no topic ARN):
+//     every event is handled for real.
+// `sls invoke local` passes a context without a function ARN: the functions
+// must find their own account without it, never guess one.
+// Real CLI calls cover each function and source kind; every event goes through
+// the CLI's own wrapper on the bundle it built (tests/helpers/invoke-many.cjs).
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
+import { startAwsStandIn, type AwsStandIn } from '../../local/aws-stand-in';
+import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
+import { ACCOUNT, REGION, standInEnv } from '../../local/environment';
+import { cliEnvironment, DEV, inSequence, invokeMany, isolatedEnv, sampleInvocations, slsInvokeLocal, type Invocation } from '../helpers/invoke-local';
+
+const TIMEOUT_MS = 240_000;
+
+type Mode = 'offline' | 'stand-ins';
+type Answer = Record<string, unknown> | null | undefined;
+
+/** Real CLI calls: one per function and source kind across the two modes, the README's own lines among them. */
+const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
+  { mode: 'offline', fn: 'notify', file: 'events/codepipeline/action-failed.json' },
+  { mode: 'offline', fn: 'rollback', file: 'events/manual/rollback-request.json' },
+  { mode: 'offline', fn: 'rollback', file: 'events/ecs/task-stopped-exit-code.json' },
+  { mode: 'offline', fn: 'rollback', file: 'events/cloudwatch/alarm-5xx-alarm.json' },
+  { mode: 'stand-ins', fn: 'notify', file: 'events/codebuild/build-failed.json' },
+  { mode: 'stand-ins', fn: 'rollback', file: 'events/codepipeline/action-failed-smoke-tests.json' },
+  { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
+];
+
+let dynamo: LocalDynamo;
+let aws: AwsStandIn;
+let slack: SlackStandIn;
+const env: Record<Mode, NodeJS.ProcessEnv> = { offline: {}, 'stand-ins': {} };
+const cli = new Map<string, Invocation>();
+const answers: Record<Mode, Map<string, Answer>> = { offline: new Map(), 'stand-ins': new Map() };
+const key = (fn: string, file: string) => `${fn} ${file}`;
+let serviceState: string | undefined;
+
+async function readItem(pk: string): Promise<string | undefined> {
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { Item } = await client.send(new GetItemCommand({ TableName: DEV.table, Key: { pk: { S: pk } } }));
+    return Item ? JSON.stringify(Item) : undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo(DEV.table);
+  aws = await startAwsStandIn();
+  slack = await startSlackStandIn();
+  env.offline = isolatedEnv({ GUARDIAN_DRY_RUN: 'true' });
+  const standIns = standInEnv({ dynamo, aws, slack: { apiUrl: slack.apiUrl, token: 'xoxb-local-stand-in' }, topicArn: 'unused' });
+  // The deployed configuration names the topic, not its ARN, and the table by its stage (serverless.yml).
+  delete standIns.GUARDIAN_TOPIC_ARN;
+  delete standIns.GUARDIAN_TABLE;
+  env['stand-ins'] = isolatedEnv(standIns);
+
+  // The calls of one function run one after another: they share the bundle serverless-esbuild writes.
+  await Promise.all(
+    ['notify', 'rollback'].map((fn) =>
+      inSequence(
+        CLI_CALLS.filter((c) => c.fn === fn).map((c) => async () => {
+          cli.set(`${c.mode} ${key(c.fn, c.file)}`, await slsInvokeLocal(c.fn, c.file, c.mode === 'offline' ? ['--param', 'dryRun=true'] : [], env[c.mode]));
+        }),
+      ),
+    ),
+  );
+
+  // Only the CLI calls have run yet: the request by hand is the only one to have written the service's state.
+  serviceState = await readItem(`SVC#${ACCOUNT}#${REGION}#payments-prod#payments-api`);
+
+  // Then every sample, per mode and function, through the CLI's wrapper on the bundles it built.
+  const samples = sampleInvocations();
+  for (const mode of ['offline', 'stand-ins'] as const) {
+    await Promise.all(
+      ['notify', 'rollback'].map(async (fn) => {
+        const got = await invokeMany(
+          fn,
+          samples.filter((s) => s.fn === fn),
+          { ...env[mode], ...cliEnvironment(fn), ...(mode === 'offline' ? { GUARDIAN_DRY_RUN: 'true' } : {}) },
+        );
+        for (const [file, answer] of got) answers[mode].set(key(fn, file), answer);
+      }),
+    );
+  }
+}, TIMEOUT_MS);
+
+afterAll(async () => {
+  await Promise.all([dynamo, aws, slack].filter(Boolean).map((s) => s.close()));
+});
+
+/** A dry-run answer: notify's plan, rollback's plan per service, or "ignored". */
+function expectPlanned(fn: string, answer: Answer) {
+  expect(answer).toEqual(expect.any(Object));
+  expect(answer).not.toHaveProperty('errorMessage');
+  if (answer!.status === 'ignored') return;
+  if (fn === 'notify') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
+}
+
+/** A real answer: delivered (or deferred to the lease holder), handled, or "ignored"; never an error. */
+function expectHandled(fn: string, answer: Answer) {
+  expect(answer).toEqual(expect.any(Object));
+  expect(answer).not.toHaveProperty('errorMessage');
+  if (answer!.status === 'ignored') return;
+  if (fn === 'notify') expect(['delivered', 'deferred']).toContain(answer!.status);
+  else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: expect.stringMatching(/^(delivered|deferred|dry-run)$/) })] });
+}
+
+describe('npx sls invoke local (the CLI)', () => {
+  it.each(CLI_CALLS.map((c) => [c.mode, c.fn, c.file] as const))('%s: -f %s -p %s exits 0 with an answer, and prints no warning', (mode, fn, file) => {
+    const run = cli.get(`${mode} ${key(fn, file)}`)!;
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    if (mode === 'offline') expectPlanned(fn, run.answer);
+    else expectHandled(fn, run.answer);
+  });
+
+  it('offline, a rollback requested by hand says the account is unknown, and plans from the request', () => {
+    const answer = cli.get(`offline ${key('rollback', 'events/manual/rollback-request.json')}`)!.answer as { services: { plan: { skipped: string[] } }[] };
+    expect(answer.services[0]!.plan.skipped[0]).toMatch(/^the function's own account is unknown: .*STS GetCallerIdentity failed .*; planned from the request alone$/);
+  });
+
+  it('against the stand-ins, emails go to the stack topic in the account STS names (no topic ARN configured)', () => {
+    expect(aws.calls.some((c) => c.service === 'sts' && c.operation === 'GetCallerIdentity' && c.status === 200)).toBe(true);
+    expect(aws.published.map((e) => e.topicArn)).toContain(`arn:aws:sns:${REGION}:${ACCOUNT}:${DEV.topicName}`);
+    expect(slack.calls.some((c) => c.method === 'chat.postMessage')).toBe(true);
+  });
+
+  it('against the stand-ins, a rollback requested by hand keys the service by that account, as ECS events do', () => {
+    expect(serviceState).toBeDefined();
+    expect(serviceState).toContain('payments-api');
+  });
+});
+
+describe('every sample event, through the wrapper `sls invoke local` runs the bundle with', () => {
+  const samples = sampleInvocations().map(({ file, fn }) => [file, fn] as const);
+
+  it.each(samples)('offline, dry-run: %s → %s is answered with a plan', (file, fn) => {
+    expectPlanned(fn, answers.offline.get(key(fn, file)));
+  });
+
+  it.each(samples)('against the stand-ins: %s → %s is handled', (file, fn) => {
+    expectHandled(fn, answers['stand-ins'].get(key(fn, file)));
+  });
+});
