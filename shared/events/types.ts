@@ -77,6 +77,10 @@ export type CiEvent = PipelineEvent | BuildEvent;
 export const isManualApproval = (e: ActionExecutionEvent): boolean =>
   e.category === 'Approval' && e.provider === 'Manual';
 
+/** The pipeline that started a build (initiator "codepipeline/<name>"), if one did. */
+export const startingPipeline = (build: Pick<BuildEvent, 'initiator'>): string | undefined =>
+  build.initiator?.startsWith('codepipeline/') ? build.initiator.slice('codepipeline/'.length) || undefined : undefined;
+
 // ---- ECS auto-rollback inputs (ECS, CloudWatch alarms, manual requests) ----
 
 /** `ECS Deployment State Change`: a rolling-update deployment of one service. */

@@ -1,5 +1,6 @@
-import type { ActionResult, PipelineEvent, Trigger } from '../events/types.js';
+import type { ActionResult, BuildEvent, PipelineEvent, Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
+import { buildIdOf } from '../messages/links.js';
 
 // What we know of one pipeline execution, folded from its events in any order.
 // EventBridge delivers at least once and out of order, so applying an event
@@ -46,11 +47,92 @@ export interface ExecutionView {
   stagesDefined?: boolean;
   actions: Record<string, ActionView>;
   revision?: Revision;
+  /**
+   * Why CodeBuild builds of this execution failed, by build id ("project:uuid",
+   * the failed action's external execution id). Kept apart from the actions
+   * because the build's event may arrive before the action that names it.
+   */
+  builds?: Record<string, BuildFailure>;
   /** Ids of the events already applied (bounded), so a redelivery is a no-op. */
   applied: string[];
 }
 
 const MAX_APPLIED = 200;
+
+/** Why a build failed: its first failed phase, as CodeBuild reported it. Text is capped, so a view stays small. */
+export interface BuildFailure {
+  buildId: string;
+  /** e.g. BUILD, INSTALL, DOWNLOAD_SOURCE. */
+  phase: string;
+  /** The phase's status when it says more than FAILED, e.g. TIMED_OUT. */
+  status?: string;
+  /** CodeBuild's status code for the phase, e.g. COMMAND_EXECUTION_ERROR. */
+  code?: string;
+  /** e.g. "Error while executing command: mvn package. Reason: exit status 1". */
+  message?: string;
+  /** The build's CloudWatch Logs deep link. */
+  logsUrl?: string;
+}
+
+const MAX_BUILDS = 10;
+const MAX_BUILD_MESSAGE = 1000;
+const MAX_BUILD_URL = 1000;
+const cap = (s: string | undefined, max: number) => (s && s.length > max ? `${s.slice(0, max - 1)}…` : s || undefined);
+
+/**
+ * A BuildFailure from a failed phase. CodeBuild writes each context as
+ * "STATUS_CODE: message" in events, and as {statusCode, message} in
+ * BatchGetBuilds: both give the same failure.
+ */
+export function buildFailure(build: {
+  buildId: string;
+  phase: string;
+  status?: string;
+  contexts: { statusCode?: string; message?: string }[];
+  logsUrl?: string;
+}): BuildFailure {
+  const said = build.contexts.filter((c) => (c.statusCode ?? '').trim() || (c.message ?? '').trim());
+  const code = said.map((c) => c.statusCode?.trim()).find(Boolean);
+  const message = said.map((c) => c.message?.trim()).filter(Boolean).join('\n');
+  const failure: BuildFailure = { buildId: buildIdOf(build.buildId), phase: cap(build.phase, 40) ?? 'UNKNOWN' };
+  if (build.status && build.status !== 'FAILED') failure.status = cap(build.status, 40);
+  if (code) failure.code = cap(code, 100);
+  if (message) failure.message = cap(message, MAX_BUILD_MESSAGE);
+  if (build.logsUrl && build.logsUrl.length <= MAX_BUILD_URL) failure.logsUrl = build.logsUrl;
+  return failure;
+}
+
+/** The failure a CodeBuild event reports, when it reports a failed phase. */
+export function buildFailureOf(event: BuildEvent): BuildFailure | undefined {
+  const p = event.failedPhase;
+  if (!p) return undefined;
+  const contexts = p.context.map((c) => {
+    const colon = c.indexOf(': ');
+    const head = colon > 0 ? c.slice(0, colon) : '';
+    // "CODE: message" when the head looks like a status code; else it is all message.
+    return /^[A-Z][A-Z0-9_]*$/.test(head) ? { statusCode: head, message: c.slice(colon + 2) } : { message: c };
+  });
+  return buildFailure({ buildId: event.buildArn, phase: p.phase, status: p.status, contexts, logsUrl: event.logsUrl });
+}
+
+/** Records why a build of this execution failed; the first report of a build wins (later ones say the same). */
+export function applyBuildFailure(view: ExecutionView, failure: BuildFailure | undefined): ExecutionView {
+  if (!failure || view.builds?.[failure.buildId]) return view;
+  const kept = Object.entries(view.builds ?? {}).slice(-(MAX_BUILDS - 1));
+  return { ...view, builds: Object.fromEntries([...kept, [failure.buildId, failure]]) };
+}
+
+/** The build a failed CodeBuild action names (its external execution id), if any. */
+export function failedBuildOf(action: Pick<ActionView, 'provider' | 'state' | 'result'>): string | undefined {
+  const id = action.provider === 'CodeBuild' && action.state === 'FAILED' ? action.result?.externalId : undefined;
+  return id ? buildIdOf(id) : undefined;
+}
+
+/** Why the build behind a failed action failed, when known. */
+export const buildFailureFor = (view: ExecutionView, action: ActionView): BuildFailure | undefined => {
+  const id = failedBuildOf(action);
+  return id ? view.builds?.[id] : undefined;
+};
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'STOPPED', 'SUPERSEDED', 'ABANDONED']);
 /** Lifecycle order for same-second ties. RESUMED only ever follows a terminal state, so it wins. */
 const rank = (state: string): number => (state === 'RESUMED' ? 4 : TERMINAL.has(state) ? 3 : state === 'STOPPING' ? 2 : 1);

@@ -1,6 +1,6 @@
 import { parseCiEvent } from '../../../shared/events/parse';
 import type { BuildEvent, PipelineEvent } from '../../../shared/events/types';
-import { applyEvent, applyFacts, emptyView, type ExecutionView } from '../../../shared/policies/execution-view';
+import { applyBuildFailure, applyEvent, applyFacts, buildFailureOf, emptyView, type ExecutionView } from '../../../shared/policies/execution-view';
 import { describeApprovalReply, describeExecution, describeFailureReply } from '../../../shared/messages/pipeline';
 import { describeBuild } from '../../../shared/messages/build';
 import { listEvents, loadEvent } from '../../helpers/fixtures';
@@ -22,18 +22,43 @@ describe('the message for a pipeline execution', () => {
     expect(model.failure).toBeUndefined();
   });
 
-  it('after the failure: failed tone, the failed stage and action, error code, summary and a logs link', () => {
+  it('after the failure: failed tone, the failed stage and action, error code and summary, said once, with the ECS deployment linked as such', () => {
     const model = describeExecution(fold(scenario()));
-    expect(model).toMatchObject({ title: 'payments-api failed', tone: 'failure', summary: 'Failed in Deploy / DeployToEcs' });
-    expect(model.failure).toMatchObject({ stage: 'Deploy', action: 'DeployToEcs', errorCode: 'JobFailed' });
+    expect(model).toMatchObject({ title: 'payments-api failed', tone: 'failure' });
+    expect(model.summary).toBeUndefined();
+    expect(model.failure).toMatchObject({ stage: 'Deploy', action: 'DeployToEcs', errorCode: 'JobFailed', link: { label: 'ECS deployment' } });
     expect(model.failure?.summary).toContain('tasks failed to start');
-    expect(model.links.map((l) => l.label)).toEqual(['Execution in console', 'Logs']);
+    expect(model.links.map((l) => l.label)).toEqual(['Execution in console']);
     expect(model.links[0]!.url).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/codesuite\/codepipeline\/pipelines\/payments-api\/executions\//);
   });
 
-  it('links a failed CodeBuild action to the build log in the console', () => {
+  it('links a failed CodeBuild action to the build log in the console, labelled as build logs', () => {
     const model = describeExecution(fold(events(['codepipeline/action-failed-codebuild.json'])));
-    expect(model.failure?.logsUrl).toMatch(/\/codesuite\/codebuild\/123456789012\/projects\/[^/]+\/build\/.+\/log\?region=us-east-1$/);
+    expect(model.failure?.link?.label).toBe('Build logs');
+    expect(model.failure?.link?.url).toMatch(/\/codesuite\/codebuild\/123456789012\/projects\/[^/]+\/build\/.+\/log\?region=us-east-1$/);
+  });
+
+  it('labels a CodeDeploy deployment page as the deployment, not as logs', () => {
+    const failed = parseCiEvent(loadEvent('codepipeline/action-failed.json')) as PipelineEvent & { provider: string; result?: { externalUrl?: string } };
+    const codeDeploy = { ...failed, provider: 'CodeDeployToECS', result: { ...failed.result, externalUrl: 'https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-ABC123?region=us-east-1' } };
+    expect(describeExecution(fold([codeDeploy])).failure?.link?.label).toBe('CodeDeploy deployment');
+  });
+
+  it('a failed build inside the pipeline: its failed phase, message and logs replace the action\'s "Build terminated"', () => {
+    const view = applyBuildFailure(fold(events(['codepipeline/action-failed-codebuild.json'])), buildFailureOf(parseCiEvent(loadEvent('codebuild/build-failed-from-pipeline.json')) as BuildEvent));
+    const model = describeExecution(view);
+    expect(model.failure).toEqual({
+      stage: 'Build',
+      action: 'BuildImage',
+      phase: 'BUILD',
+      errorCode: 'COMMAND_EXECUTION_ERROR',
+      summary: 'Error while executing command: npm run build. Reason: exit status 2',
+      link: { label: 'Build logs', url: expect.stringMatching(/^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/.*stream=719caa98/) },
+    });
+    expect(describeFailureReply(view).text).toBe(
+      'payments-api failed in Build / BuildImage — phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: npm run build. Reason: exit status 2',
+    );
+    expect(describeFailureReply(view).links.map((l) => l.label)).toEqual(['Execution', 'Build logs']);
   });
 
   it('names the source revision: short commit linked, first line of the message, author and branch', () => {
@@ -62,11 +87,17 @@ describe('the message for a pipeline execution', () => {
 });
 
 describe('the message for a CodeBuild build', () => {
-  it('shows the failed phase and its context, and links the logs', () => {
+  it('shows the failed phase, its error code and message once, and links the logs with them', () => {
     const model = describeBuild(parseCiEvent(loadEvent('codebuild/build-failed.json')) as BuildEvent);
     expect(model.tone).toBe('failure');
-    expect(model.failure?.stage).toBe('BUILD');
-    expect(model.failure?.summary).toContain('COMMAND_EXECUTION_ERROR');
-    expect(model.links[0]?.label).toBe('Logs');
+    expect(model.summary).toBeUndefined();
+    expect(model.failure).toMatchObject({ phase: 'BUILD', errorCode: 'COMMAND_EXECUTION_ERROR', link: { label: 'Build logs' } });
+    expect(model.failure?.summary).not.toContain('COMMAND_EXECUTION_ERROR');
+    expect(model.links).toEqual([]);
+  });
+
+  it('never shows the phase status FAILED as an error code', () => {
+    const model = describeBuild(parseCiEvent(loadEvent('codebuild/build-failed.json')) as BuildEvent);
+    expect(JSON.stringify(model)).not.toContain('"FAILED"');
   });
 });
