@@ -9,7 +9,7 @@ import type { FunctionSpec, ServiceSpec } from './service.js';
 
 /** Clients each function is known to use (notify: SSM and Secrets Manager fetch the Slack secret). */
 const DECLARED_CLIENTS: Record<string, string[]> = {
-  notify: ['CodePipelineClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient'],
+  notify: ['CodePipelineClient', 'CodeBuildClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient'],
 };
 
 interface SdkClient {
