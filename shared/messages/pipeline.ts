@@ -1,5 +1,5 @@
 import type { ActionView, BuildFailure, ExecutionView } from '../policies/execution-view.js';
-import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals } from '../policies/execution-view.js';
+import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals, stageStatuses } from '../policies/execution-view.js';
 import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model.js';
 import { codeBuildLogsUrl, pipelineExecutionUrl, pipelineUrl } from './links.js';
 import { formatDuration } from './text.js';
@@ -29,14 +29,7 @@ const duration = (from?: string, to?: string): string | undefined =>
   from && to ? formatDuration(Math.max(0, Date.parse(to) - Date.parse(from))) : undefined;
 
 function stageLines(view: ExecutionView): StageLine[] {
-  return view.stageOrder.map((name) => {
-    const s = view.stages[name];
-    if (!s) {
-      const started = Object.values(view.actions).some((a) => a.stage === name);
-      return { name, state: started ? 'STARTED' : 'PENDING' };
-    }
-    return { name, state: s.state, duration: duration(s.startedAt, s.endedAt) };
-  });
+  return stageStatuses(view).map(({ name, state, timeline }) => (timeline ? { name, state, duration: duration(timeline.startedAt, timeline.endedAt) } : { name, state }));
 }
 
 /** Where to look next for a failed action, labelled by what the link opens. */
@@ -75,6 +68,7 @@ function revisionFields(view: ExecutionView): Field[] {
   if (r.message) fields.push({ label: 'Commit', value: firstLine(r.message) });
   if (r.author) fields.push({ label: 'Author', value: r.author });
   if (r.branch) fields.push({ label: 'Branch', value: r.repository ? `${r.repository}@${r.branch}` : r.branch });
+  else if (r.tag) fields.push({ label: 'Tag', value: r.repository ? `${r.tag} (${r.repository})` : r.tag });
   return fields;
 }
 

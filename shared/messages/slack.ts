@@ -69,6 +69,7 @@ const STATE_ICON: Record<string, string> = {
   SUPERSEDED: '⏹️',
   ABANDONED: '⏹️',
   PENDING: '⚪',
+  NOTRUN: '⚪',
 };
 const UNKNOWN_STATE_ICON = '❔';
 

@@ -1,4 +1,4 @@
-import type { ActionResult, BuildEvent, PipelineEvent, Trigger } from '../events/types.js';
+import { isManualApproval, type ActionResult, type BuildEvent, type PipelineEvent, type Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
 import { buildIdOf } from '../messages/links.js';
 
@@ -12,6 +12,8 @@ export interface Revision {
   message?: string;
   author?: string;
   branch?: string;
+  /** The git tag that triggered the execution (GitLab, GitHub and Bitbucket tag triggers). */
+  tag?: string;
   repository?: string;
 }
 
@@ -180,7 +182,7 @@ export function applyEvent(view: ExecutionView, event: PipelineEvent): Execution
     // Git-triggered executions name their commit: no API call needed for it.
     const t = event.trigger;
     if (t.commitId && !view.revision?.commitId) {
-      next.revision = { commitId: t.commitId, message: t.commitMessage, author: t.author, branch: t.branch ?? t.tag, repository: t.repository, ...view.revision };
+      next.revision = { commitId: t.commitId, message: t.commitMessage, author: t.author, branch: t.branch, tag: t.tag, repository: t.repository, ...view.revision };
     }
   }
 
@@ -230,9 +232,51 @@ export function overallState(view: ExecutionView): PipelineState | 'IN_PROGRESS'
   return view.pipelineState?.state ?? 'IN_PROGRESS';
 }
 
-/** Manual approval actions waiting for a person. */
+/** Manual approval actions waiting for a person (recognized by provider: AWS's own samples give them category Deploy too). */
 export const pendingApprovals = (view: ExecutionView): ActionView[] =>
-  Object.values(view.actions).filter((a) => a.category === 'Approval' && a.provider === 'Manual' && a.state === 'STARTED');
+  Object.values(view.actions).filter((a) => isManualApproval(a) && a.state === 'STARTED');
+
+/** What is known of a stage, for display. */
+export interface StageStatus {
+  name: string;
+  /**
+   * The stage's own state when its events came; else read from its actions; else
+   * PENDING (not reached yet), NOT RUN (after a stage that ended the execution)
+   * or UNKNOWN (its events have not arrived, or never will: we cannot tell).
+   */
+  state: StageState | ActionState | 'PENDING' | 'NOT RUN' | 'UNKNOWN';
+  timeline?: StageView;
+}
+
+const UNSUCCESSFUL = new Set(['FAILED', 'CANCELED', 'STOPPED', 'ABANDONED']);
+
+/** A stage known only from its actions: in progress while one runs, else failed or abandoned if one was. */
+function stateFromActions(actions: ActionView[], pipeline: ReturnType<typeof overallState>): StageStatus['state'] {
+  for (const state of ['STARTED', 'FAILED', 'ABANDONED', 'CANCELED'] as const) if (actions.some((a) => a.state === state)) return state;
+  // Every action seen succeeded: more may follow while the execution runs.
+  if (!isTerminal(pipeline)) return 'STARTED';
+  return pipeline === 'SUCCEEDED' ? 'SUCCEEDED' : 'UNKNOWN';
+}
+
+/** Each stage in order with what is known of it. */
+export function stageStatuses(view: ExecutionView): StageStatus[] {
+  const pipeline = overallState(view);
+  const actionsOf = (stage: string) => Object.values(view.actions).filter((a) => a.stage === stage);
+  const known = view.stageOrder.map((name): StageStatus | undefined => {
+    const timeline = view.stages[name];
+    if (timeline) return { name, state: timeline.state, timeline };
+    const actions = actionsOf(name);
+    return actions.length > 0 ? { name, state: stateFromActions(actions, pipeline) } : undefined;
+  });
+  const lastKnown = known.findLastIndex(Boolean);
+  return known.map((status, i) => {
+    if (status) return status;
+    const name = view.stageOrder[i]!;
+    // Stages run in order: none runs after one that ended the execution unsuccessfully.
+    if (known.slice(0, i).some((s) => s && UNSUCCESSFUL.has(s.state))) return { name, state: 'NOT RUN' };
+    return { name, state: !isTerminal(pipeline) && i > lastKnown ? 'PENDING' : 'UNKNOWN' };
+  });
+}
 
 /** The action failure that explains the execution's failure: the latest failed action. */
 export function latestFailure(view: ExecutionView): ActionView | undefined {

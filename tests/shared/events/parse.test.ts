@@ -182,6 +182,7 @@ describe('normalization of CodePipeline events', () => {
     expect(approval).toMatchObject({ stage: 'Approval', action: 'ApproveRelease', state: 'STARTED', category: 'Approval', provider: 'Manual', owner: 'AWS' });
     expect(isManualApproval(approval)).toBe(true);
     expect(isManualApproval(parse('codepipeline/action-started.json', 'action'))).toBe(false);
+    expect(isManualApproval({ ...approval, category: 'Deploy' })).toBe(true);
   });
 });
 

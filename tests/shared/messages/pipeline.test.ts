@@ -72,6 +72,38 @@ describe('the message for a pipeline execution', () => {
     expect(fields.Branch?.value).toBe('o/r@main');
   });
 
+  it('shows a git tag as a tag, not as a branch', () => {
+    const raw = loadEvent('codepipeline/pipeline-started.json');
+    (raw.detail as Record<string, unknown>)['execution-trigger'] = {
+      'commit-id': '9d2c4e7a1b3f5d8c0e2a4b6d8f0a1c3e5b7d9f2a',
+      'commit-message': 'Release 4.2.1',
+      'author-display-name': 'Dana',
+      'tag-name': 'gitlab-v4.2.1',
+      'full-repository-name': 'group/project',
+    };
+    const fields = Object.fromEntries(describeExecution(fold(events([]).concat(parseCiEvent(raw) as PipelineEvent))).fields.map((f) => [f.label, f.value]));
+    expect(fields.Tag).toBe('gitlab-v4.2.1 (group/project)');
+    expect(fields).not.toHaveProperty('Branch');
+  });
+
+  it('draws a stage known only from its actions in the state its actions are in', () => {
+    const started = parseCiEvent(loadEvent('scenarios/pipeline-fails-in-deploy/11-deploy-action-started.json')) as PipelineEvent;
+    const failed = parseCiEvent(loadEvent('scenarios/pipeline-fails-in-deploy/12-deploy-action-failed.json')) as PipelineEvent;
+    const abandoned = { ...failed, eventId: 'abandoned', state: 'ABANDONED' } as PipelineEvent;
+    const stateOf = (es: PipelineEvent[]) => describeExecution(fold(es)).stages.find((s) => s.name === 'Deploy')?.state;
+    expect(stateOf([started])).toBe('STARTED');
+    expect(stateOf([started, failed])).toBe('FAILED');
+    expect(stateOf([started, abandoned])).toBe('ABANDONED');
+  });
+
+  it('a FAILED pipeline event before its stage events: known stages as known, the others marked unknown, not pending', () => {
+    const [started, , , , , , , , , , , actionFailed, , pipelineFailed] = scenario();
+    const early = applyFacts(fold([started!, pipelineFailed!]), { stageOrder: ['Source', 'Build', 'Deploy'] });
+    expect(describeExecution(early).stages.map((s) => s.state)).toEqual(['UNKNOWN', 'UNKNOWN', 'UNKNOWN']);
+    const withAction = applyFacts(fold([started!, actionFailed!, pipelineFailed!]), { stageOrder: ['Source', 'Build', 'Deploy', 'Verify'] });
+    expect(describeExecution(withAction).stages.map((s) => s.state)).toEqual(['UNKNOWN', 'UNKNOWN', 'FAILED', 'NOT RUN']);
+  });
+
   it('says it is waiting for approval, and the reply names the approval action', () => {
     const view = fold(events(['codepipeline/approval-needed.json']));
     const model = describeExecution(view);
