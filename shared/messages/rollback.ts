@@ -93,9 +93,10 @@ export function describeRollbackOutcome(settings: RollbackSettings, change: Chan
   };
 }
 
-export function describeRollbackFailure(settings: RollbackSettings, failure: { message: string; hint: string; retryable: boolean }): MessageModel {
+export function describeRollbackFailure(settings: RollbackSettings, failure: { message: string; hint: string; retryable: boolean; attempted?: boolean }): MessageModel {
   return {
-    title: `${settings.service} rollback FAILED`,
+    // A read that failed changed nothing: calling it a failed rollback would send people looking for one.
+    title: failure.attempted === false ? `${settings.service} could not be read: no rollback attempted` : `${settings.service} rollback FAILED`,
     tone: 'failure',
     summary: `${failure.hint} ${failure.retryable ? 'cicd-guardian will try again; after its retries the event waits in the dead-letter queue.' : 'Trying again will not help until this is fixed; the event waits in the dead-letter queue for a redrive.'}`,
     fields: [

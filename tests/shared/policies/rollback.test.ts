@@ -272,6 +272,26 @@ describe('telling people', () => {
     expect(fields).toMatchObject({ Service: 'payments-prod/payments-api', 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
   });
 
+  it('names the revision ECS restores when it stops the in-flight deployment (family:revision), not "the revision before"', () => {
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)]);
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.stopDeployment' })]);
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
+    expect(fields).toMatchObject({ 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
+  });
+
+  it('replies with the outcome in the thread of its rollback notice, not as a new message', () => {
+    const notice = { ts: '1700000000.000200', channelId: 'C0DEPLOY1' };
+    const delivery: Delivery = {
+      ...emptyDelivery(),
+      messages: { [`notice:rollback:${BAD_DEPLOYMENT}`]: notice },
+      changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.updateService', at: at(10), detail: 'ecs-svc/999' }],
+    };
+    const done = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/999', updatedAt: at(14) });
+    const slack = told(decide([started(), done], { delivery, facts: undefined }).actions).filter((a) => a.type.startsWith('slack.'));
+    expect(slack).toEqual([expect.objectContaining({ type: 'slack.reply', thread: notice, broadcast: false, reply: expect.objectContaining({ text: expect.stringContaining('rollback completed') }) })]);
+  });
+
   it('does not report the stopped deployment\'s own FAILED event, nor an unrelated deployment, as the outcome', () => {
     const delivery: Delivery = { ...emptyDelivery(), changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.stopDeployment', at: at(10), detail: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc' }] };
     const stoppedFails = sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(11) });
