@@ -107,6 +107,35 @@ export function findTrigger(view: ServiceView, event: RollbackEvent, settings: R
   }
 }
 
+/** Why an event that found no trigger does nothing, in the terms of the policy (for people reading the plan). */
+export function whyNoRollback(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): string {
+  switch (event.kind) {
+    case 'ecs-task':
+    case 'ecs-service-action': {
+      const what = event.kind === 'ecs-task' ? `task ${event.taskArn.split('/').pop()?.slice(0, 8) ?? event.taskArn}` : event.eventName;
+      const signal =
+        event.kind === 'ecs-task' ? view.signals.find((s) => s.key === `task:${event.taskArn}`) : view.signals.find((s) => s.key === `impaired:${event.eventId}`);
+      if (!signal) return `${what}: not a failure (${event.kind === 'ecs-task' ? (event.stopCode ?? event.lastStatus) : 'no deployment in flight'}), not counted`;
+      const deploymentId = signal.deploymentId;
+      if (!deploymentId) return `${what} failed, but no deployment started it: not counted`;
+      const state = view.deployments[deploymentId]?.state;
+      if (state === 'COMPLETED' || state === 'FAILED') return `${what} failed after deployment ${deploymentId} ${state === 'COMPLETED' ? 'completed' : 'failed'}: left to alarms`;
+      const counted = failuresInWindow(view, deploymentId, signal, settings.failureWindowMinutes * MINUTE).length;
+      return `${counted} of ${settings.failureThreshold} failed tasks counted for deployment ${deploymentId} within ${settings.failureWindowMinutes} min: no rollback yet`;
+    }
+    case 'ecs-deployment':
+      return `deployment ${event.deploymentId} ${event.eventName.replace(/^SERVICE_DEPLOYMENT_/, '').toLowerCase().replace('_', ' ')}: only a failed deployment triggers a rollback`;
+    case 'alarm':
+      return event.state !== 'ALARM'
+        ? `alarm ${event.alarmName} is ${event.state}: only ALARM triggers a rollback`
+        : `alarm ${event.alarmName} went to ALARM with no deployment in flight or within its ${settings.bakeMinutes}-minute bake window`;
+    case 'action':
+      return `check ${event.stage}/${event.action} ${event.state.toLowerCase()}: only a failed check triggers a rollback`;
+    case 'manual':
+      return `request by hand for ${settings.cluster}/${settings.service} not recorded`;
+  }
+}
+
 /**
  * The largest set of early failures of `deploymentId` that fits in one window
  * and includes `signal`: events arrive out of order, so the window may lie on
@@ -189,7 +218,7 @@ export function decideRollback(inputs: RollbackInputs): Plan {
 
   const trigger = findTrigger(view, event, settings);
   if (!trigger) {
-    plan.skipped.push(`no rollback trigger in this ${event.kind} event`);
+    plan.skipped.push(whyNoRollback(view, event, settings));
     return plan;
   }
   if (!facts) {

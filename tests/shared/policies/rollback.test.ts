@@ -255,6 +255,17 @@ describe('after the deployment: alarms and checks', () => {
   });
 });
 
+describe('saying why nothing is done', () => {
+  it('counts failed tasks towards the threshold in the policy\'s terms', () => {
+    expect(decide([started(), crashed(2, 1)]).skipped).toEqual([`1 of 2 failed tasks counted for deployment ${BAD_DEPLOYMENT} within 10 min: no rollback yet`]);
+  });
+
+  it('names a scale-in as no failure, and a deployment still in progress as nothing to act on', () => {
+    expect(decide([started(), sample('ecs/task-stopped-scale-in.json')]).skipped.join()).toMatch(/not a failure \(ServiceSchedulerInitiated\), not counted/);
+    expect(decide([started()]).skipped.join()).toMatch(/in progress: only a failed deployment triggers a rollback/);
+  });
+});
+
 describe('telling people', () => {
   it('replies in the pipeline execution thread when there is one, else posts in the service channel; emails either way', () => {
     const thread = { channelId: 'C0DEPLOY1', ts: '1700000000.000100' };
