@@ -114,9 +114,12 @@ async function failedBuild(
   dryRun: boolean,
   onFactError: (call: string, error: unknown) => void,
 ): Promise<BuildFailure | undefined> {
-  if (event.kind !== 'action') return undefined;
-  const result = event.result?.externalId ? event.result : facts.results?.[actionKey(event.stage, event.action)];
-  const buildId = failedBuildOf({ ...event, result });
+  const action =
+    event.kind === 'action'
+      ? { ...event, result: event.result?.externalId ? event.result : facts.results?.[actionKey(event.stage, event.action)] }
+      : // A FAILED execution whose failed action is known only from ListActionExecutions.
+        Object.values(facts.failedActions ?? {}).find((a) => failedBuildOf(a));
+  const buildId = action && failedBuildOf(action);
   if (!buildId || known?.builds?.[buildId]) return undefined;
   const key = pipelineBuildKey(event.account, event.region, buildId);
   const record = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withExecution(b, event))).record;

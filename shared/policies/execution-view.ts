@@ -288,9 +288,15 @@ export function latestFailure(view: ExecutionView): ActionView | undefined {
 /** Adds enrichment facts; event data wins over facts where both exist. */
 export function applyFacts(
   view: ExecutionView,
-  facts: { revision?: Revision; stageOrder?: string[]; results?: Record<string, ActionResult> },
+  facts: { revision?: Revision; stageOrder?: string[]; results?: Record<string, ActionResult>; failedActions?: Record<string, ActionView> },
 ): ExecutionView {
   let next = view;
+  // Failed actions CodePipeline lists whose FAILED events have not arrived (the execution's FAILED came first).
+  for (const [key, failed] of Object.entries(facts.failedActions ?? {})) {
+    if (!supersedes(next.actions[key], failed.state, failed.at)) continue;
+    next = { ...next, actions: { ...next.actions, [key]: failed } };
+    if (!next.stageOrder.includes(failed.stage)) next = { ...next, stageOrder: [...next.stageOrder, failed.stage] };
+  }
   if (facts.revision && !view.revision?.commitId) next = { ...next, revision: { ...view.revision, ...facts.revision } };
   if (facts.stageOrder) next = withStageOrder(next, facts.stageOrder);
   for (const [key, result] of Object.entries(facts.results ?? {})) {

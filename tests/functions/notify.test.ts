@@ -282,6 +282,45 @@ describe('notify: a build a pipeline started and that failed', () => {
     expectBuildReason(executionId, buildId);
   });
 
+  it('pipeline FAILED first: the failed action is read with ListActionExecutions, and its build with BatchGetBuilds', async () => {
+    const { events, executionId, buildId } = freshBuildScenario();
+    codepipeline.reset();
+    codepipeline.on(ListActionExecutionsCommand).resolves({
+      actionExecutionDetails: [
+        {
+          pipelineExecutionId: executionId,
+          stageName: 'Build',
+          actionName: 'BuildImage',
+          status: 'Failed',
+          startTime: new Date('2025-07-03T08:12:20Z'),
+          lastUpdateTime: new Date('2025-07-03T08:15:49Z'),
+          input: { actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' } },
+          output: {
+            executionResult: {
+              externalExecutionId: buildId,
+              externalExecutionSummary: 'Build terminated with state: FAILED',
+              errorDetails: { code: 'JobFailed', message: 'Build terminated with state: FAILED' },
+            },
+          },
+        },
+      ],
+    });
+    codebuild.reset();
+    codebuild.on(BatchGetBuildsCommand).resolves({
+      builds: [
+        {
+          id: buildId,
+          phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: mvn package. Reason: exit status 1' }] }],
+          logs: { deepLink: `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/aws/codebuild/payments-api-build;stream=${buildId.split(':')[1]}` },
+        },
+      ],
+    });
+    const [a, b, c, build, action, stage, pipeline] = events;
+    await runAll([a, b, c, pipeline, stage, action, build]);
+    expectBuildReason(executionId, buildId);
+    expect(codebuild.commandCalls(BatchGetBuildsCommand)).toHaveLength(1);
+  });
+
   it('the samples join: the action names the build the CodeBuild event reports', () => {
     const buildArn = (buildFailed!.detail as JsonObject)['build-id'] as string;
     const named = ((actionFailed!.detail as JsonObject)['execution-result'] as JsonObject)['external-execution-id'] as string;
