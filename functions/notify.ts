@@ -69,7 +69,9 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const key = pipelineBuildKey(event.account, event.region, failure.buildId);
     const known = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withFailure(b, failure))).record;
     const execution = known?.view.execution;
-    if (!execution) return { status: 'recorded', reason: `${label} failed in phase ${failure.phase}: kept until the pipeline's failed action names the build` };
+    const waiting = `${label} failed in phase ${failure.phase}: kept until the pipeline's failed action names the build`;
+    if (!execution && dryRun) return { status: 'dry-run', plan: logPlan({ subject: label, actions: [], skipped: [`(dry-run, not recorded) ${waiting}`] }) };
+    if (!execution) return { status: 'recorded', reason: waiting };
     const pk = executionKey(execution);
     const fold = (view: ExecutionView | undefined) => applyBuildFailure(view ?? emptyView(execution), failure);
     if (dryRun) {

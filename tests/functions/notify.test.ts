@@ -321,6 +321,15 @@ describe('notify: a build a pipeline started and that failed', () => {
     expect(codebuild.commandCalls(BatchGetBuildsCommand)).toHaveLength(1);
   });
 
+  it('in dry-run records nothing and says what it would keep', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    const { events } = freshBuildScenario();
+    const before = slack.calls.length;
+    const result = await invoke(events[3]);
+    expect(result.status === 'dry-run' && result.plan.skipped.join()).toMatch(/\(dry-run, not recorded\) .* failed in phase BUILD: kept until the pipeline's failed action names the build/);
+    expect(slack.calls).toHaveLength(before);
+  });
+
   it('the samples join: the action names the build the CodeBuild event reports', () => {
     const buildArn = (buildFailed!.detail as JsonObject)['build-id'] as string;
     const named = ((actionFailed!.detail as JsonObject)['execution-result'] as JsonObject)['external-execution-id'] as string;
