@@ -1,7 +1,7 @@
 import type { BuildEvent } from '../events/types.js';
 import type { MessageModel, Tone } from './model.js';
 import { buildIdOf, codeBuildLogsUrl } from './links.js';
-import { buildFailureOf } from '../policies/execution-view.js';
+import { buildFailureOf, type BuildFailure } from '../policies/execution-view.js';
 
 // The neutral message for a CodeBuild build that no pipeline covers.
 
@@ -13,6 +13,9 @@ const TONES: Record<BuildEvent['status'], Tone> = {
   TIMED_OUT: 'failure',
   STOPPED: 'warning',
 };
+
+/** The failed phase, with its status when it says more than FAILED: "BUILD", "BUILD (TIMED_OUT)". */
+export const failedPhaseText = (f: BuildFailure): string => (f.status ? `${f.phase} (${f.status})` : f.phase);
 
 export function describeBuild(build: BuildEvent): MessageModel {
   const buildId = buildIdOf(build.buildArn);
@@ -35,9 +38,8 @@ export function describeBuild(build: BuildEvent): MessageModel {
     context: `${build.account} · ${build.region} · ${buildId}`,
   };
   if (failure) {
-    // The phase's status is the build's failure itself ("FAILED"): shown only when it says more (TIMED_OUT).
     model.failure = {
-      phase: failure.status ? `${failure.phase} (${failure.status})` : failure.phase,
+      phase: failedPhaseText(failure),
       errorCode: failure.code,
       summary: failure.message,
       link: logs,

@@ -2,6 +2,7 @@ import type { ActionView, BuildFailure, ExecutionView } from '../policies/execut
 import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals, stageStatuses } from '../policies/execution-view.js';
 import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model.js';
 import { codeBuildLogsUrl, pipelineExecutionUrl, pipelineUrl } from './links.js';
+import { failedPhaseText } from './build.js';
 import { formatDuration } from './text.js';
 
 // Builds the neutral message for a pipeline execution from what we know of it.
@@ -52,7 +53,7 @@ function failureDetails(view: ExecutionView, failed: ActionView): FailureDetails
   return {
     stage: failed.stage,
     action: failed.action,
-    phase: build ? (build.status ? `${build.phase} (${build.status})` : build.phase) : undefined,
+    phase: build ? failedPhaseText(build) : undefined,
     errorCode: build ? build.code : failed.result?.errorCode,
     summary: build?.message ?? failed.result?.summary,
     link: failureLink(view, failed, build),

@@ -1,6 +1,7 @@
 import { isManualApproval, type ActionResult, type BuildEvent, type PipelineEvent, type Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
 import { buildIdOf } from '../messages/links.js';
+import { truncate } from '../messages/text.js';
 
 // What we know of one pipeline execution, folded from its events in any order.
 // EventBridge delivers at least once and out of order, so applying an event
@@ -79,7 +80,6 @@ export interface BuildFailure {
 const MAX_BUILDS = 10;
 const MAX_BUILD_MESSAGE = 1000;
 const MAX_BUILD_URL = 1000;
-const cap = (s: string | undefined, max: number) => (s && s.length > max ? `${s.slice(0, max - 1)}…` : s || undefined);
 
 /**
  * A BuildFailure from a failed phase. CodeBuild writes each context as
@@ -96,10 +96,10 @@ export function buildFailure(build: {
   const said = build.contexts.filter((c) => (c.statusCode ?? '').trim() || (c.message ?? '').trim());
   const code = said.map((c) => c.statusCode?.trim()).find(Boolean);
   const message = said.map((c) => c.message?.trim()).filter(Boolean).join('\n');
-  const failure: BuildFailure = { buildId: buildIdOf(build.buildId), phase: cap(build.phase, 40) ?? 'UNKNOWN' };
-  if (build.status && build.status !== 'FAILED') failure.status = cap(build.status, 40);
-  if (code) failure.code = cap(code, 100);
-  if (message) failure.message = cap(message, MAX_BUILD_MESSAGE);
+  const failure: BuildFailure = { buildId: buildIdOf(build.buildId), phase: truncate(build.phase, 40) };
+  if (build.status && build.status !== 'FAILED') failure.status = truncate(build.status, 40);
+  if (code) failure.code = truncate(code, 100);
+  if (message) failure.message = truncate(message, MAX_BUILD_MESSAGE);
   if (build.logsUrl && build.logsUrl.length <= MAX_BUILD_URL) failure.logsUrl = build.logsUrl;
   return failure;
 }
