@@ -70,7 +70,7 @@ export function describeRollback(story: RollbackStory): MessageModel {
     summary: story.why && outcome !== 'rolled-back' ? `${story.why}. ${CHECKS[outcome]}` : CHECKS[outcome],
     fields,
     stages: [],
-    failure: { errorCode: trigger.kind, summary: evidence.join('\n') },
+    failure: { summary: evidence.join('\n') },
     links: [{ label: 'Service deployments', url: ecsServiceUrl(story.region, s.cluster, s.service) }],
     context: `cicd-guardian rollback · ${s.cluster}/${s.service}`,
   };

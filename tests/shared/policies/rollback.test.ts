@@ -291,6 +291,14 @@ describe('telling people', () => {
     expect(fields).toMatchObject({ 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
   });
 
+  it('says what triggered the rollback once: in the Trigger field, with the evidence under it, not again as an error code', () => {
+    const email = decide([started(), crashed(2, 1), crashed(3, 2)]).actions.find((a) => a.type === 'email.publish');
+    const message = email && 'message' in email ? email.message : undefined;
+    expect(message?.fields.find((f) => f.label === 'Trigger')?.value).toBe('2 task failures within 10 min (threshold 2)');
+    expect(message?.failure?.errorCode).toBeUndefined();
+    expect(message?.failure?.summary).toMatch(/exit-code: /);
+  });
+
   it('replies with the outcome in the thread of its rollback notice, not as a new message', () => {
     const notice = { ts: '1700000000.000200', channelId: 'C0DEPLOY1' };
     const delivery: Delivery = {
