@@ -12,7 +12,7 @@ import type { FunctionSpec, ServiceSpec } from './service.js';
  * STS tells its own account where the invocation names no function ARN, e.g. `sls invoke local`).
  */
 const DECLARED_CLIENTS: Record<string, string[]> = {
-  notify: ['CodePipelineClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient', 'STSClient'],
+  notify: ['CodePipelineClient', 'CodeBuildClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient', 'STSClient'],
 };
 
 interface SdkClient {

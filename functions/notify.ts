@@ -1,11 +1,24 @@
 import type { Context } from 'aws-lambda';
 import { CiEventSchema } from '../shared/events/parse.js';
-import type { BuildEvent, CiEvent } from '../shared/events/types.js';
+import { startingPipeline, type BuildEvent, type CiEvent, type PipelineEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
-import { applyEvent, applyFacts, emptyView, executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
+import {
+  actionKey,
+  applyBuildFailure,
+  applyEvent,
+  applyFacts,
+  buildFailureOf,
+  emptyView,
+  executionKey,
+  failedBuildOf,
+  type BuildFailure,
+  type ExecutionView,
+} from '../shared/policies/execution-view.js';
 import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
-import { laterBuildEvent } from '../shared/policies/build-view.js';
-import { pipelineFacts } from '../shared/facts/codepipeline.js';
+import { laterBuildEvent, pipelineBuildKey, withExecution, withFailure, type PipelineBuild } from '../shared/policies/build-view.js';
+import { pipelineFacts, type ExecutionFacts } from '../shared/facts/codepipeline.js';
+import { buildFacts } from '../shared/facts/codebuild.js';
+import { buildIdOf } from '../shared/messages/links.js';
 import { peekState, stateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
@@ -21,6 +34,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export type NotifyResult =
   | { status: 'ignored'; reason: string }
+  /** Stored to be joined with a later event: a pipeline's failed build whose action has not arrived. */
+  | { status: 'recorded'; reason: string }
   | { status: 'dry-run'; plan: Plan }
   | ({ status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
 
@@ -28,7 +43,10 @@ const buildKey = (e: BuildEvent) => `BUILD#${e.buildArn}`;
 
 export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, now = () => new Date()): Promise<NotifyResult> {
   const config = getConfig();
-  const subject = event.kind === 'build' ? { kind: 'build' as const, name: event.project } : { kind: 'pipeline' as const, name: event.pipeline };
+  // A build a pipeline started belongs to the pipeline's message, unless builds are asked for on their own.
+  const pipeline = event.kind === 'build' && !config.notifications.pipelineBuilds ? startingPipeline(event) : undefined;
+  const subject =
+    event.kind !== 'build' ? { kind: 'pipeline' as const, name: event.pipeline } : pipeline ? { kind: 'pipeline' as const, name: pipeline } : { kind: 'build' as const, name: event.project };
   logger.appendKeys({ eventId: event.eventId, subject: subject.name });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
   if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
@@ -39,6 +57,31 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const deliver = <V>(pk: string, decide: (view: V, inputs: NotifyInputs) => Plan) =>
     deliverUnderLease<V>(stateStore(), pk, (r) => logPlan(decide(r.view, inputs(r.delivery))), () => notificationChannels(config, deadline, context.invokedFunctionArn), deadline);
 
+  const onFactError = (call: string, error: unknown) => {
+    logger.warn(`${call} failed; notifying with what is known`, { error: error as Error });
+    metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
+  };
+
+  if (event.kind === 'build' && pipeline) {
+    const failure = buildFailureOf(event);
+    const label = `build ${buildIdOf(event.buildArn)} started by pipeline ${pipeline}`;
+    if (!failure) return { status: 'ignored', reason: `${label} is ${event.status} with no failed phase: nothing to add to the pipeline's message` };
+    const key = pipelineBuildKey(event.account, event.region, failure.buildId);
+    const known = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withFailure(b, failure))).record;
+    const execution = known?.view.execution;
+    const waiting = `${label} failed in phase ${failure.phase}: kept until the pipeline's failed action names the build`;
+    if (!execution && dryRun) return { status: 'dry-run', plan: logPlan({ subject: label, actions: [], skipped: [`(dry-run, not recorded) ${waiting}`] }) };
+    if (!execution) return { status: 'recorded', reason: waiting };
+    const pk = executionKey(execution);
+    const fold = (view: ExecutionView | undefined) => applyBuildFailure(view ?? emptyView(execution), failure);
+    if (dryRun) {
+      const stored = await peekState<ExecutionView>(pk, onFactError);
+      return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(stored?.view), inputs(stored?.delivery))) };
+    }
+    await stateStore().updateView<ExecutionView>(pk, fold);
+    return deliver(pk, decideExecutionNotifications);
+  }
+
   if (event.kind === 'build') {
     if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
     const pk = buildKey(event);
@@ -47,21 +90,42 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   }
 
   const pk = executionKey(event);
-  const onFactError = (call: string, error: unknown) => {
-    logger.warn(`${call} failed; notifying with what is known`, { error: error as Error });
-    metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
-  };
   // Dry-run plans against what is stored (when the table can be read) and records nothing.
   const known = dryRun ? await peekState<ExecutionView>(pk, onFactError) : await stateStore().get<ExecutionView>(pk);
   const facts = await pipelineFacts().gather(event, known?.view, onFactError);
+  const build = await failedBuild(event, facts, known?.view, dryRun, onFactError);
   const fold = (view: ExecutionView | undefined) => {
     const applied = applyEvent(view ?? emptyView(event), event);
-    return applied === view ? view : applyFacts(applied, facts);
+    return applied === view ? view : applyBuildFailure(applyFacts(applied, facts), build);
   };
   if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(known?.view), inputs(known?.delivery))) };
 
   await stateStore().updateView<ExecutionView>(pk, fold, { record: known });
   return deliver(pk, decideExecutionNotifications);
+}
+
+/**
+ * For a failed CodeBuild action: why its build failed. The build's own event,
+ * if it came first, left it in the build's record; else CodeBuild is asked.
+ * The record also learns the execution, for a build event that comes later.
+ */
+async function failedBuild(
+  event: PipelineEvent,
+  facts: ExecutionFacts,
+  known: ExecutionView | undefined,
+  dryRun: boolean,
+  onFactError: (call: string, error: unknown) => void,
+): Promise<BuildFailure | undefined> {
+  const action =
+    event.kind === 'action'
+      ? { ...event, result: event.result?.externalId ? event.result : facts.results?.[actionKey(event.stage, event.action)] }
+      : // A FAILED execution whose failed action is known only from ListActionExecutions.
+        Object.values(facts.failedActions ?? {}).find((a) => failedBuildOf(a));
+  const buildId = action && failedBuildOf(action);
+  if (!buildId || known?.builds?.[buildId]) return undefined;
+  const key = pipelineBuildKey(event.account, event.region, buildId);
+  const record = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withExecution(b, event))).record;
+  return record?.view.failure ?? (await buildFacts().failure(buildId, onFactError));
 }
 
 function logPlan(plan: Plan): Plan {

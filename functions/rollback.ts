@@ -99,8 +99,8 @@ async function handleService(
   }
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
   let thread: { channelId: string; ts: string } | undefined;
+  let facts: ServiceFacts | undefined;
   try {
-    let facts: ServiceFacts | undefined;
     if (trigger) {
       metrics.addMetric('RollbackTriggered', MetricUnit.Count, 1);
       const describe = ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
@@ -128,7 +128,8 @@ async function handleService(
     return { service: name, ...result };
   } catch (error) {
     // Reading the service or rolling it back failed: say so loudly, then fail so Lambda retries and the DLQ keeps the event.
-    const failures = rollbackFailures(error);
+    // Without facts no change was planned, let alone tried: only the read failed.
+    const failures = rollbackFailures(error).map((f) => ({ ...f, attempted: trigger === undefined || facts !== undefined }));
     if (failures.length > 0 && !dryRun) {
       metrics.addMetric('RollbackFailed', MetricUnit.Count, 1);
       await deliverUnderLease<ServiceView>(

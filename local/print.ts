@@ -167,6 +167,7 @@ export function decisionLines(result: unknown, s: Style): string[] {
   if (!isObj(result) || typeof result.status !== 'string') return [truncate(JSON.stringify(result), 300)];
   const status = result.status;
   if (status === 'ignored') return [`${s.yellow('ignored')}: ${str(result.reason) ?? ''}`];
+  if (status === 'recorded') return [`${s.cyan('recorded')}: ${str(result.reason) ?? ''}`];
   if (status === 'handled' && Array.isArray(result.services)) {
     const services = result.services.filter(isObj);
     if (services.length === 0) return [s.dim('handled: no service concerned')];
@@ -301,17 +302,25 @@ export function isBroadcast(call: Pick<SlackCall, 'body'>): boolean {
 export class SlackPrinter {
   private readonly shown = new Map<string, string[]>();
   private readonly unclaimedPosts: string[][] = [];
+  /**
+   * The channel each posted message was sent to, as the config names it, by the
+   * message's ts: updates and replies carry the id Slack answered instead, and
+   * are printed with the same name as the post.
+   */
+  private readonly postedTo = new Map<string, string>();
 
   constructor(
     private readonly s: Style,
     private readonly full = false,
   ) {}
 
-  lines(call: Pick<SlackCall, 'method' | 'body'>): string[] {
+  lines(call: Pick<SlackCall, 'method' | 'body' | 'ts'>): string[] {
     const { s } = this;
     const kind = slackCallKind(call);
     const b = call.body;
-    const channel = String(b.channel ?? '');
+    const sentTo = String(b.channel ?? '');
+    if (kind === 'post' && call.ts) this.postedTo.set(call.ts, sentTo);
+    const channel = this.postedTo.get(String(kind === 'reply' ? b.thread_ts : b.ts)) ?? sentTo;
     const message = slackMessageLines(b, s);
     const indent = (ls: string[]) => ls.map((l) => `    ${l}`);
     switch (kind) {
@@ -319,7 +328,7 @@ export class SlackPrinter {
         this.unclaimedPosts.push(message);
         return [`  ${s.bold('slack post')}   ${channel}  ${s.dim(call.method)}`, ...indent(message)];
       case 'update': {
-        const key = `${channel}:${String(b.ts)}`;
+        const key = `${sentTo}:${String(b.ts)}`;
         // The first update of a message follows its post; the post's ts is in Slack's answer, not its request.
         const before = this.shown.get(key) ?? this.unclaimedPosts.shift();
         this.shown.set(key, message);

@@ -74,8 +74,12 @@ export interface BuildEvent extends EnvelopeFacts {
 export type PipelineEvent = PipelineExecutionEvent | StageExecutionEvent | ActionExecutionEvent;
 export type CiEvent = PipelineEvent | BuildEvent;
 
-export const isManualApproval = (e: ActionExecutionEvent): boolean =>
-  e.category === 'Approval' && e.provider === 'Manual';
+/** By provider: AWS's own sample approval event has category Deploy. */
+export const isManualApproval = (a: Pick<ActionExecutionEvent, 'provider' | 'category'>): boolean => a.provider === 'Manual';
+
+/** The pipeline that started a build (initiator "codepipeline/<name>"), if one did. */
+export const startingPipeline = (build: Pick<BuildEvent, 'initiator'>): string | undefined =>
+  build.initiator?.startsWith('codepipeline/') ? build.initiator.slice('codepipeline/'.length) || undefined : undefined;
 
 // ---- ECS auto-rollback inputs (ECS, CloudWatch alarms, manual requests) ----
 

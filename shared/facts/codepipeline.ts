@@ -6,8 +6,8 @@ import {
   type ActionExecutionDetail,
 } from '@aws-sdk/client-codepipeline';
 import type { ActionResult, PipelineEvent } from '../events/types.js';
-import type { ExecutionView, Revision } from '../policies/execution-view.js';
-import { actionKey } from '../policies/execution-view.js';
+import type { ActionView, ExecutionView, Revision } from '../policies/execution-view.js';
+import { actionKey, latestFailure } from '../policies/execution-view.js';
 import { codePipelineClient } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 
@@ -23,6 +23,8 @@ export interface ExecutionFacts {
   stageOrder?: string[];
   /** Failure details per action key ("stage/action"). */
   results?: Record<string, ActionResult>;
+  /** The failed actions as CodePipeline lists them, per action key: for a failed execution whose action events have not arrived. */
+  failedActions?: Record<string, ActionView>;
 }
 
 
@@ -30,10 +32,12 @@ export interface ExecutionFacts {
 export function missingFacts(known: ExecutionView | undefined, event: PipelineEvent) {
   const failedWithoutDetail =
     event.kind === 'action' && event.state === 'FAILED' && !(event.result?.summary || event.result?.errorCode);
+  // The execution failed before the event of the action that failed arrived: its reply and email go out now.
+  const failedWithoutAction = event.kind === 'pipeline' && event.state === 'FAILED' && !(known && latestFailure(known));
   return {
     revision: !known?.revision?.commitId,
     stageOrder: !known?.stagesDefined,
-    failures: failedWithoutDetail,
+    failures: failedWithoutDetail || failedWithoutAction,
   };
 }
 
@@ -104,6 +108,7 @@ export class PipelineFacts {
 
     if (need.failures && actions?.actionExecutionDetails) {
       facts.results = {};
+      facts.failedActions = {};
       // Newest first: keep the latest attempt of each action.
       for (const d of actions.actionExecutionDetails) {
         if (d.status !== 'Failed' || !d.stageName || !d.actionName) continue;
@@ -115,11 +120,28 @@ export class PipelineFacts {
           summary: r?.errorDetails?.message ?? r?.externalExecutionSummary,
           errorCode: r?.errorDetails?.code,
         };
+        const type = d.input?.actionTypeId;
+        const at = (d.lastUpdateTime ?? d.startTime)?.toISOString();
+        if (type?.category && type.provider && at && !facts.failedActions[key]) {
+          facts.failedActions[key] = {
+            stage: d.stageName,
+            action: d.actionName,
+            category: type.category,
+            provider: type.provider,
+            state: 'FAILED',
+            at,
+            startedAt: d.startTime?.toISOString(),
+            endedAt: at,
+            result: definedOnly(facts.results[key]),
+          };
+        }
       }
     }
     return facts;
   }
 }
+
+const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 let shared: PipelineFacts | undefined;
 export const pipelineFacts = (): PipelineFacts => (shared ??= new PipelineFacts(codePipelineClient()));

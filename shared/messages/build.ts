@@ -1,6 +1,7 @@
 import type { BuildEvent } from '../events/types.js';
 import type { MessageModel, Tone } from './model.js';
 import { buildIdOf, codeBuildLogsUrl } from './links.js';
+import { buildFailureOf, type BuildFailure } from '../policies/execution-view.js';
 
 // The neutral message for a CodeBuild build that no pipeline covers.
 
@@ -13,10 +14,15 @@ const TONES: Record<BuildEvent['status'], Tone> = {
   STOPPED: 'warning',
 };
 
+/** The failed phase, with its status when it says more than FAILED: "BUILD", "BUILD (TIMED_OUT)". */
+export const failedPhaseText = (f: BuildFailure): string => (f.status ? `${f.phase} (${f.status})` : f.phase);
+
 export function describeBuild(build: BuildEvent): MessageModel {
   const buildId = buildIdOf(build.buildArn);
   const consoleUrl = codeBuildLogsUrl(build.region, build.account, build.buildArn);
   const logsUrl = build.logsUrl ?? consoleUrl;
+  const logs = logsUrl ? { label: 'Build logs', url: logsUrl } : undefined;
+  const failure = buildFailureOf(build);
   const model: MessageModel = {
     title: `Build ${build.project} ${build.status.toLowerCase().replace('_', ' ')}`,
     tone: TONES[build.status],
@@ -27,16 +33,16 @@ export function describeBuild(build: BuildEvent): MessageModel {
       ...(build.initiator ? [{ label: 'Initiator', value: build.initiator }] : []),
     ],
     stages: [],
-    links: logsUrl ? [{ label: 'Logs', url: logsUrl }] : [],
+    // With a failure, the logs link goes with it (once).
+    links: logs && !failure ? [logs] : [],
     context: `${build.account} · ${build.region} · ${buildId}`,
   };
-  if (build.failedPhase) {
-    model.summary = `Failed in phase ${build.failedPhase.phase}`;
+  if (failure) {
     model.failure = {
-      stage: build.failedPhase.phase,
-      errorCode: build.failedPhase.status,
-      summary: build.failedPhase.context.join('\n') || undefined,
-      logsUrl,
+      phase: failedPhaseText(failure),
+      errorCode: failure.code,
+      summary: failure.message,
+      link: logs,
     };
   }
   return model;

@@ -49,6 +49,7 @@ export function renderEmail(model: MessageModel): Email {
     const facts: [string, string | undefined][] = [
       ['Stage', failure.stage],
       ['Action', failure.action],
+      ['Phase', failure.phase],
       ['Error code', failure.errorCode],
     ];
     for (const [label, value] of facts) {
@@ -56,8 +57,8 @@ export function renderEmail(model: MessageModel): Email {
     }
     const details = failure.summary === undefined ? '' : cleanText(failure.summary);
     if (details) lines.push(`  Summary: ${indent(truncate(details, 8000))}`);
-    const logs = failure.logsUrl === undefined ? undefined : safeUrl(failure.logsUrl);
-    if (logs) lines.push(`  Logs: ${logs}`);
+    const next = failure.link === undefined ? undefined : safeUrl(failure.link.url);
+    if (next) lines.push(`  ${one(failure.link!.label, 100) || 'Details'}: ${next}`);
   }
   if (model.links.length > 0) {
     lines.push('', 'Links');

@@ -28,10 +28,12 @@ export interface StageLine {
 export interface FailureDetails {
   stage?: string;
   action?: string;
+  /** The failed CodeBuild phase, e.g. BUILD. */
+  phase?: string;
   errorCode?: string;
   summary?: string;
-  /** Link to the failed action's logs (CodeBuild) or external execution. */
-  logsUrl?: string;
+  /** Where to look next, labelled by what it opens (build logs, the CodeDeploy deployment, ...). */
+  link?: Link;
 }
 
 export interface MessageModel {

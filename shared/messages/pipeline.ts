@@ -1,7 +1,8 @@
-import type { ActionView, ExecutionView } from '../policies/execution-view.js';
-import { isTerminal, latestFailure, overallState, pendingApprovals } from '../policies/execution-view.js';
-import type { Field, MessageModel, ReplyModel, StageLine, Tone } from './model.js';
+import type { ActionView, BuildFailure, ExecutionView } from '../policies/execution-view.js';
+import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals, stageStatuses } from '../policies/execution-view.js';
+import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model.js';
 import { codeBuildLogsUrl, pipelineExecutionUrl, pipelineUrl } from './links.js';
+import { failedPhaseText } from './build.js';
 import { formatDuration } from './text.js';
 
 // Builds the neutral message for a pipeline execution from what we know of it.
@@ -29,20 +30,34 @@ const duration = (from?: string, to?: string): string | undefined =>
   from && to ? formatDuration(Math.max(0, Date.parse(to) - Date.parse(from))) : undefined;
 
 function stageLines(view: ExecutionView): StageLine[] {
-  return view.stageOrder.map((name) => {
-    const s = view.stages[name];
-    if (!s) {
-      const started = Object.values(view.actions).some((a) => a.stage === name);
-      return { name, state: started ? 'STARTED' : 'PENDING' };
-    }
-    return { name, state: s.state, duration: duration(s.startedAt, s.endedAt) };
-  });
+  return stageStatuses(view).map(({ name, state, timeline }) => (timeline ? { name, state, duration: duration(timeline.startedAt, timeline.endedAt) } : { name, state }));
 }
 
-function logsUrlOf(view: ExecutionView, a: ActionView): string | undefined {
+/** Where to look next for a failed action, labelled by what the link opens. */
+function failureLink(view: ExecutionView, a: ActionView, build: BuildFailure | undefined): Link | undefined {
   const id = a.result?.externalId;
-  if (a.provider === 'CodeBuild' && id) return codeBuildLogsUrl(view.region, view.account, id) ?? a.result?.externalUrl;
-  return a.result?.externalUrl;
+  const url = a.result?.externalUrl;
+  if (a.provider === 'CodeBuild') {
+    const logs = build?.logsUrl ?? (id ? codeBuildLogsUrl(view.region, view.account, id) : undefined) ?? url;
+    return logs ? { label: 'Build logs', url: logs } : undefined;
+  }
+  if (!url) return undefined;
+  if (a.provider.startsWith('CodeDeploy')) return { label: 'CodeDeploy deployment', url };
+  if (a.provider === 'ECS') return { label: 'ECS deployment', url };
+  return { label: `${a.provider} details`, url };
+}
+
+/** The failed action and, for a CodeBuild action whose build is known, why the build failed instead of the action's "Build terminated". */
+function failureDetails(view: ExecutionView, failed: ActionView): FailureDetails {
+  const build = buildFailureFor(view, failed);
+  return {
+    stage: failed.stage,
+    action: failed.action,
+    phase: build ? failedPhaseText(build) : undefined,
+    errorCode: build ? build.code : failed.result?.errorCode,
+    summary: build?.message ?? failed.result?.summary,
+    link: failureLink(view, failed, build),
+  };
 }
 
 function revisionFields(view: ExecutionView): Field[] {
@@ -54,6 +69,7 @@ function revisionFields(view: ExecutionView): Field[] {
   if (r.message) fields.push({ label: 'Commit', value: firstLine(r.message) });
   if (r.author) fields.push({ label: 'Author', value: r.author });
   if (r.branch) fields.push({ label: 'Branch', value: r.repository ? `${r.repository}@${r.branch}` : r.branch });
+  else if (r.tag) fields.push({ label: 'Tag', value: r.repository ? `${r.tag} (${r.repository})` : r.tag });
   return fields;
 }
 
@@ -61,7 +77,6 @@ export function describeExecution(view: ExecutionView): MessageModel {
   const executionUrl = pipelineExecutionUrl(view.region, view.pipeline, view.executionId);
   const failed = latestFailure(view);
   const approvals = pendingApprovals(view);
-  const logsUrl = failed ? logsUrlOf(view, failed) : undefined;
   const model: MessageModel = {
     title: `${view.pipeline} ${headline(view)}`,
     tone: toneOf(view),
@@ -71,36 +86,26 @@ export function describeExecution(view: ExecutionView): MessageModel {
       ...revisionFields(view),
     ],
     stages: stageLines(view),
-    links: [{ label: 'Execution in console', url: executionUrl }, ...(logsUrl ? [{ label: 'Logs', url: logsUrl }] : [])],
+    // The failure's own link is shown with the failure, once.
+    links: [{ label: 'Execution in console', url: executionUrl }],
     context: `${view.account} · ${view.region} · execution ${view.executionId}`,
   };
-  if (failed) {
-    model.summary = `Failed in ${failed.stage} / ${failed.action}`;
-    model.failure = {
-      stage: failed.stage,
-      action: failed.action,
-      errorCode: failed.result?.errorCode,
-      summary: failed.result?.summary,
-      logsUrl,
-    };
-  } else if (approvals.length > 0) {
-    model.summary = `Waiting for approval: ${approvals.map((a) => `${a.stage} / ${a.action}`).join(', ')}`;
-  }
+  // The failure block says where it failed; a summary line would say it twice.
+  if (failed) model.failure = failureDetails(view, failed);
+  else if (approvals.length > 0) model.summary = `Waiting for approval: ${approvals.map((a) => `${a.stage} / ${a.action}`).join(', ')}`;
   return model;
 }
 
 export function describeFailureReply(view: ExecutionView): ReplyModel {
   const failed = latestFailure(view);
+  const details = failed ? failureDetails(view, failed) : undefined;
   const where = failed ? ` in ${failed.stage} / ${failed.action}` : '';
-  const why = failed?.result ? [failed.result.errorCode, failed.result.summary].filter(Boolean).join(': ') : '';
-  const logsUrl = failed ? logsUrlOf(view, failed) : undefined;
+  const phase = details?.phase ? `phase ${details.phase}` : '';
+  const why = details ? [phase, details.errorCode, details.summary].filter(Boolean).join(': ') : '';
   return {
     tone: 'failure',
     text: `${view.pipeline} failed${where}${why ? ` — ${why}` : ''}`,
-    links: [
-      { label: 'Execution', url: pipelineExecutionUrl(view.region, view.pipeline, view.executionId) },
-      ...(logsUrl ? [{ label: 'Logs', url: logsUrl }] : []),
-    ],
+    links: [{ label: 'Execution', url: pipelineExecutionUrl(view.region, view.pipeline, view.executionId) }, ...(details?.link ? [details.link] : [])],
   };
 }
 

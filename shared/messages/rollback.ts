@@ -71,7 +71,7 @@ export function describeRollback(story: RollbackStory): MessageModel {
     summary: story.why && outcome !== 'rolled-back' ? `${story.why}. ${CHECKS[outcome]}` : CHECKS[outcome],
     fields,
     stages: [],
-    failure: { errorCode: trigger.kind, summary: evidence.join('\n') },
+    failure: { summary: evidence.join('\n') },
     links: [{ label: 'Service deployments', url: ecsServiceUrl(story.region, s.cluster, s.service) }],
     context: `cicd-guardian rollback · ${s.cluster}/${s.service}`,
   };
@@ -94,9 +94,10 @@ export function describeRollbackOutcome(settings: RollbackSettings, change: Chan
   };
 }
 
-export function describeRollbackFailure(settings: RollbackSettings, failure: { message: string; hint: string; retryable: boolean }): MessageModel {
+export function describeRollbackFailure(settings: RollbackSettings, failure: { message: string; hint: string; retryable: boolean; attempted?: boolean }): MessageModel {
   return {
-    title: `${settings.service} rollback FAILED`,
+    // A read that failed changed nothing: calling it a failed rollback would send people looking for one.
+    title: failure.attempted === false ? `${settings.service} could not be read: no rollback attempted` : `${settings.service} rollback FAILED`,
     tone: 'failure',
     summary: `${failure.hint} ${failure.retryable ? 'cicd-guardian will try again; after its retries the event waits in the dead-letter queue.' : 'Trying again will not help until this is fixed; the event waits in the dead-letter queue for a redrive.'}`,
     fields: [

@@ -69,6 +69,7 @@ const STATE_ICON: Record<string, string> = {
   SUPERSEDED: '⏹️',
   ABANDONED: '⏹️',
   PENDING: '⚪',
+  NOTRUN: '⚪',
 };
 const UNKNOWN_STATE_ICON = '❔';
 
@@ -86,7 +87,10 @@ export function renderSlackMessage(model: MessageModel): SlackMessage {
   const context = model.context === undefined ? '' : singleLine(model.context);
   if (context) blocks.push(contextBlock(escapeTruncate(context, BUDGET.context)));
 
-  return { text: fallbackText(emoji, [title, summary].filter(Boolean).join('\n')), blocks };
+  // The notification's text: the summary, or where it failed (the failure block is not in it).
+  const where = model.failure ? failureWhere(model.failure).join(' / ') : '';
+  const gist = summary || (where ? `Failed in ${where}` : '');
+  return { text: fallbackText(emoji, [title, gist].filter(Boolean).join('\n')), blocks };
 }
 
 export function renderSlackReply(reply: ReplyModel): SlackMessage {
@@ -163,25 +167,30 @@ function stageLine(stage: StageLine): string {
 }
 
 function failureText(failure: FailureDetails): string {
-  const where = [failure.stage, failure.action]
-    .map((s) => (s === undefined ? '' : escapeTruncate(singleLine(s), 100)))
-    .filter(Boolean)
-    .map((s) => `*${s}*`)
+  const where = failureWhere(failure)
+    .map((s) => `*${escapeTruncate(s, 100)}*`)
     .join(' › ');
-  const lines = [where ? `❌ *Failed in* ${where}` : '❌ *Failed*'];
+  const phase = failure.phase === undefined ? '' : escapeTruncate(singleLine(failure.phase), 60);
+  // Where it failed, once: the stage and action, or (a build on its own) the phase.
+  const lines = [where ? `❌ *Failed in* ${where}` : phase ? `❌ *Failed in phase* *${phase}*` : '❌ *Failed*'];
   const code = failure.errorCode === undefined ? '' : singleLine(failure.errorCode);
   // A backtick in the code would end the code span early.
-  if (code) lines.push(`Error \`${escapeTruncate(code.replace(/`/g, 'ˋ'), 100)}\``);
-  const logsUrl = failure.logsUrl === undefined ? undefined : safeUrl(failure.logsUrl);
-  const logs = logsUrl ? link(logsUrl, 'View logs', 20) : '';
+  const facts = [where && phase ? `Phase *${phase}*` : '', code ? `Error \`${escapeTruncate(code.replace(/`/g, 'ˋ'), 100)}\`` : ''].filter(Boolean);
+  if (facts.length > 0) lines.push(facts.join(' · '));
+  const url = failure.link === undefined ? undefined : safeUrl(failure.link.url);
+  const next = url ? link(url, failure.link!.label || 'Details', 40) : '';
 
   const summary = failure.summary === undefined ? '' : cleanText(failure.summary);
-  const used = [...lines, logs].join('\n').length;
+  const used = [...lines, next].join('\n').length;
   const room = BUDGET.failure - used - 1;
   if (summary && room > 1) lines.push(escapeTruncate(summary, room));
-  if (logs) lines.push(logs);
+  if (next) lines.push(next);
   return lines.join('\n');
 }
+
+/** The stage and action a failure names, as single lines. */
+const failureWhere = (failure: FailureDetails): string[] =>
+  [failure.stage, failure.action].map((s) => (s === undefined ? '' : singleLine(s))).filter(Boolean);
 
 function linksText(links: Link[], budget: number): string {
   const items = links.map((l) => {

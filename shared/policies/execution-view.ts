@@ -1,5 +1,7 @@
-import type { ActionResult, PipelineEvent, Trigger } from '../events/types.js';
+import { isManualApproval, type ActionResult, type BuildEvent, type PipelineEvent, type Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
+import { buildIdOf } from '../messages/links.js';
+import { truncate } from '../messages/text.js';
 
 // What we know of one pipeline execution, folded from its events in any order.
 // EventBridge delivers at least once and out of order, so applying an event
@@ -11,6 +13,8 @@ export interface Revision {
   message?: string;
   author?: string;
   branch?: string;
+  /** The git tag that triggered the execution (GitLab, GitHub and Bitbucket tag triggers). */
+  tag?: string;
   repository?: string;
 }
 
@@ -46,11 +50,91 @@ export interface ExecutionView {
   stagesDefined?: boolean;
   actions: Record<string, ActionView>;
   revision?: Revision;
+  /**
+   * Why CodeBuild builds of this execution failed, by build id ("project:uuid",
+   * the failed action's external execution id). Kept apart from the actions
+   * because the build's event may arrive before the action that names it.
+   */
+  builds?: Record<string, BuildFailure>;
   /** Ids of the events already applied (bounded), so a redelivery is a no-op. */
   applied: string[];
 }
 
 const MAX_APPLIED = 200;
+
+/** Why a build failed: its first failed phase, as CodeBuild reported it. Text is capped, so a view stays small. */
+export interface BuildFailure {
+  buildId: string;
+  /** e.g. BUILD, INSTALL, DOWNLOAD_SOURCE. */
+  phase: string;
+  /** The phase's status when it says more than FAILED, e.g. TIMED_OUT. */
+  status?: string;
+  /** CodeBuild's status code for the phase, e.g. COMMAND_EXECUTION_ERROR. */
+  code?: string;
+  /** e.g. "Error while executing command: mvn package. Reason: exit status 1". */
+  message?: string;
+  /** The build's CloudWatch Logs deep link. */
+  logsUrl?: string;
+}
+
+const MAX_BUILDS = 10;
+const MAX_BUILD_MESSAGE = 1000;
+const MAX_BUILD_URL = 1000;
+
+/**
+ * A BuildFailure from a failed phase. CodeBuild writes each context as
+ * "STATUS_CODE: message" in events, and as {statusCode, message} in
+ * BatchGetBuilds: both give the same failure.
+ */
+export function buildFailure(build: {
+  buildId: string;
+  phase: string;
+  status?: string;
+  contexts: { statusCode?: string; message?: string }[];
+  logsUrl?: string;
+}): BuildFailure {
+  const said = build.contexts.filter((c) => (c.statusCode ?? '').trim() || (c.message ?? '').trim());
+  const code = said.map((c) => c.statusCode?.trim()).find(Boolean);
+  const message = said.map((c) => c.message?.trim()).filter(Boolean).join('\n');
+  const failure: BuildFailure = { buildId: buildIdOf(build.buildId), phase: truncate(build.phase, 40) };
+  if (build.status && build.status !== 'FAILED') failure.status = truncate(build.status, 40);
+  if (code) failure.code = truncate(code, 100);
+  if (message) failure.message = truncate(message, MAX_BUILD_MESSAGE);
+  if (build.logsUrl && build.logsUrl.length <= MAX_BUILD_URL) failure.logsUrl = build.logsUrl;
+  return failure;
+}
+
+/** The failure a CodeBuild event reports, when it reports a failed phase. */
+export function buildFailureOf(event: BuildEvent): BuildFailure | undefined {
+  const p = event.failedPhase;
+  if (!p) return undefined;
+  const contexts = p.context.map((c) => {
+    const colon = c.indexOf(': ');
+    const head = colon > 0 ? c.slice(0, colon) : '';
+    // "CODE: message" when the head looks like a status code; else it is all message.
+    return /^[A-Z][A-Z0-9_]*$/.test(head) ? { statusCode: head, message: c.slice(colon + 2) } : { message: c };
+  });
+  return buildFailure({ buildId: event.buildArn, phase: p.phase, status: p.status, contexts, logsUrl: event.logsUrl });
+}
+
+/** Records why a build of this execution failed; the first report of a build wins (later ones say the same). */
+export function applyBuildFailure(view: ExecutionView, failure: BuildFailure | undefined): ExecutionView {
+  if (!failure || view.builds?.[failure.buildId]) return view;
+  const kept = Object.entries(view.builds ?? {}).slice(-(MAX_BUILDS - 1));
+  return { ...view, builds: Object.fromEntries([...kept, [failure.buildId, failure]]) };
+}
+
+/** The build a failed CodeBuild action names (its external execution id), if any. */
+export function failedBuildOf(action: Pick<ActionView, 'provider' | 'state' | 'result'>): string | undefined {
+  const id = action.provider === 'CodeBuild' && action.state === 'FAILED' ? action.result?.externalId : undefined;
+  return id ? buildIdOf(id) : undefined;
+}
+
+/** Why the build behind a failed action failed, when known. */
+export const buildFailureFor = (view: ExecutionView, action: ActionView): BuildFailure | undefined => {
+  const id = failedBuildOf(action);
+  return id ? view.builds?.[id] : undefined;
+};
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'STOPPED', 'SUPERSEDED', 'ABANDONED']);
 /** Lifecycle order for same-second ties. RESUMED only ever follows a terminal state, so it wins. */
 const rank = (state: string): number => (state === 'RESUMED' ? 4 : TERMINAL.has(state) ? 3 : state === 'STOPPING' ? 2 : 1);
@@ -98,7 +182,7 @@ export function applyEvent(view: ExecutionView, event: PipelineEvent): Execution
     // Git-triggered executions name their commit: no API call needed for it.
     const t = event.trigger;
     if (t.commitId && !view.revision?.commitId) {
-      next.revision = { commitId: t.commitId, message: t.commitMessage, author: t.author, branch: t.branch ?? t.tag, repository: t.repository, ...view.revision };
+      next.revision = { commitId: t.commitId, message: t.commitMessage, author: t.author, branch: t.branch, tag: t.tag, repository: t.repository, ...view.revision };
     }
   }
 
@@ -148,9 +232,51 @@ export function overallState(view: ExecutionView): PipelineState | 'IN_PROGRESS'
   return view.pipelineState?.state ?? 'IN_PROGRESS';
 }
 
-/** Manual approval actions waiting for a person. */
+/** Manual approval actions waiting for a person (recognized by provider: AWS's own samples give them category Deploy too). */
 export const pendingApprovals = (view: ExecutionView): ActionView[] =>
-  Object.values(view.actions).filter((a) => a.category === 'Approval' && a.provider === 'Manual' && a.state === 'STARTED');
+  Object.values(view.actions).filter((a) => isManualApproval(a) && a.state === 'STARTED');
+
+/** What is known of a stage, for display. */
+export interface StageStatus {
+  name: string;
+  /**
+   * The stage's own state when its events came; else read from its actions; else
+   * PENDING (not reached yet), NOT RUN (after a stage that ended the execution)
+   * or UNKNOWN (its events have not arrived, or never will: we cannot tell).
+   */
+  state: StageState | ActionState | 'PENDING' | 'NOT RUN' | 'UNKNOWN';
+  timeline?: StageView;
+}
+
+const UNSUCCESSFUL = new Set(['FAILED', 'CANCELED', 'STOPPED', 'ABANDONED']);
+
+/** A stage known only from its actions: in progress while one runs, else failed or abandoned if one was. */
+function stateFromActions(actions: ActionView[], pipeline: ReturnType<typeof overallState>): StageStatus['state'] {
+  for (const state of ['STARTED', 'FAILED', 'ABANDONED', 'CANCELED'] as const) if (actions.some((a) => a.state === state)) return state;
+  // Every action seen succeeded: more may follow while the execution runs.
+  if (!isTerminal(pipeline)) return 'STARTED';
+  return pipeline === 'SUCCEEDED' ? 'SUCCEEDED' : 'UNKNOWN';
+}
+
+/** Each stage in order with what is known of it. */
+export function stageStatuses(view: ExecutionView): StageStatus[] {
+  const pipeline = overallState(view);
+  const actionsOf = (stage: string) => Object.values(view.actions).filter((a) => a.stage === stage);
+  const known = view.stageOrder.map((name): StageStatus | undefined => {
+    const timeline = view.stages[name];
+    if (timeline) return { name, state: timeline.state, timeline };
+    const actions = actionsOf(name);
+    return actions.length > 0 ? { name, state: stateFromActions(actions, pipeline) } : undefined;
+  });
+  const lastKnown = known.findLastIndex(Boolean);
+  return known.map((status, i) => {
+    if (status) return status;
+    const name = view.stageOrder[i]!;
+    // Stages run in order: none runs after one that ended the execution unsuccessfully.
+    if (known.slice(0, i).some((s) => s && UNSUCCESSFUL.has(s.state))) return { name, state: 'NOT RUN' };
+    return { name, state: !isTerminal(pipeline) && i > lastKnown ? 'PENDING' : 'UNKNOWN' };
+  });
+}
 
 /** The action failure that explains the execution's failure: the latest failed action. */
 export function latestFailure(view: ExecutionView): ActionView | undefined {
@@ -162,9 +288,15 @@ export function latestFailure(view: ExecutionView): ActionView | undefined {
 /** Adds enrichment facts; event data wins over facts where both exist. */
 export function applyFacts(
   view: ExecutionView,
-  facts: { revision?: Revision; stageOrder?: string[]; results?: Record<string, ActionResult> },
+  facts: { revision?: Revision; stageOrder?: string[]; results?: Record<string, ActionResult>; failedActions?: Record<string, ActionView> },
 ): ExecutionView {
   let next = view;
+  // Failed actions CodePipeline lists whose FAILED events have not arrived (the execution's FAILED came first).
+  for (const [key, failed] of Object.entries(facts.failedActions ?? {})) {
+    if (!supersedes(next.actions[key], failed.state, failed.at)) continue;
+    next = { ...next, actions: { ...next.actions, [key]: failed } };
+    if (!next.stageOrder.includes(failed.stage)) next = { ...next, stageOrder: [...next.stageOrder, failed.stage] };
+  }
   if (facts.revision && !view.revision?.commitId) next = { ...next, revision: { ...view.revision, ...facts.revision } };
   if (facts.stageOrder) next = withStageOrder(next, facts.stageOrder);
   for (const [key, result] of Object.entries(facts.results ?? {})) {

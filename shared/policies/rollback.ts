@@ -112,6 +112,35 @@ export function findTrigger(view: ServiceView, event: RollbackEvent, settings: R
   }
 }
 
+/** Why an event that found no trigger does nothing, in the terms of the policy (for people reading the plan). */
+export function whyNoRollback(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): string {
+  switch (event.kind) {
+    case 'ecs-task':
+    case 'ecs-service-action': {
+      const what = event.kind === 'ecs-task' ? `task ${event.taskArn.split('/').pop()?.slice(0, 8) ?? event.taskArn}` : event.eventName;
+      const signal =
+        event.kind === 'ecs-task' ? view.signals.find((s) => s.key === `task:${event.taskArn}`) : view.signals.find((s) => s.key === `impaired:${event.eventId}`);
+      if (!signal) return `${what}: not a failure (${event.kind === 'ecs-task' ? (event.stopCode ?? event.lastStatus) : 'no deployment in flight'}), not counted`;
+      const deploymentId = signal.deploymentId;
+      if (!deploymentId) return `${what} failed, but no deployment started it: not counted`;
+      const state = view.deployments[deploymentId]?.state;
+      if (state === 'COMPLETED' || state === 'FAILED') return `${what} failed after deployment ${deploymentId} ${state === 'COMPLETED' ? 'completed' : 'failed'}: left to alarms`;
+      const counted = failuresInWindow(view, deploymentId, signal, settings.failureWindowMinutes * MINUTE).length;
+      return `${counted} of ${settings.failureThreshold} failed tasks counted for deployment ${deploymentId} within ${settings.failureWindowMinutes} min: no rollback yet`;
+    }
+    case 'ecs-deployment':
+      return `deployment ${event.deploymentId} ${event.eventName.replace(/^SERVICE_DEPLOYMENT_/, '').toLowerCase().replace('_', ' ')}: only a failed deployment triggers a rollback`;
+    case 'alarm':
+      return event.state !== 'ALARM'
+        ? `alarm ${event.alarmName} is ${event.state}: only ALARM triggers a rollback`
+        : `alarm ${event.alarmName} went to ALARM with no deployment in flight or within its ${settings.bakeMinutes}-minute bake window`;
+    case 'action':
+      return `check ${event.stage}/${event.action} ${event.state.toLowerCase()}: only a failed check triggers a rollback`;
+    case 'manual':
+      return `request by hand for ${settings.cluster}/${settings.service} not recorded`;
+  }
+}
+
 /**
  * The largest set of early failures of `deploymentId` that fits in one window
  * and includes `signal`: events arrive out of order, so the window may lie on
@@ -178,8 +207,8 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   const { view, event, settings, facts, delivery, now } = inputs;
   const name = `${settings.cluster}/${settings.service}`;
   const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [] };
-  const notify = (key: string, message: MessageModel, reason: string, after?: string) =>
-    plan.actions.push(...notifications(inputs, key, message, reason).map((a) => (after ? { ...a, after } : a)));
+  const notify = (key: string, message: MessageModel, reason: string, after?: string, replyTo?: string) =>
+    plan.actions.push(...notifications(inputs, key, message, reason, replyTo).map((a) => (after ? { ...a, after } : a)));
 
   // Follow-through: the first deployment to finish after our rollback reports how it went.
   if (event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS') {
@@ -187,13 +216,14 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     const ours = change && event.deploymentId !== badDeploymentOf(change) && isRollbackDeployment(view, delivery, event.deploymentId);
     if (change && ours && ms(event.updatedAt) >= ms(change.at) && !delivery.sent.includes(`outcome:${change.key}`)) {
       const ok = event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
-      notify(`outcome:${change.key}`, describeRollbackOutcome(settings, change, event, ok), `rollback outcome: ${ok ? 'completed' : 'failed'}`);
+      // In the thread of the notice that announced the rollback, when it was posted on its own.
+      notify(`outcome:${change.key}`, describeRollbackOutcome(settings, change, event, ok), `rollback outcome: ${ok ? 'completed' : 'failed'}`, undefined, `notice:${change.key}`);
     }
   }
 
   const trigger = findTrigger(view, event, settings);
   if (!trigger) {
-    plan.skipped.push(`no rollback trigger in this ${event.kind} event`);
+    plan.skipped.push(whyNoRollback(view, event, settings));
     return plan;
   }
   if (!facts) {
@@ -242,13 +272,13 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   if (facts.controller === 'CODE_DEPLOY') {
     if (!facts.codeDeployDeploymentId) return alert('no-target', `no CodeDeploy deployment in progress for ${name}: redeploy the previous revision with CodeDeploy`);
     change = { type: 'codedeploy.stopDeployment', key, cluster: settings.cluster, service: settings.service, deploymentId: facts.codeDeployDeploymentId, reason: trigger.summary };
-    restored = 'the previous revision (CodeDeploy rollback)';
+    restored = previousRevision(facts, failedTaskDefinition) ?? 'the previous revision (CodeDeploy rollback)';
   } else if (facts.inFlight) {
     // Stop only the deployment that is bad: a newer one in flight is someone's fix, not ours to stop.
     const same = facts.inFlight.targetTaskDefinition === undefined ? reported?.rolloutState === 'IN_PROGRESS' : facts.inFlight.targetTaskDefinition === failedTaskDefinition;
     if (!same) return alert('superseded', `a newer deployment of ${name} is in flight: not rolling back over it`);
     change = { type: 'ecs.stopDeployment', key, cluster: settings.cluster, service: settings.service, serviceDeploymentArn: facts.inFlight.serviceDeploymentArn, reason: trigger.summary };
-    restored = 'the revision before the deployment (ECS rollback)';
+    restored = previousRevision(facts, failedTaskDefinition) ?? 'the revision of the last successful deployment (ECS rollback)';
   } else {
     const target = pickTarget(view, facts, failedTaskDefinition);
     if (!target) return alert('no-target', `no known-good revision for service ${name}: not rolling back`);
@@ -269,16 +299,31 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   return plan;
 }
 
-/** Where rollback news goes: the pipeline's thread, else the service's channel, and email. */
-function notifications(inputs: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode' | 'thread'>, key: string, message: MessageModel, reason: string): Action[] {
-  const { settings, delivery, slackMode, thread } = inputs;
+/** The revision a rollback by ECS or CodeDeploy returns to: that of the newest successful deployment. */
+const previousRevision = (facts: ServiceFacts, failed: string | undefined): string | undefined =>
+  facts.successfulTaskDefinitions.find((h) => h.taskDefinition !== failed)?.taskDefinition;
+
+/**
+ * Where rollback news goes: the pipeline's thread, else the service's channel, and email.
+ * `replyTo`: the key of a message posted earlier (a rollback notice) whose thread a follow-up goes to.
+ */
+function notifications(
+  inputs: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode' | 'thread'>,
+  key: string,
+  message: MessageModel,
+  reason: string,
+  replyTo?: string,
+): Action[] {
+  const { settings, delivery, slackMode } = inputs;
+  const thread = inputs.thread ?? (replyTo ? delivery.messages[replyTo] : undefined);
   const actions: Action[] = [];
   if (slackMode === 'bot' && (thread || settings.slack)) {
     const channel = settings.slack?.channel ?? 'pipeline thread';
     const replyKey = `reply:${key}`;
     if (thread) {
       if (!delivery.sent.includes(replyKey)) {
-        actions.push({ type: 'slack.reply', channel, thread, key: replyKey, reply: { tone: message.tone, text: `${message.title}${message.summary ? ` — ${message.summary}` : ''}`, links: message.links }, broadcast: true, reason });
+        // In the pipeline's thread it is news to the channel; in its own notice's thread only a failure is.
+        actions.push({ type: 'slack.reply', channel, thread, key: replyKey, reply: { tone: message.tone, text: `${message.title}${message.summary ? ` — ${message.summary}` : ''}`, links: message.links }, broadcast: inputs.thread !== undefined || message.tone === 'failure', reason });
       }
     } else {
       actions.push({ type: 'slack.upsert', channel, messageKey: key, message, reason });
@@ -299,6 +344,8 @@ export interface RollbackFailure {
   message: string;
   hint: string;
   retryable: boolean;
+  /** False when reading the service failed, before any change was tried. */
+  attempted?: boolean;
 }
 
 /** Tells people that a rollback could not be performed, what went wrong and what to do; once per change and error. */

@@ -1,4 +1,5 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -32,6 +33,7 @@ function lazy<T>(make: () => T): () => T {
   return () => (client ??= traced(make()));
 }
 
+export const codeBuildClient = /* @__PURE__ */ lazy(() => new CodeBuildClient(awsClientConfig));
 export const codeDeployClient = /* @__PURE__ */ lazy(() => new CodeDeployClient(awsClientConfig));
 export const codePipelineClient = /* @__PURE__ */ lazy(() => new CodePipelineClient(awsClientConfig));
 export const dynamoClient = /* @__PURE__ */ lazy(() => new DynamoDBClient(awsClientConfig));

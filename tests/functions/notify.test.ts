@@ -1,6 +1,7 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, ListActionExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
@@ -8,7 +9,7 @@ import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../../loca
 import { parseConfig, setConfig } from '../../shared/config/load';
 import { handler, type NotifyResult } from '../../functions/notify';
 import { logger, metrics } from '../../shared/runtime/observability';
-import { freshScenario } from '../helpers/scenario';
+import { freshBuildScenario, freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 
 // The notify function end to end: real DynamoDB semantics (dynalite), the
@@ -17,6 +18,7 @@ import { loadEvent, type JsonObject } from '../helpers/fixtures';
 const TOPIC = localTopicArn('cicd-guardian-test');
 const codepipeline = mockClient(CodePipelineClient);
 const sns = mockClient(SNSClient);
+const codebuild = mockClient(CodeBuildClient);
 let slack: SlackStandIn;
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 
@@ -64,6 +66,8 @@ afterAll(async () => {
 beforeEach(() => {
   slack.recover();
   codepipeline.reset();
+  codebuild.reset();
+  codebuild.rejects(Object.assign(new Error('User is not authorized to perform codebuild:BatchGetBuilds'), { name: 'AccessDeniedException' }));
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   codepipeline.rejects(Object.assign(new Error('User is not authorized to perform codepipeline:GetPipeline'), { name: 'AccessDeniedException' }));
@@ -262,6 +266,130 @@ describe('notify: enrichment', () => {
     const calls = callsFor(executionOf(events));
     expect(posts(calls)).toHaveLength(1);
     expect(shownText(calls)).toContain('JobFailed');
+  });
+});
+
+describe('notify: a build a pipeline started and that failed', () => {
+  const { events: sample } = freshBuildScenario();
+  const [, , , buildFailed, actionFailed] = sample;
+
+  /** What the pipeline's message, its failure reply and its email say about the build, whichever event came first. */
+  function expectBuildReason(executionId: string, buildId: string) {
+    const calls = callsFor(executionId);
+    const logsLink = `stream=${buildId.split(':')[1]}`;
+    const reply = JSON.stringify(replies(calls).map((r) => r.body.blocks));
+    const emails = emailsFor(executionId);
+    expect(posts(calls)).toHaveLength(1);
+    expect(replies(calls)).toHaveLength(1);
+    expect(emails).toHaveLength(1);
+    for (const text of [shownText(calls), reply, emails[0]!.args[0].input.Message!]) {
+      expect(text).toContain('BUILD');
+      expect(text).toContain('COMMAND_EXECUTION_ERROR');
+      expect(text).toContain('Error while executing command: mvn package. Reason: exit status 1');
+      expect(text).toContain(logsLink);
+    }
+  }
+
+  it('build event first: the failed phase, its message and the logs link reach the message, the reply and the email, with no message of its own', async () => {
+    const { events, executionId, buildId } = freshBuildScenario();
+    const before = slack.calls.length;
+    await runAll(events);
+    expectBuildReason(executionId, buildId);
+    expect(posts(slack.calls.slice(before))).toHaveLength(1);
+    expect(codebuild.commandCalls(BatchGetBuildsCommand)).toHaveLength(0);
+  });
+
+  it('action event first and CodeBuild unreadable: the build event, arriving later, adds the same reason', async () => {
+    const { events, executionId, buildId } = freshBuildScenario();
+    const [a, b, c, build, action, ...rest] = events;
+    await runAll([a, b, c, action, build, ...rest]);
+    expectBuildReason(executionId, buildId);
+    expect(codebuild.commandCalls(BatchGetBuildsCommand)).toHaveLength(1);
+  });
+
+  it('no build event at all: the reason is read with BatchGetBuilds for the build the action names', async () => {
+    const { events, executionId, buildId } = freshBuildScenario();
+    codebuild.reset();
+    codebuild.on(BatchGetBuildsCommand, { ids: [buildId] }).resolves({
+      builds: [
+        {
+          id: buildId,
+          projectName: 'payments-api-build',
+          buildStatus: 'FAILED',
+          initiator: 'codepipeline/payments-api',
+          phases: [
+            { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', contexts: [{ statusCode: '', message: '' }] },
+            {
+              phaseType: 'BUILD',
+              phaseStatus: 'FAILED',
+              contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: mvn package. Reason: exit status 1' }],
+            },
+          ],
+          logs: {
+            groupName: '/aws/codebuild/payments-api-build',
+            streamName: buildId.split(':')[1],
+            deepLink: `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/aws/codebuild/payments-api-build;stream=${buildId.split(':')[1]}`,
+          },
+        },
+      ],
+    });
+    await runAll(events.filter((_, i) => i !== 3));
+    expectBuildReason(executionId, buildId);
+  });
+
+  it('pipeline FAILED first: the failed action is read with ListActionExecutions, and its build with BatchGetBuilds', async () => {
+    const { events, executionId, buildId } = freshBuildScenario();
+    codepipeline.reset();
+    codepipeline.on(ListActionExecutionsCommand).resolves({
+      actionExecutionDetails: [
+        {
+          pipelineExecutionId: executionId,
+          stageName: 'Build',
+          actionName: 'BuildImage',
+          status: 'Failed',
+          startTime: new Date('2025-07-03T08:12:20Z'),
+          lastUpdateTime: new Date('2025-07-03T08:15:49Z'),
+          input: { actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' } },
+          output: {
+            executionResult: {
+              externalExecutionId: buildId,
+              externalExecutionSummary: 'Build terminated with state: FAILED',
+              errorDetails: { code: 'JobFailed', message: 'Build terminated with state: FAILED' },
+            },
+          },
+        },
+      ],
+    });
+    codebuild.reset();
+    codebuild.on(BatchGetBuildsCommand).resolves({
+      builds: [
+        {
+          id: buildId,
+          phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: mvn package. Reason: exit status 1' }] }],
+          logs: { deepLink: `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/aws/codebuild/payments-api-build;stream=${buildId.split(':')[1]}` },
+        },
+      ],
+    });
+    const [a, b, c, build, action, stage, pipeline] = events;
+    await runAll([a, b, c, pipeline, stage, action, build]);
+    expectBuildReason(executionId, buildId);
+    expect(codebuild.commandCalls(BatchGetBuildsCommand)).toHaveLength(1);
+  });
+
+  it('in dry-run records nothing and says what it would keep', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    const { events } = freshBuildScenario();
+    const before = slack.calls.length;
+    const result = await invoke(events[3]);
+    expect(result.status === 'dry-run' && result.plan.skipped.join()).toMatch(/\(dry-run, not recorded\) .* failed in phase BUILD: kept until the pipeline's failed action names the build/);
+    expect(slack.calls).toHaveLength(before);
+  });
+
+  it('the samples join: the action names the build the CodeBuild event reports', () => {
+    const buildArn = (buildFailed!.detail as JsonObject)['build-id'] as string;
+    const named = ((actionFailed!.detail as JsonObject)['execution-result'] as JsonObject)['external-execution-id'] as string;
+    expect(buildArn.endsWith(`:build/${named}`)).toBe(true);
+    expect(((buildFailed!.detail as JsonObject)['additional-information'] as JsonObject).initiator).toBe('codepipeline/payments-api');
   });
 });
 

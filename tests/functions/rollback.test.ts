@@ -258,7 +258,9 @@ describe('rollback: when AWS says no', () => {
     await expect(invoke(event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }))).rejects.toThrow(/not found \(MISSING\)/);
     const alert = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(alert).toHaveLength(1);
-    expect(alert[0]!.Subject).toMatch(/rollback FAILED/);
+    // Nothing was attempted: the service could not even be read.
+    expect(alert[0]!.Subject).not.toMatch(/rollback FAILED/);
+    expect(alert[0]!.Subject).toMatch(/could not be read: no rollback attempted/);
     expect(alert[0]!.Message).toContain('Check rollback.services in guardian.yml');
   });
 });

@@ -10,12 +10,11 @@ export const EXECUTION_URL = `https://${REGION}.console.aws.amazon.com/codesuite
 export const LOGS_URL = `https://${REGION}.console.aws.amazon.com/codesuite/codebuild/123456789012/projects/shop-api-build/build/shop-api-build%3A9b1c2d3e-1111-2222-3333-444455556666/log?region=${REGION}`;
 export const REVISION_URL = 'https://github.com/acme/shop-api/commit/a1b2c3d';
 
-/** A pipeline execution that failed in Build / UnitTests, with a two-line failure summary. */
+/** A pipeline execution that failed in Build / UnitTests: its build failed in phase BUILD, with a two-line message. */
 export function failureModel(): MessageModel {
   return {
     title: 'shop-api failed',
     tone: 'failure',
-    summary: 'Failed in Build / UnitTests',
     fields: [
       { label: 'Pipeline', value: 'shop-api', url: PIPELINE_URL },
       { label: 'Execution', value: '1f2e3d4c', url: EXECUTION_URL },
@@ -31,14 +30,12 @@ export function failureModel(): MessageModel {
     failure: {
       stage: 'Build',
       action: 'UnitTests',
-      errorCode: 'JobFailed',
-      summary: 'Build terminated with state: FAILED.\nPhase: BUILD, Code: COMMAND_EXECUTION_ERROR',
-      logsUrl: LOGS_URL,
+      phase: 'BUILD',
+      errorCode: 'COMMAND_EXECUTION_ERROR',
+      summary: 'Error while executing command: npm test.\nReason: exit status 1',
+      link: { label: 'Build logs', url: LOGS_URL },
     },
-    links: [
-      { label: 'Execution in console', url: EXECUTION_URL },
-      { label: 'Logs', url: LOGS_URL },
-    ],
+    links: [{ label: 'Execution in console', url: EXECUTION_URL }],
     context: `123456789012 · ${REGION} · execution 1f2e3d4c-aaaa-bbbb-cccc-0123456789ab`,
   };
 }
@@ -132,7 +129,8 @@ export const model: fc.Arbitrary<MessageModel> = fc.record({
       action: opt(untrusted),
       errorCode: opt(untrusted),
       summary: opt(untrusted),
-      logsUrl: opt(url),
+      phase: opt(untrusted),
+      link: opt(fc.record({ label: untrusted, url })),
     }),
   ),
   links: fc.array(fc.record({ label: untrusted, url }), { maxLength: 25 }),

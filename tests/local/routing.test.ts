@@ -18,8 +18,8 @@ const reached = (event: unknown, fns = functions) => functionsFor(event, fns).ma
  * Every JSON sample under events/. guardian.yml names no build state beyond
  * the failures, so the CodeBuild rule only lets FAILED, FAULT, STOPPED and
  * TIMED_OUT through: a build in progress or succeeded reaches no function.
- * A build started by a pipeline does reach notify (the rule cannot tell;
- * the function skips it).
+ * A failed build started by a pipeline reaches notify too: the function
+ * folds why it failed into the pipeline's message.
  *
  * guardian.yml's rollback policy watches payments-prod/payments-api, its alarm
  * payments-api-5xx and the check Verify/SmokeTests of pipeline payments-api:
@@ -69,6 +69,13 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/stage-failed.json': NOTIFY,
   'codepipeline/stage-started.json': NOTIFY,
   'codepipeline/stage-succeeded.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/01-pipeline-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/02-build-stage-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/03-build-action-started.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/04-codebuild-build-failed.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/05-build-action-failed.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/06-build-stage-failed.json': NOTIFY,
+  'scenarios/pipeline-fails-in-build/07-pipeline-failed.json': NOTIFY,
   'scenarios/pipeline-fails-in-deploy/01-pipeline-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-deploy/02-source-stage-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-deploy/03-source-action-started.json': NOTIFY,

@@ -65,8 +65,13 @@ describe('npm start (the bundled scenario)', () => {
     expect(calls.filter((c) => c === 'post')).toHaveLength(1);
     expect(calls.filter((c) => c === 'update').length).toBeGreaterThanOrEqual(3);
     expect(calls.filter((c) => c === 'reply')).toHaveLength(1);
-    expect(run.stdout).toMatch(/^ {2}slack reply {2}C\w+ thread \d+\.\d+ \(also sent to the channel\)/m);
+    expect(run.stdout).toMatch(/^ {2}slack reply {2}#deployments thread \d+\.\d+ \(also sent to the channel\)/m);
     expect(run.stdout).toMatch(/Slack calls: chat\.postMessage 2 \(1 thread reply\) · chat\.update \d+/);
+  });
+
+  it('names the channel the same way in posts, updates and replies', () => {
+    const channels = [...run.stdout.matchAll(/^ {2}slack (?:post|update|reply) +(\S+)/gm)].map((m) => m[1]);
+    expect(new Set(channels)).toEqual(new Set(['#deployments']));
   });
 
   it('emails the failure once, with a subject naming payments-api and FAILED', () => {
@@ -109,7 +114,7 @@ describe('npm start -- events/scenarios/ecs-crash-on-start (the rollback scenari
   it('decides on the second crashed task: stop the in-flight deployment, tell #deployments and by email', () => {
     expect(run.stdout).toMatch(/ECS task STOPPED {2}payments-prod\/payments-api .*\n.*payments-api exit 1/);
     expect(run.stdout).toMatch(/✓ ecs\.stopDeployment payments-prod\/payments-api — 2 task failures within 10 min \(threshold 2\)/);
-    expect(run.stdout).toMatch(/skipped: no rollback trigger in this ecs-task event/);
+    expect(run.stdout).toMatch(/skipped: 1 of 2 failed tasks counted for deployment ecs-svc\/\d+ within 10 min: no rollback yet/);
   });
 
   it('makes exactly one change to AWS: StopServiceDeployment of the in-flight deployment, stopType ROLLBACK', () => {
@@ -133,12 +138,25 @@ describe('npm start -- events/scenarios/ecs-crash-on-start (the rollback scenari
 
   it('reports the outcome after the last event: rollback completed', () => {
     expect(lastEvent).toMatch(/ECS deployment COMPLETED {2}payments-prod\/payments-api ecs-svc\/\d+/);
-    expect(lastEvent).toMatch(/✓ slack\.upsert #deployments — rollback outcome: completed/);
+    // In the thread of the rollback notice, not as a message of its own.
+    expect(lastEvent).toMatch(/✓ slack\.reply #deployments — rollback outcome: completed/);
     expect(lastEvent).toMatch(/Subject: payments-api rollback completed/);
-    expect(lastEvent).toMatch(/^ {2}slack post +#deployments .*\n {4}\S+ payments-api rollback completed$/m);
+    expect(lastEvent).toMatch(/^ {2}slack reply +#deployments thread \d+\.\d+ .*\n {4}\S+ payments-api rollback completed — /m);
+    expect(lastEvent).not.toMatch(/^ {2}slack post/m);
     expect(run.stdout.slice(0, run.stdout.length - lastEvent.length)).not.toMatch(/rollback completed/);
     expect(run.stdout).toMatch(/Emails: 2 \("payments-api rolled back by cicd-guardian", "payments-api rollback completed"\)/);
   });
+});
+
+describe('npm start -- events/scenarios/pipeline-fails-in-build', () => {
+  it('says the build\'s failure is kept for the pipeline, then shows the failed phase and its message in the message, the reply and the email', async () => {
+    const run = await runLocal('events/scenarios/pipeline-fails-in-build');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/recorded: build payments-api-build:3e9a7c15\S* started by pipeline payments-api failed in phase BUILD: kept until the pipeline's failed action names the build/);
+    expect(run.stdout).toMatch(/Phase BUILD · Error COMMAND_EXECUTION_ERROR\n {4}Error while executing command: mvn package\. Reason: exit status 1\n {4}Build logs/);
+    expect(run.stdout).toMatch(/slack reply +#deployments .*\n {4}\S+ payments-api failed in Build \/ BuildImage — phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: mvn package/);
+    expect(run.stdout).toMatch(/ {2}Phase: BUILD\n.*Error code: COMMAND_EXECUTION_ERROR\n.*Summary: Error while executing command: mvn package/);
+  }, TIMEOUT_MS);
 });
 
 describe('npm start -- <files>', () => {

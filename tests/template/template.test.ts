@@ -171,6 +171,16 @@ describe('IAM', () => {
   });
 });
 
+describe('the notify role', () => {
+  const notifyStatements = () => allowed().filter(({ owner }) => owner === 'NotifyRole').map(({ statement }) => statement);
+
+  it('reads CodeBuild builds (why a pipeline build failed) with BatchGetBuilds only, on projects of its own account and region', () => {
+    const codebuild = notifyStatements().filter((s) => asArray(s.Action).some((a) => a.startsWith('codebuild:')));
+    expect(codebuild.flatMap((s) => asArray(s.Action))).toEqual(['codebuild:BatchGetBuilds']);
+    expect(codebuild.flatMap((s) => asArray(s.Resource)).map(arnText)).toEqual(['arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}:project/*']);
+  });
+});
+
 describe('the rollback role', () => {
   const ROLE = 'RollbackRole';
   const READ_ONLY = /^[\w-]+:(Get|List|Describe|BatchGet)/;

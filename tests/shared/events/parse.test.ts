@@ -1,5 +1,5 @@
 import { parseCiEvent } from '../../../shared/events/parse';
-import { isManualApproval, type CiEvent, type PipelineEvent } from '../../../shared/events/types';
+import { isManualApproval, type BuildEvent, type CiEvent, type PipelineEvent } from '../../../shared/events/types';
 import { listEvents, loadEvent, type JsonObject } from '../../helpers/fixtures';
 import { validationErrorOf } from '../../helpers/event-checks';
 
@@ -182,6 +182,7 @@ describe('normalization of CodePipeline events', () => {
     expect(approval).toMatchObject({ stage: 'Approval', action: 'ApproveRelease', state: 'STARTED', category: 'Approval', provider: 'Manual', owner: 'AWS' });
     expect(isManualApproval(approval)).toBe(true);
     expect(isManualApproval(parse('codepipeline/action-started.json', 'action'))).toBe(false);
+    expect(isManualApproval({ ...approval, category: 'Deploy' })).toBe(true);
   });
 });
 
@@ -353,5 +354,24 @@ describe('rejection of events this service cannot handle', () => {
     const raw = loadEvent('codepipeline/pipeline-started.json');
     raw.source = 'aws.codebuild';
     expect(validationErrorOf(() => parseCiEvent(raw)).issues.map((i) => i.path)).toEqual(['source']);
+  });
+});
+
+describe('the scenario events/scenarios/pipeline-fails-in-build', () => {
+  const events = listEvents('scenarios/pipeline-fails-in-build').map((f) => parseCiEvent(loadEvent(f)));
+  const pipelineEvents = events.filter((e): e is PipelineEvent => e.kind !== 'build');
+  const build = events.find((e): e is BuildEvent => e.kind === 'build');
+
+  it('is one execution of payments-api, in time order, each event with its own id', () => {
+    expect(new Set(pipelineEvents.map((e) => `${e.pipeline}/${e.executionId}`))).toEqual(new Set(['payments-api/5b2e8c41-93d7-4a6f-b0e5-2c8d1f7a4e93']));
+    expect(events.map((e) => e.time)).toEqual([...events.map((e) => e.time)].sort());
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+  });
+
+  it('has the pipeline-started build fail in phase BUILD, named by the failed action', () => {
+    expect(build).toMatchObject({ status: 'FAILED', initiator: 'codepipeline/payments-api', failedPhase: { phase: 'BUILD', status: 'FAILED' } });
+    expect(build?.failedPhase?.context).toEqual(['COMMAND_EXECUTION_ERROR: Error while executing command: mvn package. Reason: exit status 1']);
+    const failed = pipelineEvents.find((e) => e.kind === 'action' && e.state === 'FAILED');
+    expect(failed && failed.kind === 'action' && build?.buildArn.endsWith(`:build/${failed.result?.externalId}`)).toBe(true);
   });
 });

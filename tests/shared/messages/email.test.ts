@@ -17,8 +17,6 @@ describe('renderEmail', () => {
       body: [
         'shop-api failed',
         '',
-        'Failed in Build / UnitTests',
-        '',
         'Details',
         `  Pipeline: shop-api (${PIPELINE_URL})`,
         `  Execution: 1f2e3d4c (${EXECUTION_URL})`,
@@ -34,14 +32,14 @@ describe('renderEmail', () => {
         'Failure',
         '  Stage: Build',
         '  Action: UnitTests',
-        '  Error code: JobFailed',
-        '  Summary: Build terminated with state: FAILED.',
-        '    Phase: BUILD, Code: COMMAND_EXECUTION_ERROR',
-        `  Logs: ${LOGS_URL}`,
+        '  Phase: BUILD',
+        '  Error code: COMMAND_EXECUTION_ERROR',
+        '  Summary: Error while executing command: npm test.',
+        '    Reason: exit status 1',
+        `  Build logs: ${LOGS_URL}`,
         '',
         'Links',
         `  - Execution in console (${EXECUTION_URL})`,
-        `  - Logs (${LOGS_URL})`,
         '',
         '--',
         `123456789012 · ${REGION} · execution 1f2e3d4c-aaaa-bbbb-cccc-0123456789ab`,
@@ -81,13 +79,13 @@ describe('renderEmail', () => {
       tone: 'info',
       fields: [{ label: 'Pipeline', value: 'shop-api', url: 'javascript:alert(1)' }],
       stages: [],
-      failure: { logsUrl: 'JAVASCRIPT:alert(2)' },
+      failure: { link: { label: 'Build logs', url: 'JAVASCRIPT:alert(2)' } },
       links: [{ label: 'Run', url: ' javascript:alert(3)' }],
     });
     expect(body.toLowerCase()).not.toContain('javascript');
     expect(body).toContain('  Pipeline: shop-api');
     expect(body).toContain('  - Run');
-    expect(body).not.toContain('Logs:');
+    expect(body).not.toContain('Build logs:');
   });
 
   it('bounds a huge model, saying what was left out', () => {

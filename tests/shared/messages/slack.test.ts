@@ -63,7 +63,7 @@ function urlsOf(model: MessageModel | ReplyModel): Set<string> {
   const raw = [
     ...model.links.map((l) => l.url),
     ...('fields' in model ? model.fields.map((f) => f.url) : []),
-    ...('failure' in model ? [model.failure?.logsUrl] : []),
+    ...('failure' in model ? [model.failure?.link?.url] : []),
   ];
   return new Set(raw.flatMap((u) => (u === undefined ? [] : [safeUrl(u)].filter((s): s is string => !!s))));
 }
@@ -100,7 +100,7 @@ function expectWithinLimits(message: { text: string; blocks: KnownBlock[] }): vo
 // --- specification ---------------------------------------------------------------
 
 describe('renderSlackMessage', () => {
-  it('shows a typical failure: status, failed stage, error code and logs link', () => {
+  it('shows a typical failure: status, failed stage, phase, error code and logs link, each once', () => {
     const message = renderSlackMessage(failureModel());
     const [header] = message.blocks;
     expect(header).toEqual({ type: 'header', text: { type: 'plain_text', text: '❌ shop-api failed', emoji: true } });
@@ -109,9 +109,12 @@ describe('renderSlackMessage', () => {
     expect(all).toContain('✅ *Source* SUCCEEDED · 12s');
     expect(all).toContain('⚪ *Deploy* PENDING');
     expect(all).toContain('❌ *Failed in* *Build* › *UnitTests*');
-    expect(all).toContain('Error `JobFailed`');
-    expect(all).toContain('COMMAND_EXECUTION_ERROR');
-    expect(all).toContain(`<${LOGS_URL}|View logs>`);
+    expect(all).toContain('Phase *BUILD* · Error `COMMAND_EXECUTION_ERROR`');
+    expect(all).toContain('Error while executing command: npm test.');
+    expect(all).toContain(`<${LOGS_URL}|Build logs>`);
+    const blocks = JSON.stringify(message.blocks);
+    expect(blocks.split('Failed in')).toHaveLength(2);
+    expect(blocks.split(LOGS_URL)).toHaveLength(2);
     expect(all).toContain(`<${EXECUTION_URL}|Execution in console>`);
     expect(all).toContain(`*Revision*\n<${REVISION_URL}|a1b2c3d>`);
     expect(all).toContain('*Author*\nDana Smith');
@@ -156,7 +159,7 @@ describe('renderSlackMessage', () => {
       summary: evil,
       fields: [{ label: evil, value: evil }, { label: 'Link', value: evil, url: 'https://ok.example/' }],
       stages: [{ name: evil, state: evil, duration: evil }],
-      failure: { stage: evil, action: evil, errorCode: evil, summary: evil, logsUrl: 'https://ok.example/logs' },
+      failure: { stage: evil, action: evil, errorCode: evil, summary: evil, phase: evil, link: { label: evil, url: 'https://ok.example/logs' } },
       links: [{ label: evil, url: 'https://ok.example/x' }],
       context: evil,
     };
@@ -178,7 +181,7 @@ describe('renderSlackMessage', () => {
       tone: 'info',
       fields: [{ label: 'Pipeline', value: 'shop-api', url: 'javascript:alert(1)' }],
       stages: [],
-      failure: { logsUrl: 'JavaScript:alert(2)' },
+      failure: { link: { label: 'Build logs', url: 'JavaScript:alert(2)' } },
       links: [
         { label: 'Run', url: 'javascript:alert(3)' },
         { label: 'Data', url: 'data:text/html,x' },
@@ -191,7 +194,7 @@ describe('renderSlackMessage', () => {
     expect(all).not.toMatch(/</);
     expect(all).toContain('*Pipeline*\nshop-api');
     expect(all).toContain('Run · Data');
-    expect(all).not.toContain('View logs');
+    expect(all).not.toContain('Build logs');
   });
 
   it('encodes URL characters that would break the link syntax', () => {
@@ -206,7 +209,7 @@ describe('renderSlackMessage', () => {
       summary: 'S'.repeat(100_000),
       fields: Array.from({ length: 30 }, (_, i) => ({ label: `Field ${i}`, value: 'v'.repeat(5000), url: LOGS_URL })),
       stages: Array.from({ length: 200 }, (_, i) => ({ name: `Stage ${i} ${'n'.repeat(300)}`, state: 'SUCCEEDED', duration: '1s' })),
-      failure: { stage: 'x'.repeat(5000), action: 'y'.repeat(5000), errorCode: 'E'.repeat(5000), summary: 'z'.repeat(100_000), logsUrl: LOGS_URL },
+      failure: { stage: 'x'.repeat(5000), action: 'y'.repeat(5000), errorCode: 'E'.repeat(5000), summary: 'z'.repeat(100_000), phase: 'p'.repeat(5000), link: { label: 'l'.repeat(5000), url: LOGS_URL } },
       links: Array.from({ length: 100 }, (_, i) => ({ label: `Link ${i}`, url: LOGS_URL })),
       context: 'c'.repeat(100_000),
     };
@@ -216,7 +219,7 @@ describe('renderSlackMessage', () => {
     expect(all).toMatch(/_…and \d+ more stages_/);
     expect(all).toContain('_+21 more_'); // 9 fields shown of 30
     expect(all).toMatch(/_\+\d+ more_/);
-    expect(all).toContain(`<${LOGS_URL}|View logs>`);
+    expect(all).toContain(`<${LOGS_URL}|${'l'.repeat(39)}…>`);
     expect(all).toContain('…');
   });
 

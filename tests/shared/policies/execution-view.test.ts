@@ -95,6 +95,12 @@ describe('folding a pipeline execution from its events', () => {
     expect(pendingApprovals(applyEvent(view, approved))).toHaveLength(0);
   });
 
+  it('recognizes a manual approval by its provider Manual, whatever its category (AWS\'s own sample says Deploy)', () => {
+    const raw = loadEvent('codepipeline/approval-needed.json');
+    ((raw.detail as Record<string, unknown>).type as Record<string, unknown>).category = 'Deploy';
+    expect(pendingApprovals(fold([parseCiEvent(raw) as PipelineEvent]))).toHaveLength(1);
+  });
+
   it('takes stage order from the pipeline definition, keeping undefined stages at the end', () => {
     const view = fold(scenario().slice(5, 9)); // Build only
     const enriched = applyFacts(view, { stageOrder: ['Source', 'Build', 'Deploy'] });

@@ -136,7 +136,7 @@ describe('deciding build notifications', () => {
     const plan = decideBuildNotifications(event<BuildEvent>('codebuild/build-failed.json'), inputs({ config: builds }));
     expect(plan.actions.map((a) => a.type).sort()).toEqual(['email.publish', 'slack.upsert']);
     const upsert = plan.actions.find((a) => a.type === 'slack.upsert');
-    expect(upsert?.type === 'slack.upsert' && upsert.message.failure?.stage).toBeTruthy();
+    expect(upsert?.type === 'slack.upsert' && upsert.message.failure?.phase).toBe('BUILD');
   });
 
   it('stays quiet on success unless a route asks for SUCCEEDED', () => {

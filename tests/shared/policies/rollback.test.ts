@@ -293,6 +293,17 @@ describe('after the deployment: alarms and checks', () => {
   });
 });
 
+describe('saying why nothing is done', () => {
+  it('counts failed tasks towards the threshold in the policy\'s terms', () => {
+    expect(decide([started(), crashed(2, 1)]).skipped).toEqual([`1 of 2 failed tasks counted for deployment ${BAD_DEPLOYMENT} within 10 min: no rollback yet`]);
+  });
+
+  it('names a scale-in as no failure, and a deployment still in progress as nothing to act on', () => {
+    expect(decide([started(), sample('ecs/task-stopped-scale-in.json')]).skipped.join()).toMatch(/not a failure \(ServiceSchedulerInitiated\), not counted/);
+    expect(decide([started()]).skipped.join()).toMatch(/in progress: only a failed deployment triggers a rollback/);
+  });
+});
+
 describe('telling people', () => {
   it('replies in the pipeline execution thread when there is one, else posts in the service channel; emails either way', () => {
     const thread = { channelId: 'C0DEPLOY1', ts: '1700000000.000100' };
@@ -308,6 +319,34 @@ describe('telling people', () => {
     const email = plan.actions.find((a) => a.type === 'email.publish');
     const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
     expect(fields).toMatchObject({ Service: 'payments-prod/payments-api', 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
+  });
+
+  it('names the revision ECS restores when it stops the in-flight deployment (family:revision), not "the revision before"', () => {
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)]);
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.stopDeployment' })]);
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
+    expect(fields).toMatchObject({ 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41' });
+  });
+
+  it('says what triggered the rollback once: in the Trigger field, with the evidence under it, not again as an error code', () => {
+    const email = decide([started(), crashed(2, 1), crashed(3, 2)]).actions.find((a) => a.type === 'email.publish');
+    const message = email && 'message' in email ? email.message : undefined;
+    expect(message?.fields.find((f) => f.label === 'Trigger')?.value).toBe('2 task failures within 10 min (threshold 2)');
+    expect(message?.failure?.errorCode).toBeUndefined();
+    expect(message?.failure?.summary).toMatch(/exit-code: /);
+  });
+
+  it('replies with the outcome in the thread of its rollback notice, not as a new message', () => {
+    const notice = { ts: '1700000000.000200', channelId: 'C0DEPLOY1' };
+    const delivery: Delivery = {
+      ...emptyDelivery(),
+      messages: { [`notice:rollback:${BAD_DEPLOYMENT}`]: notice },
+      changes: [{ key: `rollback:${BAD_DEPLOYMENT}`, type: 'ecs.updateService', at: at(10), detail: 'ecs-svc/999' }],
+    };
+    const done = sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/999', updatedAt: at(14) });
+    const slack = told(decide([started(), done], { delivery, facts: undefined }).actions).filter((a) => a.type.startsWith('slack.'));
+    expect(slack).toEqual([expect.objectContaining({ type: 'slack.reply', thread: notice, broadcast: false, reply: expect.objectContaining({ text: expect.stringContaining('rollback completed') }) })]);
   });
 
   it('does not report the stopped deployment\'s own FAILED event, nor an unrelated deployment, as the outcome', () => {

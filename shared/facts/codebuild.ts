@@ -1,0 +1,32 @@
+import { BatchGetBuildsCommand, type CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { buildFailure, type BuildFailure } from '../policies/execution-view.js';
+import { codeBuildClient } from '../runtime/aws.js';
+import { attempt, type FactError } from './attempt.js';
+
+// Why a build a pipeline action names failed, read from CodeBuild when its
+// own event has not been seen. Optional like every fact: a failing read is
+// reported through `onError` and the message goes out without it.
+//
+// IAM: codebuild:BatchGetBuilds.
+
+export class BuildFacts {
+  constructor(private readonly client: CodeBuildClient) {}
+
+  /** The first failed phase of build `buildId` ("project:uuid"), or undefined when unknown. */
+  async failure(buildId: string, onError: FactError): Promise<BuildFailure | undefined> {
+    const answer = await attempt('BatchGetBuilds', () => this.client.send(new BatchGetBuildsCommand({ ids: [buildId] })), onError);
+    const build = answer?.builds?.find((b) => b.id === buildId);
+    const failed = build?.phases?.find((p) => p.phaseStatus && !['SUCCEEDED', 'IN_PROGRESS'].includes(p.phaseStatus));
+    if (!build || !failed?.phaseType) return undefined;
+    return buildFailure({
+      buildId,
+      phase: failed.phaseType,
+      status: failed.phaseStatus,
+      contexts: failed.contexts ?? [],
+      logsUrl: build.logs?.deepLink,
+    });
+  }
+}
+
+let shared: BuildFacts | undefined;
+export const buildFacts = (): BuildFacts => (shared ??= new BuildFacts(codeBuildClient()));
