@@ -6,7 +6,7 @@ import { getConfig } from '../shared/config/load.js';
 import type { GuardianConfig, RollbackSettings } from '../shared/config/schema.js';
 import { ecsFacts, pipelineStateFacts, type ServiceFacts } from '../shared/facts/ecs.js';
 import { executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
-import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, type RollbackFailure } from '../shared/policies/rollback.js';
+import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, whyNoRollback, type RollbackFailure } from '../shared/policies/rollback.js';
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../shared/policies/service-view.js';
 import { emptyDelivery } from '../shared/policies/notifications.js';
 import type { Plan } from '../shared/plan/plan.js';
@@ -94,7 +94,7 @@ async function handleService(
   // trigger whose deployment was rolled back already (the record only grows): the rest take no lease.
   const done = trigger?.deploymentId !== undefined && stored?.delivery.sent.includes(`rollback:${trigger.deploymentId}`);
   if (!dryRun && !finished && (!trigger || done)) {
-    const why = trigger ? `already rolled back for ${trigger.deploymentId}` : `no rollback trigger in this ${event.kind} event`;
+    const why = trigger ? `already rolled back for ${trigger.deploymentId}` : whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
