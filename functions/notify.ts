@@ -6,8 +6,8 @@ import { applyEvent, applyFacts, emptyView, executionKey, type ExecutionView } f
 import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
 import { laterBuildEvent } from '../shared/policies/build-view.js';
 import { pipelineFacts } from '../shared/facts/codepipeline.js';
-import { peekState, stateStore } from '../shared/state/store.js';
-import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
+import { peekState, stateStore, type SubjectRecord } from '../shared/state/store.js';
+import { foldAndDeliver, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import type { Plan } from '../shared/plan/plan.js';
 import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
@@ -36,14 +36,22 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
   const dryRun = isDryRun(config.dryRun);
   const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
-  const deliver = <V>(pk: string, decide: (view: V, inputs: NotifyInputs) => Plan) =>
-    deliverUnderLease<V>(stateStore(), pk, (r) => logPlan(decide(r.view, inputs(r.delivery))), () => notificationChannels(config, deadline, context.invokedFunctionArn), deadline);
+  // Fold the event into the stored view and deliver what that leaves owed, under the subject's lease.
+  const deliver = <V>(pk: string, change: (current: V | undefined) => V, decide: (view: V, inputs: NotifyInputs) => Plan, alreadyRead?: { record: SubjectRecord<V> | undefined }) =>
+    foldAndDeliver<V>(
+      stateStore(),
+      pk,
+      change,
+      (r) => decide(r.view, inputs(r.delivery)),
+      () => notificationChannels(config, deadline, context.invokedFunctionArn),
+      deadline,
+      alreadyRead,
+      logPlan,
+    );
 
   if (event.kind === 'build') {
     if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
-    const pk = buildKey(event);
-    await stateStore().updateView<BuildEvent>(pk, (current) => laterBuildEvent(current, event));
-    return deliver(pk, decideBuildNotifications);
+    return deliver<BuildEvent>(buildKey(event), (current) => laterBuildEvent(current, event), decideBuildNotifications);
   }
 
   const pk = executionKey(event);
@@ -60,8 +68,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   };
   if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(known?.view), inputs(known?.delivery))) };
 
-  await stateStore().updateView<ExecutionView>(pk, fold, { record: known });
-  return deliver(pk, decideExecutionNotifications);
+  return deliver(pk, fold, decideExecutionNotifications, { record: known });
 }
 
 function logPlan(plan: Plan): Plan {

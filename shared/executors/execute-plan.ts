@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Action, DisableTransitionAction, Plan, RollbackAction } from '../plan/plan.js';
+import type { Action, DisableTransitionAction, Plan, RollbackAction, SlackUpsertAction } from '../plan/plan.js';
 import type { Delivery } from '../policies/notifications.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
@@ -10,6 +10,8 @@ import { SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } 
 // fails (a Slack outage must not hold back email); what succeeded is recorded
 // through `record` as soon as it succeeds, so a retry never repeats it; the
 // failures are thrown together at the end so the invocation is retried.
+// The record of the last action attempted is marked `last`: nothing happens
+// after it, so the caller may write it with the lease release, in one request.
 
 /** Changes to AWS resources (rollbacks, pipeline transitions); returns what AWS answered, for the audit trail. */
 export interface ChangeExecutor {
@@ -48,23 +50,38 @@ const ORDER: Record<Action['type'], number> = {
 
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22);
 
+/** The message a Slack upsert would show, and whether the delivered message already shows it. */
+function upsertContent(action: SlackUpsertAction, delivery: Delivery) {
+  const content = renderSlackMessage(action.message);
+  const hash = hashOf(content);
+  const at = action.messageKey ?? action.channel;
+  return { content, hash, at, posted: delivery.messages[at], shown: delivery.messages[at]?.hash === hash };
+}
+
+/** The plan's actions that would do something against `delivery` (an upsert of what the message already shows would not). */
+export const owedActions = (plan: Plan, delivery: Delivery): Action[] =>
+  plan.actions.filter((a) => a.type !== 'slack.upsert' || !upsertContent(a, delivery).shown);
+
 export async function executePlan(
   plan: Plan,
   initial: Delivery,
   channels: Channels,
-  record: (delivery: Delivery) => Promise<void>,
+  record: (delivery: Delivery, last: boolean) => Promise<void>,
 ): Promise<{ delivery: Delivery; outcomes: ActionOutcome[] }> {
   let delivery = initial;
   const outcomes: ActionOutcome[] = [];
   const errors: Error[] = [];
+  const actions = [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
+  let last = false;
   const done = async (next: Delivery) => {
     delivery = next;
-    await record(delivery);
+    await record(delivery, last);
   };
 
   let slackDown: Error | undefined;
   const failedChanges = new Set<string>();
-  for (const action of [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])) {
+  for (const [i, action] of actions.entries()) {
+    last = i === actions.length - 1;
     const target = targetOf(action);
     if (slackDown && action.type.startsWith('slack.')) {
       // Slack already used up the time budget once: leave the rest for the retry.
@@ -136,11 +153,8 @@ async function perform(action: Action, delivery: Delivery, channels: Channels, d
     }
     case 'slack.upsert': {
       if (!channels.slack) throw new Error('no Slack bot token configured');
-      const content = renderSlackMessage(action.message);
-      const hash = hashOf(content);
-      const at = action.messageKey ?? action.channel;
-      const posted = delivery.messages[at];
-      if (posted?.hash === hash) return false;
+      const { content, hash, at, posted, shown } = upsertContent(action, delivery);
+      if (shown) return false;
       if (posted && (await channels.slack.update(posted.channelId, posted.ts, content))) {
         await done({ ...delivery, messages: { ...delivery.messages, [at]: { ...posted, hash } } });
         return true;

@@ -19,6 +19,15 @@ export interface SubjectRecord<V> {
   view: V;
   delivery: Delivery;
   version: number;
+  /** The delivery lease, while someone holds it (or held it and died: it then expires). */
+  lease?: { owner: string; until: number };
+}
+
+/** Take the delivery lease in the same write as the view, when it is free and `wanted` says there is something to deliver. */
+export interface LeaseRequest<V> {
+  owner: string;
+  ms: number;
+  wanted: (record: SubjectRecord<V>) => boolean;
 }
 
 const DAY_S = 86_400;
@@ -44,25 +53,32 @@ export class StateStore {
   /**
    * Applies `change` to the subject's view with optimistic concurrency: re-reads and
    * retries when another invocation wrote first. `change` returns the same object
-   * when it changes nothing, and then nothing is written.
+   * when it changes nothing, and then nothing is written. With `lease`, the same
+   * write also takes the delivery lease if it is free (`leased` says whether it did).
    */
   async updateView<V>(
     pk: string,
     change: (current: V | undefined) => V,
     /** The record as the caller just read it, so the first attempt needs no read of its own. */
     alreadyRead?: { record: SubjectRecord<V> | undefined },
-  ): Promise<{ record: SubjectRecord<V>; changed: boolean }> {
+    lease?: LeaseRequest<V>,
+  ): Promise<{ record: SubjectRecord<V>; changed: boolean; lease?: 'ours' | 'busy' | 'expired' }> {
     for (let attempt = 1; ; attempt++) {
       const current = attempt === 1 && alreadyRead ? alreadyRead.record : await this.get<V>(pk);
       const view = change(current?.view);
       if (current && view === current.view) return { record: current, changed: false };
       const version = (current?.version ?? 0) + 1;
+      const next: SubjectRecord<V> = { view, delivery: current?.delivery ?? emptyDelivery(), version, lease: current?.lease };
+      // if_not_exists: a lease someone holds (or left behind when it died) is not taken here; acquireLock takes an expired one.
+      const withLease = lease !== undefined && lease.wanted(next);
       try {
-        await this.client.send(
+        const { Attributes } = await this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: { pk: { S: pk } },
-            UpdateExpression: 'SET #view = :view, #version = :version, expiresAt = :expiresAt',
+            UpdateExpression:
+              'SET #view = :view, #version = :version, expiresAt = :expiresAt' +
+              (withLease ? ', lockOwner = if_not_exists(lockOwner, :owner), lockUntil = if_not_exists(lockUntil, :until)' : ''),
             ConditionExpression: current ? '#version = :expected' : 'attribute_not_exists(#version)',
             ExpressionAttributeNames: { '#view': 'view', '#version': 'version' },
             ExpressionAttributeValues: {
@@ -70,10 +86,16 @@ export class StateStore {
               ':version': { N: String(version) },
               ':expiresAt': { N: String(Math.floor(Date.now() / 1000) + RETENTION_S) },
               ...(current ? { ':expected': { N: String(current.version) } } : {}),
+              ...(withLease ? { ':owner': { S: lease.owner }, ':until': { N: String(Date.now() + lease.ms) } } : {}),
             },
+            // Only when taking the lease: the delivery and the lease as they are now.
+            ...(withLease ? { ReturnValues: 'ALL_NEW' as const } : {}),
           }),
         );
-        return { record: { view, delivery: current?.delivery ?? emptyDelivery(), version }, changed: true };
+        if (!withLease) return { record: next, changed: true };
+        const written = toRecord<V>(Attributes)!;
+        const holder = written.lease!;
+        return { record: written, changed: true, lease: holder.owner === lease.owner ? 'ours' : holder.until > Date.now() ? 'busy' : 'expired' };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
         await sleep(Math.random() * 20 * attempt);
@@ -106,23 +128,28 @@ export class StateStore {
     }
   }
 
-  /** Gives the lease back; returns the view's version at that moment, or undefined if the lease had been lost. */
-  async releaseLock(pk: string, owner: string): Promise<number | undefined> {
+  /**
+   * Gives the lease back, recording `delivery` (what was delivered last) in the same write;
+   * returns the view's version at that moment, or undefined if the lease had been lost.
+   */
+  async releaseLock(pk: string, owner: string, delivery?: Delivery): Promise<number | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
-          UpdateExpression: 'REMOVE lockOwner, lockUntil',
+          UpdateExpression: delivery ? 'SET delivery = :delivery REMOVE lockOwner, lockUntil' : 'REMOVE lockOwner, lockUntil',
           ConditionExpression: 'lockOwner = :owner',
-          ExpressionAttributeValues: { ':owner': { S: owner } },
+          ExpressionAttributeValues: { ':owner': { S: owner }, ...(delivery ? { ':delivery': { S: JSON.stringify(delivery) } } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return toRecord(Attributes)?.version;
     } catch (error) {
-      // Our lease expired and someone else took it: theirs to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A delivery is not recorded without the lease (as saveDelivery): fail, so the retry settles it.
+      if (delivery) throw new Error(`the delivery lease on ${pk} expired before the last delivery could be recorded`, { cause: error });
+      // Our lease expired and someone else took it: theirs to release.
       return undefined;
     }
   }
@@ -147,6 +174,7 @@ function toRecord<V>(item: Record<string, AttributeValue> | undefined): SubjectR
     view: JSON.parse(item.view.S) as V,
     delivery: item.delivery?.S ? (JSON.parse(item.delivery.S) as Delivery) : emptyDelivery(),
     version: Number(item.version?.N ?? 0),
+    ...(item.lockOwner?.S ? { lease: { owner: item.lockOwner.S, until: Number(item.lockUntil?.N ?? 0) } } : {}),
   };
 }
 
