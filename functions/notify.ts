@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { CiEventSchema } from '../shared/events/parse.js';
 import type { BuildEvent, CiEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
-import { applyEvent, applyFacts, emptyView, executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
+import { applyEvent, applyFacts, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../shared/policies/execution-view.js';
 import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
 import { laterBuildEvent } from '../shared/policies/build-view.js';
 import { pipelineFacts } from '../shared/facts/codepipeline.js';
@@ -37,7 +37,12 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const dryRun = isDryRun(config.dryRun);
   const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
   // Fold the event into the stored view and deliver what that leaves owed, under the subject's lease.
-  const deliver = <V>(pk: string, change: (current: V | undefined) => V, decide: (view: V, inputs: NotifyInputs) => Plan, alreadyRead?: { record: SubjectRecord<V> | undefined }) =>
+  const deliver = <V>(
+    pk: string,
+    change: (current: V | undefined) => V,
+    decide: (view: V, inputs: NotifyInputs) => Plan,
+    stored?: { alreadyRead: { record: SubjectRecord<V> | undefined }; compact: (view: V) => V },
+  ) =>
     foldAndDeliver<V>(
       stateStore(),
       pk,
@@ -45,7 +50,8 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
       (r) => decide(r.view, inputs(r.delivery)),
       () => notificationChannels(config, deadline, context.invokedFunctionArn),
       deadline,
-      alreadyRead,
+      stored?.alreadyRead,
+      stored?.compact,
       logPlan,
     );
 
@@ -68,7 +74,9 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   };
   if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(known?.view), inputs(known?.delivery))) };
 
-  return deliver(pk, fold, decideExecutionNotifications, { record: known });
+  // Refused for size (an item from before the bounds): a quarter of the usual budget.
+  const compact = (view: ExecutionView) => fitExecutionView(view, EXECUTION_VIEW_BYTES / 4);
+  return deliver(pk, fold, decideExecutionNotifications, { alreadyRead: { record: known }, compact });
 }
 
 function logPlan(plan: Plan): Plan {

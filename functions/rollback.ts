@@ -7,7 +7,7 @@ import type { GuardianConfig, RollbackSettings } from '../shared/config/schema.j
 import { ecsFacts, pipelineStateFacts, type ServiceFacts } from '../shared/facts/ecs.js';
 import { executionKey, type ExecutionView } from '../shared/policies/execution-view.js';
 import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, type RollbackFailure } from '../shared/policies/rollback.js';
-import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../shared/policies/service-view.js';
+import { applyServiceEvent, emptyServiceView, fitServiceView, promoteKnownGood, SERVICE_VIEW_BYTES, serviceKey, type ServiceView } from '../shared/policies/service-view.js';
 import { emptyDelivery } from '../shared/policies/notifications.js';
 import type { Plan } from '../shared/plan/plan.js';
 import { peekState, stateStore } from '../shared/state/store.js';
@@ -73,7 +73,7 @@ async function handleService(
   const dryRun = isDryRun(config.dryRun);
   const pk = serviceKey(identity);
   // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
-  const view = dryRun ? fold((await peekState<ServiceView>(pk, onFactError))?.view) : (await stateStore().updateView<ServiceView>(pk, fold)).record.view;
+  const view = dryRun ? fold((await peekState<ServiceView>(pk, onFactError))?.view) : (await stateStore().updateView<ServiceView>(pk, fold, undefined, { compact: compactHarder })).record.view;
 
   const trigger = findTrigger(view, event, settings);
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
@@ -123,6 +123,9 @@ async function handleService(
     throw error;
   }
 }
+
+/** When DynamoDB refuses the write for its size (an item from before the bounds): a quarter of the usual budget. */
+const compactHarder = (view: ServiceView) => fitServiceView(view, SERVICE_VIEW_BYTES / 4);
 
 export async function rollback(event: RollbackEvent, context: Invocation, now = () => new Date()): Promise<RollbackResult> {
   const config = getConfig();

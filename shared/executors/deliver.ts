@@ -83,13 +83,15 @@ export async function foldAndDeliver<V>(
   channels: () => Promise<Channels>,
   deadline: Deadline,
   alreadyRead?: { record: SubjectRecord<V> | undefined },
+  /** Compacts the view harder, for when DynamoDB refuses the write for its size. */
+  compact?: (view: V) => V,
   /** Sees each plan that is acted on, before it is (e.g. to log it). */
   onPlan: (plan: Plan) => void = () => undefined,
 ): Promise<DeliveryResult> {
   const owner = randomUUID();
   let predicted: Plan | undefined;
   const owes = (r: SubjectRecord<V>) => owedActions((predicted = decide(r)), r.delivery).length > 0;
-  const { record, changed, lease } = await store.updateView<V>(pk, change, alreadyRead, { owner, ms: leaseMs(deadline), wanted: owes });
+  const { record, changed, lease } = await store.updateView<V>(pk, change, alreadyRead, { lease: { owner, ms: leaseMs(deadline), wanted: owes }, compact });
   const decideAndTell = (r: SubjectRecord<V>) => {
     const plan = decide(r);
     onPlan(plan);

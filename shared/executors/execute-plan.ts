@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Action, DisableTransitionAction, Plan, RollbackAction, SlackUpsertAction } from '../plan/plan.js';
-import type { Delivery } from '../policies/notifications.js';
+import { boundDelivery, type Delivery } from '../policies/notifications.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
 import type { EmailNotifier } from './email.js';
@@ -74,7 +74,7 @@ export async function executePlan(
   const actions = [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
   let last = false;
   const done = async (next: Delivery) => {
-    delivery = next;
+    delivery = boundDelivery(next);
     await record(delivery, last);
   };
 

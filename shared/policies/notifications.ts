@@ -35,6 +35,32 @@ export interface ChangeRecord {
 
 export const emptyDelivery = (): Delivery => ({ messages: {}, sent: [] });
 
+// Bounds: the delivery record shares the subject's DynamoDB item with its view.
+// Only recent records are kept: keys are planned again only for what the view
+// shows now (its latest states, or a rollback of one of its recent deployments),
+// and those were recorded last.
+const MAX_SENT = 100;
+const MAX_CHANGES = 20;
+const MAX_MESSAGES = 20;
+/** Serialized delivery record, at most (beside a view of at most 44 KB: the item stays under 64 KB). */
+export const DELIVERY_BYTES = 16 * 1024;
+
+/** The delivery record with only its most recent entries, within `maxBytes`. */
+export function boundDelivery(delivery: Delivery, maxBytes = DELIVERY_BYTES): Delivery {
+  const messages = Object.entries(delivery.messages);
+  const bounded: Delivery = {
+    ...delivery,
+    messages: messages.length > MAX_MESSAGES ? Object.fromEntries(messages.slice(-MAX_MESSAGES)) : delivery.messages,
+    sent: delivery.sent.slice(-MAX_SENT),
+    ...(delivery.changes ? { changes: delivery.changes.slice(-MAX_CHANGES) } : {}),
+  };
+  while (Buffer.byteLength(JSON.stringify(bounded)) > maxBytes && (bounded.sent.length > 0 || (bounded.changes?.length ?? 0) > 1)) {
+    if (bounded.sent.length > 0) bounded.sent = bounded.sent.slice(Math.ceil(bounded.sent.length / 4));
+    else bounded.changes = bounded.changes!.slice(-1);
+  }
+  return bounded;
+}
+
 export type SlackMode = 'bot' | 'webhook' | 'off';
 
 export interface NotifyInputs {

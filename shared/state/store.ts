@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../runtime/aws.js';
 import type { Delivery } from '../policies/notifications.js';
-import { emptyDelivery } from '../policies/notifications.js';
+import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../policies/notifications.js';
 
 // The state table: one item per subject (a pipeline execution, a build),
 // holding what we know of it (view), what was delivered, a version for
@@ -54,23 +54,31 @@ export class StateStore {
    * Applies `change` to the subject's view with optimistic concurrency: re-reads and
    * retries when another invocation wrote first. `change` returns the same object
    * when it changes nothing, and then nothing is written. With `lease`, the same
-   * write also takes the delivery lease if it is free (`leased` says whether it did).
+   * write also takes the delivery lease if it is free (`lease` in the result says
+   * how it went). When DynamoDB refuses the write for the item's size, the view is
+   * compacted harder (`compact`) and the delivery record bounded, and it is tried once more.
    */
   async updateView<V>(
     pk: string,
     change: (current: V | undefined) => V,
     /** The record as the caller just read it, so the first attempt needs no read of its own. */
     alreadyRead?: { record: SubjectRecord<V> | undefined },
-    lease?: LeaseRequest<V>,
+    options: { lease?: LeaseRequest<V>; compact?: (view: V) => V } = {},
   ): Promise<{ record: SubjectRecord<V>; changed: boolean; lease?: 'ours' | 'busy' | 'expired' }> {
+    const { lease } = options;
+    let refusedForSize: unknown; // set once a write was refused for the item's size
     for (let attempt = 1; ; attempt++) {
       const current = attempt === 1 && alreadyRead ? alreadyRead.record : await this.get<V>(pk);
-      const view = change(current?.view);
-      if (current && view === current.view) return { record: current, changed: false };
+      const changed = change(current?.view);
+      if (current && changed === current.view) return { record: current, changed: false };
+      const view = refusedForSize && options.compact ? options.compact(changed) : changed;
       const version = (current?.version ?? 0) + 1;
-      const next: SubjectRecord<V> = { view, delivery: current?.delivery ?? emptyDelivery(), version, lease: current?.lease };
+      // After a refusal the delivery record is rewritten bounded too (an item from before the bounds), while no live lease can be writing it.
+      const delivery = refusedForSize ? boundDelivery(current?.delivery ?? emptyDelivery(), DELIVERY_BYTES / 2) : (current?.delivery ?? emptyDelivery());
+      const next: SubjectRecord<V> = { view, delivery, version, lease: current?.lease };
       // if_not_exists: a lease someone holds (or left behind when it died) is not taken here; acquireLock takes an expired one.
       const withLease = lease !== undefined && lease.wanted(next);
+      const now = Date.now();
       try {
         const { Attributes } = await this.client.send(
           new UpdateItemCommand({
@@ -78,15 +86,19 @@ export class StateStore {
             Key: { pk: { S: pk } },
             UpdateExpression:
               'SET #view = :view, #version = :version, expiresAt = :expiresAt' +
-              (withLease ? ', lockOwner = if_not_exists(lockOwner, :owner), lockUntil = if_not_exists(lockUntil, :until)' : ''),
-            ConditionExpression: current ? '#version = :expected' : 'attribute_not_exists(#version)',
+              (withLease ? ', lockOwner = if_not_exists(lockOwner, :owner), lockUntil = if_not_exists(lockUntil, :until)' : '') +
+              (refusedForSize ? ', delivery = :delivery' : ''),
+            ConditionExpression:
+              (current ? '#version = :expected' : 'attribute_not_exists(#version)') +
+              (refusedForSize ? ' AND (attribute_not_exists(lockUntil) OR lockUntil < :now)' : ''),
             ExpressionAttributeNames: { '#view': 'view', '#version': 'version' },
             ExpressionAttributeValues: {
               ':view': { S: JSON.stringify(view) },
               ':version': { N: String(version) },
-              ':expiresAt': { N: String(Math.floor(Date.now() / 1000) + RETENTION_S) },
+              ':expiresAt': { N: String(Math.floor(now / 1000) + RETENTION_S) },
               ...(current ? { ':expected': { N: String(current.version) } } : {}),
-              ...(withLease ? { ':owner': { S: lease.owner }, ':until': { N: String(Date.now() + lease.ms) } } : {}),
+              ...(withLease ? { ':owner': { S: lease.owner }, ':until': { N: String(now + lease.ms) } } : {}),
+              ...(refusedForSize ? { ':delivery': { S: JSON.stringify(delivery) }, ':now': { N: String(now) } } : {}),
             },
             // Only when taking the lease: the delivery and the lease as they are now.
             ...(withLease ? { ReturnValues: 'ALL_NEW' as const } : {}),
@@ -95,8 +107,15 @@ export class StateStore {
         if (!withLease) return { record: next, changed: true };
         const written = toRecord<V>(Attributes)!;
         const holder = written.lease!;
-        return { record: written, changed: true, lease: holder.owner === lease.owner ? 'ours' : holder.until > Date.now() ? 'busy' : 'expired' };
+        return { record: written, changed: true, lease: holder.owner === lease.owner ? 'ours' : holder.until > now ? 'busy' : 'expired' };
       } catch (error) {
+        if (isSizeRefusal(error)) {
+          if (refusedForSize) {
+            throw new Error(`state item ${pk} is still over DynamoDB's 400 KB item limit after compacting its view and delivery record`, { cause: error });
+          }
+          refusedForSize = error;
+          continue;
+        }
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
         await sleep(Math.random() * 20 * attempt);
       }
@@ -167,6 +186,10 @@ export class StateStore {
     );
   }
 }
+
+/** DynamoDB's answer to a write that would make the item larger than 400 KB. */
+const isSizeRefusal = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationException' && /item size .*exceeded the maximum allowed size/i.test(error.message);
 
 function toRecord<V>(item: Record<string, AttributeValue> | undefined): SubjectRecord<V> | undefined {
   if (!item?.view?.S) return undefined;
