@@ -91,7 +91,10 @@ export async function foldAndDeliver<V>(
   const owner = randomUUID();
   let predicted: Plan | undefined;
   const owes = (r: SubjectRecord<V>) => owedActions((predicted = decide(r)), r.delivery).length > 0;
-  const { record, changed, lease } = await store.updateView<V>(pk, change, alreadyRead, { lease: { owner, ms: leaseMs(deadline), wanted: owes }, compact });
+  // Leaving the lease alone is safe only when what was read was settled: a holder delivering
+  // meanwhile could otherwise leave the message showing another state than the new view.
+  const wanted = (next: SubjectRecord<V>, current: SubjectRecord<V> | undefined) => (current !== undefined && owes(current)) || owes(next);
+  const { record, changed, lease } = await store.updateView<V>(pk, change, alreadyRead, { lease: { owner, ms: leaseMs(deadline), wanted }, compact });
   const decideAndTell = (r: SubjectRecord<V>) => {
     const plan = decide(r);
     onPlan(plan);

@@ -27,7 +27,8 @@ export interface SubjectRecord<V> {
 export interface LeaseRequest<V> {
   owner: string;
   ms: number;
-  wanted: (record: SubjectRecord<V>) => boolean;
+  /** `next`: the record as this write makes it; `current`: as it was read. */
+  wanted: (next: SubjectRecord<V>, current: SubjectRecord<V> | undefined) => boolean;
 }
 
 const DAY_S = 86_400;
@@ -77,7 +78,7 @@ export class StateStore {
       const delivery = refusedForSize ? boundDelivery(current?.delivery ?? emptyDelivery(), DELIVERY_BYTES / 2) : (current?.delivery ?? emptyDelivery());
       const next: SubjectRecord<V> = { view, delivery, version, lease: current?.lease };
       // if_not_exists: a lease someone holds (or left behind when it died) is not taken here; acquireLock takes an expired one.
-      const withLease = lease !== undefined && lease.wanted(next);
+      const withLease = lease !== undefined && lease.wanted(next, current);
       const now = Date.now();
       try {
         const { Attributes } = await this.client.send(
