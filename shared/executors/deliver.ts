@@ -54,8 +54,8 @@ export async function deliverUnderLease<V>(
       const plan = decide(record);
       result.plans.push(plan);
       if (plan.actions.length > 0) {
-        const record_ = (d: Delivery, isLast: boolean) => (isLast ? ((last = d), Promise.resolve()) : store.saveDelivery(pk, owner, d));
-        const { outcomes } = await executePlan(plan, record.delivery, (ready ??= await channels()), record_);
+        const save = (d: Delivery, isLast: boolean) => (isLast ? ((last = d), Promise.resolve()) : store.saveDelivery(pk, owner, d));
+        const { outcomes } = await executePlan(plan, record.delivery, (ready ??= await channels()), save);
         result.outcomes.push(...outcomes);
       }
     } finally {
