@@ -102,8 +102,8 @@ const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
 /**
  * The view within `maxBytes`: first older signals keep only the head of their
- * detail, then old event ids go (signals and deployments dedupe on their own
- * keys), then the oldest signals.
+ * detail, then deployments of their reason, then old event ids go (signals and
+ * deployments dedupe on their own keys), then the oldest signals.
  */
 export function fitServiceView(view: ServiceView, maxBytes = SERVICE_VIEW_BYTES): ServiceView {
   if (bytes(view) <= maxBytes) return view;
@@ -111,6 +111,9 @@ export function fitServiceView(view: ServiceView, maxBytes = SERVICE_VIEW_BYTES)
   maxBytes = Math.floor((maxBytes * 7) / 8);
   const keep = view.signals.length - FULL_DETAIL_SIGNALS;
   let next: ServiceView = { ...view, signals: view.signals.map((s, i) => (i < keep ? { ...s, detail: truncate(s.detail, 80) } : s)) };
+  // No decision reads a stored deployment's reason (they read the event's): kept short.
+  const short = (d: DeploymentRecord) => (d.reason && d.reason.length > 80 ? { ...d, reason: truncate(d.reason, 80) } : d);
+  if (bytes(next) > maxBytes) next = { ...next, deployments: Object.fromEntries(Object.entries(next.deployments).map(([id, d]) => [id, short(d)])) };
   if (bytes(next) > maxBytes) next = { ...next, applied: next.applied.slice(-50) };
   let size = bytes(next);
   if (size <= maxBytes) return next;

@@ -249,6 +249,8 @@ describe('an ECS service that sees 10,000 events', () => {
     expect(Math.max(...sizes)).toBeLessThan(ITEM_BUDGET);
 
     const stored = (await store.get<ServiceView>(pk))!;
+    // Within the budget there is room for plenty of evidence (failureThreshold defaults to 2).
+    expect(stored.view.signals.length).toBeGreaterThanOrEqual(100);
     // The audit trail keeps the latest rollback, and its key still dedupes it.
     expect(stored.delivery.changes?.at(-1)).toMatchObject({ key: `rollback:${deploymentOf(EVENTS / PERSIST_EVERY)}`, detail: 'restored by ecs.updateService' });
     expect(stored.delivery.sent).toContain(`rollback:${deploymentOf(EVENTS / PERSIST_EVERY)}`);
