@@ -159,6 +159,17 @@ describe('a pipeline execution that sees 10,000 events', () => {
     expect(applyEvent(seen, { ...lastEvent! })).toBe(seen);
   });
 
+  it('caps the free text it keeps: a commit message to its head (the message shows the first line), over-long links dropped as they are never shown', () => {
+    const started = pipelineEvent('codepipeline/pipeline-started.json', 0, {
+      'execution-trigger': { 'commit-id': '4f1a9c27e8b3d605c2e7f9a1b4d8c3e6f0a2b5c7', 'commit-message': `Fix refunds\n${long('and much more', 20_000)}` },
+    });
+    const view = applyEvent(emptyView(started), started);
+    expect(view.revision?.message?.length).toBe(1000);
+    expect(describeExecution(view).fields).toContainEqual({ label: 'Commit', value: 'Fix refunds' });
+    const failed = pipelineEvent('codepipeline/action-failed.json', 1, { 'execution-result': { 'external-execution-url': `https://example.com/${'x'.repeat(5000)}`, 'error-code': 'JobFailed' } });
+    expect(applyEvent(view, failed).actions['Deploy/DeployToEcs']?.result).toEqual({ errorCode: 'JobFailed' });
+  });
+
   it('fits a view within its budget by giving up what the message does not show first', () => {
     let view = emptyView(pipelineEvent('codepipeline/pipeline-started.json', 0));
     // 300 distinct actions with long summaries: more than any budget holds in full.
