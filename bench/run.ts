@@ -29,6 +29,14 @@ const EXECUTIONS = intEnv('BENCH_EXECUTIONS', 40);
 const WARMUP_EXECUTIONS = 1;
 const AIM_RATIO = 1.3;
 const AIM_P99_MS = 10;
+/** Read, fold-and-lease, record-and-release. */
+const AIM_DYNAMO_PER_INVOCATION = 3;
+
+/** DynamoDB requests per invocation of the measured executions (the same every execution when the handler is deterministic). */
+function dynamoPerInvocation(w: WarmResult) {
+  const perEvent = w.perEvent.map((e) => e.byService.dynamodb ?? 0);
+  return { mean: (w.perExecution.measured.requests.dynamodb ?? 0) / Math.max(1, w.perEvent.length), max: Math.max(0, ...perEvent), perEvent };
+}
 
 interface ColdInitReport {
   env: string;
@@ -141,6 +149,10 @@ function printWarm(w: WarmResult, lines: string[]) {
   const req = w.perExecution.measured.requests;
   const perInvocation = (n: number) => (n / w.perEvent.length).toFixed(1);
   lines.push(`  HTTP requests per execution: ${Object.entries(req).map(([k, v]) => `${k} ${v} (${perInvocation(v)}/invocation)`).join(', ')}`);
+  const dynamo = dynamoPerInvocation(w);
+  lines.push(
+    `  DynamoDB requests per notify invocation: ${dynamo.mean.toFixed(2)} mean, ${dynamo.max} max (${dynamo.perEvent.join(' ')} per scenario event)   aim <= ${AIM_DYNAMO_PER_INVOCATION}: ${verdict(dynamo.mean <= AIM_DYNAMO_PER_INVOCATION)}`,
+  );
   lines.push(`  statuses per execution: ${Object.entries(w.perExecution.measured.statuses).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (w.output.lines > 0) {
     const top = w.output.distinct[0]!;
@@ -220,7 +232,8 @@ async function main() {
     generatedAt: new Date().toISOString(),
     environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, loadAvg1m: loadavg()[0], esbuild: esbuildVersion },
     esbuildOptions: { ...service.esbuild, define: Object.fromEntries(Object.keys(service.esbuild.define ?? {}).map((k) => [k, '(guardian.yml as JSON)'])) },
-    aims: { ratio: AIM_RATIO, warmP99Ms: AIM_P99_MS },
+    aims: { ratio: AIM_RATIO, warmP99Ms: AIM_P99_MS, dynamoRequestsPerInvocation: AIM_DYNAMO_PER_INVOCATION },
+    dynamoRequestsPerInvocation: dynamoPerInvocation(warm),
     functions,
     warm,
     slack: {

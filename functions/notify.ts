@@ -9,8 +9,10 @@ import {
   applyFacts,
   buildFailureOf,
   emptyView,
+  EXECUTION_VIEW_BYTES,
   executionKey,
   failedBuildOf,
+  fitExecutionView,
   type BuildFailure,
   type ExecutionView,
 } from '../shared/policies/execution-view.js';
@@ -19,13 +21,13 @@ import { laterBuildEvent, pipelineBuildKey, withExecution, withFailure, type Pip
 import { pipelineFacts, type ExecutionFacts } from '../shared/facts/codepipeline.js';
 import { buildFacts } from '../shared/facts/codebuild.js';
 import { buildIdOf } from '../shared/messages/links.js';
-import { peekState, stateStore } from '../shared/state/store.js';
-import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
+import { peekState, stateStore, type SubjectRecord } from '../shared/state/store.js';
+import { foldAndDeliver, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import type { Plan } from '../shared/plan/plan.js';
 import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
-import { deadlineFrom } from '../shared/runtime/deadline.js';
+import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -54,8 +56,24 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
   const dryRun = isDryRun(config.dryRun);
   const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
-  const deliver = <V>(pk: string, decide: (view: V, inputs: NotifyInputs) => Plan) =>
-    deliverUnderLease<V>(stateStore(), pk, (r) => logPlan(decide(r.view, inputs(r.delivery))), () => notificationChannels(config, deadline, context.invokedFunctionArn), deadline);
+  // Fold the event into the stored view and deliver what that leaves owed, under the subject's lease.
+  const deliver = <V>(
+    pk: string,
+    change: (current: V | undefined) => V,
+    decide: (view: V, inputs: NotifyInputs) => Plan,
+    stored?: { alreadyRead?: { record: SubjectRecord<V> | undefined }; compact: (view: V) => V },
+  ) =>
+    foldAndDeliver<V>(
+      stateStore(),
+      pk,
+      change,
+      (r) => decide(r.view, inputs(r.delivery)),
+      () => notificationChannels(config, deadline, context.invokedFunctionArn),
+      deadline,
+      stored?.alreadyRead,
+      stored?.compact,
+      logPlan,
+    );
 
   const onFactError = (call: string, error: unknown) => {
     logger.warn(`${call} failed; notifying with what is known`, { error: error as Error });
@@ -67,7 +85,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const label = `build ${buildIdOf(event.buildArn)} started by pipeline ${pipeline}`;
     if (!failure) return { status: 'ignored', reason: `${label} is ${event.status} with no failed phase: nothing to add to the pipeline's message` };
     const key = pipelineBuildKey(event.account, event.region, failure.buildId);
-    const known = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withFailure(b, failure))).record;
+    const known = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withFailure(b, failure), undefined, { deadline })).record;
     const execution = known?.view.execution;
     const waiting = `${label} failed in phase ${failure.phase}: kept until the pipeline's failed action names the build`;
     if (!execution && dryRun) return { status: 'dry-run', plan: logPlan({ subject: label, actions: [], skipped: [`(dry-run, not recorded) ${waiting}`] }) };
@@ -78,30 +96,26 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
       const stored = await peekState<ExecutionView>(pk, onFactError);
       return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(stored?.view), inputs(stored?.delivery))) };
     }
-    await stateStore().updateView<ExecutionView>(pk, fold);
-    return deliver(pk, decideExecutionNotifications);
+    return deliver(pk, fold, decideExecutionNotifications, { compact: compactExecution });
   }
 
   if (event.kind === 'build') {
     if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
-    const pk = buildKey(event);
-    await stateStore().updateView<BuildEvent>(pk, (current) => laterBuildEvent(current, event));
-    return deliver(pk, decideBuildNotifications);
+    return deliver<BuildEvent>(buildKey(event), (current) => laterBuildEvent(current, event), decideBuildNotifications);
   }
 
   const pk = executionKey(event);
   // Dry-run plans against what is stored (when the table can be read) and records nothing.
   const known = dryRun ? await peekState<ExecutionView>(pk, onFactError) : await stateStore().get<ExecutionView>(pk);
   const facts = await pipelineFacts().gather(event, known?.view, onFactError);
-  const build = await failedBuild(event, facts, known?.view, dryRun, onFactError);
+  const build = await failedBuild(event, facts, known?.view, dryRun, deadline, onFactError);
   const fold = (view: ExecutionView | undefined) => {
     const applied = applyEvent(view ?? emptyView(event), event);
     return applied === view ? view : applyBuildFailure(applyFacts(applied, facts), build);
   };
   if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(known?.view), inputs(known?.delivery))) };
 
-  await stateStore().updateView<ExecutionView>(pk, fold, { record: known });
-  return deliver(pk, decideExecutionNotifications);
+  return deliver(pk, fold, decideExecutionNotifications, { alreadyRead: { record: known }, compact: compactExecution });
 }
 
 /**
@@ -114,6 +128,7 @@ async function failedBuild(
   facts: ExecutionFacts,
   known: ExecutionView | undefined,
   dryRun: boolean,
+  deadline: Deadline,
   onFactError: (call: string, error: unknown) => void,
 ): Promise<BuildFailure | undefined> {
   const action =
@@ -124,9 +139,12 @@ async function failedBuild(
   const buildId = action && failedBuildOf(action);
   if (!buildId || known?.builds?.[buildId]) return undefined;
   const key = pipelineBuildKey(event.account, event.region, buildId);
-  const record = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withExecution(b, event))).record;
+  const record = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withExecution(b, event), undefined, { deadline })).record;
   return record?.view.failure ?? (await buildFacts().failure(buildId, onFactError));
 }
+
+/** When a write is refused for size (an item from before the bounds): a quarter of the usual budget. */
+const compactExecution = (view: ExecutionView) => fitExecutionView(view, EXECUTION_VIEW_BYTES / 4);
 
 function logPlan(plan: Plan): Plan {
   logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });

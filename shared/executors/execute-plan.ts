@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Action, DisableTransitionAction, Plan, RollbackAction } from '../plan/plan.js';
-import type { Delivery } from '../policies/notifications.js';
+import type { Action, DisableTransitionAction, Plan, RollbackAction, SlackUpsertAction } from '../plan/plan.js';
+import { boundDelivery, type Delivery } from '../policies/notifications.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
 import type { EmailNotifier } from './email.js';
@@ -16,6 +16,8 @@ import { PERMANENT_SLACK_ERRORS, SlackRefusedError, SlackUnavailableError, type 
 // would be refused again. Each is logged once with what to do and counted,
 // and what depended on it (replies to a message never posted, other calls
 // to a refused channel or with a refused token) is skipped, not attempted.
+// The record of the last action attempted is marked `last`: nothing happens
+// after it, so the caller may write it with the lease release, in one request.
 
 /** Changes to AWS resources (rollbacks, pipeline transitions); returns what AWS answered, for the audit trail. */
 export interface ChangeExecutor {
@@ -54,18 +56,32 @@ const ORDER: Record<Action['type'], number> = {
 
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22);
 
+/** The message a Slack upsert would show, and whether the delivered message already shows it. */
+function upsertContent(action: SlackUpsertAction, delivery: Delivery) {
+  const content = renderSlackMessage(action.message);
+  const hash = hashOf(content);
+  const at = action.messageKey ?? action.channel;
+  return { content, hash, at, posted: delivery.messages[at], shown: delivery.messages[at]?.hash === hash };
+}
+
+/** The plan's actions that would do something against `delivery` (an upsert of what the message already shows would not). */
+export const owedActions = (plan: Plan, delivery: Delivery): Action[] =>
+  plan.actions.filter((a) => a.type !== 'slack.upsert' || !upsertContent(a, delivery).shown);
+
 export async function executePlan(
   plan: Plan,
   initial: Delivery,
   channels: Channels,
-  record: (delivery: Delivery) => Promise<void>,
+  record: (delivery: Delivery, last: boolean) => Promise<void>,
 ): Promise<{ delivery: Delivery; outcomes: ActionOutcome[] }> {
   let delivery = initial;
   const outcomes: ActionOutcome[] = [];
   const errors: Error[] = [];
+  const actions = [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
+  let last = false;
   const done = async (next: Delivery) => {
-    delivery = next;
-    await record(delivery);
+    delivery = boundDelivery(next);
+    await record(delivery, last);
   };
 
   let slackDown: Error | undefined;
@@ -74,7 +90,8 @@ export async function executePlan(
   /** Messages (by their key in the delivery) whose post failed in this run. */
   const unposted = new Map<string, Error>();
   const failedChanges = new Set<string>();
-  for (const action of [...plan.actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])) {
+  for (const [i, action] of actions.entries()) {
+    last = i === actions.length - 1;
     const target = targetOf(action);
     if (slackDown && action.type.startsWith('slack.')) {
       // Slack already used up the time budget once: leave the rest for the retry.
@@ -173,11 +190,8 @@ async function perform(action: Action, delivery: Delivery, channels: Channels, d
     }
     case 'slack.upsert': {
       if (!channels.slack) throw new Error('no Slack bot token configured');
-      const content = renderSlackMessage(action.message);
-      const hash = hashOf(content);
-      const at = action.messageKey ?? action.channel;
-      const posted = delivery.messages[at];
-      if (posted?.hash === hash) return false;
+      const { content, hash, at, posted, shown } = upsertContent(action, delivery);
+      if (shown) return false;
       if (posted && (await channels.slack.update(posted.channelId, posted.ts, content))) {
         await done({ ...delivery, messages: { ...delivery.messages, [at]: { ...posted, hash } } });
         return true;

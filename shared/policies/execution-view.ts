@@ -1,7 +1,7 @@
 import { isManualApproval, type ActionResult, type BuildEvent, type PipelineEvent, type Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
 import { buildIdOf } from '../messages/links.js';
-import { truncate } from '../messages/text.js';
+import { MAX_URL_LENGTH, truncate } from '../messages/text.js';
 
 // What we know of one pipeline execution, folded from its events in any order.
 // EventBridge delivers at least once and out of order, so applying an event
@@ -135,6 +135,61 @@ export const buildFailureFor = (view: ExecutionView, action: ActionView): BuildF
   const id = failedBuildOf(action);
   return id ? view.builds?.[id] : undefined;
 };
+// Bounds: the view is stored in one DynamoDB item (refused over 400 KB; each
+// write costs a unit per KB), so free text is capped where it enters the view
+// and the whole view is kept within a byte budget (see fitExecutionView).
+/** Serialized view, at most: with the delivery record, the item stays under 64 KB. */
+export const EXECUTION_VIEW_BYTES = 44 * 1024;
+/** CodePipeline's own limit for an action's external execution summary: nothing shown is lost. */
+const MAX_SUMMARY = 2048;
+/** Commit messages (the message shows their first line), error codes, ids, trigger details. */
+const MAX_TEXT = 1000;
+
+const cap = (s: string | undefined, max: number) => (s === undefined ? undefined : truncate(s, max));
+/** Longer links are never shown (safeUrl drops them): not kept either. */
+const capUrl = (url: string | undefined) => (url !== undefined && url.length > MAX_URL_LENGTH ? undefined : url);
+
+function boundResult(r: ActionResult | undefined): ActionResult | undefined {
+  if (!r) return r;
+  return definedOnly({ externalUrl: capUrl(r.externalUrl), summary: cap(r.summary, MAX_SUMMARY), externalId: cap(r.externalId, MAX_TEXT), errorCode: cap(r.errorCode, MAX_TEXT) });
+}
+
+const boundTrigger = (t: Trigger): Trigger => definedOnly({ ...t, detail: cap(t.detail, MAX_TEXT), commitMessage: cap(t.commitMessage, MAX_TEXT) });
+const boundRevision = (r: Revision): Revision => definedOnly({ ...r, message: cap(r.message, MAX_TEXT), url: capUrl(r.url) });
+
+const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+/**
+ * The view within `maxBytes`, giving up first what the message never shows:
+ * old event ids (redeliveries that old are rare), then results of actions
+ * that did not fail, then the summaries beyond a short head, then finished
+ * actions that did not fail.
+ */
+export function fitExecutionView(view: ExecutionView, maxBytes = EXECUTION_VIEW_BYTES): ExecutionView {
+  if (bytes(view) <= maxBytes) return view;
+  // Down to 7/8 of the budget, so the next events fit without compacting again.
+  maxBytes = Math.floor((maxBytes * 7) / 8);
+  const mapActions = (f: (a: ActionView) => ActionView | undefined) =>
+    Object.fromEntries(
+      Object.entries(next.actions).flatMap(([k, a]) => {
+        const kept = f(a);
+        return kept ? [[k, kept]] : [];
+      }),
+    );
+  let next: ExecutionView = { ...view, applied: view.applied.slice(-50) };
+  const steps: (() => ExecutionView)[] = [
+    () => ({ ...next, actions: mapActions((a) => (a.state === 'FAILED' ? a : { ...a, result: undefined })) }),
+    () => ({ ...next, actions: mapActions((a) => ({ ...a, result: boundResultTo(a.result, 200) })) }),
+    () => ({ ...next, actions: mapActions((a) => (a.state === 'FAILED' || !isTerminal(a.state) ? a : undefined)) }),
+  ];
+  for (const step of steps) {
+    if (bytes(next) <= maxBytes) break;
+    next = step();
+  }
+  return next;
+}
+
+const boundResultTo = (r: ActionResult | undefined, max: number) => r && definedOnly({ ...r, summary: cap(r.summary, max), externalId: cap(r.externalId, max), errorCode: cap(r.errorCode, max) });
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'STOPPED', 'SUPERSEDED', 'ABANDONED']);
 /** Lifecycle order for same-second ties. RESUMED only ever follows a terminal state, so it wins. */
 const rank = (state: string): number => (state === 'RESUMED' ? 4 : TERMINAL.has(state) ? 3 : state === 'STOPPING' ? 2 : 1);
@@ -173,14 +228,19 @@ export function emptyView(e: Pick<PipelineEvent, 'pipeline' | 'executionId' | 'a
 
 export const actionKey = (stage: string, action: string): string => `${stage}/${action}`;
 
-/** Folds one event into the view. Returns the same object when the event changes nothing. */
+/** Folds one event into the view, within its byte budget. Returns the same object when the event changes nothing. */
 export function applyEvent(view: ExecutionView, event: PipelineEvent): ExecutionView {
+  const next = foldEvent(view, event);
+  return next === view ? view : fitExecutionView(next);
+}
+
+function foldEvent(view: ExecutionView, event: PipelineEvent): ExecutionView {
   if (view.applied.includes(event.eventId)) return view;
   const next: ExecutionView = { ...view, applied: [...view.applied, event.eventId].slice(-MAX_APPLIED) };
   if (!next.trigger && event.trigger) {
-    next.trigger = event.trigger;
+    next.trigger = boundTrigger(event.trigger);
     // Git-triggered executions name their commit: no API call needed for it.
-    const t = event.trigger;
+    const t = next.trigger;
     if (t.commitId && !view.revision?.commitId) {
       next.revision = { commitId: t.commitId, message: t.commitMessage, author: t.author, branch: t.branch, tag: t.tag, repository: t.repository, ...view.revision };
     }
@@ -214,7 +274,7 @@ export function applyEvent(view: ExecutionView, event: PipelineEvent): Execution
         // A result belongs to the attempt that produced it; an older event only fills in startedAt.
         result: !supersedes(current, event.state, event.time)
           ? current?.result
-          : (event.result ?? (t.startedAt === current?.startedAt ? current?.result : undefined)),
+          : (boundResult(event.result) ?? (t.startedAt === current?.startedAt ? current?.result : undefined)),
       },
     };
   }
@@ -294,18 +354,18 @@ export function applyFacts(
   // Failed actions CodePipeline lists whose FAILED events have not arrived (the execution's FAILED came first).
   for (const [key, failed] of Object.entries(facts.failedActions ?? {})) {
     if (!supersedes(next.actions[key], failed.state, failed.at)) continue;
-    next = { ...next, actions: { ...next.actions, [key]: failed } };
+    next = { ...next, actions: { ...next.actions, [key]: { ...failed, result: boundResult(failed.result) } } };
     if (!next.stageOrder.includes(failed.stage)) next = { ...next, stageOrder: [...next.stageOrder, failed.stage] };
   }
-  if (facts.revision && !view.revision?.commitId) next = { ...next, revision: { ...view.revision, ...facts.revision } };
+  if (facts.revision && !view.revision?.commitId) next = { ...next, revision: boundRevision({ ...view.revision, ...facts.revision }) };
   if (facts.stageOrder) next = withStageOrder(next, facts.stageOrder);
   for (const [key, result] of Object.entries(facts.results ?? {})) {
     const a = next.actions[key];
     if (a && a.state === 'FAILED' && !(a.result?.summary || a.result?.errorCode)) {
-      next = { ...next, actions: { ...next.actions, [key]: { ...a, result: { ...result, ...definedOnly(a.result) } } } };
+      next = { ...next, actions: { ...next.actions, [key]: { ...a, result: boundResult({ ...result, ...definedOnly(a.result) }) } } };
     }
   }
-  return next;
+  return next === view ? view : fitExecutionView(next);
 }
 
 const definedOnly = <T extends object>(o: T | undefined): Partial<T> =>

@@ -1,5 +1,6 @@
 import type { AlarmEvent, EcsDeploymentEvent, RollbackEvent } from '../events/types.js';
 import { taskFailure } from '../events/ecs.js';
+import { truncate } from '../messages/text.js';
 
 // What we know of one ECS service, folded from its events in any order:
 // its deployments, the failure signals seen, and its last known-good revision.
@@ -59,8 +60,20 @@ export interface ServiceView {
 }
 
 const MAX_SIGNALS = 200;
-const MAX_APPLIED = 500;
-const MAX_DEPLOYMENTS = 50;
+const MAX_APPLIED = 200;
+const MAX_DEPLOYMENTS = 20;
+
+// Bounds: the view is stored in one DynamoDB item (refused over 400 KB), so
+// free text is capped where it enters, signals are pruned by age and count,
+// and the whole view is kept within a byte budget (see fitServiceView).
+/** Serialized view, at most: with the delivery record, the item stays under 64 KB. */
+export const SERVICE_VIEW_BYTES = 44 * 1024;
+/** Signal details and deployment reasons (ECS reasons, alarm reasons, stopped reasons). */
+const MAX_DETAIL = 500;
+/** Older signals than this before the newest one are evidence no policy reads: bake windows are at most 24 h, failure windows 3 h. */
+const SIGNAL_HORIZON_MS = 48 * 3_600_000;
+/** Messages show the newest few signals in full (5 as evidence); older ones keep a short detail when space runs out. */
+const FULL_DETAIL_SIGNALS = 20;
 
 const STATE_OF: Record<EcsDeploymentEvent['eventName'], DeploymentState> = {
   SERVICE_DEPLOYMENT_IN_PROGRESS: 'IN_PROGRESS',
@@ -79,8 +92,36 @@ export function emptyServiceView(s: { account: string; region: string; cluster: 
 
 function addSignal(view: ServiceView, signal: Signal): ServiceView {
   if (view.signals.some((s) => s.key === signal.key)) return view;
-  const signals = [...view.signals, signal].sort((a, b) => ms(a.at) - ms(b.at)).slice(-MAX_SIGNALS);
-  return { ...view, signals };
+  const added = { ...signal, detail: truncate(signal.detail, MAX_DETAIL) };
+  const last = view.signals.at(-1);
+  // Most signals arrive in order: sort only when one does not.
+  const sorted = !last || ms(last.at) <= ms(added.at) ? [...view.signals, added] : [...view.signals, added].sort((a, b) => ms(a.at) - ms(b.at));
+  const horizon = ms(sorted.at(-1)!.at) - SIGNAL_HORIZON_MS;
+  return { ...view, signals: sorted.filter((s) => ms(s.at) >= horizon).slice(-MAX_SIGNALS) };
+}
+
+const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+/**
+ * The view within `maxBytes`: first older signals keep only the head of their
+ * detail, then deployments of their reason, then old event ids go (signals and
+ * deployments dedupe on their own keys), then the oldest signals.
+ */
+export function fitServiceView(view: ServiceView, maxBytes = SERVICE_VIEW_BYTES): ServiceView {
+  if (bytes(view) <= maxBytes) return view;
+  // Down to 7/8 of the budget, so the next events fit without compacting again.
+  maxBytes = Math.floor((maxBytes * 7) / 8);
+  const keep = view.signals.length - FULL_DETAIL_SIGNALS;
+  let next: ServiceView = { ...view, signals: view.signals.map((s, i) => (i < keep ? { ...s, detail: truncate(s.detail, 80) } : s)) };
+  // No decision reads a stored deployment's reason (they read the event's): kept short.
+  const short = (d: DeploymentRecord) => (d.reason && d.reason.length > 80 ? { ...d, reason: truncate(d.reason, 80) } : d);
+  if (bytes(next) > maxBytes) next = { ...next, deployments: Object.fromEntries(Object.entries(next.deployments).map(([id, d]) => [id, short(d)])) };
+  if (bytes(next) > maxBytes) next = { ...next, applied: next.applied.slice(-50) };
+  let size = bytes(next);
+  if (size <= maxBytes) return next;
+  const signals = [...next.signals];
+  while (signals.length > 0 && size > maxBytes) size -= bytes(signals.shift()) + 1;
+  return { ...next, signals };
 }
 
 const RECORD_FIELDS = ['id', 'state', 'at', 'startedAt', 'endedAt', 'reason', 'nativeRollbackTo', 'isRollback'] as const;
@@ -99,7 +140,7 @@ function applyDeployment(view: ServiceView, e: EcsDeploymentEvent): ServiceView 
         at: e.updatedAt,
         startedAt,
         endedAt: state === 'IN_PROGRESS' ? undefined : e.updatedAt,
-        reason: e.reason ?? current?.reason,
+        reason: e.reason !== undefined ? truncate(e.reason, MAX_DETAIL) : current?.reason,
         nativeRollbackTo: e.nativeRollbackTo ?? current?.nativeRollbackTo,
       }
     : { ...current, startedAt, nativeRollbackTo: current.nativeRollbackTo ?? e.nativeRollbackTo };
@@ -157,6 +198,11 @@ export function lastCompletedDeployment(view: ServiceView): DeploymentRecord | u
  * routine task event, a repeat): then nothing is written.
  */
 export function applyServiceEvent(view: ServiceView, event: RollbackEvent, facts: { taskDefinitionArn?: string } = {}): ServiceView {
+  const next = foldServiceEvent(view, event, facts);
+  return next === view ? view : fitServiceView(next);
+}
+
+function foldServiceEvent(view: ServiceView, event: RollbackEvent, facts: { taskDefinitionArn?: string }): ServiceView {
   if (view.applied.includes(event.eventId)) return view;
   const next = foldEvent(view, event, facts);
   return next === view ? view : { ...next, applied: [...next.applied, event.eventId].slice(-MAX_APPLIED) };
@@ -235,13 +281,14 @@ function alarmSignal(view: ServiceView, e: AlarmEvent): Signal {
  */
 export function promoteKnownGood(view: ServiceView, bakeMs: number, now: Date): ServiceView {
   /** Evidence against deployment `d` while it baked: an alarm, a failed check, a request by hand, or one of its tasks failing. */
+  const times = view.signals.map((s) => ms(s.at)); // parsed once: up to MAX_SIGNALS x MAX_DEPLOYMENTS checks per event
   const bad = (d: DeploymentRecord) => {
     const from = ms(d.endedAt!);
     const to = from + bakeMs;
     return view.signals.some(
-      (s) =>
-        ms(s.at) >= from &&
-        ms(s.at) <= to &&
+      (s, i) =>
+        times[i]! >= from &&
+        times[i]! <= to &&
         (s.kind === 'alarm' || s.kind === 'check-failed' || s.kind === 'manual' || (s.kind === 'task-failed' && s.deploymentId === d.id)),
     );
   };

@@ -8,7 +8,7 @@ import {
 import { dynamoClient } from '../runtime/aws.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Delivery } from '../policies/notifications.js';
-import { emptyDelivery } from '../policies/notifications.js';
+import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../policies/notifications.js';
 
 // The state table: one item per subject (a pipeline execution, a build),
 // holding what we know of it (view), what was delivered, a version for
@@ -20,6 +20,16 @@ export interface SubjectRecord<V> {
   view: V;
   delivery: Delivery;
   version: number;
+  /** The delivery lease, while someone holds it (or held it and died: it then expires). */
+  lease?: { owner: string; until: number };
+}
+
+/** Take the delivery lease in the same write as the view, when it is free and `wanted` says there is something to deliver. */
+export interface LeaseRequest<V> {
+  owner: string;
+  ms: number;
+  /** `next`: the record as this write makes it; `current`: as it was read. */
+  wanted: (next: SubjectRecord<V>, current: SubjectRecord<V> | undefined) => boolean;
 }
 
 const DAY_S = 86_400;
@@ -50,39 +60,71 @@ export class StateStore {
    * Applies `change` to the subject's view with optimistic concurrency: re-reads and
    * retries when another invocation wrote first, with jittered exponential backoff,
    * until `deadline` (a burst of events for one subject contends for its item).
-   * `change` returns the same object when it changes nothing, and then nothing is written.
+   * `change` returns the same object when it changes nothing, and then nothing is
+   * written. With `lease`, the same write also takes the delivery lease if it is
+   * free (`lease` in the result says how it went). When DynamoDB refuses the write
+   * for the item's size, the view is compacted harder (`compact`) and the delivery
+   * record bounded, and it is tried once more.
    */
   async updateView<V>(
     pk: string,
     change: (current: V | undefined) => V,
     /** The record as the caller just read it, so the first attempt needs no read of its own. */
     alreadyRead?: { record: SubjectRecord<V> | undefined },
-    /** The invocation's time left; without it, MAX_WRITE_ATTEMPTS attempts. */
-    deadline?: Deadline,
-  ): Promise<{ record: SubjectRecord<V>; changed: boolean }> {
+    /** deadline: the invocation's time left; without it, MAX_WRITE_ATTEMPTS attempts. */
+    options: { lease?: LeaseRequest<V>; compact?: (view: V) => V; deadline?: Deadline } = {},
+  ): Promise<{ record: SubjectRecord<V>; changed: boolean; lease?: 'ours' | 'busy' | 'expired' }> {
+    const { lease, deadline } = options;
+    let refusedForSize: unknown; // set once a write was refused for the item's size
     for (let attempt = 1; ; attempt++) {
       const current = attempt === 1 && alreadyRead ? alreadyRead.record : await this.get<V>(pk);
-      const view = change(current?.view);
-      if (current && view === current.view) return { record: current, changed: false };
+      const changed = change(current?.view);
+      if (current && changed === current.view) return { record: current, changed: false };
+      const view = refusedForSize && options.compact ? options.compact(changed) : changed;
       const version = (current?.version ?? 0) + 1;
+      // After a refusal the delivery record is rewritten bounded too (an item from before the bounds), while no live lease can be writing it.
+      const delivery = refusedForSize ? boundDelivery(current?.delivery ?? emptyDelivery(), DELIVERY_BYTES / 2) : (current?.delivery ?? emptyDelivery());
+      const next: SubjectRecord<V> = { view, delivery, version, lease: current?.lease };
+      // if_not_exists: a lease someone holds (or left behind when it died) is not taken here; acquireLock takes an expired one.
+      const withLease = lease !== undefined && lease.wanted(next, current);
+      const now = Date.now();
       try {
-        await this.client.send(
+        const { Attributes } = await this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: { pk: { S: pk } },
-            UpdateExpression: 'SET #view = :view, #version = :version, expiresAt = :expiresAt',
-            ConditionExpression: current ? '#version = :expected' : 'attribute_not_exists(#version)',
+            UpdateExpression:
+              'SET #view = :view, #version = :version, expiresAt = :expiresAt' +
+              (withLease ? ', lockOwner = if_not_exists(lockOwner, :owner), lockUntil = if_not_exists(lockUntil, :until)' : '') +
+              (refusedForSize ? ', delivery = :delivery' : ''),
+            ConditionExpression:
+              (current ? '#version = :expected' : 'attribute_not_exists(#version)') +
+              (refusedForSize ? ' AND (attribute_not_exists(lockUntil) OR lockUntil < :now)' : ''),
             ExpressionAttributeNames: { '#view': 'view', '#version': 'version' },
             ExpressionAttributeValues: {
               ':view': { S: JSON.stringify(view) },
               ':version': { N: String(version) },
-              ':expiresAt': { N: String(Math.floor(Date.now() / 1000) + RETENTION_S) },
+              ':expiresAt': { N: String(Math.floor(now / 1000) + RETENTION_S) },
               ...(current ? { ':expected': { N: String(current.version) } } : {}),
+              ...(withLease ? { ':owner': { S: lease.owner }, ':until': { N: String(now + lease.ms) } } : {}),
+              ...(refusedForSize ? { ':delivery': { S: JSON.stringify(delivery) }, ':now': { N: String(now) } } : {}),
             },
+            // Only when taking the lease: the delivery and the lease as they are now.
+            ...(withLease ? { ReturnValues: 'ALL_NEW' as const } : {}),
           }),
         );
-        return { record: { view, delivery: current?.delivery ?? emptyDelivery(), version }, changed: true };
+        if (!withLease) return { record: next, changed: true };
+        const written = toRecord<V>(Attributes)!;
+        const holder = written.lease!;
+        return { record: written, changed: true, lease: holder.owner === lease.owner ? 'ours' : holder.until > now ? 'busy' : 'expired' };
       } catch (error) {
+        if (isSizeRefusal(error)) {
+          if (refusedForSize) {
+            throw new Error(`state item ${pk} is still over DynamoDB's 400 KB item limit after compacting its view and delivery record`, { cause: error });
+          }
+          refusedForSize = error;
+          continue;
+        }
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const remaining = deadline ? deadline.remainingMs() : attempt < MAX_WRITE_ATTEMPTS ? Infinity : 0;
         if (remaining <= 0) throw error;
@@ -116,23 +158,28 @@ export class StateStore {
     }
   }
 
-  /** Gives the lease back; returns the view's version at that moment, or undefined if the lease had been lost. */
-  async releaseLock(pk: string, owner: string): Promise<number | undefined> {
+  /**
+   * Gives the lease back, recording `delivery` (what was delivered last) in the same write;
+   * returns the view's version at that moment, or undefined if the lease had been lost.
+   */
+  async releaseLock(pk: string, owner: string, delivery?: Delivery): Promise<number | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
-          UpdateExpression: 'REMOVE lockOwner, lockUntil',
+          UpdateExpression: delivery ? 'SET delivery = :delivery REMOVE lockOwner, lockUntil' : 'REMOVE lockOwner, lockUntil',
           ConditionExpression: 'lockOwner = :owner',
-          ExpressionAttributeValues: { ':owner': { S: owner } },
+          ExpressionAttributeValues: { ':owner': { S: owner }, ...(delivery ? { ':delivery': { S: JSON.stringify(delivery) } } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return toRecord(Attributes)?.version;
     } catch (error) {
-      // Our lease expired and someone else took it: theirs to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A delivery is not recorded without the lease (as saveDelivery): fail, so the retry settles it.
+      if (delivery) throw new Error(`the delivery lease on ${pk} expired before the last delivery could be recorded`, { cause: error });
+      // Our lease expired and someone else took it: theirs to release.
       return undefined;
     }
   }
@@ -151,12 +198,17 @@ export class StateStore {
   }
 }
 
+/** DynamoDB's answer to a write that would make the item larger than 400 KB. */
+const isSizeRefusal = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationException' && /item size .*exceeded the maximum allowed size/i.test(error.message);
+
 function toRecord<V>(item: Record<string, AttributeValue> | undefined): SubjectRecord<V> | undefined {
   if (!item?.view?.S) return undefined;
   return {
     view: JSON.parse(item.view.S) as V,
     delivery: item.delivery?.S ? (JSON.parse(item.delivery.S) as Delivery) : emptyDelivery(),
     version: Number(item.version?.N ?? 0),
+    ...(item.lockOwner?.S ? { lease: { owner: item.lockOwner.S, until: Number(item.lockUntil?.N ?? 0) } } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, ListActionExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -128,6 +130,41 @@ describe('notify: one Slack message per pipeline execution', () => {
     expect(replies(calls)).toHaveLength(1);
     expect(emailsFor(executionOf(events))).toHaveLength(1);
     expect(shownText(calls)).toContain('FAILED');
+  });
+});
+
+describe('notify: DynamoDB requests per invocation', () => {
+  /** Runs `work` and counts the HTTP requests it sends to the local DynamoDB. */
+  async function dynamoRequests(work: () => Promise<unknown>): Promise<number> {
+    const host = new URL(dynamo.endpoint).host;
+    let n = 0;
+    const onRequest = (message: unknown) => {
+      if ((message as { request: ClientRequest }).request.getHeader('host') === host) n++;
+    };
+    subscribe('http.client.request.start', onRequest);
+    try {
+      await work();
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+    }
+    return n;
+  }
+
+  it('folds, delivers and records the scenario in at most 3 requests per invocation, and no more than 3 for any event with one delivery', async () => {
+    const events = freshScenario();
+    const perEvent: number[] = [];
+    for (const e of events) perEvent.push(await dynamoRequests(() => invoke(e)));
+    expect(perEvent.reduce((a, b) => a + b, 0) / events.length).toBeLessThanOrEqual(3);
+    // Read, fold-and-lease, record-and-release: events 1-13 deliver at most one thing each.
+    expect(Math.max(...perEvent.slice(0, 13))).toBeLessThanOrEqual(3);
+    expect(posts(callsFor(executionOf(events)))).toHaveLength(1);
+    expect(replies(callsFor(executionOf(events)))).toHaveLength(1);
+  });
+
+  it('reads once and writes nothing for a duplicate whose message is already up to date', async () => {
+    const events = freshScenario();
+    await runAll(events);
+    expect(await dynamoRequests(() => invoke(events[5]))).toBe(1);
   });
 });
 

@@ -1,46 +1,89 @@
-import { mockClient } from 'aws-sdk-client-mock';
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startLocalDynamo, type LocalDynamo } from '../../../local/dynamo';
+import { emptyDelivery } from '../../../shared/policies/notifications';
 import { StateStore } from '../../../shared/state/store';
-import type { Deadline } from '../../../shared/runtime/deadline';
 
-// The write-conflict retry of updateView: under contention (a burst of events
-// for one subject) it retries, with jittered exponential backoff, for as long
-// as the invocation has time, not a fixed number of times.
+// The delivery lease taken in the view's own write, and given back with the
+// last delivery record: real conditional writes against dynalite.
 
-const dynamo = mockClient(DynamoDBClient);
-const store = new StateStore(new DynamoDBClient({ region: 'us-east-1' }), 'state');
-const conflict = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-const addOne = (n: number | undefined) => (n ?? 0) + 1;
+let dynamo: LocalDynamo;
+let client: DynamoDBClient;
+let store: StateStore;
 
-/** A deadline with `attempts` conflicts' worth of time: it runs out once UpdateItem was called that often. */
-const timeFor = (attempts: number): Deadline => ({ remainingMs: () => (dynamo.commandCalls(UpdateItemCommand).length < attempts ? 30_000 : 0) });
-
-beforeEach(() => {
-  dynamo.reset();
-  dynamo.on(GetItemCommand).resolves({ Item: { pk: { S: 'X' }, view: { S: '1' }, version: { N: '7' } } });
+beforeAll(async () => {
+  dynamo = await startLocalDynamo('cicd-guardian-store-test');
+  client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  store = new StateStore(client, dynamo.tableName);
 });
 
-it('keeps retrying a write that conflicts while the invocation has time (here 20 conflicts), then writes', async () => {
-  let conflicts = 20;
-  dynamo.on(UpdateItemCommand).callsFake(() => {
-    if (conflicts-- > 0) throw conflict();
-    return {};
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+type View = { events: number };
+const more = (v: View | undefined): View => ({ events: (v?.events ?? 0) + 1 });
+const lease = (owner: string, owed = true) => ({ lease: { owner, ms: 30_000, wanted: () => owed } });
+
+describe('updateView with a lease request', () => {
+  it('takes the free lease in the same write and returns the record as stored, delivery included', async () => {
+    const pk = `T#${randomUUID()}`;
+    const owner = randomUUID();
+    const { record, changed, lease: got } = await store.updateView<View>(pk, more, undefined, lease(owner));
+    expect({ changed, got }).toEqual({ changed: true, got: 'ours' });
+    expect(record).toMatchObject({ view: { events: 1 }, version: 1, delivery: emptyDelivery(), lease: { owner } });
+    // Nobody else gets it until it is given back.
+    expect(await store.acquireLock(pk, randomUUID(), 30_000)).toBeUndefined();
   });
-  const { record, changed } = await store.updateView<number>('X', addOne, undefined, { remainingMs: () => 30_000 });
-  expect({ view: record.view, version: record.version, changed }).toEqual({ view: 2, version: 8, changed: true });
-  expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(21);
-  // Every attempt re-reads the item it conditions on.
-  expect(dynamo.commandCalls(GetItemCommand)).toHaveLength(21);
+
+  it('writes the view but leaves a lease someone holds: the holder sees the new version when it releases', async () => {
+    const pk = `T#${randomUUID()}`;
+    await store.updateView<View>(pk, more);
+    const holder = randomUUID();
+    await store.acquireLock(pk, holder, 30_000);
+    const { record, lease: got } = await store.updateView<View>(pk, more, undefined, lease(randomUUID()));
+    expect(got).toBe('busy');
+    expect(record.view).toEqual({ events: 2 });
+    expect(await store.releaseLock(pk, holder)).toBe(2);
+  });
+
+  it("reports a dead holder's expired lease, for acquireLock to take over", async () => {
+    const pk = `T#${randomUUID()}`;
+    await store.updateView<View>(pk, more);
+    await store.acquireLock(pk, 'crashed-invocation', -1);
+    const owner = randomUUID();
+    expect((await store.updateView<View>(pk, more, undefined, lease(owner))).lease).toBe('expired');
+    expect(await store.acquireLock(pk, owner, 30_000)).toMatchObject({ view: { events: 2 }, lease: { owner } });
+  });
+
+  it('takes no lease when nothing is owed', async () => {
+    const pk = `T#${randomUUID()}`;
+    const result = await store.updateView<View>(pk, more, undefined, lease(randomUUID(), false));
+    expect(result.lease).toBeUndefined();
+    expect((await store.get<View>(pk))?.lease).toBeUndefined();
+  });
 });
 
-it('gives up with the conflict once the deadline has passed', async () => {
-  dynamo.on(UpdateItemCommand).rejects(conflict());
-  await expect(store.updateView<number>('X', addOne, undefined, timeFor(3))).rejects.toBeInstanceOf(ConditionalCheckFailedException);
-  expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(3);
-});
+describe('releaseLock with the last delivery', () => {
+  it('records the delivery and gives the lease back in one write', async () => {
+    const pk = `T#${randomUUID()}`;
+    const owner = randomUUID();
+    await store.updateView<View>(pk, more, undefined, lease(owner));
+    const delivery = { ...emptyDelivery(), sent: ['email:default:FAILED@2026-11-20T10:00:00Z'] };
+    expect(await store.releaseLock(pk, owner, delivery)).toBe(1);
+    const stored = await store.get<View>(pk);
+    expect(stored?.delivery).toEqual(delivery);
+    expect(stored?.lease).toBeUndefined();
+  });
 
-it('does not retry other errors', async () => {
-  dynamo.on(UpdateItemCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-  await expect(store.updateView<number>('X', addOne, undefined, { remainingMs: () => 30_000 })).rejects.toThrow('denied');
-  expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(1);
+  it('refuses to record without the lease, naming the item, so the retry settles it', async () => {
+    const pk = `T#${randomUUID()}`;
+    const owner = randomUUID();
+    await store.updateView<View>(pk, more, undefined, { lease: { owner, ms: -1, wanted: () => true } });
+    await store.acquireLock(pk, 'next-holder', 30_000);
+    await expect(store.releaseLock(pk, owner, emptyDelivery())).rejects.toThrow(`the delivery lease on ${pk} expired before the last delivery could be recorded`);
+    // Without a delivery to record, a lost lease is simply the next holder's.
+    expect(await store.releaseLock(pk, owner)).toBeUndefined();
+  });
 });
