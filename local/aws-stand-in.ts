@@ -12,6 +12,7 @@ import type {
   StageState,
   TransitionState,
 } from '@aws-sdk/client-codepipeline';
+import type { Build } from '@aws-sdk/client-codebuild';
 import type { Deployment, Service, ServiceDeploymentBrief, ServiceRevision, TaskDefinition } from '@aws-sdk/client-ecs';
 import { ACCOUNT, REGION } from './environment';
 import { readBody } from './http-body';
@@ -28,6 +29,10 @@ import { readBody } from './http-body';
 //     in Deploy (the one events/scenarios/pipeline-fails-in-deploy/ describes);
 //     DisableStageTransition recorded as a change (the stage's inbound
 //     transition then reads disabled).
+//   CodeBuild (awsJson1_1, X-Amz-Target: CodeBuild_20161006.<Operation>):
+//     BatchGetBuilds answered from scenario data, by default the failed build
+//     events/codepipeline/action-failed-codebuild.json names; other ids are
+//     listed in buildsNotFound, as CodeBuild does.
 //   ECS (awsJson1_1, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>):
 //     DescribeServices, ListServiceDeployments, DescribeServiceRevisions,
 //     DescribeTaskDefinition answered from scenario data, by default
@@ -76,6 +81,8 @@ interface AwsScenario {
   ecsServices?: EcsServiceScenario[];
   /** DescribeTaskDefinition's task definitions. Default: paymentsApiTaskDefinitions(). */
   taskDefinitions?: (TaskDefinition & { taskDefinitionArn: string; family: string; revision: number })[];
+  /** BatchGetBuilds' builds. Default: paymentsApiBuilds(). */
+  builds?: (Build & { id: string })[];
 }
 
 /** A change the stand-in made to its scenario data on a caller's request, as the local runner prints it. */
@@ -137,6 +144,7 @@ const SNS_XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const CODEPIPELINE_TARGET = 'CodePipeline_20150709.';
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
+const CODEBUILD_TARGET = 'CodeBuild_20161006.';
 /** SNS: messages up to 256 KB; subjects under 100 characters, one line. */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_SUBJECT_LENGTH = 99;
@@ -156,6 +164,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
   // Copies: StopServiceDeployment and UpdateService change them.
   const ecsServices = structuredClone(scenario.ecsServices ?? [paymentsApiService()]);
   const taskDefinitions = structuredClone(scenario.taskDefinitions ?? paymentsApiTaskDefinitions());
+  const builds = scenario.builds ?? paymentsApiBuilds();
   /** Stage transitions DisableStageTransition disabled, by "pipeline/stage/Inbound|Outbound". */
   const transitions = new Map<string, TransitionState>();
   const failures: { operation: string; failure: ScriptedAwsFailure; left: number }[] = [];
@@ -487,7 +496,16 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
     res.writeHead(status, headers).end(text);
   }
 
+  const codeBuild: Record<string, (input: Record<string, unknown>) => unknown> = {
+    BatchGetBuilds: (input) => {
+      const ids = input.ids;
+      if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100) throw new AwsError(400, 'InvalidInputException', 'ids: between 1 and 100 build ids');
+      return { builds: builds.filter((b) => ids.includes(b.id)), buildsNotFound: ids.filter((id) => !builds.some((b) => b.id === id)) };
+    },
+  };
+
   const jsonServices = [
+    { prefix: CODEBUILD_TARGET, service: 'codebuild', operations: codeBuild },
     { prefix: CODEPIPELINE_TARGET, service: 'codepipeline', operations: codePipeline },
     { prefix: ECS_TARGET, service: 'ecs', operations: ecs },
   ];
@@ -756,6 +774,43 @@ export function paymentsApiExecution(executionId = PAYMENTS_EXECUTION_ID): Execu
       },
     ],
   };
+}
+
+/** The build events/codepipeline/action-failed-codebuild.json names: it failed in its BUILD phase. */
+export function paymentsApiBuilds(): (Build & { id: string })[] {
+  const id = 'payments-api-build:719caa98-f5d7-47e4-a09e-3753cb98f760';
+  const stream = id.split(':')[1];
+  const at = (t: string) => new Date(`2025-06-11T${t}Z`);
+  const phase = (phaseType: Build['currentPhase'], start: string, end: string, failed = false) => ({
+    phaseType: phaseType as NonNullable<Build['phases']>[number]['phaseType'],
+    phaseStatus: failed ? ('FAILED' as const) : ('SUCCEEDED' as const),
+    startTime: at(start),
+    endTime: at(end),
+    contexts: failed ? [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: npm run build. Reason: exit status 2' }] : [],
+  });
+  return [
+    {
+      id,
+      arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/${id}`,
+      projectName: 'payments-api-build',
+      buildStatus: 'FAILED',
+      initiator: 'codepipeline/payments-api',
+      startTime: at('09:40:21'),
+      endTime: at('09:43:29'),
+      phases: [
+        phase('SUBMITTED', '09:40:21', '09:40:21'),
+        phase('PROVISIONING', '09:40:22', '09:40:40'),
+        phase('DOWNLOAD_SOURCE', '09:40:40', '09:40:47'),
+        phase('INSTALL', '09:40:47', '09:41:30'),
+        phase('BUILD', '09:41:30', '09:43:25', true),
+      ],
+      logs: {
+        groupName: '/aws/codebuild/payments-api-build',
+        streamName: stream,
+        deepLink: `https://console.aws.amazon.com/cloudwatch/home?region=${REGION}#logEvent:group=/aws/codebuild/payments-api-build;stream=${stream}`,
+      },
+    },
+  ];
 }
 
 // ------------------------------------------------------------ ECS scenario

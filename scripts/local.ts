@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     print(
       s.bold(`${service} local run`) + s.dim(` · ${files.length} event${files.length === 1 ? '' : 's'}${flags.has('--dry-run') ? ' · dry run' : ''}`),
       s.dim(`  DynamoDB  dynalite ${dynamo.endpoint}, table ${dynamo.tableName}`),
-      s.dim(`  AWS       stand-in ${aws.endpoint} (SNS Publish; CodePipeline reads, DisableStageTransition; ECS reads, StopServiceDeployment, UpdateService)`),
+      s.dim(`  AWS       stand-in ${aws.endpoint} (SNS Publish; CodePipeline reads, DisableStageTransition; CodeBuild BatchGetBuilds; ECS reads, StopServiceDeployment, UpdateService)`),
       s.dim(slack ? `  Slack     stand-in ${slack.apiUrl} (set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post for real)` : `  Slack     REAL Slack (${process.env.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_WEBHOOK_URL'})`),
       s.dim(`  Policy    ${relative(process.cwd(), process.env.GUARDIAN_CONFIG!) || process.env.GUARDIAN_CONFIG}`),
       s.dim(flags.has('--wall-clock') ? '  Clock     real time' : "  Clock     each event's own time (a replay; --wall-clock for real time)"),

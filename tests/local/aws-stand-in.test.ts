@@ -26,6 +26,8 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { BuildFacts } from '../../shared/facts/codebuild';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -111,6 +113,38 @@ describe('STS GetCallerIdentity (awsQuery)', () => {
       expect(aws.calls.at(-1)).toMatchObject({ service: 'sts', operation: 'GetCallerIdentity', status: 200 });
     } finally {
       sts.destroy();
+    }
+  });
+});
+
+describe('CodeBuild BatchGetBuilds (awsJson1_1)', () => {
+  it("gives the failed build a pipeline action names its phases, through the notify function's own reader", async () => {
+    const codebuild = new CodeBuildClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const onError = jest.fn();
+    try {
+      const failure = await new BuildFacts(codebuild).failure('payments-api-build:719caa98-f5d7-47e4-a09e-3753cb98f760', onError);
+      expect(onError).not.toHaveBeenCalled();
+      expect(failure).toMatchObject({
+        buildId: 'payments-api-build:719caa98-f5d7-47e4-a09e-3753cb98f760',
+        phase: 'BUILD',
+        code: 'COMMAND_EXECUTION_ERROR',
+        message: 'Error while executing command: npm run build. Reason: exit status 2',
+        logsUrl: expect.stringMatching(/^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/.*stream=719caa98/),
+      });
+    } finally {
+      codebuild.destroy();
+    }
+  });
+
+  it('lists ids it does not know in buildsNotFound, as CodeBuild does, so the reader says nothing rather than fail', async () => {
+    const codebuild = new CodeBuildClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const onError = jest.fn();
+    try {
+      expect(await new BuildFacts(codebuild).failure('other-project:00000000-0000-0000-0000-000000000000', onError)).toBeUndefined();
+      expect(onError).not.toHaveBeenCalled();
+      expect(aws.calls.at(-1)).toMatchObject({ service: 'codebuild', operation: 'BatchGetBuilds', status: 200 });
+    } finally {
+      codebuild.destroy();
     }
   });
 });

@@ -159,6 +159,15 @@ describe('npm start -- events/scenarios/pipeline-fails-in-build', () => {
   }, TIMEOUT_MS);
 });
 
+describe('npm start -- events/codepipeline/action-failed-codebuild.json (no build event: CodeBuild is asked)', () => {
+  it("shows the build's failed phase and message, read with BatchGetBuilds from the stand-in, with no failed read logged", async () => {
+    const run = await runLocal('events/codepipeline/action-failed-codebuild.json');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/BatchGetBuilds failed/);
+    expect(run.stdout).toMatch(/Phase BUILD · Error COMMAND_EXECUTION_ERROR\n {4}Error while executing command: npm run build\. Reason: exit status 2\n {4}Build logs/);
+  }, TIMEOUT_MS);
+});
+
 describe('npm start -- <files>', () => {
   let dir: string;
   beforeAll(() => {
