@@ -5,7 +5,7 @@ import { parseConfig } from '../shared/config/load.js';
 import { parseRollbackEvent } from '../shared/events/parse-rollback.js';
 import type { RollbackEvent } from '../shared/events/types.js';
 import { findTrigger, rollbackSettings } from '../shared/policies/rollback.js';
-import { applyServiceEvent, emptyServiceView } from '../shared/policies/service-view.js';
+import { applyServiceEvent, emptyServiceView } from '../shared/views/service-view.js';
 
 // Time to rollback: cicd-guardian beside the ECS deployment circuit breaker.
 //

@@ -15,12 +15,13 @@ import {
   fitExecutionView,
   type BuildFailure,
   type ExecutionView,
-} from '../shared/policies/execution-view.js';
-import { decideBuildNotifications, decideExecutionNotifications, emptyDelivery, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
-import { laterBuildEvent, pipelineBuildKey, withExecution, withFailure, type PipelineBuild } from '../shared/policies/build-view.js';
+} from '../shared/views/execution-view.js';
+import { decideBuildNotifications, decideExecutionNotifications, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
+import { emptyDelivery } from '../shared/plan/delivery.js';
+import { laterBuildEvent, pipelineBuildKey, withExecution, withFailure, type PipelineBuild } from '../shared/views/build-view.js';
 import { pipelineFacts, type ExecutionFacts } from '../shared/facts/codepipeline.js';
 import { buildFacts } from '../shared/facts/codebuild.js';
-import { buildIdOf } from '../shared/messages/links.js';
+import { buildIdOf } from '../shared/events/codebuild.js';
 import { peekState, stateStore, type SubjectRecord } from '../shared/state/store.js';
 import { foldAndDeliver, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';

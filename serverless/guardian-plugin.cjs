@@ -100,7 +100,7 @@ const ruleArn = (name) => arn('events', `rule/${name}`);
 // A rolling deployment of N tasks stops N old ones (the scheduler's "Scaling
 // activity initiated by (deployment ...)", stop code ServiceSchedulerInitiated):
 // only stopped tasks that can be failure signals reach the function, as
-// taskFailure (shared/events/ecs.ts) tells them, from the documented stop codes
+// taskFailure (shared/events/task-failure.ts) tells them, from the documented stop codes
 // (API_Task.html) and stopped reasons (stopped-task-errors.html). Events
 // without a stop code still pass: the function decides.
 const NOT_FAILURE_STOP_CODES = ['UserInitiated', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth', 'ServiceSchedulerInitiated'];

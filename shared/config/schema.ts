@@ -192,3 +192,6 @@ export type RouteTargets = Pick<Route, 'slack' | 'email'>;
 export type MuteRule = z.output<typeof Mute>;
 export type RollbackServiceConfig = z.output<typeof RollbackService>;
 export type RollbackSettings = RollbackServiceConfig & { [K in keyof typeof ROLLBACK_DEFAULTS]: (typeof ROLLBACK_DEFAULTS)[K] extends boolean ? boolean : number };
+
+/** How Slack is reached, as the config (and, locally, the environment) sets it up. */
+export type SlackMode = 'bot' | 'webhook' | 'off';

@@ -40,3 +40,7 @@ export const BuildStateChangeEventSchema = eventOf(
     ),
   }),
 );
+
+/** "project:uuid" from a build ARN; a build id passes through unchanged. */
+export const buildIdOf = (arnOrId: string): string =>
+  arnOrId.includes(':build/') ? arnOrId.slice(arnOrId.indexOf(':build/') + 7) : arnOrId;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Plan } from '../plan/plan.js';
-import type { Delivery } from '../policies/notifications.js';
+import type { Delivery } from '../plan/delivery.js';
 import type { StateStore, SubjectRecord } from '../state/store.js';
 import type { Deadline } from '../runtime/deadline.js';
 import { executePlan, owedActions, type ActionOutcome, type Channels } from './execute-plan.js';

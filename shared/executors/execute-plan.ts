@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Action, DisableTransitionAction, Plan, RollbackAction, SlackUpsertAction } from '../plan/plan.js';
-import { boundDelivery, type Delivery } from '../policies/notifications.js';
+import { boundDelivery, type Delivery } from '../plan/delivery.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
 import type { EmailNotifier } from './email.js';

@@ -1,5 +1,5 @@
 import { BatchGetBuildsCommand, type CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { buildFailure, type BuildFailure } from '../policies/execution-view.js';
+import { buildFailure, type BuildFailure } from '../views/execution-view.js';
 import { codeBuildClient } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 

@@ -6,8 +6,8 @@ import {
   type ActionExecutionDetail,
 } from '@aws-sdk/client-codepipeline';
 import type { ActionResult, PipelineEvent } from '../events/types.js';
-import type { ActionView, ExecutionView, Revision } from '../policies/execution-view.js';
-import { actionKey, latestFailure } from '../policies/execution-view.js';
+import type { ActionView, ExecutionView, Revision } from '../views/execution-view.js';
+import { actionKey, latestFailure } from '../views/execution-view.js';
 import { codePipelineClient } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { type CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { type CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
-import { RollbackError, rollbackError } from '../executors/rollback.js';
+import { RollbackError, rollbackError } from '../runtime/aws-errors.js';
+import type { ServiceFacts } from '../views/service-view.js';
 import { codeDeployClient, codePipelineClient, ecsClient } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 
@@ -31,23 +32,6 @@ import { attempt, type FactError } from './attempt.js';
 // ListServiceDeployments already carries each deployment's target service revision,
 // so ecs:DescribeServiceDeployments is not needed.
 
-export interface ServiceFacts {
-  controller: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
-  /** deploymentConfiguration.deploymentCircuitBreaker / alarms: does AWS roll back by itself? */
-  nativeRollbackEnabled: boolean;
-  /** AWS is rolling back right now (a service deployment in ROLLBACK_REQUESTED/ROLLBACK_IN_PROGRESS, or a deployment whose rolloutStateReason says it is rolling back). */
-  nativeRollbackInProgress: boolean;
-  /** DescribeServices deployments. */
-  deployments: { id: string; status: string; taskDefinition: string; rolloutState?: string; rolloutStateReason?: string; createdAt?: string }[];
-  /** The in-flight service deployment (ListServiceDeployments status IN_PROGRESS/PENDING), if any. */
-  inFlight?: { serviceDeploymentArn: string; status: string; targetTaskDefinition?: string };
-  /** Task definitions of SUCCESSFUL past deployments, newest first (ListServiceDeployments + DescribeServiceRevisions). */
-  successfulTaskDefinitions: { taskDefinition: string; finishedAt?: string }[];
-  /** Status (ACTIVE / INACTIVE / DELETE_IN_PROGRESS) of the task definitions we may roll back to (DescribeTaskDefinition). */
-  taskDefinitionStatus: Record<string, string>;
-  /** The in-progress CodeDeploy deployment of the configured deployment group (CODE_DEPLOY services). */
-  codeDeployDeploymentId?: string;
-}
 
 export interface DescribeOptions {
   codeDeploy?: { application: string; deploymentGroup: string };

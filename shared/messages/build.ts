@@ -1,7 +1,8 @@
 import type { BuildEvent } from '../events/types.js';
 import type { MessageModel, Tone } from './model.js';
-import { buildIdOf, codeBuildLogsUrl } from './links.js';
-import { buildFailureOf, type BuildFailure } from '../policies/execution-view.js';
+import { codeBuildLogsUrl } from './links.js';
+import { buildIdOf } from '../events/codebuild.js';
+import { buildFailureOf, type BuildFailure } from '../views/execution-view.js';
 
 // The neutral message for a CodeBuild build that no pipeline covers.
 

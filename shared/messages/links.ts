@@ -1,3 +1,5 @@
+import { buildIdOf } from '../events/codebuild.js';
+
 // AWS console addresses. Built from ids the events carry; names are URI-encoded.
 // The Region was validated by the event parser, so the host is always the
 // console of the Region's partition.
@@ -15,9 +17,6 @@ export const pipelineExecutionUrl = (region: string, pipeline: string, execution
 export const pipelineUrl = (region: string, pipeline: string): string =>
   `${consoleOrigin(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/view?region=${region}`;
 
-/** "project:uuid" from a build ARN; a build id passes through unchanged. */
-export const buildIdOf = (arnOrId: string): string =>
-  arnOrId.includes(':build/') ? arnOrId.slice(arnOrId.indexOf(':build/') + 7) : arnOrId;
 
 /** `buildId` is "project:uuid" (a pipeline action's external execution id) or a build ARN. */
 export function codeBuildLogsUrl(region: string, account: string, buildId: string): string | undefined {

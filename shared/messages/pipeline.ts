@@ -1,5 +1,5 @@
-import type { ActionView, BuildFailure, ExecutionView } from '../policies/execution-view.js';
-import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals, stageStatuses } from '../policies/execution-view.js';
+import type { ActionView, BuildFailure, ExecutionView } from '../views/execution-view.js';
+import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals, stageStatuses } from '../views/execution-view.js';
 import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model.js';
 import { codeBuildLogsUrl, pipelineExecutionUrl, pipelineUrl } from './links.js';
 import { failedPhaseText } from './build.js';

@@ -1,8 +1,8 @@
 import type { RollbackSettings } from '../config/schema.js';
 import type { EcsDeploymentEvent } from '../events/types.js';
 import type { RollbackAction } from '../plan/plan.js';
-import type { ChangeRecord } from '../policies/notifications.js';
-import type { Trigger } from '../policies/rollback.js';
+import type { ChangeRecord } from '../plan/delivery.js';
+import type { Trigger } from '../views/service-view.js';
 import type { MessageModel, Tone } from './model.js';
 import { consoleOrigin } from './links.js';
 

@@ -4,7 +4,9 @@
 // Lengths are UTF-16 code units (String#length): never fewer than the
 // characters Slack or SNS count, so a limit held here holds there too.
 
-export const ELLIPSIS = '…';
+import { ELLIPSIS, MAX_URL_LENGTH, pairSafeCut } from '../views/bounds.js';
+
+export { ELLIPSIS, MAX_URL_LENGTH, truncate } from '../views/bounds.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Bidirectional overrides and marks can make a name read differently from
@@ -44,12 +46,6 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts `s` to at most `max` code units, ending with "…"; never splits a surrogate pair. */
-export function truncate(s: string, max: number): string {
-  if (s.length <= max) return s;
-  if (max < ELLIPSIS.length) return '';
-  return s.slice(0, pairSafeCut(s, max - ELLIPSIS.length)) + ELLIPSIS;
-}
 
 const ESCAPED_WIDTH: Readonly<Record<string, number>> = { '&': 5, '<': 4, '>': 4 };
 
@@ -74,14 +70,7 @@ export function escapeTruncate(s: string, max: number): string {
   return escapeMrkdwn(s.slice(0, pairSafeCut(s, cut))) + ELLIPSIS;
 }
 
-/** Moves a cut index back by one if it would separate a surrogate pair. */
-function pairSafeCut(s: string, cut: number): number {
-  const before = s.charCodeAt(cut - 1);
-  return cut > 0 && before >= 0xd800 && before <= 0xdbff ? cut - 1 : cut;
-}
 
-/** Longer links are dropped: they cannot fit a Slack section field (2000) anyway. */
-export const MAX_URL_LENGTH = 1000;
 
 /**
  * The URL to link to, or undefined when it must not become a link: only

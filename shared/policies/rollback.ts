@@ -1,12 +1,11 @@
-import type { GuardianConfig, RollbackServiceConfig, RollbackSettings } from '../config/schema.js';
+import type { GuardianConfig, RollbackServiceConfig, RollbackSettings, SlackMode } from '../config/schema.js';
 import { ROLLBACK_DEFAULTS } from '../config/schema.js';
 import type { RollbackEvent } from '../events/types.js';
-import type { ServiceFacts } from '../facts/ecs.js';
 import type { MessageModel } from '../messages/model.js';
 import { describeRollback, describeRollbackFailure, describeRollbackOutcome, type RollbackStory } from '../messages/rollback.js';
 import type { Action, Plan, RollbackAction } from '../plan/plan.js';
-import type { ChangeRecord, Delivery, SlackMode } from './notifications.js';
-import { inFlightDeployment, lastCompletedDeployment, type ServiceView, type Signal } from './service-view.js';
+import type { ChangeRecord, Delivery } from '../plan/delivery.js';
+import { inFlightDeployment, lastCompletedDeployment, type ServiceView, type Signal, type ServiceFacts, type Trigger } from '../views/service-view.js';
 
 // Decides whether to roll an ECS service back, and how, from what we know of
 // it (view), what AWS says now (facts) and the policy. Pure: no I/O, no clock.
@@ -49,13 +48,6 @@ export function rollbackSettings(service: RollbackServiceConfig, config: Guardia
   };
 }
 
-export interface Trigger {
-  kind: 'deployment-failed' | 'task-failures' | 'alarm' | 'check-failed' | 'manual';
-  /** The bad deployment, when known. */
-  deploymentId?: string;
-  evidence: Signal[];
-  summary: string;
-}
 
 /** Whether `event` (already folded into `view`) means the service must be rolled back. */
 export function findTrigger(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): Trigger | undefined {

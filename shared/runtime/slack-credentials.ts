@@ -1,5 +1,5 @@
 import type { GuardianConfig, SecretRef } from '../config/schema.js';
-import type { SlackMode } from '../policies/notifications.js';
+import type { SlackMode } from '../config/schema.js';
 
 // The Slack bot token or webhook URL lives in SSM Parameter Store
 // (SecureString) or Secrets Manager, is fetched at run time, cached by

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../runtime/aws.js';
 import type { Deadline } from '../runtime/deadline.js';
-import type { Delivery } from '../policies/notifications.js';
-import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../policies/notifications.js';
+import type { Delivery } from '../plan/delivery.js';
+import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../plan/delivery.js';
 
 // The state table: one item per subject (a pipeline execution, a build),
 // holding what we know of it (view), what was delivered, a version for

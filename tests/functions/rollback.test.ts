@@ -22,7 +22,7 @@ import { handler as notifyHandler } from '../../functions/notify';
 import { freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 import { BAD_REVISION, GOOD_REVISION } from '../helpers/rollback-events';
-import { serviceKey, type ServiceView } from '../../shared/policies/service-view';
+import { serviceKey, type ServiceView } from '../../shared/views/service-view';
 import { stateStore } from '../../shared/state/store';
 
 // The rollback function end to end: real DynamoDB semantics (dynalite) for

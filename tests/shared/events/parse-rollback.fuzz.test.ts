@@ -3,7 +3,8 @@
 // EventValidationError; and taskFailure never throws on what it returns.
 import fc from 'fast-check';
 import { ALARM_STATES } from '../../../shared/events/cloudwatch';
-import { DEPLOYMENT_EVENT_NAMES, taskFailure } from '../../../shared/events/ecs';
+import { DEPLOYMENT_EVENT_NAMES } from '../../../shared/events/ecs';
+import { taskFailure } from '../../../shared/events/task-failure';
 import { EventValidationError } from '../../../shared/events/parse';
 import { MANUAL_REQUEST_KEYS, ROLLBACK_DETAIL_TYPES, parseRollbackEvent, type RollbackEvent } from '../../../shared/events/parse-rollback';
 import { errorOf, expectNonEmptyString, expectOptionalString, expectParsedOrRejected, expectTime } from '../../helpers/event-checks';

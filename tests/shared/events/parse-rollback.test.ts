@@ -1,4 +1,4 @@
-import { taskFailure } from '../../../shared/events/ecs';
+import { taskFailure } from '../../../shared/events/task-failure';
 import { parseCiEvent } from '../../../shared/events/parse';
 import {
   MANUAL_REQUEST,

@@ -2,7 +2,7 @@ import { startSlackStandIn, type SlackStandIn } from '../../../local/slack-stand
 import { executePlan, type Channels } from '../../../shared/executors/execute-plan';
 import { SlackNotifier } from '../../../shared/executors/slack';
 import type { Plan } from '../../../shared/plan/plan';
-import { emptyDelivery, type Delivery } from '../../../shared/policies/notifications';
+import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import { failureModel } from '../../helpers/message-models';
 
 // What executePlan skips after a permanent Slack refusal, and what it still

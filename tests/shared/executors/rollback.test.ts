@@ -20,7 +20,8 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient, DisableStageTransitionCommand, PipelineNotFoundException } from '@aws-sdk/client-codepipeline';
 import type { CodeDeployStopAction, DisableTransitionAction, EcsStopDeploymentAction, EcsUpdateServiceAction } from '../../../shared/plan/plan';
-import { AwsChangeExecutor, RollbackError, awsChangeExecutor, rollbackError, transitionReason } from '../../../shared/executors/rollback';
+import { AwsChangeExecutor, awsChangeExecutor, transitionReason } from '../../../shared/executors/rollback';
+import { RollbackError, rollbackError } from '../../../shared/runtime/aws-errors';
 
 const ecs = mockClient(ECSClient);
 const codedeploy = mockClient(CodeDeployClient);

@@ -3,7 +3,7 @@ import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuil
 import { BuildFacts } from '../../../shared/facts/codebuild';
 import { parseCiEvent } from '../../../shared/events/parse';
 import type { BuildEvent } from '../../../shared/events/types';
-import { applyBuildFailure, buildFailureOf, emptyView } from '../../../shared/policies/execution-view';
+import { applyBuildFailure, buildFailureOf, emptyView } from '../../../shared/views/execution-view';
 import { loadEvent } from '../../helpers/fixtures';
 
 // Why a pipeline's build failed, read from CodeBuild when its event was not seen.

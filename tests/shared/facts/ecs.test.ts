@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
-import { RollbackError } from '../../../shared/executors/rollback';
+import { RollbackError } from '../../../shared/runtime/aws-errors';
 import { ecsFacts, pipelineStateFacts, EcsFacts } from '../../../shared/facts/ecs';
 
 const ecs = mockClient(ECSClient);

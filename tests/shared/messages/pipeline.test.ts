@@ -1,6 +1,6 @@
 import { parseCiEvent } from '../../../shared/events/parse';
 import type { BuildEvent, PipelineEvent } from '../../../shared/events/types';
-import { applyBuildFailure, applyEvent, applyFacts, buildFailureOf, emptyView, type ExecutionView } from '../../../shared/policies/execution-view';
+import { applyBuildFailure, applyEvent, applyFacts, buildFailureOf, emptyView, type ExecutionView } from '../../../shared/views/execution-view';
 import { describeApprovalReply, describeExecution, describeFailureReply } from '../../../shared/messages/pipeline';
 import { describeBuild } from '../../../shared/messages/build';
 import { listEvents, loadEvent } from '../../helpers/fixtures';

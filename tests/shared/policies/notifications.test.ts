@@ -1,15 +1,9 @@
 import { parseConfig } from '../../../shared/config/load';
 import { parseCiEvent } from '../../../shared/events/parse';
 import type { BuildEvent, PipelineEvent } from '../../../shared/events/types';
-import { applyEvent, emptyView, type ExecutionView } from '../../../shared/policies/execution-view';
-import {
-  buildStatusesToWatch,
-  decideBuildNotifications,
-  decideExecutionNotifications,
-  emptyDelivery,
-  type Delivery,
-  type NotifyInputs,
-} from '../../../shared/policies/notifications';
+import { applyEvent, emptyView, type ExecutionView } from '../../../shared/views/execution-view';
+import { buildStatusesToWatch, decideBuildNotifications, decideExecutionNotifications, type NotifyInputs } from '../../../shared/policies/notifications';
+import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import type { Action } from '../../../shared/plan/plan';
 import { listEvents, loadEvent } from '../../helpers/fixtures';
 

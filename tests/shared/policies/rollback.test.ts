@@ -1,9 +1,9 @@
 import { parseConfig } from '../../../shared/config/load';
 import type { RollbackEvent } from '../../../shared/events/types';
-import type { ServiceFacts } from '../../../shared/facts/ecs';
-import { emptyDelivery, type Delivery } from '../../../shared/policies/notifications';
+import type { ServiceFacts } from '../../../shared/views/service-view';
+import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import { decideRollback, findTrigger, rollbackSettings, servicesFor, type RollbackInputs } from '../../../shared/policies/rollback';
-import { applyServiceEvent, emptyServiceView, promoteKnownGood, type ServiceView } from '../../../shared/policies/service-view';
+import { applyServiceEvent, emptyServiceView, promoteKnownGood, type ServiceView } from '../../../shared/views/service-view';
 import type { Action } from '../../../shared/plan/plan';
 import { at, BAD_DEPLOYMENT, BAD_REVISION, GOOD_REVISION, sample } from '../../helpers/rollback-events';
 

@@ -13,10 +13,11 @@ import { executePlan, type Channels } from '../../../shared/executors/execute-pl
 import { deliverUnderLease } from '../../../shared/executors/deliver';
 import { SlackNotifier } from '../../../shared/executors/slack';
 import { describeExecution } from '../../../shared/messages/pipeline';
-import { applyEvent, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../../../shared/policies/execution-view';
-import { decideExecutionNotifications, emptyDelivery, type Delivery } from '../../../shared/policies/notifications';
+import { applyEvent, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../../../shared/views/execution-view';
+import { decideExecutionNotifications } from '../../../shared/policies/notifications';
+import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import { findTrigger, rollbackSettings } from '../../../shared/policies/rollback';
-import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../../../shared/policies/service-view';
+import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../../../shared/views/service-view';
 import type { Plan } from '../../../shared/plan/plan';
 import { StateStore } from '../../../shared/state/store';
 import { loadEvent, type JsonObject } from '../../helpers/fixtures';

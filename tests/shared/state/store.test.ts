@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../../local/dynamo';
-import { emptyDelivery } from '../../../shared/policies/notifications';
+import { emptyDelivery } from '../../../shared/plan/delivery';
 import { StateStore } from '../../../shared/state/store';
 
 // The delivery lease taken in the view's own write, and given back with the

@@ -9,7 +9,7 @@ import {
   overallState,
   pendingApprovals,
   type ExecutionView,
-} from '../../../shared/policies/execution-view';
+} from '../../../shared/views/execution-view';
 import { listEvents, loadEvent } from '../../helpers/fixtures';
 
 const scenario = (): PipelineEvent[] =>

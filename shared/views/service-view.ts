@@ -1,6 +1,6 @@
 import type { AlarmEvent, EcsDeploymentEvent, RollbackEvent } from '../events/types.js';
-import { taskFailure } from '../events/ecs.js';
-import { truncate } from '../messages/text.js';
+import { taskFailure } from '../events/task-failure.js';
+import { truncate } from './bounds.js';
 
 // What we know of one ECS service, folded from its events in any order:
 // its deployments, the failure signals seen, and its last known-good revision.
@@ -305,4 +305,31 @@ export function promoteKnownGood(view: ServiceView, bakeMs: number, now: Date): 
   const bakedAt = new Date(ms(candidate.endedAt!) + bakeMs).toISOString();
   if (next.knownGood && ms(next.knownGood.at) >= ms(bakedAt)) return next;
   return { ...next, knownGood: { taskDefinitionArn: next.taskDefinitions[candidate.id]!, deploymentId: candidate.id, at: bakedAt } };
+}
+
+export interface Trigger {
+  kind: 'deployment-failed' | 'task-failures' | 'alarm' | 'check-failed' | 'manual';
+  /** The bad deployment, when known. */
+  deploymentId?: string;
+  evidence: Signal[];
+  summary: string;
+}
+
+/** What ECS (and CodeDeploy) say of the service right now: read when a rollback is decided. */
+export interface ServiceFacts {
+  controller: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
+  /** deploymentConfiguration.deploymentCircuitBreaker / alarms: does AWS roll back by itself? */
+  nativeRollbackEnabled: boolean;
+  /** AWS is rolling back right now (a service deployment in ROLLBACK_REQUESTED/ROLLBACK_IN_PROGRESS, or a deployment whose rolloutStateReason says it is rolling back). */
+  nativeRollbackInProgress: boolean;
+  /** DescribeServices deployments. */
+  deployments: { id: string; status: string; taskDefinition: string; rolloutState?: string; rolloutStateReason?: string; createdAt?: string }[];
+  /** The in-flight service deployment (ListServiceDeployments status IN_PROGRESS/PENDING), if any. */
+  inFlight?: { serviceDeploymentArn: string; status: string; targetTaskDefinition?: string };
+  /** Task definitions of SUCCESSFUL past deployments, newest first (ListServiceDeployments + DescribeServiceRevisions). */
+  successfulTaskDefinitions: { taskDefinition: string; finishedAt?: string }[];
+  /** Status (ACTIVE / INACTIVE / DELETE_IN_PROGRESS) of the task definitions we may roll back to (DescribeTaskDefinition). */
+  taskDefinitionStatus: Record<string, string>;
+  /** The in-progress CodeDeploy deployment of the configured deployment group (CODE_DEPLOY services). */
+  codeDeployDeploymentId?: string;
 }

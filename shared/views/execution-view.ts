@@ -1,7 +1,7 @@
 import { isManualApproval, type ActionResult, type BuildEvent, type PipelineEvent, type Trigger } from '../events/types.js';
 import type { ActionState, PipelineState, StageState } from '../events/codepipeline.js';
-import { buildIdOf } from '../messages/links.js';
-import { MAX_URL_LENGTH, truncate } from '../messages/text.js';
+import { buildIdOf } from '../events/codebuild.js';
+import { MAX_URL_LENGTH, truncate } from './bounds.js';
 
 // What we know of one pipeline execution, folded from its events in any order.
 // EventBridge delivers at least once and out of order, so applying an event

@@ -1,5 +1,5 @@
 import type { RollbackEvent } from '../../../shared/events/types';
-import { applyServiceEvent, emptyServiceView, type ServiceView } from '../../../shared/policies/service-view';
+import { applyServiceEvent, emptyServiceView, type ServiceView } from '../../../shared/views/service-view';
 import { at, BAD_DEPLOYMENT, BAD_REVISION, sample } from '../../helpers/rollback-events';
 
 // Folding events into the service view. An event that adds no signal and no
