@@ -78,7 +78,7 @@ function assumedRole(roleArn: string): CredentialsProvider {
   let provider = roles.get(roleArn);
   if (!provider) {
     let load: Promise<CredentialsProvider> | undefined;
-    const fetch: CredentialsProvider = async (properties) => {
+    const assume: CredentialsProvider = async (properties) => {
       load ??= import('@aws-sdk/credential-providers').then(({ fromTemporaryCredentials }) =>
         fromTemporaryCredentials({
           // The session name is what CloudTrail shows in the member account: the guardian's own calls.
@@ -89,7 +89,7 @@ function assumedRole(roleArn: string): CredentialsProvider {
       );
       return (await load)(properties);
     };
-    provider = memoizeIdentityProvider(fetch, isIdentityExpired, doesIdentityRequireRefresh)!;
+    provider = memoizeIdentityProvider(assume, isIdentityExpired, doesIdentityRequireRefresh)!;
     roles.set(roleArn, provider);
   }
   return provider;
