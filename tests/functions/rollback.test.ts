@@ -289,6 +289,20 @@ describe('rollback: where the service is', () => {
     expect(slackAbout()).toHaveLength(0);
     expect(await stateStore().get(serviceKey({ account: '210987654321', region: 'us-east-1', cluster: 'payments-prod', service }))).toBeUndefined();
   });
+
+  // Before any test in this file lets STS answer: the function's own identity is kept per container.
+  it('offline (no function ARN, no credentials): a dry-run plans as if in its own account and says so; a real run stops, saying why', async () => {
+    offline();
+    const failed = () => event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' });
+    await expect(invokeLocally(failed())).rejects.toThrow("cannot handle the ecs-deployment event from account 123456789012: the function's own account is unknown");
+    expect(ecs.calls()).toHaveLength(0);
+
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const result = await invokeLocally(failed());
+    const plan = result.status === 'handled' && result.services[0]!.status === 'dry-run' ? result.services[0]!.plan : undefined;
+    expect(plan?.skipped[0]).toMatch(/^the function's own account is unknown: .*; planned as if in the function's own account$/);
+  });
 });
 
 describe('rollback: by hand', () => {

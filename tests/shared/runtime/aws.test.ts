@@ -100,4 +100,16 @@ describe('a client for a place', () => {
     const client = clientFor(ECSClient, { account: MEMBER, region: 'us-west-2', roleArn: 'arn:aws:iam::210987654321:not-a-role' });
     await expect(describeServices(client)).rejects.toThrow(/invalid RoleArn 'arn:aws:iam::210987654321:not-a-role'/);
   });
+
+  it('loads the credential providers only when a role is first used', async () => {
+    let loaded = false;
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('@aws-sdk/credential-providers', () => ((loaded = true), jest.requireActual('@aws-sdk/credential-providers')));
+      const fresh = await import('../../../shared/runtime/aws.js');
+      await describeServices(fresh.clientFor(ECSClient, { account: '123456789012', region: 'us-east-1' }));
+      expect(loaded).toBe(false);
+      await describeServices(fresh.clientFor(ECSClient, { account: MEMBER, region: 'us-east-1', roleArn: role('lazy') }));
+      expect(loaded).toBe(true);
+    });
+  });
 });
