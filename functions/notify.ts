@@ -30,6 +30,8 @@ import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
+import { placeOf } from '../shared/runtime/identity.js';
+import type { Place } from '../shared/runtime/aws.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 // Pipeline and build notifications: fold the event into what we know of its
@@ -108,8 +110,10 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const pk = executionKey(event);
   // Dry-run plans against what is stored (when the table can be read) and records nothing.
   const known = dryRun ? await peekState<ExecutionView>(pk, onFactError) : await stateStore().get<ExecutionView>(pk);
-  const facts = await pipelineFacts().gather(event, known?.view, onFactError);
-  const build = await failedBuild(event, facts, known?.view, dryRun, deadline, onFactError);
+  // AWS is read where the pipeline runs; where it cannot be (no role in its account), the message goes out with what the event says.
+  const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
+  const facts = place ? await pipelineFacts(place).gather(event, known?.view, onFactError) : {};
+  const build = await failedBuild(event, facts, known?.view, dryRun, deadline, onFactError, place);
   const fold = (view: ExecutionView | undefined) => {
     const applied = applyEvent(view ?? emptyView(event), event);
     return applied === view ? view : applyBuildFailure(applyFacts(applied, facts), build);
@@ -131,6 +135,7 @@ async function failedBuild(
   dryRun: boolean,
   deadline: Deadline,
   onFactError: (call: string, error: unknown) => void,
+  place: Place | undefined,
 ): Promise<BuildFailure | undefined> {
   const action =
     event.kind === 'action'
@@ -141,7 +146,7 @@ async function failedBuild(
   if (!buildId || known?.builds?.[buildId]) return undefined;
   const key = pipelineBuildKey(event.account, event.region, buildId);
   const record = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withExecution(b, event), undefined, { deadline })).record;
-  return record?.view.failure ?? (await buildFacts().failure(buildId, onFactError));
+  return record?.view.failure ?? (place ? await buildFacts(place).failure(buildId, onFactError) : undefined);
 }
 
 /** When a write is refused for size (an item from before the bounds): a quarter of the usual budget. */

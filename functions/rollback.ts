@@ -19,7 +19,8 @@ import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
-import { ownIdentity } from '../shared/runtime/identity.js';
+import { ownIdentity, placeFor } from '../shared/runtime/identity.js';
+import type { Place } from '../shared/runtime/aws.js';
 
 // ECS auto-rollback: fold the event into what we know of the service, and
 // when it shows a bad deployment, decide (pure) and perform the rollback —
@@ -33,22 +34,26 @@ export type RollbackResult = { status: 'ignored'; reason: string } | { status: '
 
 type Invocation = Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>;
 
-type Whereabouts = { account: string; region: string; unknown?: string };
+type Whereabouts = Place & { unknown?: string };
 
 /**
- * Account and region: the event's, or (for a request by hand) the function's own.
- * Unknown, a dry-run still plans (and says so); a real run stops rather than act on a wrong key.
+ * Where the service is, and so where to read and act: the event's account and region, or (for a
+ * request by hand) the function's own. Another account than the function's own is refused while
+ * no role is configured for it. The function's own account unknown, a dry-run still plans (and
+ * says so); a real run stops rather than act on a wrong key or in the wrong account.
  */
 async function whereabouts(event: RollbackEvent, context: Invocation, dryRun: boolean): Promise<Whereabouts> {
-  if (event.kind !== 'manual') return { account: event.account, region: event.region };
+  let own;
   try {
-    const { account, region } = await ownIdentity(context.invokedFunctionArn);
-    return { account, region };
+    own = await ownIdentity(context.invokedFunctionArn);
   } catch (error) {
     const why = (error as Error).message;
-    if (!dryRun) throw new Error(`cannot handle the request for ${event.cluster}/${event.service}: ${why}; it keys the service's state (known-good revision, cooldown)`, { cause: error });
+    const subject = event.kind === 'manual' ? `the request for ${event.cluster}/${event.service}` : `the ${event.kind} event from account ${event.account}`;
+    if (!dryRun) throw new Error(`cannot handle ${subject}: ${why}; it keys the service's state (known-good revision, cooldown)`, { cause: error });
+    if (event.kind !== 'manual') return { account: event.account, region: event.region, unknown: `${why}; planned as if in the function's own account` };
     return { account: 'unknown', region: process.env.AWS_REGION ?? 'unknown', unknown: `${why}; planned from the request alone` };
   }
+  return placeFor(event.kind === 'manual' ? own : event, own);
 }
 
 const onFactError = (call: string, error: unknown) => {
@@ -57,9 +62,9 @@ const onFactError = (call: string, error: unknown) => {
 };
 
 /** The Slack message of the pipeline execution that is deploying the service, if we posted one. */
-async function pipelineThread(settings: RollbackSettings, where: { account: string; region: string }) {
+async function pipelineThread(settings: RollbackSettings, where: Place) {
   if (!settings.pipeline) return undefined;
-  const executionId = await pipelineStateFacts().deployingExecution(settings.pipeline.name, settings.pipeline.deployStage);
+  const executionId = await pipelineStateFacts(where).deployingExecution(settings.pipeline.name, settings.pipeline.deployStage);
   if (!executionId) return undefined;
   const record = await stateStore().get<ExecutionView>(executionKey({ ...where, pipeline: settings.pipeline.name, executionId }));
   const [message] = Object.values(record?.delivery.messages ?? {});
@@ -79,7 +84,7 @@ async function handleService(
   const name = `${settings.cluster}/${settings.service}`;
   const completed = event.kind === 'ecs-deployment' && event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
   // A completed deployment is known-good material: learn which task definition it runs.
-  const taskDefinitionArn = completed ? await ecsFacts().deployedTaskDefinition(settings.cluster, settings.service, event.deploymentId, onFactError) : undefined;
+  const taskDefinitionArn = completed ? await ecsFacts(where).deployedTaskDefinition(settings.cluster, settings.service, event.deploymentId, onFactError) : undefined;
   const fold = (view: ServiceView | undefined) =>
     promoteKnownGood(applyServiceEvent(view ?? emptyServiceView(identity), event, { taskDefinitionArn }), settings.bakeMinutes * 60_000, now);
 
@@ -98,13 +103,13 @@ async function handleService(
     const why = trigger ? `already rolled back for ${trigger.deploymentId}` : whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
-  const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
+  const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor(where) });
   let thread: { channelId: string; ts: string } | undefined;
   let facts: ServiceFacts | undefined;
   try {
     if (trigger) {
       metrics.addMetric('RollbackTriggered', MetricUnit.Count, 1);
-      const describe = ecsFacts().describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
+      const describe = ecsFacts(where).describe(settings.cluster, settings.service, { codeDeploy: settings.codeDeploy, candidates: view.knownGood ? [view.knownGood.taskDefinitionArn] : [] }, onFactError);
       if (dryRun) {
         // Offline (`sls invoke local`), the service cannot be read: the plan says so instead of failing.
         try {

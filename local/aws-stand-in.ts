@@ -23,6 +23,9 @@ import { readBody } from './http-body';
 //   SNS Publish (awsQuery: form-encoded POST, XML answer): recorded as an email.
 //   STS GetCallerIdentity (awsQuery): the local account, for a function that
 //     asks who it is (`sls invoke local` passes no function ARN).
+//   STS AssumeRole (awsQuery): fresh temporary credentials for the role, for
+//     a function acting in another account; each call records the access key
+//     that signed it, so a test sees which credentials were used.
 //   CodePipeline (awsJson1_1, X-Amz-Target: CodePipeline_20150709.<Operation>):
 //     GetPipelineExecution, GetPipeline, ListActionExecutions, GetPipelineState
 //     answered from scenario data, by default a payments-api execution failing
@@ -83,6 +86,8 @@ interface AwsScenario {
   taskDefinitions?: (TaskDefinition & { taskDefinitionArn: string; family: string; revision: number })[];
   /** BatchGetBuilds' builds. Default: paymentsApiBuilds(). */
   builds?: (Build & { id: string })[];
+  /** How long AssumeRole's credentials last, in seconds. Default: 3600 (STS's default). */
+  assumedRoleSeconds?: number;
 }
 
 /** A change the stand-in made to its scenario data on a caller's request, as the local runner prints it. */
@@ -110,6 +115,8 @@ interface AwsCall {
   status: number;
   /** Set when the call was answered with an error. */
   errorCode?: string;
+  /** The access key id that signed the request (SigV4 Authorization header). */
+  signedBy?: string;
 }
 
 interface ScriptedAwsFailure {
@@ -510,10 +517,10 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
     { prefix: ECS_TARGET, service: 'ecs', operations: ecs },
   ];
 
-  function jsonCall(target: string, text: string, contentType: string, res: ServerResponse) {
+  function jsonCall(target: string, text: string, contentType: string, res: ServerResponse, signedBy: string | undefined) {
     const known = jsonServices.find((j) => target.startsWith(j.prefix));
     const operation = known ? target.slice(known.prefix.length) : target.split('.').pop() || target;
-    const call: AwsCall = { service: known ? known.service : target.split('.')[0] || 'unknown', operation, input: {}, status: 200 };
+    const call: AwsCall = { service: known ? known.service : target.split('.')[0] || 'unknown', operation, input: {}, status: 200, signedBy };
     stand.calls.push(call);
     try {
       try {
@@ -560,6 +567,21 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
     return email.messageId;
   }
 
+  /** STS AssumeRole: new credentials (unique key ids) for the role, lasting `assumedRoleSeconds`. */
+  function assumeRole(params: URLSearchParams, res: ServerResponse, requestId: string) {
+    const roleArn = params.get('RoleArn') ?? '';
+    const session = params.get('RoleSessionName') ?? '';
+    const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(roleArn);
+    if (!role || !/^[\w+=,.@-]{2,64}$/.test(session)) throw new AwsError(400, 'ValidationError', `1 validation error detected: invalid RoleArn '${roleArn}' or RoleSessionName '${session}'`);
+    const key = `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+    const expiration = new Date(Date.now() + (scenario.assumedRoleSeconds ?? 3600) * 1000).toISOString();
+    answerXml(
+      res,
+      200,
+      `<AssumeRoleResponse xmlns="${STS_XMLNS}">\n  <AssumeRoleResult>\n    <AssumedRoleUser>\n      <Arn>arn:aws:sts::${role[1]}:assumed-role/${role[2]}/${session}</Arn>\n      <AssumedRoleId>AROALOCALSTANDIN00000:${session}</AssumedRoleId>\n    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>${key}</AccessKeyId>\n      <SecretAccessKey>local-secret-${key}</SecretAccessKey>\n      <SessionToken>local-session-${key}</SessionToken>\n      <Expiration>${expiration}</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n`,
+    );
+  }
+
   /** STS GetCallerIdentity: whoever signs is a user of the local account. */
   function callerIdentity(res: ServerResponse, requestId: string) {
     answerXml(
@@ -569,14 +591,26 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
     );
   }
 
-  function queryCall(text: string, res: ServerResponse) {
+  function queryCall(text: string, res: ServerResponse, signedBy: string | undefined) {
     const params = new URLSearchParams(text);
     const operation = params.get('Action') ?? '(no Action)';
     if (operation === 'GetCallerIdentity' && params.get('Version') === '2011-06-15') {
-      stand.calls.push({ service: 'sts', operation, input: {}, status: 200 });
+      stand.calls.push({ service: 'sts', operation, input: {}, status: 200, signedBy });
       return callerIdentity(res, randomUUID());
     }
-    const call: AwsCall = { service: 'sns', operation, input: Object.fromEntries(params), status: 200 };
+    if (operation === 'AssumeRole' && params.get('Version') === '2011-06-15') {
+      const call: AwsCall = { service: 'sts', operation, input: Object.fromEntries(params), status: 200, signedBy };
+      stand.calls.push(call);
+      try {
+        return assumeRole(params, res, randomUUID());
+      } catch (error) {
+        const e = error as AwsError;
+        call.status = e.status;
+        call.errorCode = e.code;
+        return answerXml(res, e.status, `<ErrorResponse xmlns="${STS_XMLNS}">\n  <Error>\n    <Type>Sender</Type>\n    <Code>${xml(e.code)}</Code>\n    <Message>${xml(e.message)}</Message>\n  </Error>\n  <RequestId>${randomUUID()}</RequestId>\n</ErrorResponse>\n`);
+      }
+    }
+    const call: AwsCall = { service: 'sns', operation, input: Object.fromEntries(params), status: 200, signedBy };
     stand.calls.push(call);
     const requestId = randomUUID();
     try {
@@ -609,8 +643,10 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
     const text = await readBody(req);
     const target = req.headers['x-amz-target'];
     const contentType = req.headers['content-type'] ?? '';
-    if (typeof target === 'string') return jsonCall(target, text, contentType.startsWith('application/x-amz-json') ? contentType : 'application/x-amz-json-1.1', res);
-    if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) return queryCall(text, res);
+    // "AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, ..."
+    const signedBy = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+    if (typeof target === 'string') return jsonCall(target, text, contentType.startsWith('application/x-amz-json') ? contentType : 'application/x-amz-json-1.1', res, signedBy);
+    if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) return queryCall(text, res, signedBy);
     stand.calls.push({ service: 'unknown', operation: `${req.method} ${req.url}`, input: {}, status: 400, errorCode: 'UnknownOperationException' });
     answerJson(res, 'application/json', 400, { __type: 'UnknownOperationException', message: `${req.method} ${req.url} is not served by the local AWS stand-in` });
   });

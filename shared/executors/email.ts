@@ -1,5 +1,5 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { snsClient } from '../runtime/aws.js';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { clientFor } from '../runtime/aws.js';
 import { ownIdentity } from '../runtime/identity.js';
 
 // Email goes out through SNS topics whose subscribers confirmed by email.
@@ -34,5 +34,5 @@ export async function stackTopicArn(invokedFunctionArn: string | undefined, env 
   }
 }
 
-/** Email through SNS; the stack's topic is found from the invoked function ARN, else the function's own identity. */
-export const emailNotifier = (invokedFunctionArn: string | undefined): EmailNotifier => new EmailNotifier(snsClient(), () => stackTopicArn(invokedFunctionArn));
+/** Email through SNS, in the function's own place; the stack's topic is found from the invoked function ARN, else the function's own identity. */
+export const emailNotifier = (invokedFunctionArn: string | undefined): EmailNotifier => new EmailNotifier(clientFor(SNSClient), () => stackTopicArn(invokedFunctionArn));

@@ -1,8 +1,8 @@
-import { type ECSClient, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { type CodeDeployClient, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { type CodePipelineClient, DisableStageTransitionCommand } from '@aws-sdk/client-codepipeline';
+import { ECSClient, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { CodeDeployClient, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient, DisableStageTransitionCommand } from '@aws-sdk/client-codepipeline';
 import type { DisableTransitionAction, RollbackAction } from '../plan/plan.js';
-import { codeDeployClient, codePipelineClient, ecsClient } from '../runtime/aws.js';
+import { clientFor, type Place } from '../runtime/aws.js';
 import type { ChangeExecutor } from './execute-plan.js';
 import { rollbackError } from '../runtime/aws-errors.js';
 
@@ -100,8 +100,14 @@ export class AwsChangeExecutor implements ChangeExecutor {
   }
 }
 
-let shared: AwsChangeExecutor | undefined;
-/** Clients are created on first use: a run that only stops an ECS deployment never builds the CodeDeploy client. */
-export const awsChangeExecutor = (): AwsChangeExecutor =>
-  (shared ??= new AwsChangeExecutor({ ecs: ecsClient, codedeploy: codeDeployClient, codepipeline: codePipelineClient }));
+/**
+ * Changes in the account and region of `place` (the service's). Clients are created on first use:
+ * a run that only stops an ECS deployment never builds the CodeDeploy client.
+ */
+export const awsChangeExecutor = (place: Place): AwsChangeExecutor =>
+  new AwsChangeExecutor({
+    ecs: () => clientFor(ECSClient, place),
+    codedeploy: () => clientFor(CodeDeployClient, place),
+    codepipeline: () => clientFor(CodePipelineClient, place),
+  });
 

@@ -1,6 +1,6 @@
-import { BatchGetBuildsCommand, type CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { buildFailure, type BuildFailure } from '../views/execution-view.js';
-import { codeBuildClient } from '../runtime/aws.js';
+import { clientFor, type Place } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 
 // Why a build a pipeline action names failed, read from CodeBuild when its
@@ -28,5 +28,5 @@ export class BuildFacts {
   }
 }
 
-let shared: BuildFacts | undefined;
-export const buildFacts = (): BuildFacts => (shared ??= new BuildFacts(codeBuildClient()));
+/** Reads in the account and region of `place` (where the build ran). */
+export const buildFacts = (place: Place): BuildFacts => new BuildFacts(clientFor(CodeBuildClient, place));

@@ -1,5 +1,5 @@
 import {
-  type CodePipelineClient,
+  CodePipelineClient,
   GetPipelineCommand,
   GetPipelineExecutionCommand,
   ListActionExecutionsCommand,
@@ -8,7 +8,7 @@ import {
 import type { ActionResult, PipelineEvent } from '../events/types.js';
 import type { ActionView, ExecutionView, Revision } from '../views/execution-view.js';
 import { actionKey, latestFailure } from '../views/execution-view.js';
-import { codePipelineClient } from '../runtime/aws.js';
+import { clientFor, type Place } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 
 // Read-only enrichment of a pipeline execution: source revision, stage order,
@@ -143,5 +143,5 @@ export class PipelineFacts {
 
 const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-let shared: PipelineFacts | undefined;
-export const pipelineFacts = (): PipelineFacts => (shared ??= new PipelineFacts(codePipelineClient()));
+/** Reads in the account and region of `place` (where the pipeline runs). */
+export const pipelineFacts = (place: Place): PipelineFacts => new PipelineFacts(clientFor(CodePipelineClient, place));

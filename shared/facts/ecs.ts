@@ -8,11 +8,11 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
-import { type CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
-import { type CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { CodeDeployClient, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { RollbackError, rollbackError } from '../runtime/aws-errors.js';
 import type { ServiceFacts } from '../views/service-view.js';
-import { codeDeployClient, codePipelineClient, ecsClient } from '../runtime/aws.js';
+import { clientFor, type Place } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
 
 // Read-only facts about an ECS service that a rollback decision needs: its
@@ -234,9 +234,8 @@ export class PipelineStateFacts {
   }
 }
 
-let sharedEcs: EcsFacts | undefined;
-/** The CodeDeploy client is only built when a CODE_DEPLOY service needs it. */
-export const ecsFacts = (): EcsFacts => (sharedEcs ??= new EcsFacts(ecsClient(), codeDeployClient));
+/** Reads in the account and region of `place` (the service's); the CodeDeploy client is only built when a CODE_DEPLOY service needs it. */
+export const ecsFacts = (place: Place): EcsFacts => new EcsFacts(clientFor(ECSClient, place), () => clientFor(CodeDeployClient, place));
 
-let sharedPipeline: PipelineStateFacts | undefined;
-export const pipelineStateFacts = (): PipelineStateFacts => (sharedPipeline ??= new PipelineStateFacts(codePipelineClient()));
+/** Reads in the account and region of `place` (the pipeline's). */
+export const pipelineStateFacts = (place: Place): PipelineStateFacts => new PipelineStateFacts(clientFor(CodePipelineClient, place));

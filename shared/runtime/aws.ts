@@ -1,17 +1,14 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { tracer } from './observability.js';
 
-// One way to call AWS: one client per service per container, created on first
-// use, so a function only initialises the clients it actually calls (and the
-// bundler drops the ones it never imports). Endpoints follow the SDK's
-// standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables (local
-// stand-ins). Short timeouts and adaptive retries keep a slow dependency
+// One way to get an AWS client: `clientFor(ECSClient, place)`, for the account
+// and region where something happened, through a role when the account is not
+// the function's own. One client per (service, account, region, role) per
+// container, created on first use, so a function only initialises the clients
+// it calls (and the bundler drops the ones it never imports). Endpoints follow
+// the SDK's standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables
+// (local stand-ins). Short timeouts and adaptive retries keep a slow dependency
 // inside the Lambda's time budget instead of eating it. Each client's calls are
 // traced in X-Ray (a no-op where tracing is off: locally, in tests).
 // The SDK versions the lockfile pins run on Node 20 (local runs, `sls invoke local`,
@@ -25,17 +22,75 @@ export const awsClientConfig = {
   requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }),
 };
 
+/**
+ * Where to call AWS: an account and a region, and the role to assume there
+ * when the account is not the function's own (identity.ts `placeOf` decides).
+ */
+export interface Place {
+  account: string;
+  region: string;
+  roleArn?: string;
+}
+
 /** An SDK client whose calls are X-Ray subsegments on Lambda. */
 export const traced = <T>(client: T): T => tracer.captureAWSv3Client(client);
 
-function lazy<T>(make: () => T): () => T {
-  let client: T | undefined;
-  return () => (client ??= traced(make()));
+/** What the SDK's providers give a client: credentials, fetched again when they near expiry. */
+type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-providers').fromTemporaryCredentials>;
+
+type ClientConfig = typeof awsClientConfig & { region?: string; credentials?: CredentialsProvider };
+type ClientClass<C> = new (config: ClientConfig) => C;
+
+/** Clients by class (not by name: the bundle is minified), then by place. */
+const clients = new Map<ClientClass<unknown>, Map<string, unknown>>();
+
+/**
+ * The client of service `Client` for `place`, or for the function's own region
+ * and credentials when no place is given (its state table, its topic).
+ */
+export function clientFor<C>(Client: ClientClass<C>, place?: Place): C {
+  let byPlace = clients.get(Client);
+  if (!byPlace) clients.set(Client, (byPlace = new Map()));
+  const key = place ? `${place.account}/${place.region}/${place.roleArn ?? ''}` : '';
+  let client = byPlace.get(key) as C | undefined;
+  if (!client) {
+    const config: ClientConfig = { ...awsClientConfig };
+    if (place) config.region = place.region;
+    if (place?.roleArn) config.credentials = assumedRole(place.roleArn);
+    client = traced(new Client(config));
+    byPlace.set(key, client);
+  }
+  return client;
 }
 
-export const codeBuildClient = /* @__PURE__ */ lazy(() => new CodeBuildClient(awsClientConfig));
-export const codeDeployClient = /* @__PURE__ */ lazy(() => new CodeDeployClient(awsClientConfig));
-export const codePipelineClient = /* @__PURE__ */ lazy(() => new CodePipelineClient(awsClientConfig));
-export const dynamoClient = /* @__PURE__ */ lazy(() => new DynamoDBClient(awsClientConfig));
-export const ecsClient = /* @__PURE__ */ lazy(() => new ECSClient(awsClientConfig));
-export const snsClient = /* @__PURE__ */ lazy(() => new SNSClient(awsClientConfig));
+/** Credentials of each role, shared by all its clients (every service, every region). */
+const roles = new Map<string, CredentialsProvider>();
+
+/**
+ * Temporary credentials of `roleArn` (STS AssumeRole with the function's own
+ * credentials), asked once and again only when they are within 5 minutes of
+ * expiring: fromTemporaryCredentials asks STS on every call, so it is memoized
+ * here with the SDK's own rule (the one each client applies to its credentials).
+ * The provider is loaded on first use: a function that never assumes a role
+ * never initialises it.
+ */
+function assumedRole(roleArn: string): CredentialsProvider {
+  let provider = roles.get(roleArn);
+  if (!provider) {
+    let load: Promise<CredentialsProvider> | undefined;
+    const assume: CredentialsProvider = async (properties) => {
+      load ??= import('@aws-sdk/credential-providers').then(({ fromTemporaryCredentials }) =>
+        fromTemporaryCredentials({
+          // The session name is what CloudTrail shows in the member account: the guardian's own calls.
+          params: { RoleArn: roleArn, RoleSessionName: 'cicd-guardian' },
+          // STS in the function's own region (Lambda sets AWS_REGION), whichever region the first caller is in.
+          clientConfig: { ...awsClientConfig, region: process.env.AWS_REGION },
+        }),
+      );
+      return (await load)(properties);
+    };
+    provider = memoizeIdentityProvider(assume, isIdentityExpired, doesIdentityRequireRefresh)!;
+    roles.set(roleArn, provider);
+  }
+  return provider;
+}

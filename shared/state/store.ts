@@ -1,11 +1,11 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  type DynamoDBClient,
+  DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '../runtime/aws.js';
+import { clientFor } from '../runtime/aws.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Delivery } from '../plan/delivery.js';
 import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../plan/delivery.js';
@@ -217,7 +217,7 @@ let shared: StateStore | undefined;
 export function stateStore(): StateStore {
   const table = process.env.GUARDIAN_TABLE;
   if (!table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');
-  shared ??= new StateStore(dynamoClient(), table);
+  shared ??= new StateStore(clientFor(DynamoDBClient), table);
   return shared;
 }
 

@@ -306,6 +306,35 @@ describe('notify: enrichment', () => {
   });
 });
 
+describe('notify: where the pipeline runs', () => {
+  /** The scenario, as EventBridge would deliver it from `where`. */
+  const from = (where: { account?: string; region?: string }) => freshScenario().map((e) => ({ ...e, ...where }));
+
+  it("reads CodePipeline in the event's region", async () => {
+    await runAll(from({ region: 'eu-west-1' }).slice(0, 2));
+    const reads = codepipeline.commandCalls(GetPipelineExecutionCommand);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) expect(await (read.thisValue as CodePipelineClient).config.region()).toBe('eu-west-1');
+  });
+
+  it('in another account, where no role is configured: notifies with what the event carries, reads nothing there, and says why', async () => {
+    const warn = jest.spyOn(logger, 'warn');
+    try {
+      const events = from({ account: '210987654321' });
+      await runAll(events);
+      const calls = callsFor(executionOf(events));
+      expect(posts(calls)).toHaveLength(1);
+      expect(shownText(calls)).toContain('JobFailed');
+      expect(codepipeline.calls()).toHaveLength(0);
+      expect(warn).toHaveBeenCalledWith('reading AWS in account 210987654321 failed; notifying with what is known', {
+        error: expect.objectContaining({ message: expect.stringMatching(/^no role to act in account 210987654321 \(region us-east-1\)/) }),
+      });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
 describe('notify: a build a pipeline started and that failed', () => {
   const { events: sample } = freshBuildScenario();
   const [, , , buildFailed, actionFailed] = sample;

@@ -265,6 +265,46 @@ describe('rollback: when AWS says no', () => {
   });
 });
 
+describe('rollback: where the service is', () => {
+  /** A sample event as EventBridge would deliver it from `where`. */
+  const from = (where: { account?: string; region?: string }, path: string, detail: JsonObject = {}) => ({ ...event(path, detail), ...where });
+
+  it("reads and rolls back in the event's region, with the function's own credentials", async () => {
+    describeServices({ inFlight: true });
+    const east2 = { region: 'us-east-2' };
+    await invoke(from(east2, 'ecs/deployment-in-progress.json'));
+    await invoke(from(east2, 'ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    const [stop] = ecs.commandCalls(StopServiceDeploymentCommand);
+    expect(stop).toBeDefined();
+    for (const call of [...ecs.commandCalls(DescribeServicesCommand), stop!]) expect(await (call.thisValue as ECSClient).config.region()).toBe('us-east-2');
+  });
+
+  it('refuses an event from another account while no role is configured for it: fails naming the account, and reads, records and changes nothing', async () => {
+    describeServices({ inFlight: true });
+    const member = { account: '210987654321' };
+    await expect(invoke(from(member, 'ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }))).rejects.toThrow(
+      'no role to act in account 210987654321 (region us-east-1): cicd-guardian runs in account 123456789012',
+    );
+    expect(ecs.calls()).toHaveLength(0);
+    expect(slackAbout()).toHaveLength(0);
+    expect(await stateStore().get(serviceKey({ account: '210987654321', region: 'us-east-1', cluster: 'payments-prod', service }))).toBeUndefined();
+  });
+
+  // Before any test in this file lets STS answer: the function's own identity is kept per container.
+  it('offline (no function ARN, no credentials): a dry-run plans as if in its own account and says so; a real run stops, saying why', async () => {
+    offline();
+    const failed = () => event('ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' });
+    await expect(invokeLocally(failed())).rejects.toThrow("cannot handle the ecs-deployment event from account 123456789012: the function's own account is unknown");
+    expect(ecs.calls()).toHaveLength(0);
+
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const result = await invokeLocally(failed());
+    const plan = result.status === 'handled' && result.services[0]!.status === 'dry-run' ? result.services[0]!.plan : undefined;
+    expect(plan?.skipped[0]).toMatch(/^the function's own account is unknown: .*; planned as if in the function's own account$/);
+  });
+});
+
 describe('rollback: by hand', () => {
   it('in dry-run returns the plan and touches nothing', async () => {
     describeServices({ inFlight: true });

@@ -64,7 +64,8 @@ const disable: DisableTransitionAction = {
   reason: 'Rolled back payments-api (task def payments-api:42): 3 failed tasks, see #deployments',
 };
 
-const executor = () => awsChangeExecutor();
+/** Changes in the service's account and region: the function's own. */
+const executor = () => awsChangeExecutor({ account: '123456789012', region: 'us-east-1' });
 
 /** The RollbackError a rejected action produces. */
 async function failure(action: Parameters<AwsChangeExecutor['perform']>[0]): Promise<RollbackError> {

@@ -28,6 +28,8 @@ const td = (revision: number) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definiti
 const revisionArn = (id: string) => `arn:aws:ecs:us-east-1:${ACCOUNT}:service-revision/payments-prod/payments-api/${id}`;
 const deploymentArn = (id: string) => `arn:aws:ecs:us-east-1:${ACCOUNT}:service-deployment/payments-prod/payments-api/${id}`;
 const meta = { $metadata: { httpStatusCode: 400 } };
+/** The service's account and region: the function's own. */
+const PLACE = { account: ACCOUNT, region: 'us-east-1' };
 
 /** DescribeServices answer for payments-api (rolling update, circuit breaker with rollback) while td:42 is being deployed. */
 function service(overrides: Partial<Service> = {}): DescribeServicesCommandOutput {
@@ -110,7 +112,7 @@ function taskDefinitionStatuses(statuses: Record<string, 'ACTIVE' | 'INACTIVE' |
 
 const errors: { call: string; error: unknown }[] = [];
 const onError = (call: string, error: unknown) => errors.push({ call, error });
-const describe_ = (opts: Parameters<EcsFacts['describe']>[2] = {}) => ecsFacts().describe('payments-prod', 'payments-api', opts, onError);
+const describe_ = (opts: Parameters<EcsFacts['describe']>[2] = {}) => ecsFacts(PLACE).describe('payments-prod', 'payments-api', opts, onError);
 
 beforeEach(() => {
   ecs.reset();
@@ -347,15 +349,15 @@ describe('the task definition of a deployment', () => {
     ecs.on(DescribeServicesCommand).resolves(service());
     const errors: string[] = [];
     const onError = (call: string) => errors.push(call);
-    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/9876543210987654321', onError)).toBe(td(41));
-    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/0', onError)).toBeUndefined();
+    expect(await ecsFacts(PLACE).deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/9876543210987654321', onError)).toBe(td(41));
+    expect(await ecsFacts(PLACE).deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/0', onError)).toBeUndefined();
     expect(errors).toEqual([]);
   });
 
   it('is best-effort: an error is reported, not thrown', async () => {
     ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: {} }));
     const errors: string[] = [];
-    expect(await ecsFacts().deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/1', (call) => errors.push(call))).toBeUndefined();
+    expect(await ecsFacts(PLACE).deployedTaskDefinition('payments-prod', 'payments-api', 'ecs-svc/1', (call) => errors.push(call))).toBeUndefined();
     expect(errors).toEqual(['DescribeServices']);
   });
 });
@@ -374,7 +376,7 @@ describe('the pipeline execution deploying a stage', () => {
         },
       ],
     });
-    expect(await pipelineStateFacts().deployingExecution('payments-pipeline', 'Deploy')).toBe('c3f1a3b2-0000-4000-8000-000000000001');
-    expect(await pipelineStateFacts().deployingExecution('payments-pipeline', 'Test')).toBeUndefined();
+    expect(await pipelineStateFacts(PLACE).deployingExecution('payments-pipeline', 'Deploy')).toBe('c3f1a3b2-0000-4000-8000-000000000001');
+    expect(await pipelineStateFacts(PLACE).deployingExecution('payments-pipeline', 'Test')).toBeUndefined();
   });
 });

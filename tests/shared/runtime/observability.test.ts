@@ -1,4 +1,11 @@
 import https from 'node:https';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 
 // Tracing on Lambda: every AWS SDK call is a subsegment; raw HTTPS requests
 // are not captured, because their URLs can be secrets (a Slack webhook URL).
@@ -19,9 +26,22 @@ async function onLambda<T>(load: () => Promise<T>): Promise<T> {
 }
 
 describe('tracing on Lambda', () => {
-  it('traces the calls of every AWS SDK client the functions use', async () => {
-    const aws = await onLambda(() => import('../../../shared/runtime/aws.js'));
-    for (const client of [aws.codeDeployClient(), aws.codePipelineClient(), aws.dynamoClient(), aws.ecsClient(), aws.snsClient()]) {
+  it('traces the calls of every AWS SDK client the functions use, in every place', async () => {
+    const { clientFor } = await onLambda(() => import('../../../shared/runtime/aws.js'));
+    const member = { account: '210987654321', region: 'eu-west-1', roleArn: 'arn:aws:iam::210987654321:role/cicd-guardian-member' };
+    const clients = [
+      ...[{ account: '123456789012', region: 'us-east-1' }, member].flatMap((place) => [
+        clientFor(CodeBuildClient, place),
+        clientFor(CodeDeployClient, place),
+        clientFor(CodePipelineClient, place),
+        clientFor(ECSClient, place),
+      ]),
+      // The function's own table and topic, and its own identity where the invocation names no ARN.
+      clientFor(DynamoDBClient),
+      clientFor(SNSClient),
+      clientFor(STSClient),
+    ];
+    for (const client of clients) {
       expect(client.middlewareStack.identify()).toContainEqual(expect.stringMatching(/^XRaySDKInstrumentation/));
     }
   });
