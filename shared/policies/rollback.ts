@@ -235,8 +235,21 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     return plan;
   };
 
+  const disable =
+    settings.disableTransition && settings.pipeline
+      ? { type: 'codepipeline.disableTransition' as const, key: `disable:${key}`, pipeline: settings.pipeline.name, stage: settings.pipeline.deployStage, reason: `cicd-guardian rolled back ${name}` }
+      : undefined;
+  const notice = (outcome: 'rolled-back' | 'dry-run', restored: string | undefined, change?: RollbackAction) =>
+    notifications(inputs, `notice:${key}`, describeRollback({ ...story, outcome, restored, change, transitionDisabled: Boolean(disable) }), trigger.summary);
+
   if (delivery.sent.includes(key)) {
     plan.skipped.push(`already rolled back for ${deploymentId ?? 'this request'}`);
+    // The change was made, perhaps by an invocation that failed after it (SNS throttled, Slack down):
+    // what it owes still is its follow-ups, else nobody hears of it and the pipeline may deploy the bad revision again.
+    if (disable && !delivery.sent.includes(disable.key)) plan.actions.push(disable);
+    const made = delivery.changes?.find((c) => c.key === key);
+    const posted = (a: Action) => a.type === 'slack.upsert' && delivery.messages[a.messageKey ?? a.channel] !== undefined;
+    plan.actions.push(...notice('rolled-back', restoredBy(made, view, facts, failedTaskDefinition)).filter((a) => !posted(a)));
     return plan;
   }
   if (deploymentId && isRollbackDeployment(view, delivery, deploymentId)) {
@@ -278,17 +291,67 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     restored = target;
   }
 
-  const disable =
-    settings.disableTransition && settings.pipeline
-      ? { type: 'codepipeline.disableTransition' as const, key: `disable:${key}`, pipeline: settings.pipeline.name, stage: settings.pipeline.deployStage, reason: `cicd-guardian rolled back ${name}` }
-      : undefined;
   if (settings.dryRun) {
     plan.skipped.push(`dry-run for ${name}: would ${change.type}${disable ? ' and disable the transition' : ''}`);
+    plan.actions.push(...notice('dry-run', restored, change));
   } else {
-    plan.actions.push(change, ...(disable ? [disable] : []));
+    // The notice reports the change: not sent if the change fails.
+    plan.actions.push(change, ...(disable ? [disable] : []), ...notice('rolled-back', restored, change).map((a) => ({ ...a, after: key })));
   }
-  notify(`notice:${key}`, describeRollback({ ...story, outcome: settings.dryRun ? 'dry-run' : 'rolled-back', restored, change, transitionDisabled: Boolean(disable) }), trigger.summary, settings.dryRun ? undefined : key);
   return plan;
+}
+
+/** The revision a rollback made earlier restored: the one its UpdateService deployment runs, else the one ECS or CodeDeploy returns to. */
+function restoredBy(made: ChangeRecord | undefined, view: ServiceView, facts: ServiceFacts, failed: string | undefined): string | undefined {
+  if (made?.type === 'ecs.updateService') return facts.deployments.find((d) => d.id === made.detail)?.taskDefinition ?? pickTarget(view, facts, failed);
+  return previousRevision(facts, failed);
+}
+
+/**
+ * The alerts decideRollback sends instead of a rollback, once per deployment, and what they say.
+ * Not the cooldown: it ends, and a later failure of the deployment may then be rolled back.
+ */
+const STAND_DOWNS: Record<string, string> = {
+  native: 'ECS is rolling it back by itself',
+  superseded: 'a newer deployment is in flight',
+  external: 'its EXTERNAL deployment controller cannot be rolled back from here',
+  'no-target': 'there is no known-good revision to roll back to',
+  'rollback-of-rollback': 'it is itself a rollback',
+  'other-family': 'its revisions are of a task definition family cicd-guardian may not deploy',
+};
+
+/**
+ * Whether everything decideRollback owes for a trigger of `deploymentId` was delivered: the rollback
+ * and all its follow-ups (transition-disable, notice, email), or a stand-down told on every channel.
+ * Then a later trigger of that deployment changes nothing, and needs no ECS read and no lease.
+ * Says what was decided, in the policy's terms; undefined while something may still be owed.
+ */
+export function settledTrigger(deploymentId: string, inputs: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode'>): string | undefined {
+  const { settings, delivery } = inputs;
+  const sent = (key: string) => delivery.sent.includes(key);
+  const key = `rollback:${deploymentId}`;
+  if (settings.dryRun ? told(`notice:${key}`, inputs) : sent(key) && (!(settings.disableTransition && settings.pipeline) || sent(`disable:${key}`)) && told(`notice:${key}`, inputs)) {
+    return settings.dryRun ? `already told for ${deploymentId} what a rollback would do (dry-run)` : `already rolled back for ${deploymentId}`;
+  }
+  const kind = Object.keys(STAND_DOWNS).find((k) => told(`${k}:${deploymentId}`, inputs));
+  return kind && `already decided for ${deploymentId}: ${STAND_DOWNS[kind]}, and people were told`;
+}
+
+/**
+ * Whether the message `key` reached every channel `notifications` sends it to. Slack: a message of its
+ * own or a reply in the pipeline's thread. Without a channel, the thread is the only Slack target, and
+ * whether there was one is not known here: a reply must have been recorded (so at worst the decision
+ * is made again, and finds nothing owed).
+ */
+function told(key: string, { settings, delivery, slackMode }: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode'>): boolean {
+  const sent = (k: string) => delivery.sent.includes(k);
+  const slack =
+    slackMode === 'webhook'
+      ? sent(`webhook:${key}`)
+      : slackMode === 'bot' && (settings.slack || settings.pipeline)
+        ? delivery.messages[key] !== undefined || sent(`reply:${key}`)
+        : true;
+  return slack && (!settings.email || sent(`email:${key}`));
 }
 
 /** The revision a rollback by ECS or CodeDeploy returns to: that of the newest successful deployment. */

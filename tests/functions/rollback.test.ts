@@ -9,20 +9,21 @@ import {
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, DisableStageTransitionCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
-import { parseConfig, setConfig } from '../../shared/config/load';
+import { getConfig, parseConfig, setConfig } from '../../shared/config/load';
 import { handler as rollbackHandler, type RollbackResult } from '../../functions/rollback';
 import { handler as notifyHandler } from '../../functions/notify';
 import { freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 import { BAD_REVISION, GOOD_REVISION } from '../helpers/rollback-events';
 import { serviceKey, type ServiceView } from '../../shared/views/service-view';
+import type { DeliveryResult } from '../../shared/executors/deliver';
 import { stateStore } from '../../shared/state/store';
 
 // The rollback function end to end: real DynamoDB semantics (dynalite) for
@@ -62,7 +63,8 @@ function invokeLocally(e: unknown) {
 }
 const offline = () => sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
 
-function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean }) {
+/** DescribeServices and its companions as ECS answers them; `rollingBack`: the circuit breaker tripped and rolls the deployment back. */
+function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean; rollingBack?: boolean }) {
   ecs.on(DescribeServicesCommand).resolves({
     services: [
       {
@@ -71,7 +73,13 @@ function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean })
         deploymentController: { type: 'ECS' },
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: Boolean(over.circuitBreaker), rollback: Boolean(over.circuitBreaker) } },
         deployments: [
-          { id: 'ecs-svc/1234567890123456789', status: 'PRIMARY', taskDefinition: BAD_REVISION, rolloutState: over.inFlight ? 'IN_PROGRESS' : 'COMPLETED' },
+          {
+            id: 'ecs-svc/1234567890123456789',
+            status: 'PRIMARY',
+            taskDefinition: BAD_REVISION,
+            rolloutState: over.inFlight ? 'IN_PROGRESS' : 'COMPLETED',
+            ...(over.rollingBack ? { rolloutStateReason: 'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/9876543210987654321.' } : {}),
+          },
           ...(over.inFlight ? [{ id: 'ecs-svc/9876543210987654321', status: 'ACTIVE', taskDefinition: GOOD_REVISION, rolloutState: 'COMPLETED' as const }] : []),
         ],
       },
@@ -160,6 +168,28 @@ describe('rollback: one rollback, however many signals', () => {
     const pk = serviceKey({ account: '123456789012', region: 'us-east-1', cluster: 'payments-prod', service });
     expect((await stateStore().get<ServiceView>(pk))?.version).toBe(1 + 1 + 20);
   }, 120_000);
+
+  it('after standing down for a deployment the circuit breaker rolls back, a burst of its failed tasks reads ECS no more and waits for no lease', async () => {
+    describeServices({ inFlight: true, circuitBreaker: true, rollingBack: true });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    await invoke(crash(2));
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/being rolled back by ECS/)]);
+    const leases = jest.spyOn(stateStore(), 'acquireLock');
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => invoke(crash(10 + i))));
+      expect(leases).not.toHaveBeenCalled();
+      const skipped = results.flatMap((r) => (r.status === 'handled' ? r.services.flatMap((s) => (s as DeliveryResult).plans.flatMap((p) => p.skipped)) : []));
+      expect(new Set(skipped)).toEqual(new Set(['already decided for ecs-svc/1234567890123456789: ECS is rolling it back by itself, and people were told']));
+    } finally {
+      leases.mockRestore();
+    }
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(codepipeline.commandCalls(GetPipelineStateCommand)).toHaveLength(1);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
 
   it('a routine task event costs one read of the service item: no write, no lease', async () => {
     describeServices({ inFlight: true });
@@ -250,6 +280,42 @@ describe('rollback: when AWS says no', () => {
     expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/rollback FAILED/), expect.stringMatching(/rolled back/)]);
     await invoke(failed);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(2);
+  });
+
+  it('when the email fails once after the rollback succeeded, the retry sends it, with no second rollback; a later failure of that deployment sends nothing', async () => {
+    describeServices({ inFlight: true });
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: {} })).resolves({ MessageId: 'm-2' });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    const second = crash(2);
+    await expect(invoke(second)).rejects.toThrow(/Rate exceeded/);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    // Lambda retries the invocation with the same event.
+    await invoke(second);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/rolled back by cicd-guardian/), expect.stringMatching(/rolled back by cicd-guardian/)]);
+    expect(slackAbout().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    await invoke(crash(3));
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(slackAbout().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it('when disabling the transition fails once after the rollback succeeded, the retry disables it, with no second rollback', async () => {
+    describeServices({ inFlight: true });
+    const [settings] = getConfig().rollback.services;
+    setConfig({ ...getConfig(), rollback: { ...getConfig().rollback, services: [{ ...settings!, disableTransition: true }] } });
+    codepipeline
+      .on(DisableStageTransitionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }))
+      .resolves({});
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    const second = crash(2);
+    await expect(invoke(second)).rejects.toThrow(/codepipeline:DisableStageTransition/);
+    await invoke(second);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(codepipeline.commandCalls(DisableStageTransitionCommand)).toHaveLength(2);
+    expect(codepipeline.commandCalls(DisableStageTransitionCommand)[1]!.args[0].input).toMatchObject({ pipelineName: 'payments-api', stageName: 'Deploy', transitionType: 'Inbound' });
   });
 
   it('says clearly when the service does not exist', async () => {

@@ -2,7 +2,7 @@ import { parseConfig } from '../../../shared/config/load';
 import type { RollbackEvent } from '../../../shared/events/types';
 import type { ServiceFacts } from '../../../shared/views/service-view';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
-import { decideRollback, findTrigger, rollbackSettings, servicesFor, type RollbackInputs } from '../../../shared/policies/rollback';
+import { decideRollback, findTrigger, rollbackSettings, servicesFor, settledTrigger, type RollbackInputs } from '../../../shared/policies/rollback';
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, type ServiceView } from '../../../shared/views/service-view';
 import type { Action } from '../../../shared/plan/plan';
 import { at, BAD_DEPLOYMENT, BAD_REVISION, GOOD_REVISION, sample } from '../../helpers/rollback-events';
@@ -366,5 +366,98 @@ describe('telling people', () => {
     const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
     const again = decide([started(), done], { delivery: { ...delivery, sent }, facts: undefined });
     expect(told(again.actions).filter((a) => a.type === 'email.publish')).toEqual([]);
+  });
+});
+
+describe('after the rollback was made: its follow-ups are owed until delivered', () => {
+  const KEY = `rollback:${BAD_DEPLOYMENT}`;
+  const events = () => [started(), crashed(2, 1), crashed(3, 2)];
+  /** The change succeeded and was recorded; what else was delivered is given. */
+  const rolledBack = (over: Partial<Delivery> = {}): Delivery => ({
+    ...emptyDelivery(),
+    ...over,
+    sent: [KEY, ...(over.sent ?? [])],
+    changes: [{ key: KEY, type: 'ecs.stopDeployment', at: at(3), detail: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc' }],
+  });
+  const withDisable = settings({ disableTransition: true });
+
+  it('plans the notice, its email and the transition-disable when none was delivered, and no second rollback', () => {
+    const plan = decide(events(), { delivery: rolledBack(), settings: withDisable });
+    expect(plan.actions.map((a) => a.type).sort()).toEqual(['codepipeline.disableTransition', 'email.publish', 'slack.upsert']);
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'codepipeline.disableTransition', key: `disable:${KEY}` })]);
+    expect(titleOf(plan.actions)).toBe('payments-api rolled back by cicd-guardian');
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
+    expect(fields).toMatchObject({ 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41', Pipeline: expect.stringMatching(/transition into payments-api\/Deploy disabled/) });
+    expect(plan.skipped).toEqual([`already rolled back for ${BAD_DEPLOYMENT}`]);
+  });
+
+  it('plans only what was not delivered: the email when the notice was posted, the reply in the pipeline thread when only the email went', () => {
+    const posted = rolledBack({ sent: [`disable:${KEY}`], messages: { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } } });
+    expect(decide(events(), { delivery: posted, settings: withDisable }).actions.map((a) => a.type)).toEqual(['email.publish']);
+    const thread = { channelId: 'C0DEPLOY1', ts: '1700000000.000100' };
+    const emailed = rolledBack({ sent: [`disable:${KEY}`, `email:notice:${KEY}`] });
+    expect(decide(events(), { delivery: emailed, settings: withDisable, thread }).actions).toEqual([expect.objectContaining({ type: 'slack.reply', key: `reply:notice:${KEY}`, thread })]);
+  });
+
+  it('names the revision UpdateService restored, from the deployment it started', () => {
+    const failed = sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+    const delivery: Delivery = { ...emptyDelivery(), sent: [KEY], changes: [{ key: KEY, type: 'ecs.updateService', at: at(11), detail: 'ecs-svc/5555' }] };
+    const facts = settledFacts({
+      deployments: [
+        { id: 'ecs-svc/5555', status: 'PRIMARY', taskDefinition: GOOD_REVISION, rolloutState: 'IN_PROGRESS' },
+        { id: BAD_DEPLOYMENT, status: 'ACTIVE', taskDefinition: BAD_REVISION, rolloutState: 'FAILED' },
+      ],
+    });
+    const email = decide([started(), failed], { delivery, facts }).actions.find((a) => a.type === 'email.publish');
+    expect(email && 'message' in email && email.message.fields.find((f) => f.label === 'Restored revision')?.value).toBe('payments-api:41');
+  });
+
+  it('plans nothing once the rollback, the transition-disable, the notice and its email were all delivered', () => {
+    const all = rolledBack({ sent: [`disable:${KEY}`, `email:notice:${KEY}`], messages: { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } } });
+    expect(decide(events(), { delivery: all, settings: withDisable }).actions).toEqual([]);
+  });
+});
+
+describe('a deployment whose outcome was fully told needs no ECS read and no lease again', () => {
+  const KEY = `rollback:${BAD_DEPLOYMENT}`;
+  const inputs = (delivery: Partial<Delivery>, over: object = {}) => ({ settings: settings(over), delivery: { ...emptyDelivery(), ...delivery }, slackMode: 'bot' as const });
+  const noticePosted = { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } };
+
+  it('a rollback is settled only once the change, the transition-disable (when on), the notice and its email are delivered', () => {
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY] }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY], messages: noticePosted }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `email:notice:${KEY}`], messages: noticePosted }))).toBe(`already rolled back for ${BAD_DEPLOYMENT}`);
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `email:notice:${KEY}`], messages: noticePosted }, { disableTransition: true }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `disable:${KEY}`, `email:notice:${KEY}`], messages: noticePosted }, { disableTransition: true }))).toBeDefined();
+    // A reply in the pipeline execution's thread tells the channel as well as a message of its own.
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `reply:notice:${KEY}`, `email:notice:${KEY}`] }))).toBeDefined();
+  });
+
+  it.each(['native', 'superseded', 'external', 'no-target', 'rollback-of-rollback', 'other-family'])('a stand-down (%s) told in Slack and by email is settled', (kind) => {
+    const key = `${kind}:${BAD_DEPLOYMENT}`;
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [`email:${key}`] }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [`email:${key}`], messages: { [key]: { ts: '1.3', channelId: 'C1', hash: 'h' } } }))).toMatch(new RegExp(`^already decided for ${BAD_DEPLOYMENT}: `));
+  });
+
+  it('the stand-downs a decision records are the ones it recognises', () => {
+    // ECS is rolling back: the decision alerts once per deployment; that alert, delivered, settles it.
+    const failed = sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+    const plan = decide([started(), failed], { facts: settledFacts({ nativeRollbackInProgress: true }) });
+    const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
+    const messages = Object.fromEntries(told(plan.actions).flatMap((a) => (a.type === 'slack.upsert' ? [[a.messageKey ?? a.channel, { ts: '1.4', channelId: 'C1', hash: 'h' }]] : [])));
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent, messages }))).toBe(`already decided for ${BAD_DEPLOYMENT}: ECS is rolling it back by itself, and people were told`);
+  });
+
+  it('a cooldown is never settled: it ends', () => {
+    const key = `cooldown:${BAD_DEPLOYMENT}`;
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [`email:${key}`], messages: { [key]: { ts: '1.5', channelId: 'C1', hash: 'h' } } }))).toBeUndefined();
+  });
+
+  it('webhook mode counts the webhook post; no Slack at all, the email alone', () => {
+    const key = `native:${BAD_DEPLOYMENT}`;
+    expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`] }), slackMode: 'webhook' })).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`, `webhook:${key}`] }), slackMode: 'webhook' })).toBeDefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`] }), slackMode: 'off' })).toBeDefined();
   });
 });
