@@ -128,7 +128,8 @@ beforeEach(() => {
         notifications: { routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }] },
         rollback: {
           services: [
-            { cluster: 'payments-prod', service, alarms: [`${service}-5xx`], pipeline: { name: 'payments-api', deployStage: 'Deploy' }, slack: { channel: '#deployments' } },
+            // The service runs family payments-api (the samples' task definitions), not one named after it.
+            { cluster: 'payments-prod', service, taskDefinitionFamily: 'payments-api', alarms: [`${service}-5xx`], pipeline: { name: 'payments-api', deployStage: 'Deploy' }, slack: { channel: '#deployments' } },
           ],
         },
       },
@@ -223,6 +224,24 @@ describe('rollback: choosing how', () => {
     await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/5555555555555555555', updatedAt: '2099-01-01T00:00:00.000Z' }));
     const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
     expect(subjects).toEqual([expect.stringMatching(/rolled back/), expect.stringMatching(/rollback completed/)]);
+  });
+
+  it('without taskDefinitionFamily, a service running another family is warned about when a deployment completes, and an alarm after it alerts instead of an UpdateService IAM would deny', async () => {
+    const [settings] = getConfig().rollback.services;
+    const { taskDefinitionFamily: _runs, ...byServiceName } = settings!;
+    setConfig({ ...getConfig(), rollback: { ...getConfig().rollback, services: [byServiceName] } });
+    describeServices({ inFlight: false });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    const subjects = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
+    expect(subjects()).toEqual([expect.stringMatching(/runs task definition family payments-api: cicd-guardian could not roll it back/)]);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain(`Set taskDefinitionFamily: payments-api for payments-prod/${service} in guardian.yml`);
+    const alarm = event('cloudwatch/alarm-5xx-alarm.json');
+    ((alarm.detail as JsonObject).state as JsonObject).timestamp = '2025-06-12T14:25:00.000+0000';
+    await invoke(alarm);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(subjects()).toEqual([expect.anything(), expect.stringMatching(/needs a rollback cicd-guardian may not deploy \(task definition family\)/)]);
   });
 
   it('stands down when the circuit breaker is rolling back, and says so', async () => {

@@ -461,3 +461,70 @@ describe('a deployment whose outcome was fully told needs no ECS read and no lea
     expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`] }), slackMode: 'off' })).toBeDefined();
   });
 });
+
+describe('rolling back only to revisions of the family the role may deploy (taskDefinitionFamily, default: the service name)', () => {
+  const td = (family: string, revision: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${revision}`;
+  const failed = () => sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+  /** ECS's view of a service whose failed deployment runs `failedRevision`, after `history` (newest first). */
+  const running = (failedRevision: string, history: string[]) =>
+    settledFacts({
+      deployments: [{ id: BAD_DEPLOYMENT, status: 'PRIMARY', taskDefinition: failedRevision, rolloutState: 'FAILED' }],
+      successfulTaskDefinitions: history.map((taskDefinition) => ({ taskDefinition })),
+      taskDefinitionStatus: Object.fromEntries(history.map((h) => [h, 'ACTIVE'])),
+    });
+
+  it('after a rename, never picks the known-good revision of the previous family: the newest good one of its own', () => {
+    const view = { ...fold([started(), failed()]), knownGood: { taskDefinitionArn: td('payments-legacy', 7), deploymentId: 'ecs-svc/1111', at: at(-100) } };
+    const plan = decide([started(), failed()], { view, facts: running(BAD_REVISION, [td('payments-legacy', 7), GOOD_REVISION]) });
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService', taskDefinitionArn: GOOD_REVISION })]);
+  });
+
+  it('a service running another family than the configured one: alerts naming the fix in guardian.yml, instead of an UpdateService IAM would deny', () => {
+    const plan = decide([started(), failed()], { facts: running(td('prod-payments-api-task', 42), [td('prod-payments-api-task', 41)]) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api needs a rollback cicd-guardian may not deploy (task definition family)');
+    expect(plan.skipped.join()).toMatch(/payments-prod\/payments-api runs task definition family prod-payments-api-task, but cicd-guardian may deploy only family payments-api .*set taskDefinitionFamily: prod-payments-api-task/);
+    expect(told(plan.actions).map((a) => ('key' in a ? a.key : a.messageKey))).toContain(`email:other-family:${BAD_DEPLOYMENT}`);
+  });
+
+  it('with taskDefinitionFamily set to the family the service runs, rolls back to its newest good revision', () => {
+    const plan = decide([started(), failed()], { settings: settings({ taskDefinitionFamily: 'prod-payments-api-task' }), facts: running(td('prod-payments-api-task', 42), [td('prod-payments-api-task', 41)]) });
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService', taskDefinitionArn: td('prod-payments-api-task', 41) })]);
+  });
+
+  it('when the only good revisions are of another family, alerts naming the family instead of "no known-good revision"', () => {
+    const plan = decide([started(), failed()], { facts: running(BAD_REVISION, [td('payments-legacy', 7)]) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(plan.skipped.join()).toMatch(/the newest good revision, payments-legacy:7, is of family payments-legacy, and cicd-guardian may deploy only family payments-api/);
+  });
+
+  it('stopping an in-flight deployment needs no task definition: the family does not matter', () => {
+    const facts = inFlightFacts({ deployments: [{ id: BAD_DEPLOYMENT, status: 'PRIMARY', taskDefinition: td('prod-payments-api-task', 42), rolloutState: 'IN_PROGRESS' }], inFlight: { serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc', status: 'IN_PROGRESS', targetTaskDefinition: td('prod-payments-api-task', 42) } });
+    expect(changes(decide([started(), crashed(2, 1), crashed(3, 2)], { facts }).actions).map((a) => a.type)).toEqual(['ecs.stopDeployment']);
+  });
+
+  describe('when a deployment of another family completes', () => {
+    const completedOf = (taskDefinitionArn: string) => {
+      const event = completed(5);
+      return { event, view: applyServiceEvent(fold([started()]), event, { taskDefinitionArn }) };
+    };
+
+    it('warns once, before any rollback is needed, that a rollback to it would be denied and how to fix it', () => {
+      const { event, view } = completedOf(td('prod-payments-api-task', 42));
+      const plan = decide([event], { view, facts: undefined });
+      expect(titleOf(plan.actions)).toBe('payments-api runs task definition family prod-payments-api-task: cicd-guardian could not roll it back');
+      const email = plan.actions.find((a) => a.type === 'email.publish');
+      expect(email && 'message' in email && email.message.summary).toMatch(/set taskDefinitionFamily: prod-payments-api-task for payments-prod\/payments-api in guardian\.yml/i);
+      const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
+      const messages = Object.fromEntries(told(plan.actions).flatMap((a) => (a.type === 'slack.upsert' ? [[a.messageKey ?? a.channel, { ts: '1.6', channelId: 'C1', hash: 'h' }]] : [])));
+      const again = completedOf(td('prod-payments-api-task', 43));
+      const next = decide([again.event], { view: again.view, facts: undefined, delivery: { ...emptyDelivery(), sent, messages } });
+      expect(told(next.actions)).toEqual([]);
+    });
+
+    it('says nothing when it runs the configured family', () => {
+      const { event, view } = completedOf(GOOD_REVISION);
+      expect(decide([event], { view, facts: undefined }).actions).toEqual([]);
+    });
+  });
+});
