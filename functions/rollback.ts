@@ -6,7 +6,7 @@ import { getConfig } from '../shared/config/load.js';
 import type { GuardianConfig, RollbackSettings } from '../shared/config/schema.js';
 import { ecsFacts, pipelineStateFacts } from '../shared/facts/ecs.js';
 import { executionKey, type ExecutionView } from '../shared/views/execution-view.js';
-import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, whyNoRollback, type RollbackFailure } from '../shared/policies/rollback.js';
+import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, settledTrigger, whyNoRollback, type RollbackFailure } from '../shared/policies/rollback.js';
 import { applyServiceEvent, emptyServiceView, fitServiceView, promoteKnownGood, SERVICE_VIEW_BYTES, serviceKey, type ServiceView, type ServiceFacts } from '../shared/views/service-view.js';
 import { emptyDelivery } from '../shared/plan/delivery.js';
 import type { Plan } from '../shared/plan/plan.js';
@@ -97,10 +97,11 @@ async function handleService(
   const trigger = findTrigger(view, event, settings);
   const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
   // Only a trigger or a finished deployment (a rollback's outcome to report) can owe anything, and not a
-  // trigger whose deployment was rolled back already (the record only grows): the rest take no lease.
-  const done = trigger?.deploymentId !== undefined && stored?.delivery.sent.includes(`rollback:${trigger.deploymentId}`);
-  if (!dryRun && !finished && (!trigger || done)) {
-    const why = trigger ? `already rolled back for ${trigger.deploymentId}` : whyNoRollback(view, event, settings);
+  // trigger whose deployment's outcome was told in full (rolled back and told, or stood down and told):
+  // the rest read nothing more and take no lease.
+  const settled = trigger?.deploymentId !== undefined && stored ? settledTrigger(trigger.deploymentId, { settings, delivery: stored.delivery, slackMode: slackMode(config) }) : undefined;
+  if (!dryRun && !finished && (!trigger || settled)) {
+    const why = settled ?? whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
   const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor(where) });

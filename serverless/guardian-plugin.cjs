@@ -16,7 +16,8 @@
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
 //   rollbackServiceArns          ECS services in rollback.services
 //   rollbackServiceDeploymentArns / rollbackServiceRevisionArns  their service deployments and revisions
-//   rollbackTaskDefinitionArns   revisions of their task definition families (UpdateService's ecs:task-definition)
+//   rollbackTaskDefinitionArns   revisions of their task definition families (UpdateService's ecs:task-definition;
+//                                taskDefinitionFamily, default: the service name, as the policy's deployableFamily)
 //   rollbackDeploymentGroupArns  CodeDeploy deployment groups of CODE_DEPLOY services
 //   rollbackPipelineArns         pipelines that deploy the services
 //   rollbackStageArns            their deploy stages, where disableTransition is on
@@ -119,6 +120,9 @@ function rollbackServices(config) {
   return config.rollback.services.map((service) => rollbackSettings(service, config));
 }
 
+/** The task definition family a service's rollback may deploy: the policy's own rule (taskDefinitionFamily, default: the service name). */
+const deployableFamily = (service) => loadTs('../shared/policies/rollback.ts').deployableFamily(service);
+
 /**
  * The rollback function's EventBridge rules: the events `servicesFor`
  * (shared/policies/rollback.ts) can match to a configured service (task
@@ -199,7 +203,7 @@ function rollbackResources(config) {
     rollbackServiceArns: ecs('service'),
     rollbackServiceDeploymentArns: ecs('service-deployment', '/*'),
     rollbackServiceRevisionArns: ecs('service-revision', '/*'),
-    rollbackTaskDefinitionArns: unique(services.map((s) => `task-definition/${s.taskDefinitionFamily ?? s.service}:*`)).map((r) => arn('ecs', r)),
+    rollbackTaskDefinitionArns: unique(services.map((s) => `task-definition/${deployableFamily(s)}:*`)).map((r) => arn('ecs', r)),
     rollbackDeploymentGroupArns: unique(services.filter((s) => s.codeDeploy).map((s) => `deploymentgroup:${s.codeDeploy.application}/${s.codeDeploy.deploymentGroup}`)).map(
       (r) => arn('codedeploy', r),
     ),

@@ -15,7 +15,7 @@ export interface RollbackStory {
   trigger: Trigger;
   failedTaskDefinition?: string;
   dryRun: boolean;
-  outcome?: 'rolled-back' | 'dry-run' | 'native' | 'rollback-of-rollback' | 'cooldown' | 'external' | 'no-target' | 'superseded';
+  outcome?: 'rolled-back' | 'dry-run' | 'native' | 'rollback-of-rollback' | 'cooldown' | 'external' | 'no-target' | 'superseded' | 'other-family';
   why?: string;
   restored?: string;
   change?: RollbackAction;
@@ -23,6 +23,9 @@ export interface RollbackStory {
 }
 
 const MAX_EVIDENCE = 5;
+
+const FAMILY_FIX =
+  'cicd-guardian may deploy only revisions of rollback.services[].taskDefinitionFamily in guardian.yml (default: the service name). Set it to the family the service runs and deploy cicd-guardian again; meanwhile roll back by hand.';
 
 /** "family:revision" of a task definition ARN. */
 const revisionOf = (arn: string | undefined): string | undefined => arn?.split('/').pop();
@@ -39,6 +42,7 @@ const TITLES: Record<NonNullable<RollbackStory['outcome']>, [string, Tone]> = {
   external: ['needs a rollback cicd-guardian cannot do (EXTERNAL controller)', 'failure'],
   'no-target': ['needs a rollback: no known-good revision', 'failure'],
   superseded: ['has a newer deployment in flight: no rollback', 'warning'],
+  'other-family': ['needs a rollback cicd-guardian may not deploy (task definition family)', 'failure'],
 };
 
 const CHECKS: Record<NonNullable<RollbackStory['outcome']>, string> = {
@@ -50,6 +54,7 @@ const CHECKS: Record<NonNullable<RollbackStory['outcome']>, string> = {
   external: 'Roll back with the tool that deploys this service.',
   'no-target': 'No earlier revision is known to be good (or it is INACTIVE). Deploy a good task definition by hand.',
   superseded: 'The failing deployment was replaced by a newer one; watch the newer one.',
+  'other-family': FAMILY_FIX,
 };
 
 export function describeRollback(story: RollbackStory): MessageModel {
@@ -107,5 +112,27 @@ export function describeRollbackFailure(settings: RollbackSettings, failure: { m
     stages: [],
     links: [],
     context: `cicd-guardian rollback · ${settings.cluster}/${settings.service}`,
+  };
+}
+
+/**
+ * A deployment completed with a revision of another task definition family than the one cicd-guardian
+ * may deploy: said before a rollback to it is needed (and would be denied by IAM).
+ */
+export function describeFamilyDenied(settings: RollbackSettings, region: string, deploymentId: string, taskDefinition: string, family: string, allowed: string): MessageModel {
+  const name = `${settings.cluster}/${settings.service}`;
+  return {
+    title: `${settings.service} runs task definition family ${family}: cicd-guardian could not roll it back`,
+    tone: 'warning',
+    summary: `cicd-guardian may deploy only revisions of family ${allowed} for ${name} (rollback.services[].taskDefinitionFamily; default: the service name), so a rollback to a revision of ${family} would be denied. Set taskDefinitionFamily: ${family} for ${name} in guardian.yml and deploy cicd-guardian again.`,
+    fields: [
+      { label: 'Service', value: name },
+      { label: 'Deployment', value: deploymentId },
+      { label: 'Running revision', value: revisionOf(taskDefinition) ?? taskDefinition },
+      { label: 'Family cicd-guardian may deploy', value: allowed },
+    ],
+    stages: [],
+    links: [{ label: 'Service deployments', url: ecsServiceUrl(region, settings.cluster, settings.service) }],
+    context: `cicd-guardian rollback · ${name}`,
   };
 }

@@ -2,7 +2,7 @@ import type { GuardianConfig, RollbackServiceConfig, RollbackSettings, SlackMode
 import { ROLLBACK_DEFAULTS } from '../config/schema.js';
 import type { RollbackEvent } from '../events/types.js';
 import type { MessageModel } from '../messages/model.js';
-import { describeRollback, describeRollbackFailure, describeRollbackOutcome, type RollbackStory } from '../messages/rollback.js';
+import { describeFamilyDenied, describeRollback, describeRollbackFailure, describeRollbackOutcome, type RollbackStory } from '../messages/rollback.js';
 import type { Action, Plan, RollbackAction } from '../plan/plan.js';
 import type { ChangeRecord, Delivery } from '../plan/delivery.js';
 import { inFlightDeployment, lastCompletedDeployment, type ServiceView, type Signal, type ServiceFacts, type Trigger } from '../views/service-view.js';
@@ -48,6 +48,17 @@ export function rollbackSettings(service: RollbackServiceConfig, config: Guardia
   };
 }
 
+
+/**
+ * The task definition family a rollback may deploy: the configured `taskDefinitionFamily`, else the
+ * service name. The role's UpdateService is allowed only to its revisions (ecs:task-definition), and
+ * the packaging plugin derives that condition from this function.
+ */
+export const deployableFamily = (service: Pick<RollbackServiceConfig, 'service' | 'taskDefinitionFamily'>): string => service.taskDefinitionFamily ?? service.service;
+
+/** "family:revision" of a task definition ARN (…:task-definition/family:revision), and its family. */
+const revisionOf = (taskDefinition: string) => taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
+const familyOf = (taskDefinition: string) => revisionOf(taskDefinition).replace(/:\d+$/, '');
 
 /** Whether `event` (already folded into `view`) means the service must be rolled back. */
 export function findTrigger(view: ServiceView, event: RollbackEvent, settings: RollbackSettings): Trigger | undefined {
@@ -186,14 +197,23 @@ export interface RollbackInputs {
   now: Date;
 }
 
-function pickTarget(view: ServiceView, facts: ServiceFacts, failed: string | undefined): string | undefined {
+/**
+ * The revision to deploy: the known-good one, else the newest successful one; never the failed one nor
+ * an INACTIVE one, and only of `family` (IAM allows no other). `elsewhere`: the one it would be
+ * regardless of family (after a rename, or when the configured family is not the one the service runs).
+ */
+function pickTarget(view: ServiceView, facts: ServiceFacts, failed: string | undefined, family: string): { target?: string; elsewhere?: string } {
   const usable = (td: string | undefined): td is string => {
     if (!td || td === failed) return false;
     const status = facts.taskDefinitionStatus[td];
     return status === undefined || status === 'ACTIVE';
   };
-  return [view.knownGood?.taskDefinitionArn, ...facts.successfulTaskDefinitions.map((h) => h.taskDefinition)].find(usable);
+  const candidates = [view.knownGood?.taskDefinitionArn, ...facts.successfulTaskDefinitions.map((h) => h.taskDefinition)].filter(usable);
+  return { target: candidates.find((td) => familyOf(td) === family), elsewhere: candidates[0] };
 }
+
+/** Slack messages already posted are not posted again: a follow-up or a warning says it once. */
+const notPosted = (delivery: Delivery) => (a: Action) => a.type !== 'slack.upsert' || delivery.messages[a.messageKey ?? a.channel] === undefined;
 
 export function decideRollback(inputs: RollbackInputs): Plan {
   const { view, event, settings, facts, delivery, now } = inputs;
@@ -211,6 +231,15 @@ export function decideRollback(inputs: RollbackInputs): Plan {
       // In the thread of the notice that announced the rollback, when it was posted on its own.
       notify(`outcome:${change.key}`, describeRollbackOutcome(settings, change, event, ok), `rollback outcome: ${ok ? 'completed' : 'failed'}`, undefined, `notice:${change.key}`);
     }
+  }
+
+  // A deployment of another family than the one we may deploy: say so now, not when a rollback to it is denied.
+  const family = deployableFamily(settings);
+  const completed = event.kind === 'ecs-deployment' && event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED' ? event : undefined;
+  const running = completed && view.taskDefinitions[completed.deploymentId];
+  if (completed && running && familyOf(running) !== family) {
+    const warning = describeFamilyDenied(settings, view.region, completed.deploymentId, running, familyOf(running), family);
+    plan.actions.push(...notifications(inputs, `denied-family:${familyOf(running)}`, warning, `${name} runs family ${familyOf(running)}: a rollback to it would be denied`).filter(notPosted(delivery)));
   }
 
   const trigger = findTrigger(view, event, settings);
@@ -235,8 +264,20 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     return plan;
   };
 
+  const disable =
+    settings.disableTransition && settings.pipeline
+      ? { type: 'codepipeline.disableTransition' as const, key: `disable:${key}`, pipeline: settings.pipeline.name, stage: settings.pipeline.deployStage, reason: `cicd-guardian rolled back ${name}` }
+      : undefined;
+  const notice = (outcome: 'rolled-back' | 'dry-run', restored: string | undefined, change?: RollbackAction) =>
+    notifications(inputs, `notice:${key}`, describeRollback({ ...story, outcome, restored, change, transitionDisabled: Boolean(disable) }), trigger.summary);
+
   if (delivery.sent.includes(key)) {
     plan.skipped.push(`already rolled back for ${deploymentId ?? 'this request'}`);
+    // The change was made, perhaps by an invocation that failed after it (SNS throttled, Slack down):
+    // what it owes still is its follow-ups, else nobody hears of it and the pipeline may deploy the bad revision again.
+    if (disable && !delivery.sent.includes(disable.key)) plan.actions.push(disable);
+    const made = delivery.changes?.find((c) => c.key === key);
+    plan.actions.push(...notice('rolled-back', restoredBy(made, view, facts, failedTaskDefinition, family)).filter(notPosted(delivery)));
     return plan;
   }
   if (deploymentId && isRollbackDeployment(view, delivery, deploymentId)) {
@@ -272,23 +313,81 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     change = { type: 'ecs.stopDeployment', key, cluster: settings.cluster, service: settings.service, serviceDeploymentArn: facts.inFlight.serviceDeploymentArn, reason: trigger.summary };
     restored = previousRevision(facts, failedTaskDefinition) ?? 'the revision of the last successful deployment (ECS rollback)';
   } else {
-    const target = pickTarget(view, facts, failedTaskDefinition);
+    const where = `cicd-guardian may deploy only family ${family} (rollback.services[].taskDefinitionFamily, default: the service name)`;
+    if (failedTaskDefinition && familyOf(failedTaskDefinition) !== family) {
+      const runs = familyOf(failedTaskDefinition);
+      return alert('other-family', `${name} runs task definition family ${runs}, but ${where}: UpdateService would be denied; set taskDefinitionFamily: ${runs} for ${name} in guardian.yml`);
+    }
+    const { target, elsewhere } = pickTarget(view, facts, failedTaskDefinition, family);
+    if (!target && elsewhere) {
+      return alert('other-family', `no known-good revision of family ${family} for ${name}: the newest good revision, ${revisionOf(elsewhere)}, is of family ${familyOf(elsewhere)}, and ${where}`);
+    }
     if (!target) return alert('no-target', `no known-good revision for service ${name}: not rolling back`);
     change = { type: 'ecs.updateService', key, cluster: settings.cluster, service: settings.service, taskDefinitionArn: target, reason: trigger.summary };
     restored = target;
   }
 
-  const disable =
-    settings.disableTransition && settings.pipeline
-      ? { type: 'codepipeline.disableTransition' as const, key: `disable:${key}`, pipeline: settings.pipeline.name, stage: settings.pipeline.deployStage, reason: `cicd-guardian rolled back ${name}` }
-      : undefined;
   if (settings.dryRun) {
     plan.skipped.push(`dry-run for ${name}: would ${change.type}${disable ? ' and disable the transition' : ''}`);
+    plan.actions.push(...notice('dry-run', restored, change));
   } else {
-    plan.actions.push(change, ...(disable ? [disable] : []));
+    // The notice reports the change: not sent if the change fails.
+    plan.actions.push(change, ...(disable ? [disable] : []), ...notice('rolled-back', restored, change).map((a) => ({ ...a, after: key })));
   }
-  notify(`notice:${key}`, describeRollback({ ...story, outcome: settings.dryRun ? 'dry-run' : 'rolled-back', restored, change, transitionDisabled: Boolean(disable) }), trigger.summary, settings.dryRun ? undefined : key);
   return plan;
+}
+
+/** The revision a rollback made earlier restored: the one its UpdateService deployment runs, else the one ECS or CodeDeploy returns to. */
+function restoredBy(made: ChangeRecord | undefined, view: ServiceView, facts: ServiceFacts, failed: string | undefined, family: string): string | undefined {
+  if (made?.type === 'ecs.updateService') return facts.deployments.find((d) => d.id === made.detail)?.taskDefinition ?? pickTarget(view, facts, failed, family).target;
+  return previousRevision(facts, failed);
+}
+
+/**
+ * The alerts decideRollback sends instead of a rollback, once per deployment, and what they say.
+ * Not the cooldown: it ends, and a later failure of the deployment may then be rolled back.
+ */
+const STAND_DOWNS: Record<string, string> = {
+  native: 'ECS is rolling it back by itself',
+  superseded: 'a newer deployment is in flight',
+  external: 'its EXTERNAL deployment controller cannot be rolled back from here',
+  'no-target': 'there is no known-good revision to roll back to',
+  'rollback-of-rollback': 'it is itself a rollback',
+  'other-family': 'its revisions are of a task definition family cicd-guardian may not deploy',
+};
+
+/**
+ * Whether everything decideRollback owes for a trigger of `deploymentId` was delivered: the rollback
+ * and all its follow-ups (transition-disable, notice, email), or a stand-down told on every channel.
+ * Then a later trigger of that deployment changes nothing, and needs no ECS read and no lease.
+ * Says what was decided, in the policy's terms; undefined while something may still be owed.
+ */
+export function settledTrigger(deploymentId: string, inputs: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode'>): string | undefined {
+  const { settings, delivery } = inputs;
+  const sent = (key: string) => delivery.sent.includes(key);
+  const key = `rollback:${deploymentId}`;
+  if (settings.dryRun ? told(`notice:${key}`, inputs) : sent(key) && (!(settings.disableTransition && settings.pipeline) || sent(`disable:${key}`)) && told(`notice:${key}`, inputs)) {
+    return settings.dryRun ? `already told for ${deploymentId} what a rollback would do (dry-run)` : `already rolled back for ${deploymentId}`;
+  }
+  const kind = Object.keys(STAND_DOWNS).find((k) => told(`${k}:${deploymentId}`, inputs));
+  return kind && `already decided for ${deploymentId}: ${STAND_DOWNS[kind]}, and people were told`;
+}
+
+/**
+ * Whether the message `key` reached every channel `notifications` sends it to. Slack: a message of its
+ * own or a reply in the pipeline's thread. Without a channel, the thread is the only Slack target, and
+ * whether there was one is not known here: a reply must have been recorded (so at worst the decision
+ * is made again, and finds nothing owed).
+ */
+function told(key: string, { settings, delivery, slackMode }: Pick<RollbackInputs, 'settings' | 'delivery' | 'slackMode'>): boolean {
+  const sent = (k: string) => delivery.sent.includes(k);
+  const slack =
+    slackMode === 'webhook'
+      ? sent(`webhook:${key}`)
+      : slackMode === 'bot' && (settings.slack || settings.pipeline)
+        ? delivery.messages[key] !== undefined || sent(`reply:${key}`)
+        : true;
+  return slack && (!settings.email || sent(`email:${key}`));
 }
 
 /** The revision a rollback by ECS or CodeDeploy returns to: that of the newest successful deployment. */

@@ -97,7 +97,42 @@ function addSignal(view: ServiceView, signal: Signal): ServiceView {
   // Most signals arrive in order: sort only when one does not.
   const sorted = !last || ms(last.at) <= ms(added.at) ? [...view.signals, added] : [...view.signals, added].sort((a, b) => ms(a.at) - ms(b.at));
   const horizon = ms(sorted.at(-1)!.at) - SIGNAL_HORIZON_MS;
-  return { ...view, signals: sorted.filter((s) => ms(s.at) >= horizon).slice(-MAX_SIGNALS) };
+  const recent = sorted.filter((s) => ms(s.at) >= horizon);
+  let count = recent.length;
+  return { ...view, signals: dropOldest(recent, () => count > MAX_SIGNALS, () => count--) };
+}
+
+/**
+ * Task failures are the signals a burst brings by the hundred, and only the
+ * failure window (minutes) reads them; alarms, failed checks, requests and
+ * failed deployments are few, and a bake window reads them: losing one could
+ * make a deployment that alarmed known-good.
+ */
+const isTaskFailure = (s: Signal) => s.kind === 'task-failed' || s.kind === 'start-impaired';
+/**
+ * Task failures kept, in turn, while other signals can still be given up instead: the newest,
+ * which the failure window reads (as many as thresholds go; then a message's full details;
+ * then the evidence a message shows).
+ */
+const KEPT_TASK_FAILURES = [100, FULL_DETAIL_SIGNALS, 5];
+
+/**
+ * `signals` (oldest first) without the oldest ones while `over()`: task failures first, but the
+ * newest 100, then but the newest 20, then but 5, then any signal. `onDrop` sees each one dropped.
+ */
+function dropOldest(signals: Signal[], over: () => boolean, onDrop: (s: Signal) => void): Signal[] {
+  const taskFailures = signals.filter(isTaskFailure);
+  const allBut = (kept: number) => new Set(taskFailures.slice(0, Math.max(0, taskFailures.length - kept)));
+  const dropped = new Set<Signal>();
+  for (const eligible of [...KEPT_TASK_FAILURES.map(allBut), undefined]) {
+    for (const s of signals) {
+      if (!over()) break;
+      if (dropped.has(s) || (eligible && !eligible.has(s))) continue;
+      dropped.add(s);
+      onDrop(s);
+    }
+  }
+  return dropped.size === 0 ? signals : signals.filter((s) => !dropped.has(s));
 }
 
 const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
@@ -105,7 +140,8 @@ const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 /**
  * The view within `maxBytes`: first older signals keep only the head of their
  * detail, then deployments of their reason, then old event ids go (signals and
- * deployments dedupe on their own keys), then the oldest signals.
+ * deployments dedupe on their own keys), then the oldest signals, task
+ * failures before the others (see `dropOldest`).
  */
 export function fitServiceView(view: ServiceView, maxBytes = SERVICE_VIEW_BYTES): ServiceView {
   if (bytes(view) <= maxBytes) return view;
@@ -119,8 +155,7 @@ export function fitServiceView(view: ServiceView, maxBytes = SERVICE_VIEW_BYTES)
   if (bytes(next) > maxBytes) next = { ...next, applied: next.applied.slice(-50) };
   let size = bytes(next);
   if (size <= maxBytes) return next;
-  const signals = [...next.signals];
-  while (signals.length > 0 && size > maxBytes) size -= bytes(signals.shift()) + 1;
+  const signals = dropOldest(next.signals, () => size > maxBytes, (s) => (size -= bytes(s) + 1));
   return { ...next, signals };
 }
 

@@ -9,20 +9,21 @@ import {
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, DisableStageTransitionCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
-import { parseConfig, setConfig } from '../../shared/config/load';
+import { getConfig, parseConfig, setConfig } from '../../shared/config/load';
 import { handler as rollbackHandler, type RollbackResult } from '../../functions/rollback';
 import { handler as notifyHandler } from '../../functions/notify';
 import { freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 import { BAD_REVISION, GOOD_REVISION } from '../helpers/rollback-events';
 import { serviceKey, type ServiceView } from '../../shared/views/service-view';
+import type { DeliveryResult } from '../../shared/executors/deliver';
 import { stateStore } from '../../shared/state/store';
 
 // The rollback function end to end: real DynamoDB semantics (dynalite) for
@@ -62,7 +63,8 @@ function invokeLocally(e: unknown) {
 }
 const offline = () => sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
 
-function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean }) {
+/** DescribeServices and its companions as ECS answers them; `rollingBack`: the circuit breaker tripped and rolls the deployment back. */
+function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean; rollingBack?: boolean }) {
   ecs.on(DescribeServicesCommand).resolves({
     services: [
       {
@@ -71,7 +73,13 @@ function describeServices(over: { inFlight: boolean; circuitBreaker?: boolean })
         deploymentController: { type: 'ECS' },
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: Boolean(over.circuitBreaker), rollback: Boolean(over.circuitBreaker) } },
         deployments: [
-          { id: 'ecs-svc/1234567890123456789', status: 'PRIMARY', taskDefinition: BAD_REVISION, rolloutState: over.inFlight ? 'IN_PROGRESS' : 'COMPLETED' },
+          {
+            id: 'ecs-svc/1234567890123456789',
+            status: 'PRIMARY',
+            taskDefinition: BAD_REVISION,
+            rolloutState: over.inFlight ? 'IN_PROGRESS' : 'COMPLETED',
+            ...(over.rollingBack ? { rolloutStateReason: 'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/9876543210987654321.' } : {}),
+          },
           ...(over.inFlight ? [{ id: 'ecs-svc/9876543210987654321', status: 'ACTIVE', taskDefinition: GOOD_REVISION, rolloutState: 'COMPLETED' as const }] : []),
         ],
       },
@@ -120,7 +128,8 @@ beforeEach(() => {
         notifications: { routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }] },
         rollback: {
           services: [
-            { cluster: 'payments-prod', service, alarms: [`${service}-5xx`], pipeline: { name: 'payments-api', deployStage: 'Deploy' }, slack: { channel: '#deployments' } },
+            // The service runs family payments-api (the samples' task definitions), not one named after it.
+            { cluster: 'payments-prod', service, taskDefinitionFamily: 'payments-api', alarms: [`${service}-5xx`], pipeline: { name: 'payments-api', deployStage: 'Deploy' }, slack: { channel: '#deployments' } },
           ],
         },
       },
@@ -161,6 +170,28 @@ describe('rollback: one rollback, however many signals', () => {
     expect((await stateStore().get<ServiceView>(pk))?.version).toBe(1 + 1 + 20);
   }, 120_000);
 
+  it('after standing down for a deployment the circuit breaker rolls back, a burst of its failed tasks reads ECS no more and waits for no lease', async () => {
+    describeServices({ inFlight: true, circuitBreaker: true, rollingBack: true });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    await invoke(crash(2));
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/being rolled back by ECS/)]);
+    const leases = jest.spyOn(stateStore(), 'acquireLock');
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => invoke(crash(10 + i))));
+      expect(leases).not.toHaveBeenCalled();
+      const skipped = results.flatMap((r) => (r.status === 'handled' ? r.services.flatMap((s) => (s as DeliveryResult).plans.flatMap((p) => p.skipped)) : []));
+      expect(new Set(skipped)).toEqual(new Set(['already decided for ecs-svc/1234567890123456789: ECS is rolling it back by itself, and people were told']));
+    } finally {
+      leases.mockRestore();
+    }
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(codepipeline.commandCalls(GetPipelineStateCommand)).toHaveLength(1);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
   it('a routine task event costs one read of the service item: no write, no lease', async () => {
     describeServices({ inFlight: true });
     const replaced = (n: number) => event('ecs/task-stopped-scale-in.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/old${n}` });
@@ -193,6 +224,24 @@ describe('rollback: choosing how', () => {
     await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/5555555555555555555', updatedAt: '2099-01-01T00:00:00.000Z' }));
     const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
     expect(subjects).toEqual([expect.stringMatching(/rolled back/), expect.stringMatching(/rollback completed/)]);
+  });
+
+  it('without taskDefinitionFamily, a service running another family is warned about when a deployment completes, and an alarm after it alerts instead of an UpdateService IAM would deny', async () => {
+    const [settings] = getConfig().rollback.services;
+    const { taskDefinitionFamily: _runs, ...byServiceName } = settings!;
+    setConfig({ ...getConfig(), rollback: { ...getConfig().rollback, services: [byServiceName] } });
+    describeServices({ inFlight: false });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    await invoke(event('ecs/deployment-completed.json', { deploymentId: 'ecs-svc/1234567890123456789' }));
+    const subjects = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
+    expect(subjects()).toEqual([expect.stringMatching(/runs task definition family payments-api: cicd-guardian could not roll it back/)]);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain(`Set taskDefinitionFamily: payments-api for payments-prod/${service} in guardian.yml`);
+    const alarm = event('cloudwatch/alarm-5xx-alarm.json');
+    ((alarm.detail as JsonObject).state as JsonObject).timestamp = '2025-06-12T14:25:00.000+0000';
+    await invoke(alarm);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(subjects()).toEqual([expect.anything(), expect.stringMatching(/needs a rollback cicd-guardian may not deploy \(task definition family\)/)]);
   });
 
   it('stands down when the circuit breaker is rolling back, and says so', async () => {
@@ -250,6 +299,42 @@ describe('rollback: when AWS says no', () => {
     expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/rollback FAILED/), expect.stringMatching(/rolled back/)]);
     await invoke(failed);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(2);
+  });
+
+  it('when the email fails once after the rollback succeeded, the retry sends it, with no second rollback; a later failure of that deployment sends nothing', async () => {
+    describeServices({ inFlight: true });
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: {} })).resolves({ MessageId: 'm-2' });
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    const second = crash(2);
+    await expect(invoke(second)).rejects.toThrow(/Rate exceeded/);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    // Lambda retries the invocation with the same event.
+    await invoke(second);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/rolled back by cicd-guardian/), expect.stringMatching(/rolled back by cicd-guardian/)]);
+    expect(slackAbout().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    await invoke(crash(3));
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(slackAbout().filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it('when disabling the transition fails once after the rollback succeeded, the retry disables it, with no second rollback', async () => {
+    describeServices({ inFlight: true });
+    const [settings] = getConfig().rollback.services;
+    setConfig({ ...getConfig(), rollback: { ...getConfig().rollback, services: [{ ...settings!, disableTransition: true }] } });
+    codepipeline
+      .on(DisableStageTransitionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }))
+      .resolves({});
+    await invoke(event('ecs/deployment-in-progress.json'));
+    await invoke(crash(1));
+    const second = crash(2);
+    await expect(invoke(second)).rejects.toThrow(/codepipeline:DisableStageTransition/);
+    await invoke(second);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(codepipeline.commandCalls(DisableStageTransitionCommand)).toHaveLength(2);
+    expect(codepipeline.commandCalls(DisableStageTransitionCommand)[1]!.args[0].input).toMatchObject({ pipelineName: 'payments-api', stageName: 'Deploy', transitionType: 'Inbound' });
   });
 
   it('says clearly when the service does not exist', async () => {

@@ -10,7 +10,7 @@ import { parseConfig } from '../../shared/config/load';
 interface GuardianPluginModule {
   new (serverless: unknown): unknown;
   loadGuardianConfig(path: string): unknown;
-  deriveValues(config: unknown): { buildStates: string[]; embedded: string };
+  deriveValues(config: unknown): { buildStates: string[]; embedded: string; rollbackTaskDefinitionArns: { 'Fn::Sub': string }[] };
 }
 
 const repo = join(__dirname, '..', '..');
@@ -83,5 +83,23 @@ describe('guardian.yml validation', () => {
     };
     expect(() => new plugin(serverless)).toThrow(ServerlessError);
     expect(() => new plugin(serverless)).toThrow(/notifications\.routes\.1\.slack\.channel/);
+  });
+});
+
+describe('the task definitions a rollback may deploy (UpdateService\'s ecs:task-definition condition)', () => {
+  const families = (services: Record<string, string>[]) =>
+    plugin.deriveValues(parseConfig({ rollback: { services } }, 'test config')).rollbackTaskDefinitionArns.map((a) => a['Fn::Sub']);
+
+  it('are the revisions of the family named by taskDefinitionFamily', () => {
+    expect(families([{ cluster: 'payments-prod', service: 'payments-api', taskDefinitionFamily: 'prod-payments-api-task' }])).toEqual([
+      'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/prod-payments-api-task:*',
+    ]);
+  });
+
+  it('without it, the revisions of the family named like the service', () => {
+    expect(families([{ cluster: 'payments-prod', service: 'payments-api' }, { cluster: 'payments-prod', service: 'ledger', taskDefinitionFamily: 'ledger-task' }])).toEqual([
+      'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/payments-api:*',
+      'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/ledger-task:*',
+    ]);
   });
 });

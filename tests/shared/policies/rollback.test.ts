@@ -2,7 +2,7 @@ import { parseConfig } from '../../../shared/config/load';
 import type { RollbackEvent } from '../../../shared/events/types';
 import type { ServiceFacts } from '../../../shared/views/service-view';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
-import { decideRollback, findTrigger, rollbackSettings, servicesFor, type RollbackInputs } from '../../../shared/policies/rollback';
+import { decideRollback, findTrigger, rollbackSettings, servicesFor, settledTrigger, type RollbackInputs } from '../../../shared/policies/rollback';
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, type ServiceView } from '../../../shared/views/service-view';
 import type { Action } from '../../../shared/plan/plan';
 import { at, BAD_DEPLOYMENT, BAD_REVISION, GOOD_REVISION, sample } from '../../helpers/rollback-events';
@@ -366,5 +366,165 @@ describe('telling people', () => {
     const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
     const again = decide([started(), done], { delivery: { ...delivery, sent }, facts: undefined });
     expect(told(again.actions).filter((a) => a.type === 'email.publish')).toEqual([]);
+  });
+});
+
+describe('after the rollback was made: its follow-ups are owed until delivered', () => {
+  const KEY = `rollback:${BAD_DEPLOYMENT}`;
+  const events = () => [started(), crashed(2, 1), crashed(3, 2)];
+  /** The change succeeded and was recorded; what else was delivered is given. */
+  const rolledBack = (over: Partial<Delivery> = {}): Delivery => ({
+    ...emptyDelivery(),
+    ...over,
+    sent: [KEY, ...(over.sent ?? [])],
+    changes: [{ key: KEY, type: 'ecs.stopDeployment', at: at(3), detail: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc' }],
+  });
+  const withDisable = settings({ disableTransition: true });
+
+  it('plans the notice, its email and the transition-disable when none was delivered, and no second rollback', () => {
+    const plan = decide(events(), { delivery: rolledBack(), settings: withDisable });
+    expect(plan.actions.map((a) => a.type).sort()).toEqual(['codepipeline.disableTransition', 'email.publish', 'slack.upsert']);
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'codepipeline.disableTransition', key: `disable:${KEY}` })]);
+    expect(titleOf(plan.actions)).toBe('payments-api rolled back by cicd-guardian');
+    const email = plan.actions.find((a) => a.type === 'email.publish');
+    const fields = email && 'message' in email ? Object.fromEntries(email.message.fields.map((f) => [f.label, f.value])) : {};
+    expect(fields).toMatchObject({ 'Failed revision': 'payments-api:42', 'Restored revision': 'payments-api:41', Pipeline: expect.stringMatching(/transition into payments-api\/Deploy disabled/) });
+    expect(plan.skipped).toEqual([`already rolled back for ${BAD_DEPLOYMENT}`]);
+  });
+
+  it('plans only what was not delivered: the email when the notice was posted, the reply in the pipeline thread when only the email went', () => {
+    const posted = rolledBack({ sent: [`disable:${KEY}`], messages: { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } } });
+    expect(decide(events(), { delivery: posted, settings: withDisable }).actions.map((a) => a.type)).toEqual(['email.publish']);
+    const thread = { channelId: 'C0DEPLOY1', ts: '1700000000.000100' };
+    const emailed = rolledBack({ sent: [`disable:${KEY}`, `email:notice:${KEY}`] });
+    expect(decide(events(), { delivery: emailed, settings: withDisable, thread }).actions).toEqual([expect.objectContaining({ type: 'slack.reply', key: `reply:notice:${KEY}`, thread })]);
+  });
+
+  it('names the revision UpdateService restored, from the deployment it started', () => {
+    const failed = sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+    const delivery: Delivery = { ...emptyDelivery(), sent: [KEY], changes: [{ key: KEY, type: 'ecs.updateService', at: at(11), detail: 'ecs-svc/5555' }] };
+    const facts = settledFacts({
+      deployments: [
+        { id: 'ecs-svc/5555', status: 'PRIMARY', taskDefinition: GOOD_REVISION, rolloutState: 'IN_PROGRESS' },
+        { id: BAD_DEPLOYMENT, status: 'ACTIVE', taskDefinition: BAD_REVISION, rolloutState: 'FAILED' },
+      ],
+    });
+    const email = decide([started(), failed], { delivery, facts }).actions.find((a) => a.type === 'email.publish');
+    expect(email && 'message' in email && email.message.fields.find((f) => f.label === 'Restored revision')?.value).toBe('payments-api:41');
+  });
+
+  it('plans nothing once the rollback, the transition-disable, the notice and its email were all delivered', () => {
+    const all = rolledBack({ sent: [`disable:${KEY}`, `email:notice:${KEY}`], messages: { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } } });
+    expect(decide(events(), { delivery: all, settings: withDisable }).actions).toEqual([]);
+  });
+});
+
+describe('a deployment whose outcome was fully told needs no ECS read and no lease again', () => {
+  const KEY = `rollback:${BAD_DEPLOYMENT}`;
+  const inputs = (delivery: Partial<Delivery>, over: object = {}) => ({ settings: settings(over), delivery: { ...emptyDelivery(), ...delivery }, slackMode: 'bot' as const });
+  const noticePosted = { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } };
+
+  it('a rollback is settled only once the change, the transition-disable (when on), the notice and its email are delivered', () => {
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY] }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY], messages: noticePosted }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `email:notice:${KEY}`], messages: noticePosted }))).toBe(`already rolled back for ${BAD_DEPLOYMENT}`);
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `email:notice:${KEY}`], messages: noticePosted }, { disableTransition: true }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `disable:${KEY}`, `email:notice:${KEY}`], messages: noticePosted }, { disableTransition: true }))).toBeDefined();
+    // A reply in the pipeline execution's thread tells the channel as well as a message of its own.
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [KEY, `reply:notice:${KEY}`, `email:notice:${KEY}`] }))).toBeDefined();
+  });
+
+  it.each(['native', 'superseded', 'external', 'no-target', 'rollback-of-rollback', 'other-family'])('a stand-down (%s) told in Slack and by email is settled', (kind) => {
+    const key = `${kind}:${BAD_DEPLOYMENT}`;
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [`email:${key}`] }))).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [`email:${key}`], messages: { [key]: { ts: '1.3', channelId: 'C1', hash: 'h' } } }))).toMatch(new RegExp(`^already decided for ${BAD_DEPLOYMENT}: `));
+  });
+
+  it('the stand-downs a decision records are the ones it recognises', () => {
+    // ECS is rolling back: the decision alerts once per deployment; that alert, delivered, settles it.
+    const failed = sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+    const plan = decide([started(), failed], { facts: settledFacts({ nativeRollbackInProgress: true }) });
+    const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
+    const messages = Object.fromEntries(told(plan.actions).flatMap((a) => (a.type === 'slack.upsert' ? [[a.messageKey ?? a.channel, { ts: '1.4', channelId: 'C1', hash: 'h' }]] : [])));
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent, messages }))).toBe(`already decided for ${BAD_DEPLOYMENT}: ECS is rolling it back by itself, and people were told`);
+  });
+
+  it('a cooldown is never settled: it ends', () => {
+    const key = `cooldown:${BAD_DEPLOYMENT}`;
+    expect(settledTrigger(BAD_DEPLOYMENT, inputs({ sent: [`email:${key}`], messages: { [key]: { ts: '1.5', channelId: 'C1', hash: 'h' } } }))).toBeUndefined();
+  });
+
+  it('webhook mode counts the webhook post; no Slack at all, the email alone', () => {
+    const key = `native:${BAD_DEPLOYMENT}`;
+    expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`] }), slackMode: 'webhook' })).toBeUndefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`, `webhook:${key}`] }), slackMode: 'webhook' })).toBeDefined();
+    expect(settledTrigger(BAD_DEPLOYMENT, { ...inputs({ sent: [`email:${key}`] }), slackMode: 'off' })).toBeDefined();
+  });
+});
+
+describe('rolling back only to revisions of the family the role may deploy (taskDefinitionFamily, default: the service name)', () => {
+  const td = (family: string, revision: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${revision}`;
+  const failed = () => sample<'ecs-deployment'>('ecs/deployment-failed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(10) });
+  /** ECS's view of a service whose failed deployment runs `failedRevision`, after `history` (newest first). */
+  const running = (failedRevision: string, history: string[]) =>
+    settledFacts({
+      deployments: [{ id: BAD_DEPLOYMENT, status: 'PRIMARY', taskDefinition: failedRevision, rolloutState: 'FAILED' }],
+      successfulTaskDefinitions: history.map((taskDefinition) => ({ taskDefinition })),
+      taskDefinitionStatus: Object.fromEntries(history.map((h) => [h, 'ACTIVE'])),
+    });
+
+  it('after a rename, never picks the known-good revision of the previous family: the newest good one of its own', () => {
+    const view = { ...fold([started(), failed()]), knownGood: { taskDefinitionArn: td('payments-legacy', 7), deploymentId: 'ecs-svc/1111', at: at(-100) } };
+    const plan = decide([started(), failed()], { view, facts: running(BAD_REVISION, [td('payments-legacy', 7), GOOD_REVISION]) });
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService', taskDefinitionArn: GOOD_REVISION })]);
+  });
+
+  it('a service running another family than the configured one: alerts naming the fix in guardian.yml, instead of an UpdateService IAM would deny', () => {
+    const plan = decide([started(), failed()], { facts: running(td('prod-payments-api-task', 42), [td('prod-payments-api-task', 41)]) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(titleOf(plan.actions)).toBe('payments-api needs a rollback cicd-guardian may not deploy (task definition family)');
+    expect(plan.skipped.join()).toMatch(/payments-prod\/payments-api runs task definition family prod-payments-api-task, but cicd-guardian may deploy only family payments-api .*set taskDefinitionFamily: prod-payments-api-task/);
+    expect(told(plan.actions).map((a) => ('key' in a ? a.key : a.messageKey))).toContain(`email:other-family:${BAD_DEPLOYMENT}`);
+  });
+
+  it('with taskDefinitionFamily set to the family the service runs, rolls back to its newest good revision', () => {
+    const plan = decide([started(), failed()], { settings: settings({ taskDefinitionFamily: 'prod-payments-api-task' }), facts: running(td('prod-payments-api-task', 42), [td('prod-payments-api-task', 41)]) });
+    expect(changes(plan.actions)).toEqual([expect.objectContaining({ type: 'ecs.updateService', taskDefinitionArn: td('prod-payments-api-task', 41) })]);
+  });
+
+  it('when the only good revisions are of another family, alerts naming the family instead of "no known-good revision"', () => {
+    const plan = decide([started(), failed()], { facts: running(BAD_REVISION, [td('payments-legacy', 7)]) });
+    expect(changes(plan.actions)).toEqual([]);
+    expect(plan.skipped.join()).toMatch(/the newest good revision, payments-legacy:7, is of family payments-legacy, and cicd-guardian may deploy only family payments-api/);
+  });
+
+  it('stopping an in-flight deployment needs no task definition: the family does not matter', () => {
+    const facts = inFlightFacts({ deployments: [{ id: BAD_DEPLOYMENT, status: 'PRIMARY', taskDefinition: td('prod-payments-api-task', 42), rolloutState: 'IN_PROGRESS' }], inFlight: { serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abc', status: 'IN_PROGRESS', targetTaskDefinition: td('prod-payments-api-task', 42) } });
+    expect(changes(decide([started(), crashed(2, 1), crashed(3, 2)], { facts }).actions).map((a) => a.type)).toEqual(['ecs.stopDeployment']);
+  });
+
+  describe('when a deployment of another family completes', () => {
+    const completedOf = (taskDefinitionArn: string) => {
+      const event = completed(5);
+      return { event, view: applyServiceEvent(fold([started()]), event, { taskDefinitionArn }) };
+    };
+
+    it('warns once, before any rollback is needed, that a rollback to it would be denied and how to fix it', () => {
+      const { event, view } = completedOf(td('prod-payments-api-task', 42));
+      const plan = decide([event], { view, facts: undefined });
+      expect(titleOf(plan.actions)).toBe('payments-api runs task definition family prod-payments-api-task: cicd-guardian could not roll it back');
+      const email = plan.actions.find((a) => a.type === 'email.publish');
+      expect(email && 'message' in email && email.message.summary).toMatch(/set taskDefinitionFamily: prod-payments-api-task for payments-prod\/payments-api in guardian\.yml/i);
+      const sent = told(plan.actions).flatMap((a) => ('key' in a ? [a.key] : []));
+      const messages = Object.fromEntries(told(plan.actions).flatMap((a) => (a.type === 'slack.upsert' ? [[a.messageKey ?? a.channel, { ts: '1.6', channelId: 'C1', hash: 'h' }]] : [])));
+      const again = completedOf(td('prod-payments-api-task', 43));
+      const next = decide([again.event], { view: again.view, facts: undefined, delivery: { ...emptyDelivery(), sent, messages } });
+      expect(told(next.actions)).toEqual([]);
+    });
+
+    it('says nothing when it runs the configured family', () => {
+      const { event, view } = completedOf(GOOD_REVISION);
+      expect(decide([event], { view, facts: undefined }).actions).toEqual([]);
+    });
   });
 });

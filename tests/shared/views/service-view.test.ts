@@ -1,6 +1,6 @@
 import type { RollbackEvent } from '../../../shared/events/types';
-import { applyServiceEvent, emptyServiceView, type ServiceView } from '../../../shared/views/service-view';
-import { at, BAD_DEPLOYMENT, BAD_REVISION, sample } from '../../helpers/rollback-events';
+import { applyServiceEvent, emptyServiceView, fitServiceView, promoteKnownGood, SERVICE_VIEW_BYTES, type ServiceView } from '../../../shared/views/service-view';
+import { at, BAD_DEPLOYMENT, BAD_REVISION, GOOD_REVISION, sample } from '../../helpers/rollback-events';
 
 // Folding events into the service view. An event that adds no signal and no
 // new fact must return the very same object: the handler then writes nothing,
@@ -50,5 +50,46 @@ describe('events that add a signal or a fact change the view', () => {
     const next = applyServiceEvent(view, running(1));
     expect(next).not.toBe(view);
     expect(next.taskDefinitions).toEqual({ [BAD_DEPLOYMENT]: BAD_REVISION });
+  });
+});
+
+describe('over its bounds, a view gives up task failures before the evidence a bake window reads', () => {
+  const BAKE_MS = 15 * 60_000;
+  const NEXT = 'ecs-svc/2222222222222222222';
+  const completed = () => sample<'ecs-deployment'>('ecs/deployment-completed.json', { deploymentId: BAD_DEPLOYMENT, updatedAt: at(5) });
+  const alarm = () => sample<'alarm'>('cloudwatch/alarm-5xx-alarm.json', { stateTimestamp: at(10), time: at(10) });
+  /** A task of the next deployment crashing, with a long stopped reason (as a burst of them would). */
+  const burstCrash = (n: number) => {
+    const e = sample<'ecs-task'>('ecs/task-stopped-exit-code.json', {
+      taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/burst${n}`,
+      startedBy: NEXT,
+      stoppedAt: at(11 + n / 100),
+      time: at(11 + n / 100),
+    });
+    return { ...e, containers: e.containers.map((c) => ({ ...c, reason: `OutOfMemoryError: ${'x'.repeat(600)}` })) };
+  };
+  /** A deployment that completed, alarmed within its bake window, then a burst of crashes of the next deployment. */
+  const alarmedThenBurst = (crashes: number) => {
+    const done = applyServiceEvent(fold([started()]), completed(), { taskDefinitionArn: GOOD_REVISION });
+    return fold([alarm(), sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { deploymentId: NEXT, updatedAt: at(11) }), ...Array.from({ length: crashes }, (_, i) => burstCrash(i))], done);
+  };
+
+  it('keeps the alarm through a burst of 400 task failures, so the deployment that alarmed is never promoted known-good', () => {
+    const view = alarmedThenBurst(400);
+    expect(Buffer.byteLength(JSON.stringify(view))).toBeLessThanOrEqual(SERVICE_VIEW_BYTES);
+    expect(view.signals.filter((s) => s.kind === 'alarm')).toHaveLength(1);
+    expect(promoteKnownGood(view, BAKE_MS, new Date(at(21))).knownGood).toBeUndefined();
+  });
+
+  it('keeps the alarm when compacted harder (a write refused for its size), dropping the oldest task failures first', () => {
+    const view = alarmedThenBurst(60);
+    const fitted = fitServiceView(view, SERVICE_VIEW_BYTES / 4);
+    expect(Buffer.byteLength(JSON.stringify(fitted))).toBeLessThanOrEqual(SERVICE_VIEW_BYTES / 4);
+    expect(fitted.signals.filter((s) => s.kind === 'alarm')).toHaveLength(1);
+    const tasks = fitted.signals.filter((s) => s.kind === 'task-failed');
+    expect(tasks.length).toBeGreaterThan(0);
+    // The newest failures stay: the failure window reads those.
+    expect(tasks.at(-1)!.key).toBe(view.signals.at(-1)!.key);
+    expect(promoteKnownGood(fitted, BAKE_MS, new Date(at(21))).knownGood).toBeUndefined();
   });
 });
