@@ -6,7 +6,7 @@ import { renderEmail } from '../messages/email.js';
 import type { EmailNotifier } from './email.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../runtime/observability.js';
-import { PERMANENT_SLACK_ERRORS, SlackRefusedError, SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } from './slack.js';
+import { SlackRefusedError, SlackUnavailableError, type SlackNotifier, type SlackWebhookNotifier } from './slack.js';
 
 // Performs a notification plan. Every action is attempted even when another
 // fails (a Slack outage must not hold back email); what succeeded is recorded
@@ -139,7 +139,7 @@ export async function executePlan(
 
 /** One log line naming the channel and what to do, and a count per error code (metric SlackRefused, dimension SlackError). */
 function reportRefusal(error: SlackRefusedError, channel: string): void {
-  logger.error(`Slack refused a message for ${channel} (${error.code}), not retried: ${PERMANENT_SLACK_ERRORS[error.code](channel)}`, {
+  logger.error(`Slack refused a message for ${channel} (${error.code}), not retried: ${error.advice(channel)}`, {
     slackError: error.code,
     channel,
     call: error.message,

@@ -246,7 +246,7 @@ describe('notify: Slack errors that will never succeed', () => {
     expect(emailsFor(executionOf(events))).toHaveLength(1);
   });
 
-  it('invalid_auth with the same token on a fresh read: gives up on every Slack action of the invocation after one refusal', async () => {
+  it('invalid_auth with a token given locally: gives up on every Slack action of the invocation after one refusal', async () => {
     const events = freshScenario();
     slack.revokeToken('xoxb-test');
     const errors = jest.spyOn(logger, 'error');
@@ -255,6 +255,8 @@ describe('notify: Slack errors that will never succeed', () => {
     expect(refusedFor(executionOf(events))).toHaveLength(1);
     expect(codes).toEqual(['invalid_auth']);
     expect(String(errors.mock.calls[0]![0])).toMatch(/check the token/);
+    // The token is SLACK_BOT_TOKEN's (a local run): not fetched again, and not said to be.
+    expect(String(errors.mock.calls[0]![0])).not.toMatch(/fetching it again/);
   });
 });
 
