@@ -99,7 +99,7 @@ export async function executePlan(
       continue;
     }
     if (action.type === 'slack.upsert' || action.type === 'slack.reply') {
-      const refused = tokenRefused ?? refusedChannels.get(action.channel);
+      const refused = tokenRefused ?? refusedChannels.get(channelOf(action));
       // A reply needs its message: skipped only when the post failed and there is none from before.
       const parent = action.type === 'slack.reply' && !action.thread && !delivery.messages[action.channel] ? unposted.get(action.channel) : undefined;
       if (refused || parent) {
@@ -123,7 +123,7 @@ export async function executePlan(
       if (err instanceof SlackRefusedError) {
         reportRefusal(err, target);
         if (err.tokenRefused) tokenRefused = err;
-        if (err.channelRefused) refusedChannels.set(target, err);
+        if (err.channelRefused) refusedChannels.set(channelOf(action), err);
         continue;
       }
       errors.push(err);
@@ -146,6 +146,9 @@ function reportRefusal(error: SlackRefusedError, channel: string): void {
   });
   metrics.singleMetric().addDimension('SlackError', error.code).addMetric('SlackRefused', MetricUnit.Count, 1);
 }
+
+/** The channel a Slack call goes to, as refusals are remembered: a reply in another subject's thread goes to that message's channel. */
+const channelOf = (action: Action): string => (action.type === 'slack.reply' && action.thread ? action.thread.channelId : targetOf(action));
 
 function targetOf(action: Action): string {
   switch (action.type) {

@@ -4,6 +4,7 @@ import { SlackNotifier } from '../../../shared/executors/slack';
 import type { Plan } from '../../../shared/plan/plan';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import { failureModel } from '../../helpers/message-models';
+import { logger } from '../../../shared/runtime/observability';
 
 // What executePlan skips after a permanent Slack refusal, and what it still
 // sends: through the official client against the local Slack.
@@ -48,5 +49,42 @@ describe('executePlan after Slack refuses the message', () => {
     const { outcomes } = await run(posted);
     expect(outcomes.map((o) => o.result)).toEqual(['failed', 'done']);
     expect(slack.calls.map((c) => [c.method, c.body.thread_ts])).toEqual([['chat.postMessage', '1700000000.000001']]);
+  });
+});
+
+describe('executePlan after Slack refuses a reply in another subject\'s thread', () => {
+  afterEach(() => jest.restoreAllMocks());
+  // A rollback notice in the thread of the pipeline's message (in channel C0PIPELINE; the route names another), then a reply in #deployments.
+  const pipelineThread = { channelId: 'C0PIPELINE', ts: '1700000000.000100' };
+  const inPipelineThread = (channel: string, key: string): Plan['actions'][number] => ({
+    type: 'slack.reply',
+    channel,
+    thread: pipelineThread,
+    key,
+    reply: { tone: 'failure', text: 'Rolled back', links: [] },
+    broadcast: true,
+    reason: 'rollback',
+  });
+  const posted = { ...emptyDelivery(), messages: { '#deployments': { ts: '1700000000.000001', channelId: 'C0DEPLOYS' } } };
+  const run = (actions: Plan['actions']) => executePlan({ subject: 'service payments-prod/payments-api', skipped: [], actions }, posted, channels(), async () => undefined);
+  const ownReply: Plan['actions'][number] = { type: 'slack.reply', channel: '#deployments', key: 'reply:failed', reply: { tone: 'failure', text: 'Failed in Build', links: [] }, broadcast: false, reason: 'failure' };
+
+  it('remembers the refusal for the channel the thread is in, so replies to other channels still go out', async () => {
+    slack.refuseChannel('C0PIPELINE', 'not_in_channel');
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const { outcomes } = await run([inPipelineThread('#deployments', 'reply:rollback'), ownReply]);
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'done']);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(slack.calls.map((c) => c.body.channel)).toEqual(['C0DEPLOYS']);
+  });
+
+  it('skips a later reply to the same refused channel, whatever channel its action names', async () => {
+    slack.refuseChannel('C0PIPELINE', 'not_in_channel');
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const { outcomes } = await run([inPipelineThread('C0PIPELINE', 'reply:rollback'), inPipelineThread('#payments', 'reply:outcome')]);
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'failed']);
+    expect(outcomes[1]!.error).toMatch(/not sent: Slack refused not_in_channel earlier/);
+    expect(slack.refused).toHaveLength(1);
+    expect(String(errors.mock.calls[0]![0])).toMatch(/invite the app to C0PIPELINE/);
   });
 });
