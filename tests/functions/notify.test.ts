@@ -1,6 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, ListActionExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
@@ -493,5 +495,24 @@ describe('notify: dry run and builds', () => {
     expect(posts(newCalls)).toHaveLength(1);
     expect(posts(newCalls)[0]!.body.channel).toBe('#ci');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('keeps a build\'s stored item small however much its failed phase says, and still tells the failure', async () => {
+    const uuid = randomUUID();
+    const build = JSON.parse(JSON.stringify(loadEvent('codebuild/build-failed.json')).replaceAll('83597583-1e1e-4065-8442-350f6029345d', uuid)) as JsonObject;
+    build.id = randomUUID();
+    const detail = build.detail as JsonObject;
+    const failed = ((detail['additional-information'] as JsonObject).phases as JsonObject[]).find((p) => p['phase-status'] === 'FAILED')!;
+    // About 200 KB of context: under EventBridge's 256 KB event limit, far over an item's 64 KB budget.
+    failed['phase-context'] = ['COMMAND_EXECUTION_ERROR: Error while executing command: npm test. Reason: exit status 1', ...Array.from({ length: 200 }, (_, i) => `line ${i}: ${'output '.repeat(140)}`)];
+    const before = slack.calls.length;
+    await expect(invoke(build)).resolves.toMatchObject({ status: 'delivered' });
+    const post = posts(slack.calls.slice(before))[0];
+    expect(JSON.stringify(post?.body.blocks)).toContain('Error while executing command: npm test. Reason: exit status 1');
+    const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { Item } = await ddb.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: `BUILD#${detail['build-id'] as string}` } }, ConsistentRead: true }));
+    ddb.destroy();
+    expect(Item?.view?.S).toBeDefined();
+    expect(Buffer.byteLength(Item!.view!.S!)).toBeLessThan(16 * 1024);
   });
 });
