@@ -18,7 +18,7 @@ import {
 } from '../shared/views/execution-view.js';
 import { decideBuildNotifications, decideExecutionNotifications, hasTargets, type NotifyInputs } from '../shared/policies/notifications.js';
 import { emptyDelivery } from '../shared/plan/delivery.js';
-import { laterBuildEvent, pipelineBuildKey, withExecution, withFailure, type PipelineBuild } from '../shared/views/build-view.js';
+import { boundBuildEvent, BUILD_CONTEXT_CHARS, laterBuildEvent, pipelineBuildKey, withExecution, withFailure, type PipelineBuild } from '../shared/views/build-view.js';
 import { pipelineFacts, type ExecutionFacts } from '../shared/facts/codepipeline.js';
 import { buildFacts } from '../shared/facts/codebuild.js';
 import { buildIdOf } from '../shared/events/codebuild.js';
@@ -104,7 +104,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
 
   if (event.kind === 'build') {
     if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
-    return deliver<BuildEvent>(buildKey(event), (current) => laterBuildEvent(current, event), decideBuildNotifications);
+    return deliver<BuildEvent>(buildKey(event), (current) => laterBuildEvent(current, event), decideBuildNotifications, { compact: compactBuild });
   }
 
   const pk = executionKey(event);
@@ -151,6 +151,7 @@ async function failedBuild(
 
 /** When a write is refused for size (an item from before the bounds): a quarter of the usual budget. */
 const compactExecution = (view: ExecutionView) => fitExecutionView(view, EXECUTION_VIEW_BYTES / 4);
+const compactBuild = (build: BuildEvent) => boundBuildEvent(build, BUILD_CONTEXT_CHARS / 4);
 
 function logPlan(plan: Plan): Plan {
   logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });

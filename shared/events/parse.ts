@@ -2,7 +2,8 @@ import '../runtime/zod-messages.js';
 import type * as z from 'zod/mini';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ActionExecutionEventSchema, PipelineExecutionEventSchema, StageExecutionEventSchema } from './codepipeline.js';
-import { BuildStateChangeEventSchema } from './codebuild.js';
+import { BuildStateChangeEventSchema, isConsoleLink } from './codebuild.js';
+import { logger } from '../runtime/observability.js';
 import type { ActionExecutionEvent, BuildEvent, CiEvent, EnvelopeFacts, Trigger } from './types.js';
 
 /** An event that does not have the shape this service handles. Retrying cannot fix it. */
@@ -143,6 +144,13 @@ function toActionEvent(e: z.output<typeof ActionExecutionEventSchema>): ActionEx
 /** CodeBuild fills phases that have nothing to say with ": ". */
 const meaningful = (c: string) => c.replace(/[\s:]/g, '') !== '';
 
+/** The build's logs link when it points into the AWS console; else none (the message links the console's own build page). */
+function logsLink(eventId: string, url: string | undefined): string | undefined {
+  if (url === undefined || isConsoleLink(url)) return url;
+  logger.warn('CodeBuild event: detail.additional-information.logs.deep-link is not a link into the AWS console (https://console.aws.amazon.com/...); notifying the build without it', { eventId });
+  return undefined;
+}
+
 function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEvent {
   const d = e.detail;
   const info = d['additional-information'];
@@ -155,7 +163,7 @@ function toBuildEvent(e: z.output<typeof BuildStateChangeEventSchema>): BuildEve
     status: d['build-status'],
     initiator: info?.initiator,
     sourceVersion: info?.['source-version'],
-    logsUrl: info?.logs?.['deep-link'],
+    logsUrl: logsLink(e.id, info?.logs?.['deep-link']),
     ...(failed
       ? { failedPhase: { phase: failed['phase-type'], status: failed['phase-status'], context: (failed['phase-context'] ?? []).filter(meaningful) } }
       : {}),

@@ -11,7 +11,7 @@ export async function notificationChannels(config: GuardianConfig, deadline: Dea
   return {
     email: emailNotifier(invokedFunctionArn),
     slack: creds.token
-      ? new SlackNotifier(creds.token, deadline, { refreshToken: async () => (await slackCredentials(config, process.env, { fresh: true })).token })
+      ? new SlackNotifier(creds.token, deadline, creds.local ? {} : { refreshToken: async () => (await slackCredentials(config, process.env, { fresh: true })).token })
       : undefined,
     webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
   };

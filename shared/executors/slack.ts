@@ -19,7 +19,10 @@ export class SlackUnavailableError extends Error {
 export const PERMANENT_SLACK_ERRORS = {
   channel_not_found: (channel: string) => `check that ${channel} exists and is spelled as in guardian.yml; for a private channel, invite the app to it`,
   not_in_channel: (channel: string) => `invite the app to ${channel} (/invite @app), or add the chat:write.public scope`,
-  invalid_auth: () => 'the bot token is invalid even after fetching it again: check the token stored for slack.botToken in guardian.yml',
+  invalid_auth: (_channel: string, tokenRefetched: boolean) =>
+    tokenRefetched
+      ? 'the bot token is invalid even after fetching it again: check the token stored for slack.botToken in guardian.yml'
+      : 'the bot token is invalid: check the token in SLACK_BOT_TOKEN (it overrides guardian.yml in local runs), else the one stored for slack.botToken in guardian.yml',
   account_inactive: () => 'the token belongs to a deactivated user or workspace: reinstall the app and store its new bot token',
   msg_too_long: () => 'the message is longer than Slack accepts: a rendering bug, report it with the event',
 } as const;
@@ -32,8 +35,14 @@ export class SlackRefusedError extends Error {
     readonly code: PermanentSlackError,
     what: string,
     options?: ErrorOptions,
+    /** On invalid_auth: whether the token was read again past its cache before giving up. */
+    readonly tokenRefetched = false,
   ) {
     super(`${what}: Slack answered ${code}`, options);
+  }
+  /** What a person must do about it, for `channel`. */
+  advice(channel: string): string {
+    return PERMANENT_SLACK_ERRORS[this.code](channel, this.tokenRefetched);
   }
   /** Whether every call with this token will fail too, not only calls to this channel or with this message. */
   get tokenRefused(): boolean {
@@ -103,7 +112,7 @@ const fetchWithin =
 
 export interface SlackNotifierOptions {
   apiUrl?: string;
-  /** Reads the bot token again, bypassing any cache: on invalid_auth it may have been rotated. */
+  /** Reads the bot token again, bypassing any cache: on invalid_auth it may have been rotated. None for a token given locally. */
   refreshToken?: () => Promise<string | undefined>;
 }
 
@@ -151,7 +160,7 @@ export class SlackNotifier {
           return this.call(what, run);
         }
       }
-      if (isPermanent(code)) throw new SlackRefusedError(code, what, { cause: error });
+      if (isPermanent(code)) throw new SlackRefusedError(code, what, { cause: error }, this.refreshed);
       throw error;
     }
   }

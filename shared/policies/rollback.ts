@@ -409,7 +409,8 @@ function notifications(
   const thread = inputs.thread ?? (replyTo ? delivery.messages[replyTo] : undefined);
   const actions: Action[] = [];
   if (slackMode === 'bot' && (thread || settings.slack)) {
-    const channel = settings.slack?.channel ?? 'pipeline thread';
+    // The pipeline's message is in a channel known only by its id; a notice's is in the service's channel.
+    const channel = inputs.thread?.channelId ?? settings.slack!.channel;
     const replyKey = `reply:${key}`;
     if (thread) {
       if (!delivery.sent.includes(replyKey)) {

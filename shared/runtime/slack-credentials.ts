@@ -17,6 +17,8 @@ export interface SlackCredentials {
   mode: SlackMode;
   token?: string;
   webhookUrl?: string;
+  /** Given by the environment (a local run), not read from SSM or Secrets Manager: no fresh read can change it. */
+  local?: boolean;
 }
 
 /** The environment's Slack overrides: none on the Lambda runtime (AWS_EXECUTION_ENV is reserved there and reads AWS_Lambda_<runtime>). */
@@ -58,7 +60,7 @@ async function readSecret(ref: SecretRef, what: string, forceFetch: boolean): Pr
 export async function slackCredentials(config: GuardianConfig, env = process.env, { fresh = false } = {}): Promise<SlackCredentials> {
   const mode = slackMode(config, env);
   const local = localOverrides(env);
-  if (mode === 'bot') return { mode, token: local.token || (await readSecret(config.slack!.botToken!, 'Slack bot token', fresh)) };
+  if (mode === 'bot') return local.token ? { mode, token: local.token, local: true } : { mode, token: await readSecret(config.slack!.botToken!, 'Slack bot token', fresh) };
   if (mode === 'webhook') {
     return { mode, webhookUrl: local.webhookUrl || (await readSecret(config.slack!.webhookUrl!, 'Slack webhook URL', fresh)) };
   }

@@ -83,7 +83,7 @@ export class StateStore {
       const view = refusedForSize && options.compact ? options.compact(changed) : changed;
       const version = (current?.version ?? 0) + 1;
       // After a refusal the delivery record is rewritten bounded too (an item from before the bounds), while no live lease can be writing it.
-      const delivery = refusedForSize ? boundDelivery(current?.delivery ?? emptyDelivery(), DELIVERY_BYTES / 2) : (current?.delivery ?? emptyDelivery());
+      const delivery = refusedForSize ? boundDelivery(current?.delivery ?? emptyDelivery(), REFUSED_DELIVERY_BYTES) : (current?.delivery ?? emptyDelivery());
       const next: SubjectRecord<V> = { view, delivery, version, lease: current?.lease };
       // if_not_exists: a lease someone holds (or left behind when it died) is not taken here; acquireLock takes an expired one.
       const withLease = lease !== undefined && lease.wanted(next, current);
@@ -163,17 +163,19 @@ export class StateStore {
    * returns the view's version at that moment, or undefined if the lease had been lost.
    */
   async releaseLock(pk: string, owner: string, delivery?: Delivery): Promise<number | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
+    const release = (d: Delivery | undefined) =>
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
-          UpdateExpression: delivery ? 'SET delivery = :delivery REMOVE lockOwner, lockUntil' : 'REMOVE lockOwner, lockUntil',
+          UpdateExpression: d ? 'SET delivery = :delivery REMOVE lockOwner, lockUntil' : 'REMOVE lockOwner, lockUntil',
           ConditionExpression: 'lockOwner = :owner',
-          ExpressionAttributeValues: { ':owner': { S: owner }, ...(delivery ? { ':delivery': { S: JSON.stringify(delivery) } } : {}) },
+          ExpressionAttributeValues: { ':owner': { S: owner }, ...(d ? { ':delivery': { S: JSON.stringify(d) } } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );
+    try {
+      const { Attributes } = delivery ? await withDeliveryFitted(pk, delivery, release) : await release(undefined);
       return toRecord(Attributes)?.version;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -186,14 +188,41 @@ export class StateStore {
 
   /** Records what was delivered; only the lease holder may. */
   async saveDelivery(pk: string, owner: string, delivery: Delivery): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: { pk: { S: pk } },
-        UpdateExpression: 'SET delivery = :delivery',
-        ConditionExpression: 'lockOwner = :owner',
-        ExpressionAttributeValues: { ':delivery': { S: JSON.stringify(delivery) }, ':owner': { S: owner } },
-      }),
+    await withDeliveryFitted(pk, delivery, (d) =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'SET delivery = :delivery',
+          ConditionExpression: 'lockOwner = :owner',
+          ExpressionAttributeValues: { ':delivery': { S: JSON.stringify(d) }, ':owner': { S: owner } },
+        }),
+      ),
+    );
+  }
+}
+
+/** What a delivery record is cut to when its write is refused for the item's size. */
+const REFUSED_DELIVERY_BYTES = DELIVERY_BYTES / 2;
+
+/**
+ * Writes a delivery record with `write`. An item from before the bounds can be
+ * refused for its size even so (its view was not changed since, so nothing
+ * compacted it): then the record is bounded harder and written once more.
+ */
+async function withDeliveryFitted<T>(pk: string, delivery: Delivery, write: (d: Delivery) => Promise<T>): Promise<T> {
+  try {
+    return await write(delivery);
+  } catch (error) {
+    if (!isSizeRefusal(error)) throw error;
+  }
+  try {
+    return await write(boundDelivery(delivery, REFUSED_DELIVERY_BYTES));
+  } catch (error) {
+    if (!isSizeRefusal(error)) throw error;
+    throw new Error(
+      `state item ${pk} is still over DynamoDB's 400 KB item limit with its delivery record bounded to ${REFUSED_DELIVERY_BYTES / 1024} KB: its view is from before the bounds, and the next event that changes it compacts it`,
+      { cause: error },
     );
   }
 }

@@ -1,6 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { parseCiEvent } from '../../shared/events/parse';
+import type { PipelineEvent } from '../../shared/events/types';
+import { executionKey } from '../../shared/views/execution-view';
+import type { Delivery } from '../../shared/plan/delivery';
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, ListActionExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
@@ -234,11 +240,15 @@ describe('notify: Slack errors that will never succeed', () => {
     expect(emailsFor(executionOf(events))).toHaveLength(1);
   });
 
-  it('once the app is invited, the next event posts the message and the reply it still owes', async () => {
+  it('once the app is invited, the next event from 5 minutes after the refusal posts the message and the reply it still owes', async () => {
     const events = freshScenario();
     slack.refuseChannel('#deployments', 'not_in_channel');
     await invoke(events[13]);
     slack.recover();
+    // Within 5 minutes of the refusal, the execution's events do not ask Slack about that channel again.
+    await invoke(events[11]);
+    expect(callsFor(executionOf(events))).toHaveLength(0);
+    await backdateRefusals(events[13]!, 6);
     await invoke(events[12]);
     const calls = callsFor(executionOf(events));
     expect(posts(calls)).toHaveLength(1);
@@ -246,7 +256,7 @@ describe('notify: Slack errors that will never succeed', () => {
     expect(emailsFor(executionOf(events))).toHaveLength(1);
   });
 
-  it('invalid_auth with the same token on a fresh read: gives up on every Slack action of the invocation after one refusal', async () => {
+  it('invalid_auth with a token given locally: gives up on every Slack action of the invocation after one refusal', async () => {
     const events = freshScenario();
     slack.revokeToken('xoxb-test');
     const errors = jest.spyOn(logger, 'error');
@@ -255,8 +265,25 @@ describe('notify: Slack errors that will never succeed', () => {
     expect(refusedFor(executionOf(events))).toHaveLength(1);
     expect(codes).toEqual(['invalid_auth']);
     expect(String(errors.mock.calls[0]![0])).toMatch(/check the token/);
+    // The token is SLACK_BOT_TOKEN's (a local run): not fetched again, and not said to be.
+    expect(String(errors.mock.calls[0]![0])).not.toMatch(/fetching it again/);
   });
 });
+
+/** Moves the Slack refusals recorded for the event's execution `minutes` into the past. */
+async function backdateRefusals(event: JsonObject, minutes: number): Promise<void> {
+  const pk = { S: executionKey(parseCiEvent(event) as PipelineEvent) };
+  const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { Item } = await ddb.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk }, ConsistentRead: true }));
+    const delivery = JSON.parse(Item!.delivery!.S!) as Delivery;
+    const at = new Date(Date.now() - minutes * 60_000).toISOString();
+    const refused = Object.fromEntries(Object.entries(delivery.refused ?? {}).map(([k, r]) => [k, { ...r, at }]));
+    await ddb.send(new PutItemCommand({ TableName: dynamo.tableName, Item: { ...Item, delivery: { S: JSON.stringify({ ...delivery, refused }) } } }));
+  } finally {
+    ddb.destroy();
+  }
+}
 
 describe('notify: enrichment', () => {
   it('shows the commit, author and branch when CodePipeline answers, escaping what the commit message says', async () => {
@@ -520,5 +547,24 @@ describe('notify: dry run and builds', () => {
     expect(posts(newCalls)).toHaveLength(1);
     expect(posts(newCalls)[0]!.body.channel).toBe('#ci');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('keeps a build\'s stored item small however much its failed phase says, and still tells the failure', async () => {
+    const uuid = randomUUID();
+    const build = JSON.parse(JSON.stringify(loadEvent('codebuild/build-failed.json')).replaceAll('83597583-1e1e-4065-8442-350f6029345d', uuid)) as JsonObject;
+    build.id = randomUUID();
+    const detail = build.detail as JsonObject;
+    const failed = ((detail['additional-information'] as JsonObject).phases as JsonObject[]).find((p) => p['phase-status'] === 'FAILED')!;
+    // About 200 KB of context: under EventBridge's 256 KB event limit, far over an item's 64 KB budget.
+    failed['phase-context'] = ['COMMAND_EXECUTION_ERROR: Error while executing command: npm test. Reason: exit status 1', ...Array.from({ length: 200 }, (_, i) => `line ${i}: ${'output '.repeat(140)}`)];
+    const before = slack.calls.length;
+    await expect(invoke(build)).resolves.toMatchObject({ status: 'delivered' });
+    const post = posts(slack.calls.slice(before))[0];
+    expect(JSON.stringify(post?.body.blocks)).toContain('Error while executing command: npm test. Reason: exit status 1');
+    const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { Item } = await ddb.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: `BUILD#${detail['build-id'] as string}` } }, ConsistentRead: true }));
+    ddb.destroy();
+    expect(Item?.view?.S).toBeDefined();
+    expect(Buffer.byteLength(Item!.view!.S!)).toBeLessThan(16 * 1024);
   });
 });

@@ -3,6 +3,7 @@ import { parseRollbackEvent } from '../../../shared/events/parse-rollback';
 import { validationErrorOf } from '../../helpers/event-checks';
 import { loadEvent, type JsonObject } from '../../helpers/fixtures';
 import { parentOf, type Container } from '../../helpers/event-mutations';
+import { logger } from '../../../shared/runtime/observability';
 
 // Input that AWS never sends is rejected by the parsers, naming the path,
 // against the patterns and lengths of AWS's API references: account ids,
@@ -114,12 +115,25 @@ describe('CodeBuild names, ids and links', () => {
     }
   });
 
-  it('detail.additional-information.logs.deep-link: only a link into the AWS console', () => {
+  it('detail.additional-information.logs.deep-link: only a link into the AWS console is kept; any other is dropped, with a warning naming it, and the build still notified', () => {
     const path = 'detail.additional-information.logs.deep-link';
-    accepts(BUILD, path, 'https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#logEvent:group=/aws/codebuild/p');
-    for (const url of ['https://console.aws.amazon.com.evil.example/cloudwatch', 'http://console.aws.amazon.com/cloudwatch', 'https://evil.example/?console.aws.amazon.com', 'javascript:alert(1)']) {
-      expect(rejectedPaths(BUILD, path, url)).toContain(path);
+    const cn = 'https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#logEvent:group=/aws/codebuild/p';
+    expect(parseCiEvent(withValue(BUILD, path, cn))).toMatchObject({ kind: 'build', logsUrl: cn });
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      for (const url of ['https://console.aws.amazon.com.evil.example/cloudwatch', 'http://console.aws.amazon.com/cloudwatch', 'https://evil.example/?console.aws.amazon.com', 'javascript:alert(1)', `https://console.aws.amazon.com/${'x'.repeat(100_000)}`]) {
+        warn.mockClear();
+        const build = parseCiEvent(withValue(BUILD, path, url));
+        expect(build).toMatchObject({ kind: 'build', status: 'FAILED', failedPhase: { phase: 'BUILD' } });
+        expect(build.kind === 'build' && build.logsUrl).toBeUndefined();
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(String(warn.mock.calls[0]![0])).toContain(path);
+      }
+    } finally {
+      warn.mockRestore();
     }
+    // Not a string at all is still a malformed event.
+    expect(rejectedPaths(BUILD, path, 42)).toContain(path);
   });
 });
 

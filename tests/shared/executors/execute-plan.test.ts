@@ -4,6 +4,7 @@ import { SlackNotifier } from '../../../shared/executors/slack';
 import type { Plan } from '../../../shared/plan/plan';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import { failureModel } from '../../helpers/message-models';
+import { logger } from '../../../shared/runtime/observability';
 
 // What executePlan skips after a permanent Slack refusal, and what it still
 // sends: through the official client against the local Slack.
@@ -48,5 +49,78 @@ describe('executePlan after Slack refuses the message', () => {
     const { outcomes } = await run(posted);
     expect(outcomes.map((o) => o.result)).toEqual(['failed', 'done']);
     expect(slack.calls.map((c) => [c.method, c.body.thread_ts])).toEqual([['chat.postMessage', '1700000000.000001']]);
+  });
+});
+
+describe('executePlan after Slack refuses a reply in another subject\'s thread', () => {
+  afterEach(() => jest.restoreAllMocks());
+  // A rollback notice in the thread of the pipeline's message (in channel C0PIPELINE; the route names another), then a reply in #deployments.
+  const pipelineThread = { channelId: 'C0PIPELINE', ts: '1700000000.000100' };
+  const inPipelineThread = (channel: string, key: string): Plan['actions'][number] => ({
+    type: 'slack.reply',
+    channel,
+    thread: pipelineThread,
+    key,
+    reply: { tone: 'failure', text: 'Rolled back', links: [] },
+    broadcast: true,
+    reason: 'rollback',
+  });
+  const posted = { ...emptyDelivery(), messages: { '#deployments': { ts: '1700000000.000001', channelId: 'C0DEPLOYS' } } };
+  const run = (actions: Plan['actions']) => executePlan({ subject: 'service payments-prod/payments-api', skipped: [], actions }, posted, channels(), async () => undefined);
+  const ownReply: Plan['actions'][number] = { type: 'slack.reply', channel: '#deployments', key: 'reply:failed', reply: { tone: 'failure', text: 'Failed in Build', links: [] }, broadcast: false, reason: 'failure' };
+
+  it('remembers the refusal for the channel the thread is in, so replies to other channels still go out', async () => {
+    slack.refuseChannel('C0PIPELINE', 'not_in_channel');
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const { outcomes } = await run([inPipelineThread('#deployments', 'reply:rollback'), ownReply]);
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'done']);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(slack.calls.map((c) => c.body.channel)).toEqual(['C0DEPLOYS']);
+  });
+
+  it('skips a later reply to the same refused channel, whatever channel its action names', async () => {
+    slack.refuseChannel('C0PIPELINE', 'not_in_channel');
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const { outcomes } = await run([inPipelineThread('C0PIPELINE', 'reply:rollback'), inPipelineThread('#payments', 'reply:outcome')]);
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'failed']);
+    expect(outcomes[1]!.error).toMatch(/not sent: Slack refused not_in_channel at /);
+    expect(slack.refused).toHaveLength(1);
+    expect(String(errors.mock.calls[0]![0])).toMatch(/invite the app to C0PIPELINE/);
+  });
+});
+
+describe('a permanent refusal is remembered for the subject', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  /** Runs the plan against `delivery`; returns the outcomes and the delivery record as last recorded. */
+  async function runRecording(delivery: Delivery) {
+    let recorded = delivery;
+    const { outcomes } = await executePlan(plan, delivery, channels(), async (d) => void (recorded = d));
+    return { outcomes, recorded };
+  }
+
+  it('records the refused channel, and the next events for the subject do not ask Slack again, log or count it, for 5 minutes', async () => {
+    slack.refuseChannel('#deployments', 'not_in_channel');
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const first = await runRecording(emptyDelivery());
+    expect(first.recorded.refused?.['#deployments']).toMatchObject({ code: 'not_in_channel' });
+    expect(errors).toHaveBeenCalledTimes(1);
+    const next = await runRecording(first.recorded);
+    expect(slack.refused).toHaveLength(1);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(next.outcomes.map((o) => o.result)).toEqual(['failed', 'failed']);
+    expect(next.outcomes[0]!.error).toMatch(/not sent: Slack refused not_in_channel at .*; asked again from /);
+  });
+
+  it('asks again once the refusal is 5 minutes old, and forgets it when Slack accepts', async () => {
+    const { outcomes, recorded } = await runRecording({ ...emptyDelivery(), refused: { '#deployments': { code: 'not_in_channel', at: minutesAgo(6) } } });
+    expect(outcomes.map((o) => o.result)).toEqual(['done', 'done']);
+    expect(recorded.refused?.['#deployments']).toBeUndefined();
+  });
+
+  it('remembers a refused token for every channel of the subject', async () => {
+    const { outcomes } = await runRecording({ ...emptyDelivery(), refused: { token: { code: 'invalid_auth', at: minutesAgo(1) } } });
+    expect(outcomes.map((o) => o.error)).toEqual([expect.stringMatching(/Slack refused invalid_auth/), expect.stringMatching(/Slack refused invalid_auth/)]);
+    expect(slack.calls).toHaveLength(0);
   });
 });

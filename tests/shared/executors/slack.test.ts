@@ -1,5 +1,5 @@
 import { startSlackStandIn, type SlackStandIn } from '../../../local/slack-stand-in';
-import { SlackNotifier, SlackRefusedError, SlackUnavailableError } from '../../../shared/executors/slack';
+import { PERMANENT_SLACK_ERRORS, SlackNotifier, SlackRefusedError, SlackUnavailableError } from '../../../shared/executors/slack';
 import type { Deadline } from '../../../shared/runtime/deadline';
 
 // The Slack executor through the official client against the local Slack:
@@ -44,6 +44,19 @@ describe('Slack errors that will never succeed', () => {
     const failure = new SlackNotifier('xoxb-old', plenty, { apiUrl: slack.apiUrl, refreshToken }).post('#deployments', content);
     await expect(failure).rejects.toMatchObject({ name: 'SlackRefusedError', code: 'invalid_auth' });
     expect(slack.refused).toHaveLength(1);
+  });
+
+  it('invalid_auth: the advice says the token was fetched again only when it was', async () => {
+    slack.revokeToken('xoxb-old');
+    const refetched = await new SlackNotifier('xoxb-old', plenty, { apiUrl: slack.apiUrl, refreshToken: async () => 'xoxb-old' }).post('#deployments', content).catch((e: SlackRefusedError) => e);
+    // No refreshToken: a token given locally (SLACK_BOT_TOKEN), which no store can hand out again.
+    const notRefetched = await new SlackNotifier('xoxb-old', plenty, { apiUrl: slack.apiUrl }).post('#deployments', content).catch((e: SlackRefusedError) => e);
+    expect(refetched).toMatchObject({ code: 'invalid_auth', tokenRefetched: true });
+    expect(notRefetched).toMatchObject({ code: 'invalid_auth', tokenRefetched: false });
+    expect(PERMANENT_SLACK_ERRORS.invalid_auth('#deployments', true)).toMatch(/invalid even after fetching it again/);
+    const advice = PERMANENT_SLACK_ERRORS.invalid_auth('#deployments', false);
+    expect(advice).not.toMatch(/fetching it again/);
+    expect(advice).toMatch(/SLACK_BOT_TOKEN/);
   });
 
   it('invalid_auth: fetches the token again only once per invocation, however many calls fail', async () => {

@@ -56,7 +56,7 @@ describe('reading the Slack secret', () => {
 
   it('lets SLACK_BOT_TOKEN and SLACK_WEBHOOK_URL override the config without any AWS call', async () => {
     const config = withSlack({ botToken: { ssm: '/x' } });
-    expect(await slackCredentials(config, { SLACK_BOT_TOKEN: 'xoxb-local' })).toEqual({ mode: 'bot', token: 'xoxb-local' });
+    expect(await slackCredentials(config, { SLACK_BOT_TOKEN: 'xoxb-local' })).toEqual({ mode: 'bot', token: 'xoxb-local', local: true });
     expect(slackMode(parseConfig({}, 'test'), { SLACK_WEBHOOK_URL: 'http://127.0.0.1/hook' })).toBe('webhook');
     expect(ssm.calls()).toHaveLength(0);
   });
@@ -72,7 +72,7 @@ describe('reading the Slack secret', () => {
 
   it('honours the overrides in `sls invoke local`, which runs outside the Lambda runtime (IS_LOCAL, no AWS_EXECUTION_ENV)', async () => {
     const invokeLocal = { IS_LOCAL: 'true', AWS_LAMBDA_FUNCTION_NAME: 'cicd-guardian-dev-notify', SLACK_BOT_TOKEN: 'xoxb-local' };
-    expect(await slackCredentials(withSlack({ botToken: { ssm: '/x' } }), invokeLocal)).toEqual({ mode: 'bot', token: 'xoxb-local' });
+    expect(await slackCredentials(withSlack({ botToken: { ssm: '/x' } }), invokeLocal)).toEqual({ mode: 'bot', token: 'xoxb-local', local: true });
     expect(ssm.calls()).toHaveLength(0);
   });
 

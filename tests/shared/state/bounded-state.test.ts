@@ -15,7 +15,7 @@ import { SlackNotifier } from '../../../shared/executors/slack';
 import { describeExecution } from '../../../shared/messages/pipeline';
 import { applyEvent, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../../../shared/views/execution-view';
 import { decideExecutionNotifications } from '../../../shared/policies/notifications';
-import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
+import { boundDelivery, DELIVERY_BYTES, emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import { findTrigger, rollbackSettings } from '../../../shared/policies/rollback';
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, serviceKey, type ServiceView } from '../../../shared/views/service-view';
 import type { Plan } from '../../../shared/plan/plan';
@@ -319,5 +319,53 @@ describe('a write DynamoDB refuses for the item size', () => {
     await expect(store.updateView<ExecutionView>(pk, huge, undefined, { compact: (v) => v })).rejects.toThrow(
       `state item ${pk} is still over DynamoDB's 400 KB item limit after compacting its view and delivery record`,
     );
+  });
+});
+
+describe('a delivery record DynamoDB refuses for the item size (an item from before the bounds, its view unchanged since)', () => {
+  type Filler = { filler: string };
+  /** An old item: a view of `viewKb` KB (a duplicate event leaves it unchanged, so nothing compacted it) and the lease held by `owner`. */
+  async function oldItem(viewKb: number, owner: string): Promise<string> {
+    const pk = `EXEC#size-refusal#${randomUUID()}`;
+    await client.send(
+      new PutItemCommand({
+        TableName: dynamo.tableName,
+        Item: { pk: { S: pk }, view: { S: JSON.stringify({ filler: 'x'.repeat(viewKb * 1024) }) }, version: { N: '3' } },
+      }),
+    );
+    expect(await store.acquireLock<Filler>(pk, owner, 30_000)).toBeDefined();
+    return pk;
+  }
+  // What executePlan hands over: a record bounded to the usual 16 KB.
+  const delivery = boundDelivery({ messages: {}, sent: Array.from({ length: 120 }, (_, i) => `email:default:FAILED@2026-11-20T10:00:${i}Z-${'k'.repeat(120)}`) });
+
+  it('saveDelivery bounds the record harder and writes once more, keeping the most recent keys and the lease', async () => {
+    // Within its usual bound, the record is what tips a 390 KB item over 400 KB.
+    expect(Buffer.byteLength(JSON.stringify(delivery))).toBeGreaterThan(12 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(delivery))).toBeLessThanOrEqual(DELIVERY_BYTES);
+    const owner = randomUUID();
+    const pk = await oldItem(390, owner);
+    await store.saveDelivery(pk, owner, delivery);
+    const stored = (await store.get<Filler>(pk))!;
+    expect(stored.delivery.sent.at(-1)).toBe(delivery.sent.at(-1));
+    expect(stored.delivery.sent.length).toBeLessThan(delivery.sent.length);
+    expect(stored.lease?.owner).toBe(owner);
+  });
+
+  it('releaseLock bounds the record harder and writes once more, giving the lease back', async () => {
+    const owner = randomUUID();
+    const pk = await oldItem(390, owner);
+    expect(await store.releaseLock(pk, owner, delivery)).toBe(3);
+    const stored = (await store.get<Filler>(pk))!;
+    expect(stored.delivery.sent.at(-1)).toBe(delivery.sent.at(-1));
+    expect(stored.lease).toBeUndefined();
+  });
+
+  it('fails with a clear error naming the item when even the bounded record does not fit', async () => {
+    const owner = randomUUID();
+    const pk = await oldItem(398, owner);
+    const stillTooBig = `state item ${pk} is still over DynamoDB's 400 KB item limit with its delivery record bounded to 8 KB`;
+    await expect(store.saveDelivery(pk, owner, delivery)).rejects.toThrow(stillTooBig);
+    await expect(store.releaseLock(pk, owner, delivery)).rejects.toThrow(stillTooBig);
   });
 });
