@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Action, DisableTransitionAction, Plan, RollbackAction, SlackReplyAction, SlackUpsertAction } from '../plan/plan.js';
+import type { Action, DisableTransitionAction, Plan, RollbackAction, SlackUpsertAction } from '../plan/plan.js';
 import { boundDelivery, type Delivery } from '../plan/delivery.js';
 import { renderSlackMessage, renderSlackReply } from '../messages/slack.js';
 import { renderEmail } from '../messages/email.js';
@@ -85,6 +85,8 @@ export async function executePlan(
   };
 
   let slackDown: Error | undefined;
+  let tokenRefused: SlackRefusedError | undefined;
+  const refusedChannels = new Map<string, SlackRefusedError>();
   /** Messages (by their key in the delivery) whose post failed in this run. */
   const unposted = new Map<string, Error>();
   const failedChanges = new Set<string>();
@@ -97,12 +99,11 @@ export async function executePlan(
       continue;
     }
     if (action.type === 'slack.upsert' || action.type === 'slack.reply') {
-      const refused = recentRefusal(delivery, action);
+      const refused = tokenRefused ?? refusedChannels.get(channelOf(action));
       // A reply needs its message: skipped only when the post failed and there is none from before.
       const parent = action.type === 'slack.reply' && !action.thread && !delivery.messages[action.channel] ? unposted.get(action.channel) : undefined;
       if (refused || parent) {
-        const again = refused && new Date(Date.parse(refused.at) + REFUSAL_QUIET_MS).toISOString();
-        const why = parent ? `its message in ${action.channel} could not be posted (${parent.message})` : `Slack refused ${refused!.code} at ${refused!.at}; asked again from ${again}`;
+        const why = parent ? `its message in ${action.channel} could not be posted (${parent.message})` : `Slack refused ${refused!.code} earlier in this run`;
         outcomes.push({ action: action.type, target, result: 'failed', error: `not sent: ${why}` });
         continue;
       }
@@ -114,7 +115,6 @@ export async function executePlan(
     }
     try {
       const changed = await perform(action, delivery, channels, done);
-      if (changed && (action.type === 'slack.upsert' || action.type === 'slack.reply')) await forgetRefusals(delivery, action, done);
       outcomes.push({ action: action.type, target, result: changed ? 'done' : 'unchanged' });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -122,10 +122,8 @@ export async function executePlan(
       if (action.type === 'slack.upsert') unposted.set(action.messageKey ?? action.channel, err);
       if (err instanceof SlackRefusedError) {
         reportRefusal(err, target);
-        if (err.tokenRefused || err.channelRefused) {
-          const refused = { ...delivery.refused, [err.tokenRefused ? TOKEN : channelOf(action)]: { code: err.code, at: new Date().toISOString() } };
-          await done({ ...delivery, refused }).catch((e: unknown) => errors.push(e instanceof Error ? e : new Error(String(e))));
-        }
+        if (err.tokenRefused) tokenRefused = err;
+        if (err.channelRefused) refusedChannels.set(channelOf(action), err);
         continue;
       }
       errors.push(err);
@@ -137,28 +135,6 @@ export async function executePlan(
     throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} actions failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`);
   }
   return { delivery, outcomes };
-}
-
-/**
- * A channel (or the token) Slack refused for good is asked again, for one
- * subject, at most this often: each ask is logged and counted, and nothing a
- * person does about it is seen sooner than their next event anyway.
- */
-const REFUSAL_QUIET_MS = 5 * 60_000;
-/** The key of a refused token in Delivery.refused. */
-const TOKEN = 'token';
-
-/** Slack's refusal of the action's channel or of the token, if recorded less than REFUSAL_QUIET_MS ago. */
-const recentRefusal = (delivery: Delivery, action: SlackUpsertAction | SlackReplyAction) =>
-  [TOKEN, channelOf(action)].map((k) => delivery.refused?.[k]).find((r) => r !== undefined && Date.now() - Date.parse(r.at) < REFUSAL_QUIET_MS);
-
-/** After Slack accepted a call: the refusals of its channel and of the token are history. */
-async function forgetRefusals(delivery: Delivery, action: SlackUpsertAction | SlackReplyAction, done: (d: Delivery) => Promise<void>): Promise<void> {
-  const keys = [TOKEN, channelOf(action)];
-  if (!delivery.refused || !keys.some((k) => k in delivery.refused!)) return;
-  const refused = Object.fromEntries(Object.entries(delivery.refused).filter(([k]) => !keys.includes(k)));
-  const { refused: _, ...rest } = delivery;
-  await done(Object.keys(refused).length > 0 ? { ...rest, refused } : rest);
 }
 
 /** One log line naming the channel and what to do, and a count per error code (metric SlackRefused, dimension SlackError). */

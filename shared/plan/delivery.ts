@@ -9,8 +9,6 @@ export interface Delivery {
   sent: string[];
   /** Audit trail of the changes made to AWS resources (rollbacks, disabled transitions), oldest first. */
   changes?: ChangeRecord[];
-  /** Slack's permanent refusals, by channel (or `token`), and when: not asked again for a while. */
-  refused?: Record<string, { code: string; at: string }>;
 }
 
 export interface ChangeRecord {
@@ -46,7 +44,6 @@ export function boundDelivery(delivery: Delivery, maxBytes = DELIVERY_BYTES): De
     messages: messages.length > MAX_MESSAGES ? Object.fromEntries(messages.slice(-MAX_MESSAGES)) : delivery.messages,
     sent: keepEnds(delivery.sent, MAX_SENT),
     ...(delivery.changes ? { changes: delivery.changes.slice(-MAX_CHANGES) } : {}),
-    ...(delivery.refused ? { refused: Object.fromEntries(Object.entries(delivery.refused).slice(-MAX_MESSAGES)) } : {}),
   };
   // Long keys (channel names, topic ARNs): fewer of them.
   while (Buffer.byteLength(JSON.stringify(bounded)) > maxBytes && (bounded.sent.length > FIRST_SENT || (bounded.changes?.length ?? 0) > 1)) {

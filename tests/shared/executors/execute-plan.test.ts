@@ -83,44 +83,8 @@ describe('executePlan after Slack refuses a reply in another subject\'s thread',
     const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     const { outcomes } = await run([inPipelineThread('C0PIPELINE', 'reply:rollback'), inPipelineThread('#payments', 'reply:outcome')]);
     expect(outcomes.map((o) => o.result)).toEqual(['failed', 'failed']);
-    expect(outcomes[1]!.error).toMatch(/not sent: Slack refused not_in_channel at /);
+    expect(outcomes[1]!.error).toMatch(/not sent: Slack refused not_in_channel earlier/);
     expect(slack.refused).toHaveLength(1);
     expect(String(errors.mock.calls[0]![0])).toMatch(/invite the app to C0PIPELINE/);
-  });
-});
-
-describe('a permanent refusal is remembered for the subject', () => {
-  afterEach(() => jest.restoreAllMocks());
-  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-  /** Runs the plan against `delivery`; returns the outcomes and the delivery record as last recorded. */
-  async function runRecording(delivery: Delivery) {
-    let recorded = delivery;
-    const { outcomes } = await executePlan(plan, delivery, channels(), async (d) => void (recorded = d));
-    return { outcomes, recorded };
-  }
-
-  it('records the refused channel, and the next events for the subject do not ask Slack again, log or count it, for 5 minutes', async () => {
-    slack.refuseChannel('#deployments', 'not_in_channel');
-    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
-    const first = await runRecording(emptyDelivery());
-    expect(first.recorded.refused?.['#deployments']).toMatchObject({ code: 'not_in_channel' });
-    expect(errors).toHaveBeenCalledTimes(1);
-    const next = await runRecording(first.recorded);
-    expect(slack.refused).toHaveLength(1);
-    expect(errors).toHaveBeenCalledTimes(1);
-    expect(next.outcomes.map((o) => o.result)).toEqual(['failed', 'failed']);
-    expect(next.outcomes[0]!.error).toMatch(/not sent: Slack refused not_in_channel at .*; asked again from /);
-  });
-
-  it('asks again once the refusal is 5 minutes old, and forgets it when Slack accepts', async () => {
-    const { outcomes, recorded } = await runRecording({ ...emptyDelivery(), refused: { '#deployments': { code: 'not_in_channel', at: minutesAgo(6) } } });
-    expect(outcomes.map((o) => o.result)).toEqual(['done', 'done']);
-    expect(recorded.refused?.['#deployments']).toBeUndefined();
-  });
-
-  it('remembers a refused token for every channel of the subject', async () => {
-    const { outcomes } = await runRecording({ ...emptyDelivery(), refused: { token: { code: 'invalid_auth', at: minutesAgo(1) } } });
-    expect(outcomes.map((o) => o.error)).toEqual([expect.stringMatching(/Slack refused invalid_auth/), expect.stringMatching(/Slack refused invalid_auth/)]);
-    expect(slack.calls).toHaveLength(0);
   });
 });
