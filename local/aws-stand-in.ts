@@ -83,6 +83,8 @@ interface AwsScenario {
   taskDefinitions?: (TaskDefinition & { taskDefinitionArn: string; family: string; revision: number })[];
   /** BatchGetBuilds' builds. Default: paymentsApiBuilds(). */
   builds?: (Build & { id: string })[];
+  /** The clock the changes it makes are timed by (the local runner's replay clock). Default: the real time. */
+  now?: () => Date;
 }
 
 /** A change the stand-in made to its scenario data on a caller's request, as the local runner prints it. */
@@ -165,6 +167,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
   const ecsServices = structuredClone(scenario.ecsServices ?? [paymentsApiService()]);
   const taskDefinitions = structuredClone(scenario.taskDefinitions ?? paymentsApiTaskDefinitions());
   const builds = scenario.builds ?? paymentsApiBuilds();
+  const clock = scenario.now ?? (() => new Date());
   /** Stage transitions DisableStageTransition disabled, by "pipeline/stage/Inbound|Outbound". */
   const transitions = new Map<string, TransitionState>();
   const failures: { operation: string; failure: ScriptedAwsFailure; left: number }[] = [];
@@ -256,7 +259,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
         throw new AwsError(400, 'ValidationException', `1 validation error detected: Value at 'reason' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9!@ \\(\\)\\.\\*\\?\\-]+`);
       }
       const key = `${String(input.pipelineName)}/${String(input.stageName)}/${input.transitionType}`;
-      transitions.set(key, { enabled: false, disabledReason: reason, lastChangedAt: new Date(), lastChangedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/cicd-guardian-local-rollback/local` });
+      transitions.set(key, { enabled: false, disabledReason: reason, lastChangedAt: clock(), lastChangedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/cicd-guardian-local-rollback/local` });
       change({
         service: 'codepipeline',
         operation: 'DisableStageTransition',
@@ -420,7 +423,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
       if (stopped.status !== 'IN_PROGRESS' && stopped.status !== 'PENDING') {
         throw new AwsError(400, 'ConflictException', `The service deployment is ${stopped.status ?? 'not in progress'} and cannot be stopped.`);
       }
-      const now = new Date();
+      const now = clock();
       if (stopType === 'ABORT') {
         stopped.status = 'STOP_REQUESTED';
       } else {
@@ -457,7 +460,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
       const taskDefinition = taskDefinitionOf(requested);
       if (!taskDefinition) throw new AwsError(400, 'ClientException', 'TaskDefinition not found.');
       if (taskDefinition.status !== 'ACTIVE') throw new AwsError(400, 'ClientException', 'TaskDefinition is inactive');
-      const now = new Date();
+      const now = clock();
       // A new deployment supersedes the one in flight.
       for (const d of scenario.serviceDeployments) {
         if (d.status === 'IN_PROGRESS' || d.status === 'PENDING') Object.assign(d, { status: 'STOPPED', statusReason: 'Superseded by a new service deployment.', finishedAt: now });

@@ -7,16 +7,21 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { logger, metrics, tracer } from './observability.js';
+import { readEnv, type GuardianEnv } from '../config/env.js';
+import { systemClock } from './clock.js';
 import { FunctionUrlRequestSchema, plainAnswer, type HttpRequest, type HttpResponse } from './http.js';
 
 export type { HttpRequest, HttpResponse } from './http.js';
 
+/** What a handler is given besides its input: the environment, read once, and the clock it reads the time from. */
+export interface Runtime {
+  env: GuardianEnv;
+  now: () => Date;
+}
+
 /** Log-and-return-the-plan mode: GUARDIAN_DRY_RUN=true|false overrides the config's `dryRun`. */
-export function isDryRun(configured: boolean): boolean {
-  const env = process.env.GUARDIAN_DRY_RUN?.trim().toLowerCase();
-  if (env === 'true' || env === '1') return true;
-  if (env === 'false' || env === '0') return false;
-  return configured;
+export function isDryRun(configured: boolean, env: GuardianEnv): boolean {
+  return env.dryRun ?? configured;
 }
 
 /** How a face of the stack names an invocation in its logs and answers a failure. */
@@ -36,7 +41,16 @@ interface Face<R> {
  * logged with what identifies the invocation and what was wrong, counted, then
  * answered by the face (HTTP) or rethrown (EventBridge).
  */
-function handlerStack<E, R>(name: string, schema: StandardSchemaV1<unknown, E>, face: Face<R>, handler: (input: E, context: Context) => Promise<R>) {
+function handlerStack<E, R>(
+  name: string,
+  schema: StandardSchemaV1<unknown, E>,
+  face: Face<R>,
+  handler: (input: E, context: Context, runtime: Runtime) => Promise<R>,
+  given: Partial<Runtime>,
+) {
+  // Read at the first invocation (the container's start), not at import: tests and the local runner set it up first.
+  let runtime: Runtime | undefined;
+  const withRuntime = (input: E, context: Context) => handler(input, context, (runtime ??= { env: given.env ?? readEnv(), now: given.now ?? systemClock }));
   return middy<unknown, R, Error, Context>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -58,7 +72,7 @@ function handlerStack<E, R>(name: string, schema: StandardSchemaV1<unknown, E>, 
       },
     })
     .use(parser({ schema }))
-    .handler(handler as unknown as (event: unknown, context: Context) => Promise<R>);
+    .handler(withRuntime as unknown as (event: unknown, context: Context) => Promise<R>);
 }
 
 /**
@@ -67,7 +81,13 @@ function handlerStack<E, R>(name: string, schema: StandardSchemaV1<unknown, E>, 
  * event cannot be fixed by a retry, but failing puts it in the dead-letter
  * queue: nothing is dropped unseen.
  */
-export function guardedHandler<E, R>(name: string, schema: StandardSchemaV1<unknown, E>, handler: (event: E, context: Context) => Promise<R>) {
+export function guardedHandler<E, R>(
+  name: string,
+  schema: StandardSchemaV1<unknown, E>,
+  handler: (event: E, context: Context, runtime: Runtime) => Promise<R>,
+  /** Tests and the local runner pass their own environment or clock; by default the process's, read once. */
+  given: Partial<Runtime> = {},
+) {
   return handlerStack<E, R>(
     name,
     schema,
@@ -79,6 +99,7 @@ export function guardedHandler<E, R>(name: string, schema: StandardSchemaV1<unkn
       invalid: { message: 'invalid event: no action taken; failing so that it ends in the dead-letter queue', metric: 'InvalidEvent' },
     },
     handler,
+    given,
   );
 }
 
@@ -89,7 +110,11 @@ export function guardedHandler<E, R>(name: string, schema: StandardSchemaV1<unkn
  * with a 4xx. A request that is not a Function URL event is answered 400, a
  * handler failure 500; neither says why (the log does).
  */
-export function httpHandler(name: string, handler: (request: HttpRequest, context: Context) => Promise<HttpResponse>) {
+export function httpHandler(
+  name: string,
+  handler: (request: HttpRequest, context: Context, runtime: Runtime) => Promise<HttpResponse>,
+  given: Partial<Runtime> = {},
+) {
   return handlerStack<HttpRequest, HttpResponse>(
     name,
     FunctionUrlRequestSchema,
@@ -106,5 +131,6 @@ export function httpHandler(name: string, handler: (request: HttpRequest, contex
       answer: (failure) => plainAnswer(failure === 'invalid' ? 400 : 500),
     },
     handler,
+    given,
   );
 }
