@@ -27,26 +27,28 @@ export interface HttpResponse {
   body: string;
 }
 
-export const FunctionUrlRequestSchema = z.pipe(
-  z.object({
-    rawPath: z.string(),
-    rawQueryString: z.optional(z.string()),
-    headers: z.optional(z.record(z.string(), z.string())),
-    body: z.optional(z.string()),
-    isBase64Encoded: z.boolean(),
-    requestContext: z.object({ http: z.object({ method: z.string().check(z.minLength(1)) }), requestId: z.optional(z.string()) }),
-  }),
-  z.transform(
-    (r): HttpRequest => ({
-      method: r.requestContext.http.method,
-      path: r.rawPath,
-      query: r.rawQueryString ?? '',
-      headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
-      rawBody: r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8'),
-      ...(r.requestContext.requestId ? { requestId: r.requestContext.requestId } : {}),
+/** The request schema, made on use: a function that serves no HTTP leaves it out of its bundle. */
+export const functionUrlRequestSchema = () =>
+  z.pipe(
+    z.object({
+      rawPath: z.string(),
+      rawQueryString: z.optional(z.string()),
+      headers: z.optional(z.record(z.string(), z.string())),
+      body: z.optional(z.string()),
+      isBase64Encoded: z.boolean(),
+      requestContext: z.object({ http: z.object({ method: z.string().check(z.minLength(1)) }), requestId: z.optional(z.string()) }),
     }),
-  ),
-);
+    z.transform(
+      (r): HttpRequest => ({
+        method: r.requestContext.http.method,
+        path: r.rawPath,
+        query: r.rawQueryString ?? '',
+        headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+        rawBody: r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8'),
+        ...(r.requestContext.requestId ? { requestId: r.requestContext.requestId } : {}),
+      }),
+    ),
+  );
 
 /** What a caller is told when the request is malformed (400) or the handler failed (500): never why, which is in the log. */
 export const plainAnswer = (statusCode: 400 | 500): HttpResponse => ({

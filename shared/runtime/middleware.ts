@@ -9,7 +9,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { logger, metrics, tracer } from './observability.js';
 import { readEnv, type GuardianEnv } from '../config/env.js';
 import { systemClock } from './clock.js';
-import { FunctionUrlRequestSchema, plainAnswer, type HttpRequest, type HttpResponse } from './http.js';
+import { functionUrlRequestSchema, plainAnswer, type HttpRequest, type HttpResponse } from './http.js';
 
 export type { HttpRequest, HttpResponse } from './http.js';
 
@@ -117,7 +117,7 @@ export function httpHandler(
 ) {
   return handlerStack<HttpRequest, HttpResponse>(
     name,
-    FunctionUrlRequestSchema,
+    functionUrlRequestSchema(),
     {
       keys: (input) => {
         if (input && typeof input === 'object' && 'rawBody' in input) {
