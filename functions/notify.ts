@@ -22,11 +22,11 @@ import { boundBuildEvent, BUILD_CONTEXT_CHARS, laterBuildEvent, pipelineBuildKey
 import { pipelineFacts, type ExecutionFacts } from '../shared/facts/codepipeline.js';
 import { buildFacts } from '../shared/facts/codebuild.js';
 import { buildIdOf } from '../shared/events/codebuild.js';
-import { peekState, stateStore, type SubjectRecord } from '../shared/state/store.js';
+import { peekState, stateStore, type StateStore, type SubjectRecord } from '../shared/state/store.js';
 import { foldAndDeliver, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import type { Plan } from '../shared/plan/plan.js';
-import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
+import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
@@ -46,8 +46,14 @@ export type NotifyResult =
 
 const buildKey = (e: BuildEvent) => `BUILD#${e.buildArn}`;
 
-export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, now = () => new Date()): Promise<NotifyResult> {
-  const config = getConfig();
+/** The state table as this invocation sees it: to write, or (dry-run) to read when it is configured. */
+interface State {
+  store(): StateStore;
+  peek<V>(pk: string): Promise<SubjectRecord<V> | undefined>;
+}
+
+export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, { env, now }: Runtime): Promise<NotifyResult> {
+  const config = getConfig(env.configFile);
   // A build a pipeline started belongs to the pipeline's message, unless builds are asked for on their own.
   const pipeline = event.kind === 'build' && !config.notifications.pipelineBuilds ? startingPipeline(event) : undefined;
   const subject =
@@ -57,8 +63,9 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
-  const dryRun = isDryRun(config.dryRun);
-  const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config), now: now() });
+  const dryRun = isDryRun(config.dryRun, env);
+  const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config, env), now: now() });
+  const state: State = { store: () => stateStore(env.table, now), peek: (pk) => peekState(env.table ? stateStore(env.table, now) : undefined, pk, onFactError) };
   // Fold the event into the stored view and deliver what that leaves owed, under the subject's lease.
   const deliver = <V>(
     pk: string,
@@ -67,11 +74,11 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     stored?: { alreadyRead?: { record: SubjectRecord<V> | undefined }; compact: (view: V) => V },
   ) =>
     foldAndDeliver<V>(
-      stateStore(),
+      state.store(),
       pk,
       change,
       (r) => decide(r.view, inputs(r.delivery)),
-      () => notificationChannels(config, deadline, context.invokedFunctionArn),
+      () => notificationChannels(config, env, deadline, context.invokedFunctionArn),
       deadline,
       stored?.alreadyRead,
       stored?.compact,
@@ -88,7 +95,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const label = `build ${buildIdOf(event.buildArn)} started by pipeline ${pipeline}`;
     if (!failure) return { status: 'ignored', reason: `${label} is ${event.status} with no failed phase: nothing to add to the pipeline's message` };
     const key = pipelineBuildKey(event.account, event.region, failure.buildId);
-    const known = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withFailure(b, failure), undefined, { deadline })).record;
+    const known = dryRun ? await state.peek<PipelineBuild>(key) : (await state.store().updateView<PipelineBuild>(key, (b) => withFailure(b, failure), undefined, { deadline })).record;
     const execution = known?.view.execution;
     const waiting = `${label} failed in phase ${failure.phase}: kept until the pipeline's failed action names the build`;
     if (!execution && dryRun) return { status: 'dry-run', plan: logPlan({ subject: label, actions: [], skipped: [`(dry-run, not recorded) ${waiting}`] }) };
@@ -96,7 +103,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const pk = executionKey(execution);
     const fold = (view: ExecutionView | undefined) => applyBuildFailure(view ?? emptyView(execution), failure);
     if (dryRun) {
-      const stored = await peekState<ExecutionView>(pk, onFactError);
+      const stored = await state.peek<ExecutionView>(pk);
       return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(stored?.view), inputs(stored?.delivery))) };
     }
     return deliver(pk, fold, decideExecutionNotifications, { compact: compactExecution });
@@ -109,11 +116,11 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
 
   const pk = executionKey(event);
   // Dry-run plans against what is stored (when the table can be read) and records nothing.
-  const known = dryRun ? await peekState<ExecutionView>(pk, onFactError) : await stateStore().get<ExecutionView>(pk);
+  const known = dryRun ? await state.peek<ExecutionView>(pk) : await state.store().get<ExecutionView>(pk);
   // AWS is read where the pipeline runs; where it cannot be (no role in its account), the message goes out with what the event says.
   const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
   const facts = place ? await pipelineFacts(place).gather(event, known?.view, onFactError) : {};
-  const build = await failedBuild(event, facts, known?.view, dryRun, deadline, onFactError, place);
+  const build = await failedBuild(event, facts, known?.view, dryRun, deadline, state, onFactError, place);
   const fold = (view: ExecutionView | undefined) => {
     const applied = applyEvent(view ?? emptyView(event), event);
     return applied === view ? view : applyBuildFailure(applyFacts(applied, facts), build);
@@ -134,6 +141,7 @@ async function failedBuild(
   known: ExecutionView | undefined,
   dryRun: boolean,
   deadline: Deadline,
+  state: State,
   onFactError: (call: string, error: unknown) => void,
   place: Place | undefined,
 ): Promise<BuildFailure | undefined> {
@@ -145,7 +153,7 @@ async function failedBuild(
   const buildId = action && failedBuildOf(action);
   if (!buildId || known?.builds?.[buildId]) return undefined;
   const key = pipelineBuildKey(event.account, event.region, buildId);
-  const record = dryRun ? await peekState<PipelineBuild>(key, onFactError) : (await stateStore().updateView<PipelineBuild>(key, (b) => withExecution(b, event), undefined, { deadline })).record;
+  const record = dryRun ? await state.peek<PipelineBuild>(key) : (await state.store().updateView<PipelineBuild>(key, (b) => withExecution(b, event), undefined, { deadline })).record;
   return record?.view.failure ?? (place ? await buildFacts(place).failure(buildId, onFactError) : undefined);
 }
 
@@ -158,4 +166,8 @@ function logPlan(plan: Plan): Plan {
   return plan;
 }
 
-export const handler = guardedHandler('Notify', CiEventSchema, (event: CiEvent, context: Context) => notify(event, context));
+/** The Lambda handler; tests and the local runner give their own environment or clock. */
+export const createHandler = (given: Partial<Runtime> = {}) =>
+  guardedHandler('Notify', CiEventSchema, (event: CiEvent, context: Context, runtime: Runtime) => notify(event, context, runtime), given);
+
+export const handler = createHandler();

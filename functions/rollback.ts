@@ -1,21 +1,23 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { RollbackEventSchema } from '../shared/events/parse-rollback.js';
+import { rollbackEventSchema } from '../shared/events/parse-rollback.js';
 import type { RollbackEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
 import type { GuardianConfig, RollbackSettings } from '../shared/config/schema.js';
+import type { GuardianEnv } from '../shared/config/env.js';
 import { ecsFacts, pipelineStateFacts } from '../shared/facts/ecs.js';
 import { executionKey, type ExecutionView } from '../shared/views/execution-view.js';
 import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, servicesFor, settledTrigger, whyNoRollback, type RollbackFailure } from '../shared/policies/rollback.js';
 import { applyServiceEvent, emptyServiceView, fitServiceView, promoteKnownGood, SERVICE_VIEW_BYTES, serviceKey, type ServiceView, type ServiceFacts } from '../shared/views/service-view.js';
 import { emptyDelivery } from '../shared/plan/delivery.js';
 import type { Plan } from '../shared/plan/plan.js';
-import { peekState, stateStore } from '../shared/state/store.js';
+import { peekState, stateStore, type StateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import { awsChangeExecutor } from '../shared/executors/rollback.js';
 import { RollbackError } from '../shared/runtime/aws-errors.js';
-import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
+import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
+import { systemClock } from '../shared/runtime/clock.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom, type Deadline } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
@@ -42,7 +44,7 @@ type Whereabouts = Place & { unknown?: string };
  * no role is configured for it. The function's own account unknown, a dry-run still plans (and
  * says so); a real run stops rather than act on a wrong key or in the wrong account.
  */
-async function whereabouts(event: RollbackEvent, context: Invocation, dryRun: boolean): Promise<Whereabouts> {
+async function whereabouts(event: RollbackEvent, context: Invocation, dryRun: boolean, env: GuardianEnv): Promise<Whereabouts> {
   let own;
   try {
     own = await ownIdentity(context.invokedFunctionArn);
@@ -51,7 +53,7 @@ async function whereabouts(event: RollbackEvent, context: Invocation, dryRun: bo
     const subject = event.kind === 'manual' ? `the request for ${event.cluster}/${event.service}` : `the ${event.kind} event from account ${event.account}`;
     if (!dryRun) throw new Error(`cannot handle ${subject}: ${why}; it keys the service's state (known-good revision, cooldown)`, { cause: error });
     if (event.kind !== 'manual') return { account: event.account, region: event.region, unknown: `${why}; planned as if in the function's own account` };
-    return { account: 'unknown', region: process.env.AWS_REGION ?? 'unknown', unknown: `${why}; planned from the request alone` };
+    return { account: 'unknown', region: env.region ?? 'unknown', unknown: `${why}; planned from the request alone` };
   }
   return placeFor(event.kind === 'manual' ? own : event, own);
 }
@@ -62,11 +64,11 @@ const onFactError = (call: string, error: unknown) => {
 };
 
 /** The Slack message of the pipeline execution that is deploying the service, if we posted one. */
-async function pipelineThread(settings: RollbackSettings, where: Place) {
+async function pipelineThread(settings: RollbackSettings, where: Place, store: StateStore) {
   if (!settings.pipeline) return undefined;
   const executionId = await pipelineStateFacts(where).deployingExecution(settings.pipeline.name, settings.pipeline.deployStage);
   if (!executionId) return undefined;
-  const record = await stateStore().get<ExecutionView>(executionKey({ ...where, pipeline: settings.pipeline.name, executionId }));
+  const record = await store.get<ExecutionView>(executionKey({ ...where, pipeline: settings.pipeline.name, executionId }));
   const [message] = Object.values(record?.delivery.messages ?? {});
   return message && { channelId: message.channelId, ts: message.ts };
 }
@@ -79,7 +81,10 @@ async function handleService(
   deadline: Deadline,
   now: Date,
   where: Whereabouts,
+  env: GuardianEnv,
+  clock: () => Date,
 ): Promise<ServiceResult> {
+  const store = () => stateStore(env.table, clock);
   const identity = { ...where, cluster: settings.cluster, service: settings.service };
   const name = `${settings.cluster}/${settings.service}`;
   const completed = event.kind === 'ecs-deployment' && event.eventName === 'SERVICE_DEPLOYMENT_COMPLETED';
@@ -88,23 +93,23 @@ async function handleService(
   const fold = (view: ServiceView | undefined) =>
     promoteKnownGood(applyServiceEvent(view ?? emptyServiceView(identity), event, { taskDefinitionArn }), settings.bakeMinutes * 60_000, now);
 
-  const dryRun = isDryRun(config.dryRun);
+  const dryRun = isDryRun(config.dryRun, env);
   const pk = serviceKey(identity);
   // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
-  const stored = dryRun ? undefined : (await stateStore().updateView<ServiceView>(pk, fold, undefined, { deadline, compact: compactHarder })).record;
-  const view = stored ? stored.view : fold((await peekState<ServiceView>(pk, onFactError))?.view);
+  const stored = dryRun ? undefined : (await store().updateView<ServiceView>(pk, fold, undefined, { deadline, compact: compactHarder })).record;
+  const view = stored ? stored.view : fold((await peekState<ServiceView>(env.table ? store() : undefined, pk, onFactError))?.view);
 
   const trigger = findTrigger(view, event, settings);
   const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
   // Only a trigger or a finished deployment (a rollback's outcome to report) can owe anything, and not a
   // trigger whose deployment's outcome was told in full (rolled back and told, or stood down and told):
   // the rest read nothing more and take no lease.
-  const settled = trigger?.deploymentId !== undefined && stored ? settledTrigger(trigger.deploymentId, { settings, delivery: stored.delivery, slackMode: slackMode(config) }) : undefined;
+  const settled = trigger?.deploymentId !== undefined && stored ? settledTrigger(trigger.deploymentId, { settings, delivery: stored.delivery, slackMode: slackMode(config, env) }) : undefined;
   if (!dryRun && !finished && (!trigger || settled)) {
     const why = settled ?? whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
-  const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor(where) });
+  const channels = async () => ({ ...(await notificationChannels(config, env, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor(where) });
   let thread: { channelId: string; ts: string } | undefined;
   let facts: ServiceFacts | undefined;
   try {
@@ -125,13 +130,13 @@ async function handleService(
     }
     // Rollback news, and later its outcome, go to the thread of the pipeline execution that deployed.
     if (!dryRun) {
-      thread = await pipelineThread(settings, where).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
+      thread = await pipelineThread(settings, where, store()).catch((error: unknown) => (onFactError('GetPipelineState', error), undefined));
     }
     const decide = (v: ServiceView, delivery = emptyDelivery()) =>
-      logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config), thread, now }));
+      logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config, env), thread, now }));
     if (dryRun) return { service: name, status: 'dry-run', plan: decide(view) };
     // The decision depends on this event (its trigger): wait for the lease rather than leave it to the holder.
-    const result = await deliverUnderLease<ServiceView>(stateStore(), pk, (r) => decide(r.view, r.delivery), channels, deadline, 'wait');
+    const result = await deliverUnderLease<ServiceView>(store(), pk, (r) => decide(r.view, r.delivery), channels, deadline, 'wait');
     return { service: name, ...result };
   } catch (error) {
     // Reading the service or rolling it back failed: say so loudly, then fail so Lambda retries and the DLQ keeps the event.
@@ -140,9 +145,9 @@ async function handleService(
     if (failures.length > 0 && !dryRun) {
       metrics.addMetric('RollbackFailed', MetricUnit.Count, 1);
       await deliverUnderLease<ServiceView>(
-        stateStore(),
+        store(),
         pk,
-        (r) => logPlan(decideRollbackFailure({ settings, delivery: r.delivery, slackMode: slackMode(config), thread }, failures)),
+        (r) => logPlan(decideRollbackFailure({ settings, delivery: r.delivery, slackMode: slackMode(config, env), thread }, failures)),
         channels,
         deadline,
         'wait',
@@ -155,8 +160,8 @@ async function handleService(
 /** When DynamoDB refuses the write for its size (an item from before the bounds): a quarter of the usual budget. */
 const compactHarder = (view: ServiceView) => fitServiceView(view, SERVICE_VIEW_BYTES / 4);
 
-export async function rollback(event: RollbackEvent, context: Invocation, now = () => new Date()): Promise<RollbackResult> {
-  const config = getConfig();
+export async function rollback(event: RollbackEvent, context: Invocation, { env, now }: Runtime): Promise<RollbackResult> {
+  const config = getConfig(env.configFile);
   logger.appendKeys({ eventId: event.eventId, eventKind: event.kind });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
   const services = servicesFor(event, config);
@@ -167,14 +172,14 @@ export async function rollback(event: RollbackEvent, context: Invocation, now = 
   if (services.length === 0) return { status: 'ignored', reason: `no service in the rollback policy for this ${event.kind} event` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
-  const where = await whereabouts(event, context, isDryRun(config.dryRun));
+  const where = await whereabouts(event, context, isDryRun(config.dryRun, env), env);
   if (where.unknown) logger.warn(where.unknown);
   const results: ServiceResult[] = [];
   for (const service of services) {
     const settings = rollbackSettings(service, config);
     // A request by hand may ask for a dry-run; it can never turn a configured dry-run off.
     if (event.kind === 'manual' && event.dryRun) settings.dryRun = true;
-    const result = await handleService(event, settings, config, context, deadline, now(), where);
+    const result = await handleService(event, settings, config, context, deadline, now(), where, env, now);
     results.push(where.unknown && result.status === 'dry-run' ? { ...result, plan: { ...result.plan, skipped: [where.unknown, ...result.plan.skipped] } } : result);
   }
   return { status: 'handled', services: results };
@@ -193,4 +198,8 @@ function logPlan(plan: Plan): Plan {
   return plan;
 }
 
-export const handler = guardedHandler('Rollback', RollbackEventSchema, (event: RollbackEvent, context: Context) => rollback(event, context));
+/** The Lambda handler; tests and the local runner give their own environment or clock (a manual request is timed by it too). */
+export const createHandler = (given: Partial<Runtime> = {}) =>
+  guardedHandler('Rollback', rollbackEventSchema(given.now ?? systemClock), (event: RollbackEvent, context: Context, runtime: Runtime) => rollback(event, context, runtime), given);
+
+export const handler = createHandler();

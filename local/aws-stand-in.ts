@@ -88,6 +88,8 @@ interface AwsScenario {
   builds?: (Build & { id: string })[];
   /** How long AssumeRole's credentials last, in seconds. Default: 3600 (STS's default). */
   assumedRoleSeconds?: number;
+  /** The clock the changes it makes are timed by (the local runner's replay clock). Default: the real time. */
+  now?: () => Date;
 }
 
 /** A change the stand-in made to its scenario data on a caller's request, as the local runner prints it. */
@@ -172,6 +174,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
   const ecsServices = structuredClone(scenario.ecsServices ?? [paymentsApiService()]);
   const taskDefinitions = structuredClone(scenario.taskDefinitions ?? paymentsApiTaskDefinitions());
   const builds = scenario.builds ?? paymentsApiBuilds();
+  const clock = scenario.now ?? (() => new Date());
   /** Stage transitions DisableStageTransition disabled, by "pipeline/stage/Inbound|Outbound". */
   const transitions = new Map<string, TransitionState>();
   const failures: { operation: string; failure: ScriptedAwsFailure; left: number }[] = [];
@@ -263,7 +266,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
         throw new AwsError(400, 'ValidationException', `1 validation error detected: Value at 'reason' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9!@ \\(\\)\\.\\*\\?\\-]+`);
       }
       const key = `${String(input.pipelineName)}/${String(input.stageName)}/${input.transitionType}`;
-      transitions.set(key, { enabled: false, disabledReason: reason, lastChangedAt: new Date(), lastChangedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/cicd-guardian-local-rollback/local` });
+      transitions.set(key, { enabled: false, disabledReason: reason, lastChangedAt: clock(), lastChangedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/cicd-guardian-local-rollback/local` });
       change({
         service: 'codepipeline',
         operation: 'DisableStageTransition',
@@ -427,7 +430,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
       if (stopped.status !== 'IN_PROGRESS' && stopped.status !== 'PENDING') {
         throw new AwsError(400, 'ConflictException', `The service deployment is ${stopped.status ?? 'not in progress'} and cannot be stopped.`);
       }
-      const now = new Date();
+      const now = clock();
       if (stopType === 'ABORT') {
         stopped.status = 'STOP_REQUESTED';
       } else {
@@ -464,7 +467,7 @@ export async function startAwsStandIn(scenario: AwsScenario = {}): Promise<AwsSt
       const taskDefinition = taskDefinitionOf(requested);
       if (!taskDefinition) throw new AwsError(400, 'ClientException', 'TaskDefinition not found.');
       if (taskDefinition.status !== 'ACTIVE') throw new AwsError(400, 'ClientException', 'TaskDefinition is inactive');
-      const now = new Date();
+      const now = clock();
       // A new deployment supersedes the one in flight.
       for (const d of scenario.serviceDeployments) {
         if (d.status === 'IN_PROGRESS' || d.status === 'PENDING') Object.assign(d, { status: 'STOPPED', statusReason: 'Superseded by a new service deployment.', finishedAt: now });

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { REGION } from './environment';
+import { readEnv } from '../shared/config/env';
 import { readTableDefinition } from './service-definition';
 
 // DynamoDB for local runs and tests: dynalite (DynamoDB's API on an in-memory
@@ -56,7 +57,7 @@ export async function startLocalDynamo(tableName = 'cicd-guardian-local-state', 
       server.close((error?: Error) => (error ? reject(error) : resolve()));
     });
 
-  const client = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? REGION, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient({ endpoint, region: readEnv().region ?? REGION, credentials: LOCAL_CREDENTIALS });
   try {
     const table = readTableDefinition();
     await client.send(

@@ -4,6 +4,7 @@ import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq }
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { matchesPattern } from './eventbridge-pattern';
+import { readEnv } from '../shared/config/env';
 
 // What serverless.yml declares, read the way the local runner and tests need
 // it: each function's handler and the EventBridge patterns of its rules (so a
@@ -149,7 +150,8 @@ export function resolveVariables(value: unknown, configFile: string, where: stri
 /** The guardian policy file `${guardian:...}` is resolved from: options.configFile, else $GUARDIAN_CONFIG, else custom.guardian.configFile, else guardian.yml. */
 export function configFileFor(doc: Record<string, unknown>, options: ServiceDefinitionOptions = {}): string {
   if (options.configFile) return resolve(options.configFile);
-  if (process.env.GUARDIAN_CONFIG) return resolve(process.env.GUARDIAN_CONFIG);
+  const fromEnv = readEnv().configFile;
+  if (fromEnv) return resolve(fromEnv);
   const custom = dig(doc, 'custom', 'guardian', 'configFile');
   if (typeof custom === 'string' && !custom.includes('${')) return isAbsolute(custom) ? custom : resolve(SERVICE_DIR, custom);
   return resolve(SERVICE_DIR, 'guardian.yml');
@@ -210,10 +212,20 @@ export function handlerLocation(fn: Pick<FunctionDefinition, 'name' | 'handler'>
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** The handler a location names, imported (a TypeScript file needs tsx); `name` is the function's, for the error. */
-export async function importHandler({ file, exportName }: { file: string; exportName: string }, name: string): Promise<Handler> {
+/**
+ * The handler a location names, imported (a TypeScript file needs tsx); `name` is the function's, for the error.
+ * With a clock, the handler is made by the module's factory beside it (`createHandler` for `handler`), timed by that clock.
+ */
+export async function importHandler({ file, exportName }: { file: string; exportName: string }, name: string, clock?: { now: () => Date }): Promise<Handler> {
   const mod = (await import(file)) as Record<string, unknown> & { default?: Record<string, unknown> };
-  const handler = mod[exportName] ?? mod.default?.[exportName];
+  const exported = (key: string) => mod[key] ?? mod.default?.[key];
+  const factoryName = `create${exportName.charAt(0).toUpperCase()}${exportName.slice(1)}`;
+  if (clock) {
+    const factory = exported(factoryName);
+    if (typeof factory !== 'function') throw new Error(`${relative(SERVICE_DIR, file)} exports no function "${factoryName}" to give functions.${name} a clock`);
+    return (factory as (given: { now: () => Date }) => Handler)({ now: clock.now });
+  }
+  const handler = exported(exportName);
   if (typeof handler !== 'function') throw new Error(`${relative(SERVICE_DIR, file)} exports no function "${exportName}" (functions.${name}.handler)`);
   return handler as Handler;
 }

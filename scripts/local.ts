@@ -15,14 +15,16 @@
 // serverless.yml match it, and the run prints what each function decided,
 // changed and delivered.
 //
-// A scenario is a replay: while an event is handled the clock reads the
-// event's `time` (plus the time spent handling it), so what the functions
-// compare with "now" (cooldowns, bake windows, whether a deployment finished
-// after the rollback that started it) sees the scenario's timeline.
+// A scenario is a replay: while an event is handled the clock given to the
+// functions (and to the AWS stand-in) reads the event's `time` (plus the time
+// spent handling it), so what the functions compare with "now" (cooldowns,
+// bake windows, whether a deployment finished after the rollback that started
+// it) sees the scenario's timeline. The global Date is left alone.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { applyEnv, localTopicArn, standInEnv } from '../local/environment';
+import { readEnv } from '../shared/config/env';
 import { captureOutput } from '../local/capture-output';
 import { lambdaContext } from '../local/lambda-context';
 import { SCENARIO_DIR } from '../local/scenario';
@@ -67,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
   const files = eventFiles(paths.length ? paths : [resolve(SERVICE_DIR, SCENARIO_DIR)]);
   if (files.length === 0) return console.error(`no .json events in ${paths.join(', ') || SCENARIO_DIR}`), 2;
 
-  const realSlack = Boolean(process.env.SLACK_BOT_TOKEN || process.env.SLACK_WEBHOOK_URL);
+  const local = readEnv().slackOverrides;
+  const realSlack = Boolean(local.token || local.webhookUrl);
   const started: { close(): Promise<void> }[] = [];
   const start = async <T extends { close(): Promise<void> }>(service: Promise<T>) => {
     const running = await service;
@@ -76,9 +79,11 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     const dynamo = await start(startLocalDynamo(`cicd-guardian-${STAGE}-state`));
-    const aws = await start(startAwsStandIn());
+    const clock = flags.has('--wall-clock') ? undefined : replayClock();
+    const aws = await start(startAwsStandIn(clock ? { now: clock.now } : {}));
     const slack = realSlack ? undefined : await start(startSlackStandIn());
     configureEnvironment({ dynamo, aws, slackApi: slack?.apiUrl, dryRun: flags.has('--dry-run') });
+    const policy = readEnv().configFile!;
     const functions = readServiceDefinition();
     const service = String(readServerlessYaml().service ?? 'service');
 
@@ -86,8 +91,8 @@ async function main(argv: string[]): Promise<number> {
       s.bold(`${service} local run`) + s.dim(` · ${files.length} event${files.length === 1 ? '' : 's'}${flags.has('--dry-run') ? ' · dry run' : ''}`),
       s.dim(`  DynamoDB  dynalite ${dynamo.endpoint}, table ${dynamo.tableName}`),
       s.dim(`  AWS       stand-in ${aws.endpoint} (SNS Publish; CodePipeline reads, DisableStageTransition; CodeBuild BatchGetBuilds; ECS reads, StopServiceDeployment, UpdateService)`),
-      s.dim(slack ? `  Slack     stand-in ${slack.apiUrl} (set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post for real)` : `  Slack     REAL Slack (${process.env.SLACK_BOT_TOKEN ? 'SLACK_BOT_TOKEN' : 'SLACK_WEBHOOK_URL'})`),
-      s.dim(`  Policy    ${relative(process.cwd(), process.env.GUARDIAN_CONFIG!) || process.env.GUARDIAN_CONFIG}`),
+      s.dim(slack ? `  Slack     stand-in ${slack.apiUrl} (set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post for real)` : `  Slack     REAL Slack (${local.token ? 'SLACK_BOT_TOKEN' : 'SLACK_WEBHOOK_URL'})`),
+      s.dim(`  Policy    ${relative(process.cwd(), policy) || policy}`),
       s.dim(flags.has('--wall-clock') ? '  Clock     real time' : "  Clock     each event's own time (a replay; --wall-clock for real time)"),
     );
 
@@ -95,7 +100,6 @@ async function main(argv: string[]): Promise<number> {
     if (slack) slack.onCall = (call) => deliveries.push({ slack: call });
     aws.onPublish = (email) => deliveries.push({ email });
     aws.onChange = (change) => deliveries.push({ change });
-    const clock = flags.has('--wall-clock') ? undefined : replayClock();
 
     const handlers = new Map<string, Handler>();
     const slackPrinter = new SlackPrinter(s, flags.has('--full'));
@@ -136,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
           let result: unknown;
           const output = captureOutput();
           try {
-            const handler = handlers.get(name) ?? (await importHandler(handlerLocation(fn), fn.name));
+            const handler = handlers.get(name) ?? (await importHandler(handlerLocation(fn), fn.name, clock));
             handlers.set(name, handler);
             result = await invoke(handler, event, fn, service);
           } catch (error) {
@@ -158,40 +162,25 @@ async function main(argv: string[]): Promise<number> {
     if (logCounter.hidden) print(s.dim(`  ${logCounter.hidden} log line${logCounter.hidden === 1 ? '' : 's'} repeating an earlier one not shown`));
     return stats.errors > 0 ? 1 : 0;
   } finally {
-    restoreClock();
     await Promise.all(started.map((service) => service.close()));
   }
 }
 
 // ------------------------------------------------------------------ clock
 
-const RealDate = Date;
-let restoreClock = () => {};
-
 /**
- * Makes `Date.now()` and `new Date()` read a settable time that runs on at
- * the real pace: the functions (and the SDKs, and the in-process stand-ins)
- * see a scenario's events arrive at their own `time`. Every other use of Date
- * (parsing, Date.UTC, instanceof) is untouched. Node's own timers do not read
- * Date, so timeouts and retries keep real time.
+ * A clock for the functions and the AWS stand-in that reads a settable time
+ * running on at the real pace, so a scenario's events are handled at their
+ * own `time`. Only what is given this clock sees it: the global Date, the
+ * SDKs and Node's timers keep real time (timeouts and retries too).
  */
-function replayClock(): { setTo(iso: string): void } {
+function replayClock(): { now(): Date; setTo(iso: string): void } {
   let offset = 0;
-  const now = () => RealDate.now() + offset;
-  const FakeDate = new Proxy(RealDate, {
-    construct: (target, args: unknown[], newTarget) => Reflect.construct(target, args.length === 0 ? [now()] : args, newTarget) as object,
-    // Date() called as a function: the current time as a string.
-    apply: () => new RealDate(now()).toString(),
-    get: (target, key, receiver) => (key === 'now' ? now : (Reflect.get(target, key, receiver) as unknown)),
-  });
-  globalThis.Date = FakeDate;
-  restoreClock = () => {
-    globalThis.Date = RealDate;
-  };
   return {
+    now: () => new Date(Date.now() + offset),
     setTo(iso) {
-      const at = RealDate.parse(iso);
-      if (!Number.isNaN(at)) offset = at - RealDate.now();
+      const at = Date.parse(iso);
+      if (!Number.isNaN(at)) offset = at - Date.now();
     },
   };
 }

@@ -42,13 +42,13 @@ export function readConfigFile(path: string): GuardianConfig {
 
 let cached: GuardianConfig | undefined;
 
-/** The service's config: embedded at package time, else $GUARDIAN_CONFIG or ./guardian.yml. Validated once per container. */
-export function getConfig(): GuardianConfig {
+/** The service's config: embedded at package time, else `configFile` (GUARDIAN_CONFIG, default ./guardian.yml). Validated once per container. */
+export function getConfig(configFile = 'guardian.yml'): GuardianConfig {
   if (cached) return cached;
   cached =
     typeof GUARDIAN_EMBEDDED_CONFIG !== 'undefined'
       ? parseConfig(GUARDIAN_EMBEDDED_CONFIG, 'embedded guardian config')
-      : readConfigFile(resolve(process.env.GUARDIAN_CONFIG ?? 'guardian.yml'));
+      : readConfigFile(resolve(configFile));
   return cached;
 }
 

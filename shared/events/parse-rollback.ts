@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock } from '../runtime/clock.js';
 import * as z from 'zod/mini';
 import { AlarmStateChangeEventSchema } from './cloudwatch.js';
 import {
@@ -205,9 +206,10 @@ function parseManualRequest(raw: Record<string, unknown>, context: ManualRequest
     reason: r.reason.trim(),
     ...compact({ dryRun: r.dryRun }),
     eventId: (context.newId ?? randomUUID)(),
-    time: (context.now?.() ?? new Date()).toISOString(),
+    time: (context.now ?? systemClock)().toISOString(),
   };
 }
 
-/** `parseRollbackEvent` for Powertools' parser middleware. */
-export const RollbackEventSchema = asStandardSchema((raw: unknown) => parseRollbackEvent(raw));
+/** `parseRollbackEvent` for Powertools' parser middleware; a manual request is timed by `now` (the handler's clock). */
+export const rollbackEventSchema = (now: () => Date = systemClock) => asStandardSchema((raw: unknown) => parseRollbackEvent(raw, { now }));
+export const RollbackEventSchema = rollbackEventSchema();

@@ -55,7 +55,7 @@ export async function deliverUnderLease<V>(
       result.plans.push(plan);
       if (plan.actions.length > 0) {
         const save = (d: Delivery, isLast: boolean) => (isLast ? ((last = d), Promise.resolve()) : store.saveDelivery(pk, owner, d));
-        const { outcomes } = await executePlan(plan, record.delivery, (ready ??= await channels()), save);
+        const { outcomes } = await executePlan(plan, record.delivery, (ready ??= await channels()), save, store.now);
         result.outcomes.push(...outcomes);
       }
     } finally {

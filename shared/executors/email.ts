@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { clientFor } from '../runtime/aws.js';
 import { ownIdentity } from '../runtime/identity.js';
+import type { GuardianEnv } from '../config/env.js';
 
 // Email goes out through SNS topics whose subscribers confirmed by email.
 // IAM: sns:Publish on the stack's topic and any topic a route names.
@@ -23,16 +24,17 @@ export class EmailNotifier {
  * The stack's topic: GUARDIAN_TOPIC_ARN when set (local runs), else the topic
  * GUARDIAN_TOPIC_NAME in the function's own partition, region and account.
  */
-export async function stackTopicArn(invokedFunctionArn: string | undefined, env = process.env): Promise<string> {
-  if (env.GUARDIAN_TOPIC_ARN) return env.GUARDIAN_TOPIC_ARN;
-  if (!env.GUARDIAN_TOPIC_NAME) throw new Error('GUARDIAN_TOPIC_NAME (or GUARDIAN_TOPIC_ARN) is not set and the route names no topicArn: nowhere to send email');
+export async function stackTopicArn(invokedFunctionArn: string | undefined, env: Pick<GuardianEnv, 'topicArn' | 'topicName'>): Promise<string> {
+  if (env.topicArn) return env.topicArn;
+  if (!env.topicName) throw new Error('GUARDIAN_TOPIC_NAME (or GUARDIAN_TOPIC_ARN) is not set and the route names no topicArn: nowhere to send email');
   try {
     const { partition, region, account } = await ownIdentity(invokedFunctionArn);
-    return `arn:${partition}:sns:${region}:${account}:${env.GUARDIAN_TOPIC_NAME}`;
+    return `arn:${partition}:sns:${region}:${account}:${env.topicName}`;
   } catch (error) {
-    throw new Error(`the ARN of topic ${env.GUARDIAN_TOPIC_NAME} is unknown (set GUARDIAN_TOPIC_ARN): ${(error as Error).message}`, { cause: error });
+    throw new Error(`the ARN of topic ${env.topicName} is unknown (set GUARDIAN_TOPIC_ARN): ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** Email through SNS, in the function's own place; the stack's topic is found from the invoked function ARN, else the function's own identity. */
-export const emailNotifier = (invokedFunctionArn: string | undefined): EmailNotifier => new EmailNotifier(clientFor(SNSClient), () => stackTopicArn(invokedFunctionArn));
+export const emailNotifier = (invokedFunctionArn: string | undefined, env: Pick<GuardianEnv, 'topicArn' | 'topicName'>): EmailNotifier =>
+  new EmailNotifier(clientFor(SNSClient), () => stackTopicArn(invokedFunctionArn, env));

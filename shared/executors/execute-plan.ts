@@ -73,6 +73,8 @@ export async function executePlan(
   initial: Delivery,
   channels: Channels,
   record: (delivery: Delivery, last: boolean) => Promise<void>,
+  /** The invocation's clock: when each change was made. */
+  now: () => Date,
 ): Promise<{ delivery: Delivery; outcomes: ActionOutcome[] }> {
   let delivery = initial;
   const outcomes: ActionOutcome[] = [];
@@ -114,7 +116,7 @@ export async function executePlan(
       continue;
     }
     try {
-      const changed = await perform(action, delivery, channels, done);
+      const changed = await perform(action, delivery, channels, done, now);
       outcomes.push({ action: action.type, target, result: changed ? 'done' : 'unchanged' });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -167,7 +169,7 @@ function targetOf(action: Action): string {
   }
 }
 
-async function perform(action: Action, delivery: Delivery, channels: Channels, done: (d: Delivery) => Promise<void>): Promise<boolean> {
+async function perform(action: Action, delivery: Delivery, channels: Channels, done: (d: Delivery) => Promise<void>, now: () => Date): Promise<boolean> {
   const sent = (key: string) => done({ ...delivery, sent: [...delivery.sent, key] });
   switch (action.type) {
     case 'ecs.stopDeployment':
@@ -176,7 +178,7 @@ async function perform(action: Action, delivery: Delivery, channels: Channels, d
     case 'codepipeline.disableTransition': {
       if (!channels.changes) throw new Error(`no executor for ${action.type}`);
       const detail = await channels.changes.perform(action);
-      const change = { key: action.key, type: action.type, at: new Date().toISOString(), ...(detail ? { detail } : {}) };
+      const change = { key: action.key, type: action.type, at: now().toISOString(), ...(detail ? { detail } : {}) };
       await done({ ...delivery, sent: [...delivery.sent, action.key], changes: [...(delivery.changes ?? []), change] });
       return true;
     }

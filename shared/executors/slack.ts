@@ -111,7 +111,8 @@ const fetchWithin =
     fetch(url, { ...init, signal: AbortSignal.timeout(Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline.remainingMs()))) } as RequestInit);
 
 export interface SlackNotifierOptions {
-  apiUrl?: string;
+  /** The Web API's base URL (SLACK_API_URL: a local stand-in); default Slack's. */
+  apiUrl?: string | undefined;
   /** Reads the bot token again, bypassing any cache: on invalid_auth it may have been rotated. None for a token given locally. */
   refreshToken?: () => Promise<string | undefined>;
 }
@@ -126,7 +127,7 @@ export class SlackNotifier {
   constructor(
     token: string,
     private readonly deadline: Deadline,
-    { apiUrl = process.env.SLACK_API_URL, refreshToken }: SlackNotifierOptions = {},
+    { apiUrl, refreshToken }: SlackNotifierOptions = {},
   ) {
     this.apiUrl = apiUrl;
     this.refreshToken = refreshToken;

@@ -1,11 +1,12 @@
 import type { GuardianConfig, SecretRef } from '../config/schema.js';
 import type { SlackMode } from '../config/schema.js';
+import type { GuardianEnv } from '../config/env.js';
 
 // The Slack bot token or webhook URL lives in SSM Parameter Store
 // (SecureString) or Secrets Manager, is fetched at run time, cached by
 // Powertools parameters, and never logged. For local runs (npm start, tests,
-// `sls invoke local`) SLACK_BOT_TOKEN and SLACK_WEBHOOK_URL override the config;
-// on Lambda they are ignored, so a token pasted into the function's plain
+// `sls invoke local`) SLACK_BOT_TOKEN and SLACK_WEBHOOK_URL override the config
+// (config/env.ts); on Lambda they are ignored, so a token pasted into the function's plain
 // configuration is never used (nor does it need to be).
 //
 // IAM: ssm:GetParameter or secretsmanager:GetSecretValue on the named secret,
@@ -21,15 +22,9 @@ export interface SlackCredentials {
   local?: boolean;
 }
 
-/** The environment's Slack overrides: none on the Lambda runtime (AWS_EXECUTION_ENV is reserved there and reads AWS_Lambda_<runtime>). */
-function localOverrides(env: NodeJS.ProcessEnv): { token?: string; webhookUrl?: string } {
-  if (env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda_')) return {};
-  return { token: env.SLACK_BOT_TOKEN || undefined, webhookUrl: env.SLACK_WEBHOOK_URL || undefined };
-}
-
 /** How Slack will be reached, known without fetching any secret (for planning and dry-run). */
-export function slackMode(config: GuardianConfig, env = process.env): SlackMode {
-  const local = localOverrides(env);
+export function slackMode(config: GuardianConfig, env: Pick<GuardianEnv, 'slackOverrides'>): SlackMode {
+  const local = env.slackOverrides;
   if (local.token) return 'bot';
   if (local.webhookUrl) return 'webhook';
   if (config.slack?.botToken) return 'bot';
@@ -57,9 +52,9 @@ async function readSecret(ref: SecretRef, what: string, forceFetch: boolean): Pr
 }
 
 /** `fresh`: read the secret past the cache (after Slack said invalid_auth, the token may have been rotated). */
-export async function slackCredentials(config: GuardianConfig, env = process.env, { fresh = false } = {}): Promise<SlackCredentials> {
+export async function slackCredentials(config: GuardianConfig, env: Pick<GuardianEnv, 'slackOverrides'>, { fresh = false } = {}): Promise<SlackCredentials> {
   const mode = slackMode(config, env);
-  const local = localOverrides(env);
+  const local = env.slackOverrides;
   if (mode === 'bot') return local.token ? { mode, token: local.token, local: true } : { mode, token: await readSecret(config.slack!.botToken!, 'Slack bot token', fresh) };
   if (mode === 'webhook') {
     return { mode, webhookUrl: local.webhookUrl || (await readSecret(config.slack!.webhookUrl!, 'Slack webhook URL', fresh)) };

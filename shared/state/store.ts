@@ -47,6 +47,8 @@ export class StateStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
+    /** The invocation's clock: lease times and item expiry are measured by it. */
+    readonly now: () => Date,
   ) {}
 
   async get<V>(pk: string): Promise<SubjectRecord<V> | undefined> {
@@ -87,7 +89,7 @@ export class StateStore {
       const next: SubjectRecord<V> = { view, delivery, version, lease: current?.lease };
       // if_not_exists: a lease someone holds (or left behind when it died) is not taken here; acquireLock takes an expired one.
       const withLease = lease !== undefined && lease.wanted(next, current);
-      const now = Date.now();
+      const now = this.now().getTime();
       try {
         const { Attributes } = await this.client.send(
           new UpdateItemCommand({
@@ -135,7 +137,7 @@ export class StateStore {
 
   /** Takes the subject's delivery lease and returns the record as it is now; undefined when another invocation holds an unexpired lease. */
   async acquireLock<V>(pk: string, owner: string, leaseMs: number): Promise<SubjectRecord<V> | undefined> {
-    const now = Date.now();
+    const now = this.now().getTime();
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
@@ -241,22 +243,19 @@ function toRecord<V>(item: Record<string, AttributeValue> | undefined): SubjectR
   };
 }
 
-let shared: StateStore | undefined;
-/** The function's store, on the table named by GUARDIAN_TABLE. */
-export function stateStore(): StateStore {
-  const table = process.env.GUARDIAN_TABLE;
+/** The function's store, on the table GUARDIAN_TABLE names (env.table), measuring time by `now`. */
+export function stateStore(table: string | undefined, now: () => Date): StateStore {
   if (!table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');
-  shared ??= new StateStore(clientFor(DynamoDBClient), table);
-  return shared;
+  return new StateStore(clientFor(DynamoDBClient), table, now);
 }
 
 /**
- * The stored record for a dry-run: read when the table is configured and
+ * The stored record for a dry-run: read when the table is configured (a store is given) and
  * reachable, else undefined (offline `sls invoke local`); never written.
  */
-export async function peekState<V>(pk: string, onError: (call: string, error: unknown) => void): Promise<SubjectRecord<V> | undefined> {
-  if (!process.env.GUARDIAN_TABLE) return undefined;
-  return stateStore()
+export async function peekState<V>(store: StateStore | undefined, pk: string, onError: (call: string, error: unknown) => void): Promise<SubjectRecord<V> | undefined> {
+  if (!store) return undefined;
+  return store
     .get<V>(pk)
     .catch((error: unknown) => (onError('GetItem', error), undefined));
 }

@@ -11,7 +11,8 @@ import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../../local/slack-stand-in';
 import { parseConfig, setConfig } from '../../shared/config/load';
-import { handler, type NotifyResult } from '../../functions/notify';
+import { createHandler, type NotifyResult } from '../../functions/notify';
+import { readEnv } from '../../shared/config/env';
 import { logger, metrics } from '../../shared/runtime/observability';
 import { freshBuildScenario, freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
@@ -26,8 +27,9 @@ const codebuild = mockClient(CodeBuildClient);
 let slack: SlackStandIn;
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 
+// Each invocation reads the environment as the test left it (some switch GUARDIAN_DRY_RUN on, or the table off).
 const invoke = (event: unknown, remainingMs = 30_000) =>
-  handler(event, lambdaContext({ functionName: 'cicd-guardian-test-notify', budgetMs: remainingMs })) as Promise<NotifyResult>;
+  createHandler({ env: readEnv() })(event, lambdaContext({ functionName: 'cicd-guardian-test-notify', budgetMs: remainingMs })) as Promise<NotifyResult>;
 const runAll = async (events: unknown[]) => {
   for (const e of events) await invoke(e);
 };

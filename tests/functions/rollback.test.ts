@@ -17,14 +17,15 @@ import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
 import { getConfig, parseConfig, setConfig } from '../../shared/config/load';
-import { handler as rollbackHandler, type RollbackResult } from '../../functions/rollback';
-import { handler as notifyHandler } from '../../functions/notify';
+import { createHandler as createRollbackHandler, type RollbackResult } from '../../functions/rollback';
+import { createHandler as createNotifyHandler } from '../../functions/notify';
+import { readEnv } from '../../shared/config/env';
 import { freshScenario } from '../helpers/scenario';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 import { BAD_REVISION, GOOD_REVISION } from '../helpers/rollback-events';
 import { serviceKey, type ServiceView } from '../../shared/views/service-view';
 import type { DeliveryResult } from '../../shared/executors/deliver';
-import { stateStore } from '../../shared/state/store';
+import { StateStore, stateStore } from '../../shared/state/store';
 
 // The rollback function end to end: real DynamoDB semantics (dynalite) for
 // the one-rollback-at-a-time guarantees, the official Slack client against a
@@ -52,6 +53,10 @@ function event(path: string, detail: JsonObject = {}): JsonObject {
 }
 const crash = (n: number) =>
   event('ecs/task-stopped-exit-code.json', { taskArn: `arn:aws:ecs:us-east-1:123456789012:task/payments-prod/crash${n}`, stoppedAt: `2025-06-12T14:05:${String(n % 60).padStart(2, '0')}.000Z` });
+
+// Each invocation reads the environment as the test left it (some switch GUARDIAN_DRY_RUN on).
+const rollbackHandler = (e: unknown, context: Context) => createRollbackHandler({ env: readEnv() })(e, context);
+const notifyHandler = (e: unknown, context: Context) => createNotifyHandler({ env: readEnv() })(e, context);
 
 const invoke = (e: unknown, budgetMs = 30_000) =>
   rollbackHandler(e, lambdaContext({ functionName: 'cicd-guardian-test-rollback', budgetMs })) as Promise<RollbackResult>;
@@ -167,7 +172,7 @@ describe('rollback: one rollback, however many signals', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     // The item was written once per new fact: the deployment, the old deployment's task definition, 20 failures.
     const pk = serviceKey({ account: '123456789012', region: 'us-east-1', cluster: 'payments-prod', service });
-    expect((await stateStore().get<ServiceView>(pk))?.version).toBe(1 + 1 + 20);
+    expect((await stateStore(process.env.GUARDIAN_TABLE, () => new Date()).get<ServiceView>(pk))?.version).toBe(1 + 1 + 20);
   }, 120_000);
 
   it('after standing down for a deployment the circuit breaker rolls back, a burst of its failed tasks reads ECS no more and waits for no lease', async () => {
@@ -177,7 +182,7 @@ describe('rollback: one rollback, however many signals', () => {
     await invoke(crash(2));
     expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual([expect.stringMatching(/being rolled back by ECS/)]);
-    const leases = jest.spyOn(stateStore(), 'acquireLock');
+    const leases = jest.spyOn(StateStore.prototype, 'acquireLock');
     try {
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => invoke(crash(10 + i))));
       expect(leases).not.toHaveBeenCalled();
@@ -372,7 +377,7 @@ describe('rollback: where the service is', () => {
     );
     expect(ecs.calls()).toHaveLength(0);
     expect(slackAbout()).toHaveLength(0);
-    expect(await stateStore().get(serviceKey({ account: '210987654321', region: 'us-east-1', cluster: 'payments-prod', service }))).toBeUndefined();
+    expect(await stateStore(process.env.GUARDIAN_TABLE, () => new Date()).get(serviceKey({ account: '210987654321', region: 'us-east-1', cluster: 'payments-prod', service }))).toBeUndefined();
   });
 
   // Before any test in this file lets STS answer: the function's own identity is kept per container.
@@ -454,5 +459,28 @@ describe('rollback: by hand', () => {
 
   it('rejects a malformed request naming the bad field', async () => {
     await expect(invoke({ cluster: 'payments-prod', service, reason: 'x', dryrun: true })).rejects.toThrow(/Failed to parse/);
+  });
+});
+
+describe('rollback: the environment and the clock it is given', () => {
+  const context = () => lambdaContext({ functionName: 'cicd-guardian-test-rollback', budgetMs: 30_000 });
+
+  it('takes GUARDIAN_DRY_RUN from the environment it is given, not from the process', async () => {
+    describeServices({ inFlight: true });
+    const dryRun = createRollbackHandler({ env: readEnv({ ...process.env, GUARDIAN_DRY_RUN: 'true' }) });
+    const result = (await dryRun({ cluster: 'payments-prod', service, reason: 'errors after release' }, context())) as RollbackResult;
+    expect(result).toMatchObject({ status: 'handled', services: [{ status: 'dry-run' }] });
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('does what a request by hand asks at the time its clock tells, and records the change at that time', async () => {
+    describeServices({ inFlight: true });
+    const at = new Date('2025-06-12T14:04:09.000Z');
+    const timed = createRollbackHandler({ env: readEnv(), now: () => at });
+    await timed({ cluster: 'payments-prod', service, reason: 'errors after release' }, context());
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    const pk = serviceKey({ account: '123456789012', region: 'us-east-1', cluster: 'payments-prod', service });
+    const stored = await stateStore(process.env.GUARDIAN_TABLE, () => at).get<ServiceView>(pk);
+    expect(stored?.delivery.changes?.map((c) => c.at)).toEqual([at.toISOString()]);
   });
 });

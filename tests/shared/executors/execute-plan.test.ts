@@ -32,7 +32,7 @@ const plan: Plan = {
     { type: 'slack.reply', channel: '#deployments', key: 'reply:failed', reply: { tone: 'failure', text: 'Failed in Build', links: [] }, broadcast: true, reason: 'failure' },
   ],
 };
-const run = (delivery: Delivery) => executePlan(plan, delivery, channels(), async () => undefined);
+const run = (delivery: Delivery) => executePlan(plan, delivery, channels(), async () => undefined, () => new Date());
 
 describe('executePlan after Slack refuses the message', () => {
   it('skips the reply when the message was never posted, naming why, and does not throw', async () => {
@@ -66,7 +66,7 @@ describe('executePlan after Slack refuses a reply in another subject\'s thread',
     reason: 'rollback',
   });
   const posted = { ...emptyDelivery(), messages: { '#deployments': { ts: '1700000000.000001', channelId: 'C0DEPLOYS' } } };
-  const run = (actions: Plan['actions']) => executePlan({ subject: 'service payments-prod/payments-api', skipped: [], actions }, posted, channels(), async () => undefined);
+  const run = (actions: Plan['actions']) => executePlan({ subject: 'service payments-prod/payments-api', skipped: [], actions }, posted, channels(), async () => undefined, () => new Date());
   const ownReply: Plan['actions'][number] = { type: 'slack.reply', channel: '#deployments', key: 'reply:failed', reply: { tone: 'failure', text: 'Failed in Build', links: [] }, broadcast: false, reason: 'failure' };
 
   it('remembers the refusal for the channel the thread is in, so replies to other channels still go out', async () => {
@@ -86,5 +86,27 @@ describe('executePlan after Slack refuses a reply in another subject\'s thread',
     expect(outcomes[1]!.error).toMatch(/not sent: Slack refused not_in_channel earlier/);
     expect(slack.refused).toHaveLength(1);
     expect(String(errors.mock.calls[0]![0])).toMatch(/invite the app to C0PIPELINE/);
+  });
+});
+
+describe('executePlan records each change at the time its clock tells', () => {
+  it("dates the change record by the invocation's clock (a replay's own time), not the machine's", async () => {
+    const rollback: Plan = {
+      subject: 'service payments-prod/payments-api',
+      skipped: [],
+      actions: [
+        {
+          type: 'ecs.stopDeployment',
+          key: 'rollback:ecs-svc/1234567890123456789',
+          cluster: 'payments-prod',
+          service: 'payments-api',
+          serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/abcdefghijklmnopqrstu',
+          reason: 'tasks crash on start',
+        },
+      ],
+    };
+    const withChanges: Channels = { ...channels(), changes: { perform: async () => 'stopped' } };
+    const { delivery } = await executePlan(rollback, emptyDelivery(), withChanges, async () => undefined, () => new Date('2025-06-12T14:04:09.000Z'));
+    expect(delivery.changes).toEqual([{ key: 'rollback:ecs-svc/1234567890123456789', type: 'ecs.stopDeployment', at: '2025-06-12T14:04:09.000Z', detail: 'stopped' }]);
   });
 });

@@ -47,7 +47,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo('cicd-guardian-bounds-test');
   slack = await startSlackStandIn();
   client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  store = new StateStore(client, dynamo.tableName);
+  store = new StateStore(client, dynamo.tableName, () => new Date());
 });
 
 afterAll(async () => {
@@ -127,14 +127,14 @@ describe('a pipeline execution that sees 10,000 events', () => {
     let view: ExecutionView = applyEvent(emptyView(first), first);
     const inputs = (delivery: Delivery) => ({ config, delivery, slackMode: 'bot' as const, now: new Date(base) });
     // The start is told first (posted, and emailed): its keys are the oldest in the delivery record.
-    let delivery = (await executePlan(decideExecutionNotifications(view, inputs(emptyDelivery())), emptyDelivery(), recordingChannels, () => Promise.resolve())).delivery;
+    let delivery = (await executePlan(decideExecutionNotifications(view, inputs(emptyDelivery())), emptyDelivery(), recordingChannels, () => Promise.resolve(), () => new Date())).delivery;
     const sizes: number[] = [];
     const retries = EVENTS / 5;
     for (let n = 0; n < retries; n++) {
       for (const e of failedRetry(10 + n * 5)) view = applyEvent(view, e);
       // Each retry's failure is delivered as its own invocations would, then stored every PERSIST_EVERY events.
       const plan = decideExecutionNotifications(view, inputs(delivery));
-      delivery = (await executePlan(plan, delivery, recordingChannels, () => Promise.resolve())).delivery;
+      delivery = (await executePlan(plan, delivery, recordingChannels, () => Promise.resolve(), () => new Date())).delivery;
       if (((n + 1) * 5) % PERSIST_EVERY === 0) {
         await store.updateView<ExecutionView>(pk, () => view);
         const owner = randomUUID();

@@ -8,7 +8,7 @@ import type { Deadline } from '../../../shared/runtime/deadline';
 // as the invocation has time, not a fixed number of times.
 
 const dynamo = mockClient(DynamoDBClient);
-const store = new StateStore(new DynamoDBClient({ region: 'us-east-1' }), 'state');
+const store = new StateStore(new DynamoDBClient({ region: 'us-east-1' }), 'state', () => new Date());
 const conflict = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const addOne = (n: number | undefined) => (n ?? 0) + 1;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../../local/dynamo';
 import { emptyDelivery } from '../../../shared/plan/delivery';
 import { StateStore } from '../../../shared/state/store';
@@ -14,7 +14,7 @@ let store: StateStore;
 beforeAll(async () => {
   dynamo = await startLocalDynamo('cicd-guardian-store-test');
   client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  store = new StateStore(client, dynamo.tableName);
+  store = new StateStore(client, dynamo.tableName, () => new Date());
 });
 
 afterAll(async () => {
@@ -85,5 +85,28 @@ describe('releaseLock with the last delivery', () => {
     await expect(store.releaseLock(pk, owner, emptyDelivery())).rejects.toThrow(`the delivery lease on ${pk} expired before the last delivery could be recorded`);
     // Without a delivery to record, a lost lease is simply the next holder's.
     expect(await store.releaseLock(pk, owner)).toBeUndefined();
+  });
+});
+
+describe('time, as the clock it is given tells it', () => {
+  const at = (iso: string) => () => new Date(iso);
+  const T = '2025-06-12T14:00:00.000Z';
+
+  it('measures leases by its clock: a lease is taken over only once it has expired by that clock', async () => {
+    const pk = `T#${randomUUID()}`;
+    const then = new StateStore(client, dynamo.tableName, at(T));
+    await then.updateView<View>(pk, more);
+    expect(await then.acquireLock(pk, 'first', 60_000)).toMatchObject({ lease: { owner: 'first', until: Date.parse(T) + 60_000 } });
+    const halfAMinuteLater = new StateStore(client, dynamo.tableName, at('2025-06-12T14:00:30.000Z'));
+    expect(await halfAMinuteLater.acquireLock(pk, 'second', 60_000)).toBeUndefined();
+    const twoMinutesLater = new StateStore(client, dynamo.tableName, at('2025-06-12T14:02:00.000Z'));
+    expect(await twoMinutesLater.acquireLock(pk, 'second', 60_000)).toMatchObject({ lease: { owner: 'second' } });
+  });
+
+  it('dates the item expiry (TTL) from its clock: 30 days after the last write', async () => {
+    const pk = `T#${randomUUID()}`;
+    await new StateStore(client, dynamo.tableName, at(T)).updateView<View>(pk, more);
+    const { Item } = await client.send(new GetItemCommand({ TableName: dynamo.tableName, Key: { pk: { S: pk } } }));
+    expect(Number(Item?.expiresAt?.N)).toBe(Date.parse(T) / 1000 + 30 * 24 * 3600);
   });
 });
