@@ -13,7 +13,6 @@ import type { Plan } from '../shared/plan/plan.js';
 import { peekState, stateStore } from '../shared/state/store.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
-import { awsChangeExecutor } from '../shared/executors/rollback.js';
 import { RollbackError } from '../shared/runtime/aws-errors.js';
 import { guardedHandler, isDryRun } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
@@ -98,7 +97,7 @@ async function handleService(
     const why = trigger ? `already rolled back for ${trigger.deploymentId}` : whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
-  const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor() });
+  const channels = () => notificationChannels(config, deadline, context.invokedFunctionArn);
   let thread: { channelId: string; ts: string } | undefined;
   let facts: ServiceFacts | undefined;
   try {

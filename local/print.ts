@@ -147,7 +147,7 @@ interface OutcomeLike {
   error?: string;
 }
 
-/** What an outcome names an action's target by (as shared/executors/execute-plan.ts does). */
+/** What an outcome names an action's target by (as each action module's `target` in shared/actions/ does). */
 function actionTarget(a: ActionLike): string {
   if (a.type === 'email.publish') return a.topicArn ?? 'default topic';
   if (a.type === 'slack.webhook') return 'webhook';

@@ -1,0 +1,49 @@
+import type { Action } from '../plan/plan.js';
+import type { Delivery } from '../plan/delivery.js';
+import type { IamNeed } from '../runtime/iam.js';
+import type { EmailNotifier } from '../executors/email.js';
+import type { SlackNotifier, SlackWebhookNotifier } from '../executors/slack.js';
+
+// The contract of an action module: one per kind of action (Action['type']),
+// declaring what it needs from IAM, how it is performed, and how it reads.
+// Cloud Custodian's actions, each with its `permissions`, are the model.
+
+/** Where notifications go, as the config and environment set them up for one invocation. */
+export interface Channels {
+  slack?: SlackNotifier;
+  webhook?: SlackWebhookNotifier;
+  email: EmailNotifier;
+}
+
+/** What performing an action may use and must report. */
+export interface ActionContext {
+  /** What was delivered before this action (message ts and hashes, keys sent, changes made). */
+  delivery: Delivery;
+  channels: Channels;
+  /** Records the delivery after this action, as soon as it has happened, so a retry never repeats it. */
+  done(next: Delivery): Promise<void>;
+}
+
+export interface ActionModule<A extends Action> {
+  type: A['type'];
+  /**
+   * 'change': a change to AWS (what stops the harm: performed first; notices `after` it wait for it);
+   * 'email'; 'slack' (skipped once Slack is down or refused for the channel or token).
+   */
+  kind: 'change' | 'email' | 'slack';
+  /** Position in a plan: lower first (changes, then email, then messages, then replies that need their ts). */
+  order: number;
+  /** The IAM this action needs; the guardian plugin grants it to each function that may plan it. */
+  iam: IamNeed[];
+  /** What the action acts on, as outcomes and logs name it (a channel, a service, a pipeline stage). */
+  target(action: A): string;
+  /** Whether the action would do anything against what was delivered (an unchanged message would not). */
+  owed?(action: A, delivery: Delivery): boolean;
+  /** Performs the action; false when it turned out to have nothing to do. */
+  perform(action: A, ctx: ActionContext): Promise<boolean>;
+  /** One line for logs, dry-runs and the local runner: what it would do, to what. */
+  describe(action: A): string;
+}
+
+/** The module of each action type: the compiler checks every member of the Action union has one. */
+export type ActionModules = { [K in Action['type']]: ActionModule<Extract<Action, { type: K }>> };
