@@ -1,6 +1,6 @@
 import type { DisableTransitionAction, RollbackAction } from '../plan/plan.js';
 import { rollbackError } from '../runtime/aws-errors.js';
-import type { ActionContext } from './module.js';
+import { liveAws, type ActionContext, type AwsCall } from './module.js';
 
 type ChangeAction = RollbackAction | DisableTransitionAction;
 
@@ -9,18 +9,19 @@ type ChangeAction = RollbackAction | DisableTransitionAction;
  * answered, for the audit trail); an AWS error becomes a RollbackError that
  * names the target, says what to do and whether a retry can help.
  */
-export async function performChange<A extends ChangeAction>(
+export async function performChange<A extends ChangeAction, O>(
   action: A,
   target: string,
-  api: string,
   ctx: ActionContext,
-  call: () => Promise<string | undefined>,
+  call: AwsCall<O>,
+  /** What to keep of AWS's answer (undefined in a dry-run). */
+  detailOf: (answer: O | undefined) => string | undefined,
 ): Promise<true> {
   let detail: string | undefined;
   try {
-    detail = await call();
+    detail = detailOf(await (ctx.channels.aws ?? liveAws).call(call));
   } catch (error) {
-    throw rollbackError(error, target, api);
+    throw rollbackError(error, target, call.api);
   }
   const { delivery } = ctx;
   const change = { key: action.key, type: action.type, at: new Date().toISOString(), ...(detail ? { detail } : {}) };
@@ -29,3 +30,6 @@ export async function performChange<A extends ChangeAction>(
 }
 
 export const serviceTarget = (action: { cluster: string; service: string }) => `${action.cluster}/${action.service}`;
+
+/** An AWS call with its parameters, made by `send` (a dry-run records the parameters instead). */
+export const call = <I extends object, O>(api: string, input: I, send: (input: I) => Promise<O>): AwsCall<O> => ({ api, input, send: () => send(input) });

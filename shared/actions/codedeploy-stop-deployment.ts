@@ -2,7 +2,7 @@ import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import type { CodeDeployStopAction } from '../plan/plan.js';
 import { codeDeployClient } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { performChange, serviceTarget } from './change.js';
+import { call, performChange, serviceTarget } from './change.js';
 
 // Stops a CodeDeploy blue/green deployment with automatic rollback (CODE_DEPLOY
 // controllers reject task-definition changes in UpdateService).
@@ -14,9 +14,12 @@ export const codeDeployStopDeployment: ActionModule<CodeDeployStopAction> = {
   iam: [{ actions: ['codedeploy:StopDeployment'], resources: 'deploymentGroups' }],
   target: serviceTarget,
   perform: (action, ctx) =>
-    performChange(action, serviceTarget(action), 'codedeploy:StopDeployment', ctx, async () => {
-      const res = await codeDeployClient().send(new StopDeploymentCommand({ deploymentId: action.deploymentId, autoRollbackEnabled: true }));
-      return res.status;
-    }),
+    performChange(
+      action,
+      serviceTarget(action),
+      ctx,
+      call('codedeploy:StopDeployment', { deploymentId: action.deploymentId, autoRollbackEnabled: true }, (input) => codeDeployClient().send(new StopDeploymentCommand(input))),
+      (res) => res?.status,
+    ),
   describe: (action) => `stop CodeDeploy deployment ${action.deploymentId} of ${serviceTarget(action)} with automatic rollback`,
 };

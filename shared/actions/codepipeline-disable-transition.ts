@@ -2,7 +2,7 @@ import { DisableStageTransitionCommand } from '@aws-sdk/client-codepipeline';
 import type { DisableTransitionAction } from '../plan/plan.js';
 import { codePipelineClient } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { performChange } from './change.js';
+import { call, performChange } from './change.js';
 
 // Disables the inbound transition of a pipeline's deploy stage, so a bad revision is not deployed again.
 
@@ -26,11 +26,16 @@ export const codePipelineDisableTransition: ActionModule<DisableTransitionAction
   iam: [{ actions: ['codepipeline:DisableStageTransition'], resources: 'deployStages' }],
   target: stageTarget,
   perform: (action, ctx) =>
-    performChange(action, stageTarget(action), 'codepipeline:DisableStageTransition', ctx, async () => {
-      await codePipelineClient().send(
-        new DisableStageTransitionCommand({ pipelineName: action.pipeline, stageName: action.stage, transitionType: 'Inbound', reason: transitionReason(action.reason) }),
-      );
-      return undefined;
-    }),
+    performChange(
+      action,
+      stageTarget(action),
+      ctx,
+      call(
+        'codepipeline:DisableStageTransition',
+        { pipelineName: action.pipeline, stageName: action.stage, transitionType: 'Inbound' as const, reason: transitionReason(action.reason) },
+        (input) => codePipelineClient().send(new DisableStageTransitionCommand(input)),
+      ),
+      () => undefined,
+    ),
   describe: (action) => `disable the transition into ${stageTarget(action)}`,
 };

@@ -2,7 +2,7 @@ import { StopServiceDeploymentCommand } from '@aws-sdk/client-ecs';
 import type { EcsStopDeploymentAction } from '../plan/plan.js';
 import { ecsClient } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { performChange, serviceTarget } from './change.js';
+import { call, performChange, serviceTarget } from './change.js';
 
 // Stops an in-flight ECS deployment and lets ECS roll it back (stopType ROLLBACK).
 
@@ -20,9 +20,14 @@ export const ecsStopDeployment: ActionModule<EcsStopDeploymentAction> = {
   ],
   target: serviceTarget,
   perform: (action, ctx) =>
-    performChange(action, serviceTarget(action), 'ecs:StopServiceDeployment', ctx, async () => {
-      const res = await ecsClient().send(new StopServiceDeploymentCommand({ serviceDeploymentArn: action.serviceDeploymentArn, stopType: 'ROLLBACK' }));
-      return res.serviceDeploymentArn ?? action.serviceDeploymentArn;
-    }),
+    performChange(
+      action,
+      serviceTarget(action),
+      ctx,
+      call('ecs:StopServiceDeployment', { serviceDeploymentArn: action.serviceDeploymentArn, stopType: 'ROLLBACK' as const }, (input) =>
+        ecsClient().send(new StopServiceDeploymentCommand(input)),
+      ),
+      (res) => res?.serviceDeploymentArn ?? action.serviceDeploymentArn,
+    ),
   describe: (action) => `stop deployment ${action.serviceDeploymentArn} of ${serviceTarget(action)} and let ECS roll it back`,
 };

@@ -2,7 +2,7 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { EcsUpdateServiceAction } from '../plan/plan.js';
 import { ecsClient } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { performChange, serviceTarget } from './change.js';
+import { call, performChange, serviceTarget } from './change.js';
 
 // Deploys a known-good task definition (UpdateService).
 
@@ -27,11 +27,14 @@ export const ecsUpdateService: ActionModule<EcsUpdateServiceAction> = {
   ],
   target: serviceTarget,
   perform: (action, ctx) =>
-    performChange(action, serviceTarget(action), 'ecs:UpdateService', ctx, async () => {
-      const res = await ecsClient().send(
-        new UpdateServiceCommand({ cluster: action.cluster, service: action.service, taskDefinition: action.taskDefinitionArn, forceNewDeployment: false }),
-      );
-      return res.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
-    }),
+    performChange(
+      action,
+      serviceTarget(action),
+      ctx,
+      call('ecs:UpdateService', { cluster: action.cluster, service: action.service, taskDefinition: action.taskDefinitionArn, forceNewDeployment: false }, (input) =>
+        ecsClient().send(new UpdateServiceCommand(input)),
+      ),
+      (res) => res?.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id,
+    ),
   describe: (action) => `deploy ${action.taskDefinitionArn} to ${serviceTarget(action)}`,
 };

@@ -8,12 +8,29 @@ import type { SlackNotifier, SlackWebhookNotifier } from '../executors/slack.js'
 // declaring what it needs from IAM, how it is performed, and how it reads.
 // Cloud Custodian's actions, each with its `permissions`, are the model.
 
-/** Where notifications go, as the config and environment set them up for one invocation. */
+/** Where notifications go, as the config and environment set them up for one invocation (or a recording sink, in a dry-run). */
 export interface Channels {
-  slack?: SlackNotifier;
-  webhook?: SlackWebhookNotifier;
-  email: EmailNotifier;
+  slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply'>;
+  webhook?: Pick<SlackWebhookNotifier, 'send'>;
+  email: Pick<EmailNotifier, 'publish'>;
+  /** Changes to AWS; absent: performed for real. */
+  aws?: AwsCalls;
 }
+
+/** One AWS API call of an action: its name ("ecs:StopServiceDeployment") and parameters, and how to make it. */
+export interface AwsCall<O> {
+  api: string;
+  input: object;
+  send: () => Promise<O>;
+}
+
+/** Makes (or, in a dry-run, records) the AWS calls of actions; a recorded call answers undefined. */
+export interface AwsCalls {
+  call<O>(call: AwsCall<O>): Promise<O | undefined>;
+}
+
+/** AWS for real. */
+export const liveAws: AwsCalls = { call: (c) => c.send() };
 
 /** What performing an action may use and must report. */
 export interface ActionContext {

@@ -41,6 +41,9 @@ export interface IamScope {
   deployStages: IamValue[];
   /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
   passRoles: IamValue[];
+  /** The function's own log group and dead-letter queue. */
+  ownLogGroup: IamValue[];
+  ownDeadLetterQueue: IamValue[];
   /** Actions with no resource-level permissions. */
   everything: IamValue[];
 }
@@ -56,3 +59,10 @@ export interface IamNeed {
   /** Why, when it is not obvious (kept as the statement's comment in the generated role). */
   why?: string;
 }
+
+/** What every function's runtime needs: its own logs, X-Ray traces, and its dead-letter queue (Lambda sends failed asynchronous events with the function's role). */
+export const LAMBDA_RUNTIME_IAM: IamNeed[] = [
+  { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: 'ownLogGroup' },
+  { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: 'everything', why: 'X-Ray has no resource-level permissions' },
+  { actions: ['sqs:SendMessage'], resources: 'ownDeadLetterQueue' },
+];
