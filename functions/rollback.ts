@@ -10,7 +10,9 @@ import { decideRollback, decideRollbackFailure, findTrigger, rollbackSettings, s
 import { applyServiceEvent, emptyServiceView, fitServiceView, promoteKnownGood, SERVICE_VIEW_BYTES, serviceKey, type ServiceView, type ServiceFacts } from '../shared/views/service-view.js';
 import { emptyDelivery } from '../shared/plan/delivery.js';
 import type { Plan } from '../shared/plan/plan.js';
-import { peekState, stateStore } from '../shared/state/store.js';
+import { stateStore } from '../shared/state/store.js';
+import { peekRehearsed } from '../shared/state/dry-run.js';
+import { rehearse, type Rehearsal } from '../shared/executors/rehearse.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import { RollbackError } from '../shared/runtime/aws-errors.js';
@@ -25,7 +27,8 @@ import { ownIdentity } from '../shared/runtime/identity.js';
 // one at a time per service, under the service's lease in the state table.
 
 export type ServiceResult =
-  | { service: string; status: 'dry-run'; plan: Plan }
+  /** Dry-run: performed against the recording sink (the rollback call with its parameters, each message), nothing stored. */
+  | ({ service: string } & Rehearsal)
   | ({ service: string; status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
 
 export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
@@ -84,15 +87,17 @@ async function handleService(
 
   const dryRun = isDryRun(config.dryRun);
   const pk = serviceKey(identity);
-  // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
+  // Dry-run judges the event against what is stored (when the table can be read) or what it rehearsed in this process, and stores nothing.
+  const rehearsed = dryRun ? await peekRehearsed<ServiceView>(pk, onFactError) : undefined;
   const stored = dryRun ? undefined : (await stateStore().updateView<ServiceView>(pk, fold, undefined, { deadline, compact: compactHarder })).record;
-  const view = stored ? stored.view : fold((await peekState<ServiceView>(pk, onFactError))?.view);
+  const view = stored ? stored.view : fold(rehearsed?.view);
+  const dryRunResult = async (plan: Plan): Promise<ServiceResult> => ({ service: name, ...(await rehearse(pk, rehearsed, view, plan)) });
 
   const trigger = findTrigger(view, event, settings);
   const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
   // Only a trigger or a finished deployment (a rollback's outcome to report) can owe anything, and not a
   // trigger whose deployment was rolled back already (the record only grows): the rest take no lease.
-  const done = trigger?.deploymentId !== undefined && stored?.delivery.sent.includes(`rollback:${trigger.deploymentId}`);
+  const done = trigger?.deploymentId !== undefined && (stored ?? rehearsed)?.delivery.sent.includes(`rollback:${trigger.deploymentId}`);
   if (!dryRun && !finished && (!trigger || done)) {
     const why = trigger ? `already rolled back for ${trigger.deploymentId}` : whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
@@ -110,7 +115,7 @@ async function handleService(
           facts = await describe;
         } catch (error) {
           const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [`${trigger.summary}: would decide a rollback, but the service could not be read: ${(error as Error).message}`] };
-          return { service: name, status: 'dry-run', plan: logPlan(plan) };
+          return dryRunResult(logPlan(plan));
         }
       } else {
         facts = await describe;
@@ -122,7 +127,7 @@ async function handleService(
     }
     const decide = (v: ServiceView, delivery = emptyDelivery()) =>
       logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config), thread, now }));
-    if (dryRun) return { service: name, status: 'dry-run', plan: decide(view) };
+    if (dryRun) return dryRunResult(decide(view, rehearsed?.delivery));
     // The decision depends on this event (its trigger): wait for the lease rather than leave it to the holder.
     const result = await deliverUnderLease<ServiceView>(stateStore(), pk, (r) => decide(r.view, r.delivery), channels, deadline, 'wait');
     return { service: name, ...result };

@@ -191,7 +191,7 @@ function planLines(status: string, result: Obj, s: Style): string[] {
       const at = outcomes.findIndex((o) => o.action === action.type && o.target === target);
       const outcome = at >= 0 ? outcomes.splice(at, 1)[0] : undefined;
       const mark =
-        status === 'dry-run' ? s.magenta('would') : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
+        status === 'dry-run' ? (outcome?.result === 'unchanged' ? s.dim('=') : s.magenta('would')) : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
       const note = outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
       lines.push(`  ${mark} ${action.type} ${s.bold(target)}${note} ${s.dim(`— ${shortIds(action.reason ?? '')}`)}`);
     }
@@ -199,6 +199,34 @@ function planLines(status: string, result: Obj, s: Style): string[] {
     if (!plan.actions?.length && !plan.skipped?.length) lines.push(`  ${s.dim('– nothing (more) to tell')}`);
   });
   return lines;
+}
+
+// ------------------------------------------------------------- dry run
+
+/** A call the recording sink kept in a dry-run (shared/executors/recording.ts RecordedCall). */
+export type RecordedLike =
+  | { to: 'slack' | 'webhook'; method: string; body: Record<string, unknown>; ts?: string }
+  | { to: 'email'; topicArn: string; subject: string; body: string }
+  | { to: 'aws'; api: string; input: object };
+
+/** The calls a dry-run result (notify's, or each service's of rollback's) would have made. */
+export function recordedCalls(result: unknown): RecordedLike[] {
+  if (!isObj(result)) return [];
+  if (Array.isArray(result.recorded)) return result.recorded as RecordedLike[];
+  if (Array.isArray(result.services)) return result.services.flatMap(recordedCalls);
+  return [];
+}
+
+/** A recorded call as the delivered one would print, marked "would": Slack messages and emails in full, AWS calls with their parameters. */
+export function recordedLines(call: RecordedLike, slack: SlackPrinter, s: Style): string[] {
+  const lines =
+    call.to === 'aws'
+      ? [`  ${s.bold('aws change')}   ${s.yellow(call.api)}`, ...JSON.stringify(call.input, null, 2).split('\n').map((l) => `    ${s.dim(l)}`)]
+      : call.to === 'email'
+        ? emailLines({ topicArn: call.topicArn, subject: call.subject, message: call.body }, s)
+        : slack.lines({ method: call.method, body: call.body, ts: call.ts } as Pick<SlackCall, 'method' | 'body' | 'ts'>);
+  const [head = '', ...rest] = lines;
+  return [`  ${s.magenta('would')} ${head.replace(/^ {2}/, '')}`, ...rest];
 }
 
 // ------------------------------------------------------------- AWS changes

@@ -40,7 +40,21 @@ import {
   type FunctionDefinition,
   type Handler,
 } from '../local/service-definition';
-import { awsChangeLines, decisionLines, describeEvent, emailLines, errorLines, logLines, makeStyle, SlackPrinter, slackCallKind, wantsColor } from '../local/print';
+import {
+  awsChangeLines,
+  decisionLines,
+  describeEvent,
+  emailLines,
+  errorLines,
+  logLines,
+  makeStyle,
+  recordedCalls,
+  recordedLines,
+  SlackPrinter,
+  slackCallKind,
+  wantsColor,
+  type RecordedLike,
+} from '../local/print';
 
 const TOPIC_ARN = localTopicArn('cicd-guardian-local');
 const STAGE = 'local';
@@ -101,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
     const slackPrinter = new SlackPrinter(s, flags.has('--full'));
     const stats: Stats = { events: 0, unmatched: 0, invocations: 0, errors: 0, byFunction: new Map() };
     const seenLogs = new Set<string>();
+    const rehearsed: RecordedLike[] = [];
     const logCounter = { hidden: 0 };
 
     for (const [n, file] of files.entries()) {
@@ -148,13 +163,17 @@ async function main(argv: string[]): Promise<number> {
           }
           print(...logLines(output.text(), s, seenLogs, logCounter));
           if (!failed) print(...decisionLines(result, s).map((l) => `  ${l}`));
+          // A dry-run's calls, from the recording sink: what would be posted, sent and changed.
+          const recorded = failed ? [] : recordedCalls(result);
+          rehearsed.push(...recorded);
+          for (const call of recorded) print(...recordedLines(call, slackPrinter, s));
           for (const d of deliveries) print(...('slack' in d ? slackPrinter.lines(d.slack) : 'email' in d ? emailLines(d.email, s) : awsChangeLines(d.change, s)));
           if (failed) print(`  ${s.red(`✗ ${name} failed`)}`, ...errorLines(failed, s).map((l) => `    ${l}`));
         }
       }
     }
 
-    print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, aws.changes, realSlack));
+    print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, aws.changes, realSlack), ...rehearsalSummary(rehearsed));
     if (logCounter.hidden) print(s.dim(`  ${logCounter.hidden} log line${logCounter.hidden === 1 ? '' : 's'} repeating an earlier one not shown`));
     return stats.errors > 0 ? 1 : 0;
   } finally {
@@ -287,6 +306,19 @@ function summary(stats: Stats, calls: SlackCall[] | undefined, emails: Published
     lines.push(`  AWS changes: ${changes.length}${changes.length ? ` (${changes.map((c) => `${c.service} ${c.operation}`).join(', ')})` : ''}`);
   }
   return lines;
+}
+
+/** What a dry-run would have done, counted as the summary counts a real run's calls. */
+function rehearsalSummary(calls: RecordedLike[]): string[] {
+  if (calls.length === 0) return [];
+  const count = (to: RecordedLike['to']) => calls.filter((c) => c.to === to);
+  const slackCalls = [...count('slack'), ...count('webhook')] as { method: string }[];
+  const byMethod = new Map<string, number>();
+  for (const c of slackCalls) byMethod.set(c.method, (byMethod.get(c.method) ?? 0) + 1);
+  const aws = count('aws') as { api: string }[];
+  return [
+    `  ${s.magenta('Dry run, would have made')}: Slack ${[...byMethod].map(([m, n]) => `${m} ${n}`).join(' · ') || 'none'} · emails ${count('email').length} · AWS changes ${aws.length}${aws.length ? ` (${aws.map((c) => c.api).join(', ')})` : ''}`,
+  ];
 }
 
 main(process.argv.slice(2)).then(

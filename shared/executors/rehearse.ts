@@ -1,0 +1,29 @@
+import type { Plan } from '../plan/plan.js';
+import { emptyDelivery } from '../plan/delivery.js';
+import type { SubjectRecord } from '../state/store.js';
+import { keepRehearsal } from '../state/dry-run.js';
+import { executePlan, type ActionOutcome } from './execute-plan.js';
+import { RecordingSink, type RecordedCall } from './recording.js';
+
+/** A dry-run's answer: the plan, what the executor did with it, and every call it would have made. */
+export interface Rehearsal {
+  status: 'dry-run';
+  plan: Plan;
+  outcomes: ActionOutcome[];
+  recorded: RecordedCall[];
+}
+
+/**
+ * Performs `plan` against the recording sink, from the delivery `stored`
+ * holds, as a real run would against the channels, and keeps what it would
+ * have stored for subject `pk` (the folded `view`, the delivery) in this process.
+ */
+export async function rehearse<V>(pk: string, stored: SubjectRecord<V> | undefined, view: V, plan: Plan): Promise<Rehearsal> {
+  const sink = new RecordingSink();
+  const { delivery, outcomes } = await executePlan(plan, stored?.delivery ?? emptyDelivery(), sink.channels(), async () => undefined);
+  keepRehearsal(pk, stored, view, delivery);
+  return { status: 'dry-run', plan, outcomes, recorded: sink.calls };
+}
+
+/** A dry-run that decided nothing to perform. */
+export const nothingRehearsed = (plan: Plan): Rehearsal => ({ status: 'dry-run', plan, outcomes: [], recorded: [] });
