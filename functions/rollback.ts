@@ -29,7 +29,7 @@ import { ownIdentity } from '../shared/runtime/identity.js';
 export type ServiceResult =
   /** Dry-run: performed against the recording sink (the rollback call with its parameters, each message), nothing stored. */
   | ({ service: string } & Rehearsal)
-  | ({ service: string; status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
+  | ({ service: string; status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes' | 'recorded'>);
 
 export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
 

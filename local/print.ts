@@ -191,8 +191,8 @@ function planLines(status: string, result: Obj, s: Style): string[] {
       const at = outcomes.findIndex((o) => o.action === action.type && o.target === target);
       const outcome = at >= 0 ? outcomes.splice(at, 1)[0] : undefined;
       const mark =
-        status === 'dry-run' ? (outcome?.result === 'unchanged' ? s.dim('=') : s.magenta('would')) : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
-      const note = outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
+        status === 'dry-run' || outcome?.result === 'rehearsed' ? (outcome?.result === 'unchanged' ? s.dim('=') : s.magenta('would')) : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
+      const note = outcome?.result === 'rehearsed' ? s.magenta(' (dry-run: rehearsed, not made)') : outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
       lines.push(`  ${mark} ${action.type} ${s.bold(target)}${note} ${s.dim(`— ${shortIds(action.reason ?? '')}`)}`);
     }
     for (const reason of plan.skipped ?? []) lines.push(`  ${s.dim('–')} ${s.dim(`skipped: ${reason}`)}`);

@@ -3,7 +3,7 @@
 //   npm start                                        the scenario events/scenarios/pipeline-fails-in-deploy/ (notify)
 //   npm start -- events/scenarios/ecs-crash-on-start the ECS rollback scenario (rollback)
 //   npm start -- events/codebuild/build-failed.json  these files or folders (folders: their .json files, in name order)
-//   npm start -- --dry-run                           plans only: nothing is stored, posted, sent or changed
+//   npm start -- --dry-run                           the recording sink: what would be posted, sent and changed, in full; nothing is stored or sent
 //   npm start -- --full                              show whole Slack messages on updates, not just what changed
 //   npm start -- --wall-clock                        run every event at the real time, not at the event's own
 //
@@ -61,7 +61,7 @@ const STAGE = 'local';
 
 const USAGE = `usage: npm start -- [--dry-run] [--full] [--wall-clock] [event.json | folder ...]
   default: ${SCENARIO_DIR}/ (in file order); events/scenarios/ecs-crash-on-start/ is the rollback scenario
-  --dry-run     GUARDIAN_DRY_RUN=true: decide, do not store, post, send or change
+  --dry-run     GUARDIAN_DRY_RUN=true: show what would be posted, sent and changed; store, post, send or change nothing
   --full        print whole Slack messages on updates
   --wall-clock  handle each event at the real time instead of at its own \`time\`
   env: SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL post to real Slack; GUARDIAN_CONFIG picks the policy (default guardian.yml)`;

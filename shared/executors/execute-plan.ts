@@ -5,6 +5,7 @@ import type { Channels } from '../actions/module.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../runtime/observability.js';
 import { PERMANENT_SLACK_ERRORS, SlackRefusedError, SlackUnavailableError } from './slack.js';
+import { RecordingSink, type RecordedCall } from './recording.js';
 
 // Performs a notification plan. Every action is attempted even when another
 // fails (a Slack outage must not hold back email); what succeeded is recorded
@@ -22,7 +23,8 @@ export type { Channels };
 export interface ActionOutcome {
   action: Action['type'];
   target: string;
-  result: 'done' | 'unchanged' | 'failed';
+  /** rehearsed: performed against the recording sink (a per-service dry-run's change). */
+  result: 'done' | 'unchanged' | 'failed' | 'rehearsed';
   error?: string;
 }
 
@@ -38,7 +40,7 @@ export async function executePlan(
   initial: Delivery,
   channels: Channels,
   record: (delivery: Delivery, last: boolean) => Promise<void>,
-): Promise<{ delivery: Delivery; outcomes: ActionOutcome[] }> {
+): Promise<{ delivery: Delivery; outcomes: ActionOutcome[]; recorded: RecordedCall[] }> {
   let delivery = initial;
   const outcomes: ActionOutcome[] = [];
   const errors: Error[] = [];
@@ -49,6 +51,7 @@ export async function executePlan(
     await record(delivery, last);
   };
 
+  const rehearsals = new RecordingSink();
   let slackDown: Error | undefined;
   let tokenRefused: SlackRefusedError | undefined;
   const refusedChannels = new Map<string, SlackRefusedError>();
@@ -79,6 +82,12 @@ export async function executePlan(
       outcomes.push({ action: action.type, target, result: 'failed', error: `not sent: the change it reports (${after}) failed` });
       continue;
     }
+    if ('rehearsal' in action && action.rehearsal) {
+      // Shown, not made, and not recorded as delivered: a real change later is still owed.
+      await actionModule.perform(action, { delivery, channels: { ...channels, ...rehearsals.channels() }, done: async () => undefined });
+      outcomes.push({ action: action.type, target, result: 'rehearsed' });
+      continue;
+    }
     try {
       const changed = await actionModule.perform(action, { delivery, channels, done });
       outcomes.push({ action: action.type, target, result: changed ? 'done' : 'unchanged' });
@@ -100,7 +109,7 @@ export async function executePlan(
   if (errors.length > 0) {
     throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} actions failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`);
   }
-  return { delivery, outcomes };
+  return { delivery, outcomes, recorded: rehearsals.calls };
 }
 
 /** One log line naming the channel and what to do, and a count per error code (metric SlackRefused, dimension SlackError). */

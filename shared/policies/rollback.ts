@@ -282,11 +282,10 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     settings.disableTransition && settings.pipeline
       ? { type: 'codepipeline.disableTransition' as const, key: `disable:${key}`, pipeline: settings.pipeline.name, stage: settings.pipeline.deployStage, reason: `cicd-guardian rolled back ${name}` }
       : undefined;
-  if (settings.dryRun) {
-    plan.skipped.push(`dry-run for ${name}: would ${change.type}${disable ? ' and disable the transition' : ''}`);
-  } else {
-    plan.actions.push(change, ...(disable ? [disable] : []));
-  }
+  // A per-service dry-run rehearses the change (the executor shows its call and makes none) and tells people.
+  const rehearsal = settings.dryRun ? { rehearsal: true as const } : {};
+  if (settings.dryRun) plan.skipped.push(`dry-run for ${name}: ${change.type}${disable ? ' and the transition' : ''} rehearsed, nothing changed`);
+  plan.actions.push({ ...change, ...rehearsal }, ...(disable ? [{ ...disable, ...rehearsal }] : []));
   notify(`notice:${key}`, describeRollback({ ...story, outcome: settings.dryRun ? 'dry-run' : 'rolled-back', restored, change, transitionDisabled: Boolean(disable) }), trigger.summary, settings.dryRun ? undefined : key);
   return plan;
 }

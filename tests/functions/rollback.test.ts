@@ -275,6 +275,9 @@ describe('rollback: by hand', () => {
     expect(result.status).toBe('handled');
     expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/would be rolled back \(dry-run\)/);
+    // The rollback it would make, with its parameters, from the recording sink.
+    const recorded = result.status === 'handled' ? result.services.flatMap((s) => (s.status === 'dry-run' ? s.recorded : (s.recorded ?? []))) : [];
+    expect(recorded).toEqual([{ to: 'aws', api: 'ecs:StopServiceDeployment', input: { serviceDeploymentArn: expect.any(String), stopType: 'ROLLBACK' } }]);
   });
 
   it('in a global dry-run, a deployment whose tasks crash shows the rollback that would happen: the call with its parameters and the messages in full, nothing changed or stored', async () => {

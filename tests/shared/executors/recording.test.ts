@@ -74,3 +74,17 @@ describe('a plan run against the recording sink', () => {
     expect(again.outcomes.find((o) => o.action === 'slack.upsert')?.result).toBe('unchanged');
   });
 });
+
+describe('a rehearsed change in a real run (per-service dryRun)', () => {
+  it('is recorded with its parameters, not performed, and left out of the delivery record; the notices still go out', async () => {
+    const notices = new RecordingSink();
+    const rehearsed: Plan = { ...plan, actions: plan.actions.map((a) => (a.type === 'ecs.stopDeployment' ? { ...a, rehearsal: true as const } : a)) };
+    const { delivery, outcomes, recorded } = await executePlan(rehearsed, emptyDelivery(), notices.channels(), async () => undefined);
+    expect(recorded).toEqual([{ to: 'aws', api: 'ecs:StopServiceDeployment', input: { serviceDeploymentArn: SERVICE_DEPLOYMENT, stopType: 'ROLLBACK' } }]);
+    expect(ecs.calls()).toHaveLength(0);
+    expect(outcomes.find((o) => o.action === 'ecs.stopDeployment')?.result).toBe('rehearsed');
+    expect(delivery.sent).not.toContain('rollback:ecs-svc/3141592653589793238');
+    expect(delivery.changes ?? []).toEqual([]);
+    expect(notices.calls.map((c) => c.to)).toEqual(['email', 'slack', 'slack']);
+  });
+});
