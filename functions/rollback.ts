@@ -13,6 +13,7 @@ import type { Plan } from '../shared/plan/plan.js';
 import { stateStore } from '../shared/state/store.js';
 import { peekRehearsed } from '../shared/state/dry-run.js';
 import { rehearse, type Rehearsal } from '../shared/executors/rehearse.js';
+import { CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import { RollbackError } from '../shared/runtime/aws-errors.js';
@@ -91,7 +92,7 @@ async function handleService(
   const rehearsed = dryRun ? await peekRehearsed<ServiceView>(pk, onFactError) : undefined;
   const stored = dryRun ? undefined : (await stateStore().updateView<ServiceView>(pk, fold, undefined, { deadline, compact: compactHarder })).record;
   const view = stored ? stored.view : fold(rehearsed?.view);
-  const dryRunResult = async (plan: Plan): Promise<ServiceResult> => ({ service: name, ...(await rehearse(pk, rehearsed, view, plan)) });
+  const dryRunResult = async (plan: Plan): Promise<ServiceResult> => ({ service: name, ...(await rehearse(pk, rehearsed, view, plan, CHANGE_ACTIONS)) });
 
   const trigger = findTrigger(view, event, settings);
   const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
@@ -102,7 +103,7 @@ async function handleService(
     const why = trigger ? `already rolled back for ${trigger.deploymentId}` : whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
-  const channels = () => notificationChannels(config, deadline, context.invokedFunctionArn);
+  const channels = async () => ({ ...(await notificationChannels(config, deadline, context.invokedFunctionArn)), changes: CHANGE_ACTIONS });
   let thread: { channelId: string; ts: string } | undefined;
   let facts: ServiceFacts | undefined;
   try {

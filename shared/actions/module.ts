@@ -1,4 +1,4 @@
-import type { Action } from '../plan/plan.js';
+import type { Action, DisableTransitionAction, RollbackAction } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import type { IamNeed } from '../runtime/iam.js';
 import type { EmailNotifier } from '../executors/email.js';
@@ -13,7 +13,9 @@ export interface Channels {
   slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply'>;
   webhook?: Pick<SlackWebhookNotifier, 'send'>;
   email: Pick<EmailNotifier, 'publish'>;
-  /** Changes to AWS; absent: performed for real. */
+  /** The changes to AWS this function may make (their modules); absent: it only notifies. */
+  changes?: ChangeModules;
+  /** How changes reach AWS; absent: for real. */
   aws?: AwsCalls;
 }
 
@@ -64,3 +66,15 @@ export interface ActionModule<A extends Action> {
 
 /** The module of each action type: the compiler checks every member of the Action union has one. */
 export type ActionModules = { [K in Action['type']]: ActionModule<Extract<Action, { type: K }>> };
+
+export type ChangeType = (RollbackAction | DisableTransitionAction)['type'];
+export type ChangeModules = Pick<ActionModules, ChangeType>;
+export type NotificationModules = Omit<ActionModules, ChangeType>;
+
+/** The module of an action: a notification's, or one of the changes `channels` may make. */
+export function moduleOf<A extends Action>(action: A, channels: Pick<Channels, 'changes'>, notifications: NotificationModules): ActionModule<A> {
+  const modules: Partial<ActionModules> = { ...notifications, ...channels.changes };
+  const found = modules[action.type];
+  if (!found) throw new Error(`no executor for ${action.type}: this function may not make that change`);
+  return found as unknown as ActionModule<A>;
+}

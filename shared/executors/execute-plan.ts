@@ -1,7 +1,7 @@
 import type { Action, Plan } from '../plan/plan.js';
 import { boundDelivery, type Delivery } from '../plan/delivery.js';
-import { moduleOf } from '../actions/index.js';
-import type { Channels } from '../actions/module.js';
+import { NOTIFICATION_ACTIONS } from '../actions/notification-actions.js';
+import { moduleOf as moduleIn, type Channels } from '../actions/module.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../runtime/observability.js';
 import { PERMANENT_SLACK_ERRORS, SlackRefusedError, SlackUnavailableError } from './slack.js';
@@ -32,8 +32,20 @@ export class DeliveryError extends AggregateError {
   override readonly name = 'DeliveryError';
 }
 
+const moduleOf = <A extends Action>(action: A, channels: Pick<Channels, 'changes'>) => moduleIn(action, channels, NOTIFICATION_ACTIONS);
+
 /** The plan's actions that would do something against `delivery` (an upsert of what the message already shows would not). */
-export const owedActions = (plan: Plan, delivery: Delivery): Action[] => plan.actions.filter((a) => moduleOf(a).owed?.(a, delivery) ?? true);
+export const owedActions = (plan: Plan, delivery: Delivery): Action[] =>
+  plan.actions.filter((a) => (a.type in NOTIFICATION_ACTIONS ? moduleOf(a, {}).owed?.(a, delivery) : undefined) ?? true);
+
+/** A change this function may not make sorts first, and fails there, named. */
+const orderOf = (action: Action, channels: Channels) => {
+  try {
+    return moduleOf(action, channels).order;
+  } catch {
+    return -1;
+  }
+};
 
 export async function executePlan(
   plan: Plan,
@@ -44,7 +56,7 @@ export async function executePlan(
   let delivery = initial;
   const outcomes: ActionOutcome[] = [];
   const errors: Error[] = [];
-  const actions = [...plan.actions].sort((a, b) => moduleOf(a).order - moduleOf(b).order);
+  const actions = [...plan.actions].sort((a, b) => orderOf(a, channels) - orderOf(b, channels));
   let last = false;
   const done = async (next: Delivery) => {
     delivery = boundDelivery(next);
@@ -60,7 +72,14 @@ export async function executePlan(
   const failedChanges = new Set<string>();
   for (const [i, action] of actions.entries()) {
     last = i === actions.length - 1;
-    const actionModule = moduleOf(action);
+    let actionModule;
+    try {
+      actionModule = moduleOf(action, channels);
+    } catch (error) {
+      outcomes.push({ action: action.type, target: action.type, result: 'failed', error: (error as Error).message });
+      errors.push(error as Error);
+      continue;
+    }
     const target = actionModule.target(action);
     if (slackDown && actionModule.kind === 'slack') {
       // Slack already used up the time budget once: leave the rest for the retry.

@@ -4,6 +4,7 @@ import type { SubjectRecord } from '../state/store.js';
 import { keepRehearsal } from '../state/dry-run.js';
 import { executePlan, type ActionOutcome } from './execute-plan.js';
 import { RecordingSink, type RecordedCall } from './recording.js';
+import type { ChangeModules } from '../actions/module.js';
 
 /** A dry-run's answer: the plan, what the executor did with it, and every call it would have made. */
 export interface Rehearsal {
@@ -17,10 +18,11 @@ export interface Rehearsal {
  * Performs `plan` against the recording sink, from the delivery `stored`
  * holds, as a real run would against the channels, and keeps what it would
  * have stored for subject `pk` (the folded `view`, the delivery) in this process.
+ * `changes`: the change modules the function may use (their calls are recorded too).
  */
-export async function rehearse<V>(pk: string, stored: SubjectRecord<V> | undefined, view: V, plan: Plan): Promise<Rehearsal> {
+export async function rehearse<V>(pk: string, stored: SubjectRecord<V> | undefined, view: V, plan: Plan, changes?: ChangeModules): Promise<Rehearsal> {
   const sink = new RecordingSink();
-  const { delivery, outcomes } = await executePlan(plan, stored?.delivery ?? emptyDelivery(), sink.channels(), async () => undefined);
+  const { delivery, outcomes } = await executePlan(plan, stored?.delivery ?? emptyDelivery(), { ...sink.channels(), changes }, async () => undefined);
   keepRehearsal(pk, stored, view, delivery);
   return { status: 'dry-run', plan, outcomes, recorded: sink.calls };
 }

@@ -20,10 +20,10 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient, DisableStageTransitionCommand, PipelineNotFoundException } from '@aws-sdk/client-codepipeline';
 import type { CodeDeployStopAction, DisableTransitionAction, EcsStopDeploymentAction, EcsUpdateServiceAction } from '../../../shared/plan/plan';
-import { moduleOf } from '../../../shared/actions/index';
+import { ACTIONS } from '../../../shared/actions/index';
 import { transitionReason } from '../../../shared/actions/codepipeline-disable-transition';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
-import type { Channels } from '../../../shared/actions/module';
+import type { ActionModule, Channels } from '../../../shared/actions/module';
 import { RollbackError, rollbackError } from '../../../shared/runtime/aws-errors';
 
 const ecs = mockClient(ECSClient);
@@ -73,7 +73,8 @@ type Change = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopA
 async function perform(action: Change): Promise<string | undefined> {
   let recorded: Delivery | undefined;
   const channels = {} as Channels; // changes use no notification channel
-  await moduleOf(action).perform(action, { delivery: emptyDelivery(), channels, done: async (d) => void (recorded = d) });
+  const actionModule = ACTIONS[action.type] as unknown as ActionModule<Change>;
+  await actionModule.perform(action, { delivery: emptyDelivery(), channels, done: async (d: Delivery) => void (recorded = d) });
   expect(recorded?.sent).toEqual([action.key]);
   return recorded?.changes?.at(-1)?.detail;
 }

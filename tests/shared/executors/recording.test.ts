@@ -2,6 +2,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { RecordingSink } from '../../../shared/executors/recording';
+import { CHANGE_ACTIONS } from '../../../shared/actions/change-actions';
 import { executePlan } from '../../../shared/executors/execute-plan';
 import { renderSlackMessage } from '../../../shared/messages/slack';
 import { renderEmail } from '../../../shared/messages/email';
@@ -41,7 +42,7 @@ const plan: Plan = {
 
 async function rehearse(delivery: Delivery, planned = plan) {
   const sink = new RecordingSink();
-  const result = await executePlan(planned, delivery, sink.channels(), async () => undefined);
+  const result = await executePlan(planned, delivery, { ...sink.channels(), changes: CHANGE_ACTIONS }, async () => undefined);
   return { ...result, calls: sink.calls };
 }
 
@@ -79,12 +80,20 @@ describe('a rehearsed change in a real run (per-service dryRun)', () => {
   it('is recorded with its parameters, not performed, and left out of the delivery record; the notices still go out', async () => {
     const notices = new RecordingSink();
     const rehearsed: Plan = { ...plan, actions: plan.actions.map((a) => (a.type === 'ecs.stopDeployment' ? { ...a, rehearsal: true as const } : a)) };
-    const { delivery, outcomes, recorded } = await executePlan(rehearsed, emptyDelivery(), notices.channels(), async () => undefined);
+    const { delivery, outcomes, recorded } = await executePlan(rehearsed, emptyDelivery(), { ...notices.channels(), changes: CHANGE_ACTIONS }, async () => undefined);
     expect(recorded).toEqual([{ to: 'aws', api: 'ecs:StopServiceDeployment', input: { serviceDeploymentArn: SERVICE_DEPLOYMENT, stopType: 'ROLLBACK' } }]);
     expect(ecs.calls()).toHaveLength(0);
     expect(outcomes.find((o) => o.action === 'ecs.stopDeployment')?.result).toBe('rehearsed');
     expect(delivery.sent).not.toContain('rollback:ecs-svc/3141592653589793238');
     expect(delivery.changes ?? []).toEqual([]);
     expect(notices.calls.map((c) => c.to)).toEqual(['email', 'slack', 'slack']);
+  });
+});
+
+describe('a change the function may not make', () => {
+  it('fails by name, and the notifications still go out', async () => {
+    const sink = new RecordingSink();
+    await expect(executePlan(plan, emptyDelivery(), sink.channels(), async () => undefined)).rejects.toThrow(/no executor for ecs\.stopDeployment/);
+    expect(sink.calls.map((c) => c.to)).toEqual(['email', 'slack', 'slack']);
   });
 });

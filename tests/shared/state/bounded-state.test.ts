@@ -13,6 +13,7 @@ import { EmailNotifier } from '../../../shared/executors/email';
 import { executePlan, type Channels } from '../../../shared/executors/execute-plan';
 import { deliverUnderLease } from '../../../shared/executors/deliver';
 import { SlackNotifier } from '../../../shared/executors/slack';
+import { CHANGE_ACTIONS } from '../../../shared/actions/change-actions';
 import { describeExecution } from '../../../shared/messages/pipeline';
 import { applyEvent, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../../../shared/views/execution-view';
 import { decideExecutionNotifications } from '../../../shared/policies/notifications';
@@ -74,6 +75,7 @@ async function itemBytes(pk: string): Promise<number> {
 const channels = (): Channels => ({
   slack: new SlackNotifier('xoxb-test', deadline, { apiUrl: slack.apiUrl }),
   email: new EmailNotifier(new SNSClient({ region: 'us-east-1' }), () => Promise.resolve(localTopicArn('cicd-guardian-test'))),
+  changes: CHANGE_ACTIONS,
 });
 
 /** Stores the view as folded so far and delivers `plan` under the lease, as the functions do. */
