@@ -6,6 +6,9 @@
 import type { SlackCall } from './slack-stand-in';
 import type { AwsChange, PublishedEmail } from './aws-stand-in';
 import { truncate } from '../shared/messages/text';
+import { ACTIONS } from '../shared/actions/index';
+import type { ActionModule } from '../shared/actions/module';
+import type { Action } from '../shared/plan/plan';
 
 // ------------------------------------------------------------------ style
 
@@ -147,14 +150,12 @@ interface OutcomeLike {
   error?: string;
 }
 
-/** What an outcome names an action's target by (as each action module's `target` in shared/actions/ does). */
-function actionTarget(a: ActionLike): string {
-  if (a.type === 'email.publish') return a.topicArn ?? 'default topic';
-  if (a.type === 'slack.webhook') return 'webhook';
-  if (a.type === 'codepipeline.disableTransition') return `${a.pipeline ?? '?'}/${a.stage ?? '?'}`;
-  if (a.cluster !== undefined && a.service !== undefined) return `${a.cluster}/${a.service}`;
-  return a.channel ?? '';
-}
+/** The module of an action from a function's JSON answer, when its type is one. */
+const moduleFor = (a: ActionLike): ActionModule<Action> | undefined =>
+  Object.hasOwn(ACTIONS, a.type) ? (ACTIONS[a.type as Action['type']] as unknown as ActionModule<Action>) : undefined;
+
+/** What an outcome names an action's target by: its module's `target`. */
+const actionTarget = (a: ActionLike): string => moduleFor(a)?.target(a as unknown as Action) ?? a.channel ?? '';
 
 /**
  * What a function decided, from its return value: the notify function's
@@ -192,7 +193,7 @@ function planLines(status: string, result: Obj, s: Style): string[] {
       const outcome = at >= 0 ? outcomes.splice(at, 1)[0] : undefined;
       const mark =
         status === 'dry-run' || outcome?.result === 'rehearsed' ? (outcome?.result === 'unchanged' ? s.dim('=') : s.magenta('would')) : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
-      const note = outcome?.result === 'rehearsed' ? s.magenta(' (dry-run: rehearsed, not made)') : outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
+      const note = outcome?.result === 'rehearsed' ? s.magenta(` (dry-run: would ${moduleFor(action)?.describe(action as unknown as Action) ?? action.type}; not made)`) : outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
       lines.push(`  ${mark} ${action.type} ${s.bold(target)}${note} ${s.dim(`— ${shortIds(action.reason ?? '')}`)}`);
     }
     for (const reason of plan.skipped ?? []) lines.push(`  ${s.dim('–')} ${s.dim(`skipped: ${reason}`)}`);
