@@ -5,6 +5,7 @@ import { keepRehearsal } from '../state/dry-run.js';
 import { executePlan, type ActionOutcome } from './execute-plan.js';
 import { RecordingSink, type RecordedCall } from './recording.js';
 import type { ChangeModules } from '../actions/module.js';
+import { logger } from '../runtime/observability.js';
 
 /** A dry-run's answer: the plan, what the executor did with it, and every call it would have made. */
 export interface Rehearsal {
@@ -24,6 +25,8 @@ export async function rehearse<V>(pk: string, stored: SubjectRecord<V> | undefin
   const sink = new RecordingSink();
   const { delivery, outcomes } = await executePlan(plan, stored?.delivery ?? emptyDelivery(), { ...sink.channels(), changes }, async () => undefined);
   keepRehearsal(pk, stored, view, delivery);
+  // A deployed dry-run's answer is not seen (asynchronous invocations): the calls go to the log too.
+  if (sink.calls.length > 0) logger.info('dry-run: would have made these calls', { subject: plan.subject, recorded: sink.calls });
   return { status: 'dry-run', plan, outcomes, recorded: sink.calls };
 }
 
