@@ -23,6 +23,8 @@ import { pipelineFacts, type ExecutionFacts } from '../shared/facts/codepipeline
 import { buildFacts } from '../shared/facts/codebuild.js';
 import { buildIdOf } from '../shared/events/codebuild.js';
 import { peekState, stateStore, type StateStore, type SubjectRecord } from '../shared/state/store.js';
+import { keepRehearsal, peekRehearsed } from '../shared/state/dry-run.js';
+import { nothingRehearsed, rehearse, type Rehearsal } from '../shared/executors/rehearse.js';
 import { foldAndDeliver, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import type { Plan } from '../shared/plan/plan.js';
@@ -41,7 +43,8 @@ export type NotifyResult =
   | { status: 'ignored'; reason: string }
   /** Stored to be joined with a later event: a pipeline's failed build whose action has not arrived. */
   | { status: 'recorded'; reason: string }
-  | { status: 'dry-run'; plan: Plan }
+  /** Dry-run: performed against the recording sink (every message and call it would make), nothing stored. */
+  | Rehearsal
   | ({ status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
 
 const buildKey = (e: BuildEvent) => `BUILD#${e.buildArn}`;
@@ -65,7 +68,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
   const dryRun = isDryRun(config.dryRun, env);
   const inputs = (delivery = emptyDelivery()): NotifyInputs => ({ config, delivery, slackMode: slackMode(config, env), now: now() });
-  const state: State = { store: () => stateStore(env.table, now), peek: (pk) => peekState(env.table ? stateStore(env.table, now) : undefined, pk, onFactError) };
+  const state: State = { store: () => stateStore(env.table, now), peek: (pk) => peekRehearsed(pk, (key) => peekState(env.table ? stateStore(env.table, now) : undefined, key, onFactError)) };
   // Fold the event into the stored view and deliver what that leaves owed, under the subject's lease.
   const deliver = <V>(
     pk: string,
@@ -95,27 +98,32 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const label = `build ${buildIdOf(event.buildArn)} started by pipeline ${pipeline}`;
     if (!failure) return { status: 'ignored', reason: `${label} is ${event.status} with no failed phase: nothing to add to the pipeline's message` };
     const key = pipelineBuildKey(event.account, event.region, failure.buildId);
-    const known = dryRun ? await state.peek<PipelineBuild>(key) : (await state.store().updateView<PipelineBuild>(key, (b) => withFailure(b, failure), undefined, { deadline })).record;
+    const known = dryRun ? await rehearseBuild(state, key, (b) => withFailure(b, failure)) : (await state.store().updateView<PipelineBuild>(key, (b) => withFailure(b, failure), undefined, { deadline })).record;
     const execution = known?.view.execution;
     const waiting = `${label} failed in phase ${failure.phase}: kept until the pipeline's failed action names the build`;
-    if (!execution && dryRun) return { status: 'dry-run', plan: logPlan({ subject: label, actions: [], skipped: [`(dry-run, not recorded) ${waiting}`] }) };
+    if (!execution && dryRun) return nothingRehearsed(logPlan({ subject: label, actions: [], skipped: [`(dry-run, not recorded) ${waiting}`] }));
     if (!execution) return { status: 'recorded', reason: waiting };
     const pk = executionKey(execution);
     const fold = (view: ExecutionView | undefined) => applyBuildFailure(view ?? emptyView(execution), failure);
     if (dryRun) {
       const stored = await state.peek<ExecutionView>(pk);
-      return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(stored?.view), inputs(stored?.delivery))) };
+      const view = fold(stored?.view);
+      return rehearse(pk, stored, view, logPlan(decideExecutionNotifications(view, inputs(stored?.delivery))), now);
     }
     return deliver(pk, fold, decideExecutionNotifications, { compact: compactExecution });
   }
 
   if (event.kind === 'build') {
-    if (dryRun) return { status: 'dry-run', plan: logPlan(decideBuildNotifications(event, inputs())) };
+    if (dryRun) {
+      const stored = await state.peek<BuildEvent>(buildKey(event));
+      const view = laterBuildEvent(stored?.view, event);
+      return rehearse(buildKey(event), stored, view, logPlan(decideBuildNotifications(view, inputs(stored?.delivery))), now);
+    }
     return deliver<BuildEvent>(buildKey(event), (current) => laterBuildEvent(current, event), decideBuildNotifications, { compact: compactBuild });
   }
 
   const pk = executionKey(event);
-  // Dry-run plans against what is stored (when the table can be read) and records nothing.
+  // Dry-run decides against what is stored (when the table can be read) or what it rehearsed in this process, and stores nothing.
   const known = dryRun ? await state.peek<ExecutionView>(pk) : await state.store().get<ExecutionView>(pk);
   // AWS is read where the pipeline runs; where it cannot be (no role in its account), the message goes out with what the event says.
   const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
@@ -125,7 +133,10 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
     const applied = applyEvent(view ?? emptyView(event), event);
     return applied === view ? view : applyBuildFailure(applyFacts(applied, facts), build);
   };
-  if (dryRun) return { status: 'dry-run', plan: logPlan(decideExecutionNotifications(fold(known?.view), inputs(known?.delivery))) };
+  if (dryRun) {
+    const view = fold(known?.view);
+    return rehearse(pk, known, view, logPlan(decideExecutionNotifications(view, inputs(known?.delivery))), now);
+  }
 
   return deliver(pk, fold, decideExecutionNotifications, { alreadyRead: { record: known }, compact: compactExecution });
 }
@@ -153,8 +164,16 @@ async function failedBuild(
   const buildId = action && failedBuildOf(action);
   if (!buildId || known?.builds?.[buildId]) return undefined;
   const key = pipelineBuildKey(event.account, event.region, buildId);
-  const record = dryRun ? await state.peek<PipelineBuild>(key) : (await state.store().updateView<PipelineBuild>(key, (b) => withExecution(b, event), undefined, { deadline })).record;
+  const record = dryRun ? await rehearseBuild(state, key, (b) => withExecution(b, event)) : (await state.store().updateView<PipelineBuild>(key, (b) => withExecution(b, event), undefined, { deadline })).record;
   return record?.view.failure ?? (place ? await buildFacts(place).failure(buildId, onFactError) : undefined);
+}
+
+/** A pipeline build's record as a dry-run would have changed it, kept in this process only. */
+async function rehearseBuild(state: State, key: string, change: (b: PipelineBuild | undefined) => PipelineBuild) {
+  const stored = await state.peek<PipelineBuild>(key);
+  const view = change(stored?.view);
+  keepRehearsal(key, stored, view, stored?.delivery ?? emptyDelivery());
+  return { ...stored, view, delivery: stored?.delivery ?? emptyDelivery(), version: stored?.version ?? 0 };
 }
 
 /** When a write is refused for size (an item from before the bounds): a quarter of the usual budget. */

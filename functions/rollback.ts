@@ -12,9 +12,11 @@ import { applyServiceEvent, emptyServiceView, fitServiceView, promoteKnownGood, 
 import { emptyDelivery } from '../shared/plan/delivery.js';
 import type { Plan } from '../shared/plan/plan.js';
 import { peekState, stateStore, type StateStore } from '../shared/state/store.js';
+import { peekRehearsed } from '../shared/state/dry-run.js';
+import { rehearse, type Rehearsal } from '../shared/executors/rehearse.js';
+import { CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { deliverUnderLease, type DeliveryResult } from '../shared/executors/deliver.js';
 import { notificationChannels } from '../shared/executors/channels.js';
-import { awsChangeExecutor } from '../shared/executors/rollback.js';
 import { RollbackError } from '../shared/runtime/aws-errors.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { systemClock } from '../shared/runtime/clock.js';
@@ -29,8 +31,9 @@ import type { Place } from '../shared/runtime/aws.js';
 // one at a time per service, under the service's lease in the state table.
 
 export type ServiceResult =
-  | { service: string; status: 'dry-run'; plan: Plan }
-  | ({ service: string; status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
+  /** Dry-run: performed against the recording sink (the rollback call with its parameters, each message), nothing stored. */
+  | ({ service: string } & Rehearsal)
+  | ({ service: string; status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes' | 'recorded'>);
 
 export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
 
@@ -95,9 +98,11 @@ async function handleService(
 
   const dryRun = isDryRun(config.dryRun, env);
   const pk = serviceKey(identity);
-  // Dry-run judges the event against what is stored (when the table can be read) but records nothing.
+  // Dry-run judges the event against what is stored (when the table can be read) or what it rehearsed in this process, and stores nothing.
+  const rehearsed = dryRun ? await peekRehearsed<ServiceView>(pk, (key) => peekState(env.table ? store() : undefined, key, onFactError)) : undefined;
   const stored = dryRun ? undefined : (await store().updateView<ServiceView>(pk, fold, undefined, { deadline, compact: compactHarder })).record;
-  const view = stored ? stored.view : fold((await peekState<ServiceView>(env.table ? store() : undefined, pk, onFactError))?.view);
+  const view = stored ? stored.view : fold(rehearsed?.view);
+  const dryRunResult = async (plan: Plan): Promise<ServiceResult> => ({ service: name, ...(await rehearse(pk, rehearsed, view, plan, clock, CHANGE_ACTIONS)) });
 
   const trigger = findTrigger(view, event, settings);
   const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
@@ -109,7 +114,7 @@ async function handleService(
     const why = settled ?? whyNoRollback(view, event, settings);
     return { service: name, status: 'delivered', plans: [logPlan({ subject: `service ${name}`, actions: [], skipped: [why] })], outcomes: [] };
   }
-  const channels = async () => ({ ...(await notificationChannels(config, env, deadline, context.invokedFunctionArn)), changes: awsChangeExecutor(where) });
+  const channels = async () => ({ ...(await notificationChannels(config, env, deadline, context.invokedFunctionArn)), changes: CHANGE_ACTIONS, place: where });
   let thread: { channelId: string; ts: string } | undefined;
   let facts: ServiceFacts | undefined;
   try {
@@ -122,7 +127,7 @@ async function handleService(
           facts = await describe;
         } catch (error) {
           const plan: Plan = { subject: `service ${name}`, actions: [], skipped: [`${trigger.summary}: would decide a rollback, but the service could not be read: ${(error as Error).message}`] };
-          return { service: name, status: 'dry-run', plan: logPlan(plan) };
+          return dryRunResult(logPlan(plan));
         }
       } else {
         facts = await describe;
@@ -134,7 +139,7 @@ async function handleService(
     }
     const decide = (v: ServiceView, delivery = emptyDelivery()) =>
       logPlan(decideRollback({ view: v, event, settings, facts, delivery, slackMode: slackMode(config, env), thread, now }));
-    if (dryRun) return { service: name, status: 'dry-run', plan: decide(view) };
+    if (dryRun) return dryRunResult(decide(view, rehearsed?.delivery));
     // The decision depends on this event (its trigger): wait for the lease rather than leave it to the holder.
     const result = await deliverUnderLease<ServiceView>(store(), pk, (r) => decide(r.view, r.delivery), channels, deadline, 'wait');
     return { service: name, ...result };

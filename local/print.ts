@@ -6,6 +6,9 @@
 import type { SlackCall } from './slack-stand-in';
 import type { AwsChange, PublishedEmail } from './aws-stand-in';
 import { truncate } from '../shared/messages/text';
+import { ACTIONS } from '../shared/actions/index';
+import type { ActionModule } from '../shared/actions/module';
+import type { Action } from '../shared/plan/plan';
 
 // ------------------------------------------------------------------ style
 
@@ -147,14 +150,12 @@ interface OutcomeLike {
   error?: string;
 }
 
-/** What an outcome names an action's target by (as shared/executors/execute-plan.ts does). */
-function actionTarget(a: ActionLike): string {
-  if (a.type === 'email.publish') return a.topicArn ?? 'default topic';
-  if (a.type === 'slack.webhook') return 'webhook';
-  if (a.type === 'codepipeline.disableTransition') return `${a.pipeline ?? '?'}/${a.stage ?? '?'}`;
-  if (a.cluster !== undefined && a.service !== undefined) return `${a.cluster}/${a.service}`;
-  return a.channel ?? '';
-}
+/** The module of an action from a function's JSON answer, when its type is one. */
+const moduleFor = (a: ActionLike): ActionModule<Action> | undefined =>
+  Object.hasOwn(ACTIONS, a.type) ? (ACTIONS[a.type as Action['type']] as unknown as ActionModule<Action>) : undefined;
+
+/** What an outcome names an action's target by: its module's `target`. */
+const actionTarget = (a: ActionLike): string => moduleFor(a)?.target(a as unknown as Action) ?? a.channel ?? '';
 
 /**
  * What a function decided, from its return value: the notify function's
@@ -191,14 +192,42 @@ function planLines(status: string, result: Obj, s: Style): string[] {
       const at = outcomes.findIndex((o) => o.action === action.type && o.target === target);
       const outcome = at >= 0 ? outcomes.splice(at, 1)[0] : undefined;
       const mark =
-        status === 'dry-run' ? s.magenta('would') : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
-      const note = outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
+        status === 'dry-run' || outcome?.result === 'rehearsed' ? (outcome?.result === 'unchanged' ? s.dim('=') : s.magenta('would')) : !outcome ? s.dim('·') : outcome.result === 'done' ? s.green('✓') : outcome.result === 'failed' ? s.red('✗') : s.dim('=');
+      const note = outcome?.result === 'rehearsed' ? s.magenta(` (dry-run: would ${moduleFor(action)?.describe(action as unknown as Action) ?? action.type}; not made)`) : outcome?.result === 'unchanged' ? s.dim(' (unchanged)') : outcome?.result === 'failed' ? s.red(` failed: ${outcome.error ?? ''}`) : '';
       lines.push(`  ${mark} ${action.type} ${s.bold(target)}${note} ${s.dim(`— ${shortIds(action.reason ?? '')}`)}`);
     }
     for (const reason of plan.skipped ?? []) lines.push(`  ${s.dim('–')} ${s.dim(`skipped: ${reason}`)}`);
     if (!plan.actions?.length && !plan.skipped?.length) lines.push(`  ${s.dim('– nothing (more) to tell')}`);
   });
   return lines;
+}
+
+// ------------------------------------------------------------- dry run
+
+/** A call the recording sink kept in a dry-run (shared/executors/recording.ts RecordedCall). */
+export type RecordedLike =
+  | { to: 'slack' | 'webhook'; method: string; body: Record<string, unknown>; ts?: string }
+  | { to: 'email'; topicArn: string; subject: string; body: string }
+  | { to: 'aws'; api: string; input: object };
+
+/** The calls a dry-run result (notify's, or each service's of rollback's) would have made. */
+export function recordedCalls(result: unknown): RecordedLike[] {
+  if (!isObj(result)) return [];
+  if (Array.isArray(result.recorded)) return result.recorded as RecordedLike[];
+  if (Array.isArray(result.services)) return result.services.flatMap(recordedCalls);
+  return [];
+}
+
+/** A recorded call as the delivered one would print, marked "would": Slack messages and emails in full, AWS calls with their parameters. */
+export function recordedLines(call: RecordedLike, slack: SlackPrinter, s: Style): string[] {
+  const lines =
+    call.to === 'aws'
+      ? [`  ${s.bold('aws change')}   ${s.yellow(call.api)}`, ...JSON.stringify(call.input, null, 2).split('\n').map((l) => `    ${s.dim(l)}`)]
+      : call.to === 'email'
+        ? emailLines({ topicArn: call.topicArn, subject: call.subject, message: call.body }, s)
+        : slack.lines({ method: call.method, body: call.body, ts: call.ts } as Pick<SlackCall, 'method' | 'body' | 'ts'>);
+  const [head = '', ...rest] = lines;
+  return [`  ${s.magenta('would')} ${head.replace(/^ {2}/, '')}`, ...rest];
 }
 
 // ------------------------------------------------------------- AWS changes

@@ -3,7 +3,7 @@
 //   npm start                                        the scenario events/scenarios/pipeline-fails-in-deploy/ (notify)
 //   npm start -- events/scenarios/ecs-crash-on-start the ECS rollback scenario (rollback)
 //   npm start -- events/codebuild/build-failed.json  these files or folders (folders: their .json files, in name order)
-//   npm start -- --dry-run                           plans only: nothing is stored, posted, sent or changed
+//   npm start -- --dry-run                           the recording sink: what would be posted, sent and changed, in full; nothing is stored or sent
 //   npm start -- --full                              show whole Slack messages on updates, not just what changed
 //   npm start -- --wall-clock                        run every event at the real time, not at the event's own
 //
@@ -42,14 +42,28 @@ import {
   type FunctionDefinition,
   type Handler,
 } from '../local/service-definition';
-import { awsChangeLines, decisionLines, describeEvent, emailLines, errorLines, logLines, makeStyle, SlackPrinter, slackCallKind, wantsColor } from '../local/print';
+import {
+  awsChangeLines,
+  decisionLines,
+  describeEvent,
+  emailLines,
+  errorLines,
+  logLines,
+  makeStyle,
+  recordedCalls,
+  recordedLines,
+  SlackPrinter,
+  slackCallKind,
+  wantsColor,
+  type RecordedLike,
+} from '../local/print';
 
 const TOPIC_ARN = localTopicArn('cicd-guardian-local');
 const STAGE = 'local';
 
 const USAGE = `usage: npm start -- [--dry-run] [--full] [--wall-clock] [event.json | folder ...]
   default: ${SCENARIO_DIR}/ (in file order); events/scenarios/ecs-crash-on-start/ is the rollback scenario
-  --dry-run     GUARDIAN_DRY_RUN=true: decide, do not store, post, send or change
+  --dry-run     GUARDIAN_DRY_RUN=true: show what would be posted, sent and changed; store, post, send or change nothing
   --full        print whole Slack messages on updates
   --wall-clock  handle each event at the real time instead of at its own \`time\`
   env: SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL post to real Slack; GUARDIAN_CONFIG picks the policy (default guardian.yml)`;
@@ -105,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     const slackPrinter = new SlackPrinter(s, flags.has('--full'));
     const stats: Stats = { events: 0, unmatched: 0, invocations: 0, errors: 0, byFunction: new Map() };
     const seenLogs = new Set<string>();
+    const rehearsed: RecordedLike[] = [];
     const logCounter = { hidden: 0 };
 
     for (const [n, file] of files.entries()) {
@@ -152,13 +167,17 @@ async function main(argv: string[]): Promise<number> {
           }
           print(...logLines(output.text(), s, seenLogs, logCounter));
           if (!failed) print(...decisionLines(result, s).map((l) => `  ${l}`));
+          // A dry-run's calls, from the recording sink: what would be posted, sent and changed.
+          const recorded = failed ? [] : recordedCalls(result);
+          rehearsed.push(...recorded);
+          for (const call of recorded) print(...recordedLines(call, slackPrinter, s));
           for (const d of deliveries) print(...('slack' in d ? slackPrinter.lines(d.slack) : 'email' in d ? emailLines(d.email, s) : awsChangeLines(d.change, s)));
           if (failed) print(`  ${s.red(`✗ ${name} failed`)}`, ...errorLines(failed, s).map((l) => `    ${l}`));
         }
       }
     }
 
-    print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, aws.changes, realSlack));
+    print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, aws.changes, realSlack), ...rehearsalSummary(rehearsed));
     if (logCounter.hidden) print(s.dim(`  ${logCounter.hidden} log line${logCounter.hidden === 1 ? '' : 's'} repeating an earlier one not shown`));
     return stats.errors > 0 ? 1 : 0;
   } finally {
@@ -276,6 +295,19 @@ function summary(stats: Stats, calls: SlackCall[] | undefined, emails: Published
     lines.push(`  AWS changes: ${changes.length}${changes.length ? ` (${changes.map((c) => `${c.service} ${c.operation}`).join(', ')})` : ''}`);
   }
   return lines;
+}
+
+/** What a dry-run would have done, counted as the summary counts a real run's calls. */
+function rehearsalSummary(calls: RecordedLike[]): string[] {
+  if (calls.length === 0) return [];
+  const count = (to: RecordedLike['to']) => calls.filter((c) => c.to === to);
+  const slackCalls = [...count('slack'), ...count('webhook')] as { method: string }[];
+  const byMethod = new Map<string, number>();
+  for (const c of slackCalls) byMethod.set(c.method, (byMethod.get(c.method) ?? 0) + 1);
+  const aws = count('aws') as { api: string }[];
+  return [
+    `  ${s.magenta('Dry run, would have made')}: Slack ${[...byMethod].map(([m, n]) => `${m} ${n}`).join(' · ') || 'none'} · emails ${count('email').length} · AWS changes ${aws.length}${aws.length ? ` (${aws.map((c) => c.api).join(', ')})` : ''}`,
+  ];
 }
 
 main(process.argv.slice(2)).then(

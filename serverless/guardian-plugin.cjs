@@ -7,21 +7,15 @@
 // `${guardian:<address>}` variables:
 //
 //   embedded                     validated config as a JSON string (esbuild `define` wants code text)
-//   slackSecretArns.ssm          ARNs of the Slack SSM parameters
-//   slackSecretArns.secretsManager  ARNs of the Slack Secrets Manager secrets
 //   emailSubscriptions           AWS::SNS::Subscription resources, one per subscriber
-//   topicArns                    the stack topic plus topics named by routes
 //   buildStates                  CodeBuild build-status values worth an event
 //   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
-//   rollbackServiceArns          ECS services in rollback.services
-//   rollbackServiceDeploymentArns / rollbackServiceRevisionArns  their service deployments and revisions
-//   rollbackTaskDefinitionArns   revisions of their task definition families (UpdateService's ecs:task-definition;
-//                                taskDefinitionFamily, default: the service name, as the policy's deployableFamily)
-//   rollbackDeploymentGroupArns  CodeDeploy deployment groups of CODE_DEPLOY services
-//   rollbackPipelineArns         pipelines that deploy the services
-//   rollbackStageArns            their deploy stages, where disableTransition is on
-//   passRoles                    roles the rollback function may pass to ECS tasks
+//   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
+//                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
+//                                the Slack secrets it names, the topics routes name, the rollback
+//                                services, their deployments, revisions, task definition families,
+//                                CodeDeploy groups, pipelines and deploy stages, and rollback.passRoles
 //
 // ARNs use CloudFormation Fn::Sub pseudo parameters, so packaging needs no AWS call.
 // Rule names contain Serverless variables (${self:...}, ${sls:stage}), resolved after this source.
@@ -213,17 +207,107 @@ function rollbackResources(config) {
   };
 }
 
+// ---------------------------------------------------------------- IAM
+
+const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/**
+ * The resources each scope list of shared/runtime/iam.ts (IamScope) stands for,
+ * for function `name`: what its declarations' actions may touch.
+ */
+function iamScope(config, name, uses) {
+  const slack = slackSecretArns(config);
+  const rollback = rollbackResources(config);
+  return {
+    anyPipeline: [arn('codepipeline', '*')],
+    anyBuildProject: [arn('codebuild', 'project/*')],
+    topics: uses.emailTopics === 'routes' ? topicArns(config) : [{ Ref: TOPIC }],
+    notificationsKey: [{ 'Fn::GetAtt': ['NotificationsKey', 'Arn'] }],
+    slackParameters: slack.ssm,
+    slackSecrets: slack.secretsManager,
+    anyKey: [arn('kms', 'key/*')],
+    ssmService: [sub('ssm.${AWS::Region}.amazonaws.com')],
+    secretsManagerService: [sub('secretsmanager.${AWS::Region}.amazonaws.com')],
+    stateTable: [{ 'Fn::GetAtt': ['GuardianStateTable', 'Arn'] }],
+    services: rollback.rollbackServiceArns,
+    serviceDeployments: rollback.rollbackServiceDeploymentArns,
+    serviceRevisions: rollback.rollbackServiceRevisionArns,
+    taskDefinitions: rollback.rollbackTaskDefinitionArns,
+    deploymentGroups: rollback.rollbackDeploymentGroupArns,
+    deployPipelines: rollback.rollbackPipelineArns,
+    deployStages: rollback.rollbackStageArns,
+    passRoles: rollback.passRoles,
+    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource.
+    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${name}Function}:*`)],
+    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(name)}DeadLetterQueue`, 'Arn'] }],
+    everything: ['*'],
+  };
+}
+
+/**
+ * One function's IAM statements: its needs grouped by resource list and
+ * condition (one statement each, actions in declaration order), with the
+ * scope's resources filled in. A need whose resources or condition values are
+ * empty in this config (no Secrets Manager secret, no CODE_DEPLOY service)
+ * grants nothing and is left out.
+ */
+function statementsFor(config, name, uses, needs) {
+  const scope = iamScope(config, name, uses);
+  const valuesOf = (list) => {
+    if (!(list in scope)) throw new Error(`IAM declaration names an unknown scope list "${list}" (shared/runtime/iam.ts IamScope)`);
+    return scope[list];
+  };
+  const groups = new Map();
+  for (const need of needs) {
+    const key = JSON.stringify([need.resources, need.conditions ?? {}]);
+    const group = groups.get(key) ?? { need, actions: [] };
+    group.actions.push(...need.actions.filter((a) => !group.actions.includes(a)));
+    groups.set(key, group);
+  }
+  const sids = new Set();
+  const statements = [];
+  for (const { need, actions } of groups.values()) {
+    const resources = valuesOf(need.resources);
+    const condition = {};
+    let empty = resources.length === 0;
+    for (const [operator, keys] of Object.entries(need.conditions ?? {})) {
+      condition[operator] = {};
+      for (const [conditionKey, value] of Object.entries(keys)) {
+        const values = typeof value === 'string' ? valuesOf(value) : value.value;
+        if (Array.isArray(values) && values.length === 0) empty = true;
+        condition[operator][conditionKey] = values;
+      }
+    }
+    if (empty) continue;
+    let sid = pascal(need.resources) + (need.conditions ? 'Conditional' : '');
+    for (let n = 2; sids.has(sid); n++) sid = `${pascal(need.resources)}${need.conditions ? 'Conditional' : ''}${n}`;
+    sids.add(sid);
+    statements.push({
+      Sid: sid,
+      Effect: 'Allow',
+      Action: actions.length === 1 ? actions[0] : actions,
+      Resource: resources.length === 1 ? resources[0] : resources,
+      ...(need.conditions ? { Condition: condition } : {}),
+    });
+  }
+  return statements;
+}
+
+/** Each function's statements, from functions/permissions.ts (what it may plan and read) and the modules' declarations. */
+function roleStatements(config) {
+  const { FUNCTIONS, iamNeedsOf } = loadTs('../functions/permissions.ts');
+  return Object.fromEntries(Object.entries(FUNCTIONS).map(([name, uses]) => [name, statementsFor(config, name, uses, iamNeedsOf(name))]));
+}
+
 /** All `${guardian:...}` values for a validated config. */
 function deriveValues(config) {
   return {
     embedded: JSON.stringify(config),
-    slackSecretArns: slackSecretArns(config),
     emailSubscriptions: emailSubscriptions(config),
-    topicArns: topicArns(config),
     buildStates: buildStates(config),
     eventRuleArns: eventRuleArns(config),
     rollbackEvents: rollbackEvents(config),
-    ...rollbackResources(config),
+    roleStatements: roleStatements(config),
   };
 }
 
@@ -303,3 +387,4 @@ class GuardianPlugin {
 module.exports = GuardianPlugin;
 module.exports.loadGuardianConfig = loadGuardianConfig;
 module.exports.deriveValues = deriveValues;
+module.exports.iamScope = iamScope;

@@ -4,6 +4,7 @@ import type { Delivery } from '../plan/delivery.js';
 import type { StateStore, SubjectRecord } from '../state/store.js';
 import type { Deadline } from '../runtime/deadline.js';
 import { executePlan, owedActions, type ActionOutcome, type Channels } from './execute-plan.js';
+import type { RecordedCall } from './recording.js';
 
 // Deliveries for one subject are serialized by a lease in the state table, so
 // concurrent invocations never post two messages or update one out of order.
@@ -22,6 +23,8 @@ export interface DeliveryResult {
   status: 'delivered' | 'deferred';
   plans: Plan[];
   outcomes: ActionOutcome[];
+  /** Calls of rehearsed changes (a per-service dry-run), as the recording sink kept them. */
+  recorded?: RecordedCall[];
 }
 
 export async function deliverUnderLease<V>(
@@ -55,8 +58,9 @@ export async function deliverUnderLease<V>(
       result.plans.push(plan);
       if (plan.actions.length > 0) {
         const save = (d: Delivery, isLast: boolean) => (isLast ? ((last = d), Promise.resolve()) : store.saveDelivery(pk, owner, d));
-        const { outcomes } = await executePlan(plan, record.delivery, (ready ??= await channels()), save, store.now);
+        const { outcomes, recorded } = await executePlan(plan, record.delivery, (ready ??= await channels()), save, store.now);
         result.outcomes.push(...outcomes);
+        if (recorded.length > 0) result.recorded = [...(result.recorded ?? []), ...recorded];
       }
     } finally {
       versionAfter = await store.releaseLock(pk, owner, last);

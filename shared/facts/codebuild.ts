@@ -2,12 +2,14 @@ import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuil
 import { buildFailure, type BuildFailure } from '../views/execution-view.js';
 import { clientFor, type Place } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
+import type { IamNeed } from '../runtime/iam.js';
 
 // Why a build a pipeline action names failed, read from CodeBuild when its
 // own event has not been seen. Optional like every fact: a failing read is
 // reported through `onError` and the message goes out without it.
-//
-// IAM: codebuild:BatchGetBuilds.
+
+/** BatchGetBuilds authorizes against the build's project. */
+export const BUILD_FACTS_IAM: IamNeed[] = [{ actions: ['codebuild:BatchGetBuilds'], resources: 'anyBuildProject' }];
 
 export class BuildFacts {
   constructor(private readonly client: CodeBuildClient) {}

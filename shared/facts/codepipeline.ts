@@ -10,13 +10,17 @@ import type { ActionView, ExecutionView, Revision } from '../views/execution-vie
 import { actionKey, latestFailure } from '../views/execution-view.js';
 import { clientFor, type Place } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
+import type { IamNeed } from '../runtime/iam.js';
 
 // Read-only enrichment of a pipeline execution: source revision, stage order,
 // failure details. Each call is optional: a throttled, denied or failing call
 // is reported through `onError` and the notification goes out with what the
 // event carries.
-//
-// IAM: codepipeline:GetPipelineExecution, codepipeline:GetPipeline, codepipeline:ListActionExecutions.
+
+/** What PipelineFacts reads, on any pipeline of the account (notify hears of every pipeline). */
+export const PIPELINE_FACTS_IAM: IamNeed[] = [
+  { actions: ['codepipeline:GetPipeline', 'codepipeline:GetPipelineExecution', 'codepipeline:ListActionExecutions'], resources: 'anyPipeline' },
+];
 
 export interface ExecutionFacts {
   revision?: Revision;

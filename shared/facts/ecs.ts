@@ -14,6 +14,7 @@ import { RollbackError, rollbackError } from '../runtime/aws-errors.js';
 import type { ServiceFacts } from '../views/service-view.js';
 import { clientFor, type Place } from '../runtime/aws.js';
 import { attempt, type FactError } from './attempt.js';
+import type { IamNeed } from '../runtime/iam.js';
 
 // Read-only facts about an ECS service that a rollback decision needs: its
 // deployment controller, whether AWS rolls back (or is rolling back) by itself,
@@ -22,15 +23,23 @@ import { attempt, type FactError } from './attempt.js';
 // decision without it); every other call is best-effort: a failure is reported
 // through `onError` and the facts come back without that part.
 //
-// IAM (mirrored in the rollback function's statements in serverless.yml):
-// - ecs:DescribeServices            (resource: the service ARN)
-// - ecs:ListServiceDeployments      (resource: the service ARN)
-// - ecs:DescribeServiceRevisions    (resource: service-revision ARNs of the service)
-// - ecs:DescribeTaskDefinition      (resource: *)
-// - codedeploy:ListDeployments      (resource: the deployment group ARN; CODE_DEPLOY services only)
-// - codepipeline:GetPipelineState   (resource: the pipeline ARN)
 // ListServiceDeployments already carries each deployment's target service revision,
 // so ecs:DescribeServiceDeployments is not needed.
+
+/** What EcsFacts reads, granted by the guardian plugin to each function that uses it. */
+export const ECS_FACTS_IAM: IamNeed[] = [
+  {
+    actions: ['ecs:DescribeServices', 'ecs:ListServiceDeployments', 'ecs:DescribeServiceRevisions'],
+    resources: 'services',
+    why: 'DescribeServiceRevisions authorizes against the service as well as the revision',
+  },
+  { actions: ['ecs:DescribeServiceRevisions'], resources: 'serviceRevisions' },
+  { actions: ['ecs:DescribeTaskDefinition'], resources: 'everything', why: 'DescribeTaskDefinition has no resource-level permissions' },
+  { actions: ['codedeploy:ListDeployments'], resources: 'deploymentGroups' },
+];
+
+/** What PipelineStateFacts reads (the execution deploying a service). */
+export const PIPELINE_STATE_FACTS_IAM: IamNeed[] = [{ actions: ['codepipeline:GetPipelineState'], resources: 'deployPipelines' }];
 
 
 export interface DescribeOptions {

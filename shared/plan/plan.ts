@@ -57,6 +57,8 @@ export interface EmailAction {
 /** Stop an in-flight ECS deployment and let ECS roll it back (StopServiceDeployment, stopType ROLLBACK). */
 export interface EcsStopDeploymentAction {
   type: 'ecs.stopDeployment';
+  /** Per-service dry-run: performed against the recording sink (the call is shown, nothing changes, nothing is recorded). */
+  rehearsal?: true;
   key: string;
   cluster: string;
   service: string;
@@ -67,6 +69,8 @@ export interface EcsStopDeploymentAction {
 /** Deploy a known-good task definition (UpdateService). */
 export interface EcsUpdateServiceAction {
   type: 'ecs.updateService';
+  /** Per-service dry-run: performed against the recording sink (the call is shown, nothing changes, nothing is recorded). */
+  rehearsal?: true;
   key: string;
   cluster: string;
   service: string;
@@ -77,6 +81,8 @@ export interface EcsUpdateServiceAction {
 /** Stop a CodeDeploy blue/green deployment with automatic rollback. */
 export interface CodeDeployStopAction {
   type: 'codedeploy.stopDeployment';
+  /** Per-service dry-run: performed against the recording sink (the call is shown, nothing changes, nothing is recorded). */
+  rehearsal?: true;
   key: string;
   cluster: string;
   service: string;
@@ -87,6 +93,8 @@ export interface CodeDeployStopAction {
 /** Disable the inbound transition of a pipeline stage so a bad revision is not deployed again. */
 export interface DisableTransitionAction {
   type: 'codepipeline.disableTransition';
+  /** Per-service dry-run: performed against the recording sink (the call is shown, nothing changes, nothing is recorded). */
+  rehearsal?: true;
   key: string;
   pipeline: string;
   stage: string;

@@ -327,9 +327,11 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     restored = target;
   }
 
+  // A per-service dry-run rehearses the change (the executor shows its call and makes none) and tells people.
   if (settings.dryRun) {
-    plan.skipped.push(`dry-run for ${name}: would ${change.type}${disable ? ' and disable the transition' : ''}`);
-    plan.actions.push(...notice('dry-run', restored, change));
+    const rehearsal = { rehearsal: true as const };
+    plan.skipped.push(`dry-run for ${name}: ${change.type}${disable ? ' and the transition' : ''} rehearsed, nothing changed`);
+    plan.actions.push({ ...change, ...rehearsal }, ...(disable ? [{ ...disable, ...rehearsal }] : []), ...notice('dry-run', restored, change));
   } else {
     // The notice reports the change: not sent if the change fails.
     plan.actions.push(change, ...(disable ? [disable] : []), ...notice('rolled-back', restored, change).map((a) => ({ ...a, after: key })));

@@ -7,14 +7,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { clientFor } from '../runtime/aws.js';
 import type { Deadline } from '../runtime/deadline.js';
+import type { IamNeed } from '../runtime/iam.js';
 import type { Delivery } from '../plan/delivery.js';
 import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../plan/delivery.js';
 
 // The state table: one item per subject (a pipeline execution, a build),
 // holding what we know of it (view), what was delivered, a version for
 // optimistic concurrency, and a lease lock that serializes deliveries.
-//
-// IAM: dynamodb:GetItem, dynamodb:UpdateItem on the table.
+
+/** What the store does to the table: consistent reads and conditional updates, nothing else. */
+export const STATE_IAM: IamNeed[] = [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: 'stateTable' }];
 
 export interface SubjectRecord<V> {
   view: V;

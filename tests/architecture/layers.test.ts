@@ -15,7 +15,8 @@ const LAYERS: string[][] = [
   ['shared/messages', 'shared/plan'],
   ['shared/policies'],
   ['shared/facts', 'shared/state'],
-  ['shared/executors'],
+  // Action modules (one per kind of action) and the executors that run plans through them.
+  ['shared/actions', 'shared/executors'],
   ['functions'],
 ];
 

@@ -15,6 +15,7 @@ import { createHandler, type NotifyResult } from '../../functions/notify';
 import { readEnv } from '../../shared/config/env';
 import { logger, metrics } from '../../shared/runtime/observability';
 import { freshBuildScenario, freshScenario } from '../helpers/scenario';
+import type { RecordedCall } from '../../shared/executors/recording';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
 
 // The notify function end to end: real DynamoDB semantics (dynalite), the
@@ -495,6 +496,30 @@ describe('notify: dry run and builds', () => {
     expect(result.status === 'dry-run' && result.plan.actions.map((a) => a.type)).toEqual(expect.arrayContaining(['slack.upsert', 'email.publish']));
     expect(slack.calls).toHaveLength(before);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('in dry-run runs the same path against the recording sink: each message in full, the calls a real run makes, nothing sent', async () => {
+    const real = freshScenario();
+    await runAll(real);
+    const realCalls = callsFor(executionOf(real)).map((c) => c.method);
+    const realEmails = emailsFor(executionOf(real)).length;
+
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    const rehearsed = freshScenario();
+    const before = slack.calls.length;
+    const emailsBefore = sns.commandCalls(PublishCommand).length;
+    const recorded: RecordedCall[] = [];
+    for (const event of rehearsed) {
+      const result = await invoke(event);
+      if (result.status === 'dry-run') recorded.push(...result.recorded);
+    }
+    expect(slack.calls).toHaveLength(before);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(emailsBefore);
+    const slackCalls = recorded.filter((c) => c.to === 'slack');
+    expect(slackCalls.map((c) => c.method)).toEqual(realCalls);
+    expect(recorded.filter((c) => c.to === 'email')).toHaveLength(realEmails);
+    // In full: the last update shows the failed stage, as the real message does.
+    expect(JSON.stringify(slackCalls.at(-2)?.body)).toContain('Deploy');
   });
 
   it('in dry-run plans against the stored state: what was delivered is not planned again', async () => {

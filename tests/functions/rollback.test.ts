@@ -27,6 +27,8 @@ import { serviceKey, type ServiceView } from '../../shared/views/service-view';
 import type { DeliveryResult } from '../../shared/executors/deliver';
 import { StateStore, stateStore } from '../../shared/state/store';
 
+import type { RecordedCall } from '../../shared/executors/recording';
+
 // The rollback function end to end: real DynamoDB semantics (dynalite) for
 // the one-rollback-at-a-time guarantees, the official Slack client against a
 // local Slack, ECS, CodePipeline and SNS mocked with documented shapes.
@@ -403,6 +405,27 @@ describe('rollback: by hand', () => {
     expect(result.status).toBe('handled');
     expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/would be rolled back \(dry-run\)/);
+    // The rollback it would make, with its parameters, from the recording sink.
+    const recorded = result.status === 'handled' ? result.services.flatMap((s) => (s.status === 'dry-run' ? s.recorded : (s.recorded ?? []))) : [];
+    expect(recorded).toEqual([{ to: 'aws', api: 'ecs:StopServiceDeployment', input: { serviceDeploymentArn: expect.any(String), stopType: 'ROLLBACK' } }]);
+  });
+
+  it('in a global dry-run, a deployment whose tasks crash shows the rollback that would happen: the call with its parameters and the messages in full, nothing changed or stored', async () => {
+    process.env.GUARDIAN_DRY_RUN = 'true';
+    describeServices({ inFlight: true });
+    ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [{ serviceDeploymentArn: SERVICE_DEPLOYMENT(service), status: 'IN_PROGRESS' }] });
+    const recorded: RecordedCall[] = [];
+    for (const e of [event('ecs/deployment-in-progress.json'), crash(1), crash(2)]) {
+      const result = await invoke(e);
+      if (result.status === 'handled') for (const s of result.services) if (s.status === 'dry-run') recorded.push(...s.recorded);
+    }
+    const changes = recorded.filter((c) => c.to === 'aws');
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ api: expect.stringMatching(/^ecs:(StopServiceDeployment|UpdateService)$/) });
+    expect(recorded.some((c) => c.to === 'slack' || c.to === 'email' || c.to === 'webhook')).toBe(true);
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
   it('offline in dry-run (sls invoke local), still answers with a plan that says what could not be read', async () => {

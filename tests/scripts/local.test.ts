@@ -185,6 +185,23 @@ describe('npm start -- <files>', () => {
     expect(run.stdout).toMatch(/Emails: 0/);
   }, TIMEOUT_MS);
 
+  it('--dry-run on the bundled scenario shows each message in full and the calls the real run makes (1 post, 8 updates, 1 reply)', async () => {
+    const run = await runLocal('--dry-run');
+    expect(run.code).toBe(0);
+    expect(slackCalls(run.stdout)).toEqual([]);
+    expect(run.stdout).toMatch(/^ {2}would slack post +#deployments/m);
+    expect(run.stdout).toMatch(/^ {2}would slack reply +#deployments thread/m);
+    expect(run.stdout).toMatch(/Dry run, would have made: Slack chat\.postMessage 2 · chat\.update 8 · emails 1 · AWS changes 0/);
+  }, TIMEOUT_MS);
+
+  it('--dry-run on the crash scenario shows the rollback that would happen, with its parameters, and changes nothing', async () => {
+    const run = await runLocal('--dry-run', 'events/scenarios/ecs-crash-on-start');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}would aws change +ecs:StopServiceDeployment\n {4}\{\n {6}"serviceDeploymentArn": "arn:aws:ecs:[^"]+",\n {6}"stopType": "ROLLBACK"/m);
+    expect(run.stdout).toMatch(/AWS changes: 0/);
+    expect(run.stdout).toMatch(/AWS changes 1 \(ecs:StopServiceDeployment\)/);
+  }, TIMEOUT_MS);
+
   it('an event the rules filter out reaches no function', async () => {
     const run = await runLocal('events/codebuild/build-in-progress.json');
     expect(run.code).toBe(0);

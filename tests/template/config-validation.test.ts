@@ -10,7 +10,9 @@ import { parseConfig } from '../../shared/config/load';
 interface GuardianPluginModule {
   new (serverless: unknown): unknown;
   loadGuardianConfig(path: string): unknown;
-  deriveValues(config: unknown): { buildStates: string[]; embedded: string; rollbackTaskDefinitionArns: { 'Fn::Sub': string }[] };
+  deriveValues(config: unknown): { buildStates: string[]; embedded: string };
+  /** What each IAM scope of the role declarations stands for, for one function. */
+  iamScope(config: unknown, name: string, uses: object): { taskDefinitions: { 'Fn::Sub': string }[] };
 }
 
 const repo = join(__dirname, '..', '..');
@@ -88,7 +90,7 @@ describe('guardian.yml validation', () => {
 
 describe('the task definitions a rollback may deploy (UpdateService\'s ecs:task-definition condition)', () => {
   const families = (services: Record<string, string>[]) =>
-    plugin.deriveValues(parseConfig({ rollback: { services } }, 'test config')).rollbackTaskDefinitionArns.map((a) => a['Fn::Sub']);
+    plugin.iamScope(parseConfig({ rollback: { services } }, 'test config'), 'rollback', {}).taskDefinitions.map((a) => a['Fn::Sub']);
 
   it('are the revisions of the family named by taskDefinitionFamily', () => {
     expect(families([{ cluster: 'payments-prod', service: 'payments-api', taskDefinitionFamily: 'prod-payments-api-task' }])).toEqual([

@@ -3,6 +3,7 @@ import { executePlan, type Channels } from '../../../shared/executors/execute-pl
 import { SlackNotifier } from '../../../shared/executors/slack';
 import type { Plan } from '../../../shared/plan/plan';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
+import { CHANGE_ACTIONS } from '../../../shared/actions/change-actions';
 import { failureModel } from '../../helpers/message-models';
 import { logger } from '../../../shared/runtime/observability';
 
@@ -105,7 +106,8 @@ describe('executePlan records each change at the time its clock tells', () => {
         },
       ],
     };
-    const withChanges: Channels = { ...channels(), changes: { perform: async () => 'stopped' } };
+    // AWS answers with the service deployment it stops (the change's detail).
+    const withChanges: Channels = { ...channels(), changes: CHANGE_ACTIONS, aws: { call: async <O>() => ({ serviceDeploymentArn: 'stopped' }) as O } };
     const { delivery } = await executePlan(rollback, emptyDelivery(), withChanges, async () => undefined, () => new Date('2025-06-12T14:04:09.000Z'));
     expect(delivery.changes).toEqual([{ key: 'rollback:ecs-svc/1234567890123456789', type: 'ecs.stopDeployment', at: '2025-06-12T14:04:09.000Z', detail: 'stopped' }]);
   });

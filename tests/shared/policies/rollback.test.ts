@@ -249,9 +249,12 @@ describe('never fighting AWS, never making things worse', () => {
     expect(changes(codeDeploy.actions)).toEqual([expect.objectContaining({ type: 'codedeploy.stopDeployment', deploymentId: 'd-ABC123' })]);
   });
 
-  it('in per-service dry-run decides and tells, but changes nothing', () => {
-    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { settings: settings({ dryRun: true }) });
-    expect(changes(plan.actions)).toEqual([]);
+  it('in per-service dry-run decides and tells, but changes nothing: the rollback is a rehearsal (the recording sink shows its call)', () => {
+    const plan = decide([started(), crashed(2, 1), crashed(3, 2)], { settings: settings({ dryRun: true, disableTransition: true }) });
+    expect(changes(plan.actions)).toEqual([
+      expect.objectContaining({ type: 'ecs.stopDeployment', rehearsal: true }),
+      expect.objectContaining({ type: 'codepipeline.disableTransition', rehearsal: true }),
+    ]);
     expect(titleOf(plan.actions)).toBe('payments-api would be rolled back (dry-run)');
   });
 

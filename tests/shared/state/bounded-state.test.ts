@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalDynamo, type LocalDynamo } from '../../../local/dynamo';
 import { localTopicArn } from '../../../local/environment';
@@ -12,6 +13,7 @@ import { EmailNotifier } from '../../../shared/executors/email';
 import { executePlan, type Channels } from '../../../shared/executors/execute-plan';
 import { deliverUnderLease } from '../../../shared/executors/deliver';
 import { SlackNotifier } from '../../../shared/executors/slack';
+import { CHANGE_ACTIONS } from '../../../shared/actions/change-actions';
 import { describeExecution } from '../../../shared/messages/pipeline';
 import { applyEvent, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../../../shared/views/execution-view';
 import { decideExecutionNotifications } from '../../../shared/policies/notifications';
@@ -35,6 +37,7 @@ const EVENTS = 10_000;
 const PERSIST_EVERY = 100;
 
 const sns = mockClient(SNSClient);
+const ecs = mockClient(ECSClient);
 let dynamo: LocalDynamo;
 let slack: SlackStandIn;
 let client: DynamoDBClient;
@@ -59,6 +62,8 @@ afterAll(async () => {
 beforeEach(() => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  ecs.reset();
+  ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/restored', status: 'PRIMARY' }] } });
 });
 
 /** The item's size as DynamoDB counts it: attribute names plus values. */
@@ -70,7 +75,7 @@ async function itemBytes(pk: string): Promise<number> {
 const channels = (): Channels => ({
   slack: new SlackNotifier('xoxb-test', deadline, { apiUrl: slack.apiUrl }),
   email: new EmailNotifier(new SNSClient({ region: 'us-east-1' }), () => Promise.resolve(localTopicArn('cicd-guardian-test'))),
-  changes: { perform: (action) => Promise.resolve(`restored by ${action.type}`) },
+  changes: CHANGE_ACTIONS,
 });
 
 /** Stores the view as folded so far and delivers `plan` under the lease, as the functions do. */
@@ -264,7 +269,7 @@ describe('an ECS service that sees 10,000 events', () => {
     // Within the budget there is room for plenty of evidence (failureThreshold defaults to 2).
     expect(stored.view.signals.length).toBeGreaterThanOrEqual(100);
     // The audit trail keeps the latest rollback, and its key still dedupes it.
-    expect(stored.delivery.changes?.at(-1)).toMatchObject({ key: `rollback:${deploymentOf(EVENTS / PERSIST_EVERY)}`, detail: 'restored by ecs.updateService' });
+    expect(stored.delivery.changes?.at(-1)).toMatchObject({ key: `rollback:${deploymentOf(EVENTS / PERSIST_EVERY)}`, detail: 'ecs-svc/restored' });
     expect(stored.delivery.sent).toContain(`rollback:${deploymentOf(EVENTS / PERSIST_EVERY)}`);
     // Known-good: the newest deployment that completed and baked with no alarm (the second half has none).
     expect(stored.view.knownGood).toMatchObject({ deploymentId: deploymentOf(9), taskDefinitionArn: revisionOf(9) });

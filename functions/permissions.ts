@@ -1,0 +1,41 @@
+import type { Action } from '../shared/plan/plan.js';
+import { ACTIONS } from '../shared/actions/index.js';
+import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
+import { STATE_IAM } from '../shared/state/store.js';
+import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
+import { BUILD_FACTS_IAM } from '../shared/facts/codebuild.js';
+import { ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM } from '../shared/facts/ecs.js';
+
+// What each function may do: the actions its plans may hold and the facts it
+// reads. The guardian plugin builds each function's role from this and the
+// modules' declarations, scoped by guardian.yml; the template tests check the
+// role grants exactly that. A new action a function may plan is one entry here.
+
+export interface FunctionUses {
+  actions: Action['type'][];
+  /** Read-only facts and infrastructure (the state table), by their IAM declarations. */
+  reads: IamNeed[][];
+  /** The topics its email may go to: the stack's and those routes name, or the stack's only. */
+  emailTopics: 'routes' | 'stack';
+}
+
+export const FUNCTIONS = {
+  notify: {
+    actions: ['slack.upsert', 'slack.reply', 'slack.webhook', 'email.publish'],
+    reads: [STATE_IAM, PIPELINE_FACTS_IAM, BUILD_FACTS_IAM],
+    emailTopics: 'routes',
+  },
+  rollback: {
+    actions: ['ecs.stopDeployment', 'ecs.updateService', 'codedeploy.stopDeployment', 'codepipeline.disableTransition', 'email.publish', 'slack.upsert', 'slack.reply', 'slack.webhook'],
+    reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
+    emailTopics: 'stack',
+  },
+} satisfies Record<string, FunctionUses>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Every IAM need of a function: its runtime's, its reads', and each of its actions'. */
+export function iamNeedsOf(name: FunctionName): IamNeed[] {
+  const uses: FunctionUses = FUNCTIONS[name];
+  return [...LAMBDA_RUNTIME_IAM, ...uses.reads.flat(), ...uses.actions.flatMap((type) => ACTIONS[type].iam)];
+}

@@ -1,0 +1,35 @@
+import type { DisableTransitionAction, RollbackAction } from '../plan/plan.js';
+import { rollbackError } from '../runtime/aws-errors.js';
+import { liveAws, type ActionContext, type AwsCall } from './module.js';
+
+type ChangeAction = RollbackAction | DisableTransitionAction;
+
+/**
+ * Performs one change to AWS and records it (key, type, time and what AWS
+ * answered, for the audit trail); an AWS error becomes a RollbackError that
+ * names the target, says what to do and whether a retry can help.
+ */
+export async function performChange<A extends ChangeAction, O>(
+  action: A,
+  target: string,
+  ctx: ActionContext,
+  call: AwsCall<O>,
+  /** What to keep of AWS's answer (undefined in a dry-run). */
+  detailOf: (answer: O | undefined) => string | undefined,
+): Promise<true> {
+  let detail: string | undefined;
+  try {
+    detail = detailOf(await (ctx.channels.aws ?? liveAws).call(call));
+  } catch (error) {
+    throw rollbackError(error, target, call.api);
+  }
+  const { delivery } = ctx;
+  const change = { key: action.key, type: action.type, at: ctx.now().toISOString(), ...(detail ? { detail } : {}) };
+  await ctx.done({ ...delivery, sent: [...delivery.sent, action.key], changes: [...(delivery.changes ?? []), change] });
+  return true;
+}
+
+export const serviceTarget = (action: { cluster: string; service: string }) => `${action.cluster}/${action.service}`;
+
+/** An AWS call with its parameters, made by `send` (a dry-run records the parameters instead). */
+export const call = <I extends object, O>(api: string, input: I, send: (input: I) => Promise<O>): AwsCall<O> => ({ api, input, send: () => send(input) });

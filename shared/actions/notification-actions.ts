@@ -1,0 +1,13 @@
+import type { NotificationModules } from './module.js';
+import { slackUpsert } from './slack-upsert.js';
+import { slackReply } from './slack-reply.js';
+import { slackWebhook } from './slack-webhook.js';
+import { emailPublish } from './email-publish.js';
+
+/** The notification actions, which every function performs (no AWS SDK client beyond SNS). */
+export const NOTIFICATION_ACTIONS: NotificationModules = {
+  'slack.upsert': slackUpsert,
+  'slack.reply': slackReply,
+  'slack.webhook': slackWebhook,
+  'email.publish': emailPublish,
+};

@@ -1,0 +1,68 @@
+// IAM needs, declared next to the code that has them (an action module, a
+// fact reader, the state store) and turned into each function's role by the
+// guardian plugin: a permission is never copied by hand into serverless.yml.
+
+/** A resource or condition value: an ARN, or a CloudFormation intrinsic (Fn::Sub, Ref, Fn::GetAtt) the plugin resolves. */
+export type IamValue = string | { [intrinsic: string]: unknown };
+
+/**
+ * The resources a function may touch, as the plugin derives them from
+ * guardian.yml and the stack (ARNs with Fn::Sub, so packaging needs no AWS call).
+ * A declaration names which of these lists its actions apply to.
+ */
+export interface IamScope {
+  /** Any pipeline of the account (notify reads every pipeline it is told about). */
+  anyPipeline: IamValue[];
+  /** Any CodeBuild project of the account. */
+  anyBuildProject: IamValue[];
+  /** The topics email may go to: the stack's and, for notify, those routes name. */
+  topics: IamValue[];
+  /** The stack's KMS key that encrypts the topic. */
+  notificationsKey: IamValue[];
+  /** The Slack bot token and webhook URL named in guardian.yml. */
+  slackParameters: IamValue[];
+  slackSecrets: IamValue[];
+  /** The KMS keys of the account (Slack secrets are decrypted only through SSM or Secrets Manager). */
+  anyKey: IamValue[];
+  ssmService: IamValue[];
+  secretsManagerService: IamValue[];
+  /** The state table. */
+  stateTable: IamValue[];
+  /** The rollback services of guardian.yml, their service deployments and revisions. */
+  services: IamValue[];
+  serviceDeployments: IamValue[];
+  serviceRevisions: IamValue[];
+  /** Revisions of their task definition families (UpdateService's ecs:task-definition). */
+  taskDefinitions: IamValue[];
+  /** CodeDeploy deployment groups of CODE_DEPLOY services. */
+  deploymentGroups: IamValue[];
+  /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
+  deployPipelines: IamValue[];
+  deployStages: IamValue[];
+  /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
+  passRoles: IamValue[];
+  /** The function's own log group and dead-letter queue. */
+  ownLogGroup: IamValue[];
+  ownDeadLetterQueue: IamValue[];
+  /** Actions with no resource-level permissions. */
+  everything: IamValue[];
+}
+
+export type IamScopeList = keyof IamScope;
+
+/** One permission: these actions on the resources of one scope list, optionally under a condition. */
+export interface IamNeed {
+  actions: string[];
+  resources: IamScopeList;
+  /** Condition operator -> key -> the scope list whose values the key must match, or one fixed value. */
+  conditions?: Record<string, Record<string, IamScopeList | { value: string }>>;
+  /** Why, when it is not obvious (kept as the statement's comment in the generated role). */
+  why?: string;
+}
+
+/** What every function's runtime needs: its own logs, X-Ray traces, and its dead-letter queue (Lambda sends failed asynchronous events with the function's role). */
+export const LAMBDA_RUNTIME_IAM: IamNeed[] = [
+  { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: 'ownLogGroup' },
+  { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: 'everything', why: 'X-Ray has no resource-level permissions' },
+  { actions: ['sqs:SendMessage'], resources: 'ownDeadLetterQueue' },
+];
