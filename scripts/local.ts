@@ -21,6 +21,7 @@
 // bake windows, whether a deployment finished after the rollback that started
 // it) sees the scenario's timeline. The global Date is left alone.
 
+import '../local/observability-defaults';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { applyEnv, localTopicArn, standInEnv } from '../local/environment';

@@ -20,6 +20,8 @@ function runLocal(...args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   // The runner must use its stand-ins whatever the developer's shell holds.
   for (const name of ['SLACK_BOT_TOKEN', 'SLACK_WEBHOOK_URL', 'SLACK_API_URL', 'GUARDIAN_DRY_RUN', 'GUARDIAN_CONFIG', 'FORCE_COLOR']) delete env[name];
+  // ... and print what a person's shell would see, not the test environment's quieted Powertools.
+  for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_')) delete env[name];
   return new Promise((resolve) => {
     execFile('npx', ['tsx', 'scripts/local.ts', ...args], { cwd: REPO, env, timeout: TIMEOUT_MS, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
@@ -39,6 +41,11 @@ describe('npm start (the bundled scenario)', () => {
 
   it('exits 0', () => {
     expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('prints no INFO log lines and no metric JSON: the runner shows the plans, the warnings and what was delivered', () => {
+    expect(run.stdout).not.toMatch(/log INFO/);
+    expect(run.stdout).not.toMatch(/CloudWatchMetrics/);
   });
 
   it('prints only what the user needs to read: nothing on stderr (no SDK notice about Node versions)', () => {
