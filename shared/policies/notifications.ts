@@ -1,7 +1,7 @@
 import type { GuardianConfig, NotifyState, RouteTargets, SlackMode } from '../config/schema.js';
 import type { Delivery } from '../plan/delivery.js';
 import { DEFAULT_BUILD_STATES, DEFAULT_EMAIL_STATES, NOTIFY_STATES } from '../config/schema.js';
-import type { BuildEvent } from '../events/types.js';
+import { startingPipeline, type BuildEvent, type CiEvent } from '../events/types.js';
 import type { MessageModel, ReplyModel } from '../messages/model.js';
 import { describeBuild } from '../messages/build.js';
 import { buildIdOf } from '../events/codebuild.js';
@@ -158,6 +158,16 @@ export function decideBuildNotifications(build: BuildEvent, inputs: NotifyInputs
     DEFAULT_BUILD_STATES,
     inputs,
   );
+}
+
+/**
+ * What an event is about: its pipeline, or a build on its own. A build a pipeline started
+ * belongs to the pipeline's message (`startedBy`), unless builds are asked for on their own.
+ */
+export function notificationSubject(event: CiEvent, config: GuardianConfig): Subject & { startedBy?: string } {
+  if (event.kind !== 'build') return { kind: 'pipeline', name: event.pipeline };
+  const startedBy = config.notifications.pipelineBuilds ? undefined : startingPipeline(event);
+  return startedBy ? { kind: 'pipeline', name: startedBy, startedBy } : { kind: 'build', name: event.project };
 }
 
 /** The targets a subject would reach; used to skip all work for events nobody wants. */

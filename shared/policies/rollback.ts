@@ -32,6 +32,51 @@ export function servicesFor(event: RollbackEvent, config: GuardianConfig): Rollb
   }
 }
 
+/**
+ * The settings of each service an event concerns. A request by hand for a service the policy does not
+ * list is refused (the function's role may only touch the services the policy lists); it may ask for a
+ * dry-run, and can never turn a configured dry-run off.
+ */
+export function servicesToHandle(event: RollbackEvent, config: GuardianConfig): RollbackSettings[] {
+  const services = servicesFor(event, config);
+  if (event.kind === 'manual' && services.length === 0) {
+    throw new Error(`${event.cluster}/${event.service} is not in rollback.services of guardian.yml: cicd-guardian may not roll it back`);
+  }
+  return services.map((service) => {
+    const settings = rollbackSettings(service, config);
+    if (event.kind === 'manual' && event.dryRun) settings.dryRun = true;
+    return settings;
+  });
+}
+
+/**
+ * What an event asks of a service whose view it was folded into: its trigger, if any, and when nothing
+ * can be owed, why (the event needs no ECS read and no lease). Only a trigger or a finished deployment
+ * (a rollback's outcome to report) can owe anything, and not a trigger whose deployment's outcome was
+ * told in full (rolled back and told, or stood down and told). `stored`: the delivery of a real run's
+ * stored record; a dry-run (no record) always decides in full.
+ */
+export function whatIsOwed(
+  view: ServiceView,
+  event: RollbackEvent,
+  settings: RollbackSettings,
+  stored: Pick<RollbackInputs, 'delivery' | 'slackMode'> | undefined,
+): { trigger: Trigger | undefined; nothingOwed?: string } {
+  const trigger = findTrigger(view, event, settings);
+  const finished = event.kind === 'ecs-deployment' && event.eventName !== 'SERVICE_DEPLOYMENT_IN_PROGRESS';
+  if (!stored || finished) return { trigger };
+  const settled = trigger?.deploymentId !== undefined ? settledTrigger(trigger.deploymentId, { settings, ...stored }) : undefined;
+  if (trigger && !settled) return { trigger };
+  return { trigger, nothingOwed: settled ?? whyNoRollback(view, event, settings) };
+}
+
+/** A dry-run's plan when the service cannot be read (offline, `sls invoke local`): says so instead of failing. */
+export const unreadableServicePlan = (name: string, trigger: Trigger, error: Error): Plan => ({
+  subject: `service ${name}`,
+  actions: [],
+  skipped: [`${trigger.summary}: would decide a rollback, but the service could not be read: ${error.message}`],
+});
+
 /** A service's settings: its own, over `rollback.defaults`, over the built-in defaults. */
 export function rollbackSettings(service: RollbackServiceConfig, config: GuardianConfig): RollbackSettings {
   const d = config.rollback.defaults;

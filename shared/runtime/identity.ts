@@ -1,4 +1,5 @@
 import { clientFor, type Place } from './aws.js';
+import type { RollbackEvent } from '../events/types.js';
 
 // Where this function runs: its partition, region and account, for what the
 // event does not say (a rollback requested by hand keys its state by account;
@@ -58,4 +59,27 @@ export function placeFor(where: { account: string; region: string }, own: Pick<O
 /** placeFor with the function's own identity (from the invoked function ARN, else STS). */
 export async function placeOf(where: { account: string; region: string }, invokedFunctionArn: string | undefined): Promise<Place> {
   return placeFor(where, await ownIdentity(invokedFunctionArn));
+}
+
+/** Where to read and act, and, when the function's own account is unknown (a dry-run only), why and what was assumed. */
+export type Whereabouts = Place & { unknown?: string };
+
+/**
+ * Where a rollback event's service is, and so where to read and act: the event's account and region,
+ * or (for a request by hand) the function's own. Another account than the function's own is refused
+ * while no role is configured for it. The function's own account unknown, a dry-run still plans (and
+ * says so); a real run stops rather than act on a wrong key or in the wrong account.
+ */
+export async function whereabouts(event: RollbackEvent, invokedFunctionArn: string | undefined, dryRun: boolean, fallbackRegion: string | undefined): Promise<Whereabouts> {
+  let own;
+  try {
+    own = await ownIdentity(invokedFunctionArn);
+  } catch (error) {
+    const why = (error as Error).message;
+    const subject = event.kind === 'manual' ? `the request for ${event.cluster}/${event.service}` : `the ${event.kind} event from account ${event.account}`;
+    if (!dryRun) throw new Error(`cannot handle ${subject}: ${why}; it keys the service's state (known-good revision, cooldown)`, { cause: error });
+    if (event.kind !== 'manual') return { account: event.account, region: event.region, unknown: `${why}; planned as if in the function's own account` };
+    return { account: 'unknown', region: fallbackRegion ?? 'unknown', unknown: `${why}; planned from the request alone` };
+  }
+  return placeFor(event.kind === 'manual' ? own : event, own);
 }

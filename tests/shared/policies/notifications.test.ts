@@ -2,7 +2,7 @@ import { parseConfig } from '../../../shared/config/load';
 import { parseCiEvent } from '../../../shared/events/parse';
 import type { BuildEvent, PipelineEvent } from '../../../shared/events/types';
 import { applyEvent, emptyView, type ExecutionView } from '../../../shared/views/execution-view';
-import { buildStatusesToWatch, decideBuildNotifications, decideExecutionNotifications, type NotifyInputs } from '../../../shared/policies/notifications';
+import { buildStatusesToWatch, decideBuildNotifications, decideExecutionNotifications, notificationSubject, type NotifyInputs } from '../../../shared/policies/notifications';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import type { Action } from '../../../shared/plan/plan';
 import { listEvents, loadEvent } from '../../helpers/fixtures';
@@ -163,5 +163,23 @@ describe('which CodeBuild build statuses the rule lets through', () => {
       ],
     });
     expect(buildStatusesToWatch(c)).toEqual(['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
+  });
+});
+
+describe('notificationSubject: what an event is about', () => {
+  it('is the pipeline of a pipeline event', () => {
+    expect(notificationSubject(event('codepipeline/pipeline-failed.json'), payments)).toEqual({ kind: 'pipeline', name: expect.any(String) });
+  });
+
+  it("is the starting pipeline of a build a pipeline started, unless builds are asked for on their own", () => {
+    const build = event<BuildEvent>('codebuild/build-failed-from-pipeline.json');
+    const pipeline = notificationSubject(build, payments);
+    expect(pipeline).toMatchObject({ kind: 'pipeline', startedBy: pipeline.name });
+    expect(notificationSubject(build, config({ pipelineBuilds: true }))).toEqual({ kind: 'build', name: build.project });
+  });
+
+  it('is the project of a build no pipeline started', () => {
+    const build = event<BuildEvent>('codebuild/build-failed.json');
+    expect(notificationSubject(build, payments)).toEqual({ kind: 'build', name: build.project });
   });
 });

@@ -2,7 +2,7 @@ import { parseConfig } from '../../../shared/config/load';
 import type { RollbackEvent } from '../../../shared/events/types';
 import type { ServiceFacts } from '../../../shared/views/service-view';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
-import { decideRollback, findTrigger, rollbackSettings, servicesFor, settledTrigger, type RollbackInputs } from '../../../shared/policies/rollback';
+import { decideRollback, findTrigger, rollbackSettings, servicesFor, servicesToHandle, settledTrigger, unreadableServicePlan, whatIsOwed, type RollbackInputs } from '../../../shared/policies/rollback';
 import { applyServiceEvent, emptyServiceView, promoteKnownGood, type ServiceView } from '../../../shared/views/service-view';
 import type { Action } from '../../../shared/plan/plan';
 import { at, BAD_DEPLOYMENT, BAD_REVISION, GOOD_REVISION, sample } from '../../helpers/rollback-events';
@@ -65,6 +65,59 @@ describe('which services an event concerns', () => {
     expect(servicesFor(alarm(1), config)).toEqual([service]);
     expect(servicesFor(sample<'alarm'>('cloudwatch/alarm-5xx-alarm.json', { alarmName: 'other' }), config)).toEqual([]);
     expect(servicesFor(sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { service: 'other' }), config)).toEqual([]);
+  });
+});
+
+describe('which services an event acts on, and whether a request by hand may act', () => {
+  const request = (over = {}) => sample<'manual'>('manual/rollback-request.json', over);
+
+  it('gives the settings of each service an event concerns, and none for an event of another service', () => {
+    expect(servicesToHandle(started(), config)).toEqual([settings()]);
+    expect(servicesToHandle(sample<'ecs-deployment'>('ecs/deployment-in-progress.json', { service: 'other' }), config)).toEqual([]);
+  });
+
+  it('refuses a request by hand for a service rollback.services does not list, naming it', () => {
+    expect(() => servicesToHandle(request({ service: 'billing-api' }), config)).toThrow('payments-prod/billing-api is not in rollback.services of guardian.yml: cicd-guardian may not roll it back');
+  });
+
+  it("lets a request ask for a dry-run, never turn the policy's off", () => {
+    expect(servicesToHandle(request({ dryRun: true }), config).map((s) => s.dryRun)).toEqual([true]);
+    expect(servicesToHandle(request({ dryRun: false }), config).map((s) => s.dryRun)).toEqual([false]);
+    const rehearsing = parseConfig({ dryRun: false, rollback: { defaults: { dryRun: true }, services: [{ cluster: 'payments-prod', service: 'payments-api' }] } }, 'test');
+    expect(servicesToHandle(request({ dryRun: false }), rehearsing).map((s) => s.dryRun)).toEqual([true]);
+  });
+});
+
+describe('whether an event can owe anything (else no ECS read and no lease)', () => {
+  const stored = (delivery: Partial<Delivery> = {}) => ({ delivery: { ...emptyDelivery(), ...delivery }, slackMode: 'bot' as const });
+  const KEY = `rollback:${BAD_DEPLOYMENT}`;
+  const toldInFull = stored({ sent: [KEY, `email:notice:${KEY}`], messages: { [`notice:${KEY}`]: { ts: '1.2', channelId: 'C1', hash: 'h' } } });
+  const failing = [started(), crashed(1, 1), crashed(2, 2)];
+
+  it('owes nothing for an event that triggers nothing, and says why', () => {
+    const owed = whatIsOwed(fold([started()]), started(), settings(), stored());
+    expect(owed.trigger).toBeUndefined();
+    expect(owed.nothingOwed).toEqual(expect.any(String));
+  });
+
+  it('owes a decision for a trigger not yet told in full, and nothing once it was', () => {
+    expect(whatIsOwed(fold(failing), failing.at(-1)!, settings(), stored())).toEqual({ trigger: expect.objectContaining({ deploymentId: BAD_DEPLOYMENT }) });
+    expect(whatIsOwed(fold(failing), failing.at(-1)!, settings(), toldInFull).nothingOwed).toBe(`already rolled back for ${BAD_DEPLOYMENT}`);
+  });
+
+  it('always owes a decision for a finished deployment (its outcome to report) and in a dry-run', () => {
+    const done = completed();
+    expect(whatIsOwed(fold([started(), done]), done, settings(), stored()).nothingOwed).toBeUndefined();
+    expect(whatIsOwed(fold([started()]), started(), settings(), undefined).nothingOwed).toBeUndefined();
+  });
+
+  it("a dry-run that cannot read the service plans nothing and says why", () => {
+    const { trigger } = whatIsOwed(fold(failing), failing.at(-1)!, settings(), stored());
+    expect(unreadableServicePlan('payments-prod/payments-api', trigger!, new Error('no credentials'))).toEqual({
+      subject: 'service payments-prod/payments-api',
+      actions: [],
+      skipped: [`${trigger!.summary}: would decide a rollback, but the service could not be read: no credentials`],
+    });
   });
 });
 
