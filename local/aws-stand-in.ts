@@ -816,7 +816,7 @@ export function paymentsApiExecution(executionId = PAYMENTS_EXECUTION_ID): Execu
 }
 
 /** The build events/codepipeline/action-failed-codebuild.json names: it failed in its BUILD phase. */
-export function paymentsApiBuilds(): (Build & { id: string })[] {
+function paymentsApiBuilds(): (Build & { id: string })[] {
   const id = 'payments-api-build:719caa98-f5d7-47e4-a09e-3753cb98f760';
   const stream = id.split(':')[1];
   const at = (t: string) => new Date(`2025-06-11T${t}Z`);

@@ -9,6 +9,7 @@ import { truncate } from '../shared/messages/text';
 import { ACTIONS } from '../shared/actions/index';
 import type { ActionModule } from '../shared/actions/module';
 import type { Action } from '../shared/plan/plan';
+import type { RecordedCall } from '../shared/executors/recording';
 
 // ------------------------------------------------------------------ style
 
@@ -204,28 +205,22 @@ function planLines(status: string, result: Obj, s: Style): string[] {
 
 // ------------------------------------------------------------- dry run
 
-/** A call the recording sink kept in a dry-run (shared/executors/recording.ts RecordedCall). */
-export type RecordedLike =
-  | { to: 'slack' | 'webhook'; method: string; body: Record<string, unknown>; ts?: string }
-  | { to: 'email'; topicArn: string; subject: string; body: string }
-  | { to: 'aws'; api: string; input: object };
-
 /** The calls a dry-run result (notify's, or each service's of rollback's) would have made. */
-export function recordedCalls(result: unknown): RecordedLike[] {
+export function recordedCalls(result: unknown): RecordedCall[] {
   if (!isObj(result)) return [];
-  if (Array.isArray(result.recorded)) return result.recorded as RecordedLike[];
+  if (Array.isArray(result.recorded)) return result.recorded as RecordedCall[];
   if (Array.isArray(result.services)) return result.services.flatMap(recordedCalls);
   return [];
 }
 
 /** A recorded call as the delivered one would print, marked "would": Slack messages and emails in full, AWS calls with their parameters. */
-export function recordedLines(call: RecordedLike, slack: SlackPrinter, s: Style): string[] {
+export function recordedLines(call: RecordedCall, slack: SlackPrinter, s: Style): string[] {
   const lines =
     call.to === 'aws'
       ? [`  ${s.bold('aws change')}   ${s.yellow(call.api)}`, ...JSON.stringify(call.input, null, 2).split('\n').map((l) => `    ${s.dim(l)}`)]
       : call.to === 'email'
         ? emailLines({ topicArn: call.topicArn, subject: call.subject, message: call.body }, s)
-        : slack.lines({ method: call.method, body: call.body, ts: call.ts } as Pick<SlackCall, 'method' | 'body' | 'ts'>);
+        : slack.lines({ method: call.method, body: call.body, ts: call.to === 'slack' ? call.ts : undefined } as Pick<SlackCall, 'method' | 'body' | 'ts'>);
   const [head = '', ...rest] = lines;
   return [`  ${s.magenta('would')} ${head.replace(/^ {2}/, '')}`, ...rest];
 }

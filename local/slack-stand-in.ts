@@ -38,6 +38,8 @@ export interface SlackStandIn {
   abandonedAt: number[];
   /** Drops failures still scripted, refused channels and revoked tokens (Slack is back). */
   recover(): void;
+  /** recover(), and forget every call, refusal and abandoned request recorded so far: a clean slate per test. */
+  reset(): void;
   /** Called for every accepted call (the local runner prints them). */
   onCall?: (call: SlackCall) => void;
   close(): Promise<void>;
@@ -80,6 +82,12 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       failures.splice(0);
       refusedChannels.clear();
       revokedTokens.clear();
+    },
+    reset: () => {
+      stand.recover();
+      stand.calls.splice(0);
+      stand.refused.splice(0);
+      stand.abandonedAt.splice(0);
     },
     close: () =>
       new Promise((resolve) => {

@@ -22,6 +22,7 @@
 // it) sees the scenario's timeline. The global Date is left alone.
 
 import '../local/observability-defaults';
+import type { RecordedCall } from '../shared/executors/recording';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { applyEnv, localTopicArn, standInEnv } from '../local/environment';
@@ -56,7 +57,6 @@ import {
   SlackPrinter,
   slackCallKind,
   wantsColor,
-  type RecordedLike,
 } from '../local/print';
 
 const TOPIC_ARN = localTopicArn('cicd-guardian-local');
@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     const slackPrinter = new SlackPrinter(s, flags.has('--full'));
     const stats: Stats = { events: 0, unmatched: 0, invocations: 0, errors: 0, byFunction: new Map() };
     const seenLogs = new Set<string>();
-    const rehearsed: RecordedLike[] = [];
+    const rehearsed: RecordedCall[] = [];
     const logCounter = { hidden: 0 };
 
     for (const [n, file] of files.entries()) {
@@ -299,9 +299,9 @@ function summary(stats: Stats, calls: SlackCall[] | undefined, emails: Published
 }
 
 /** What a dry-run would have done, counted as the summary counts a real run's calls. */
-function rehearsalSummary(calls: RecordedLike[]): string[] {
+function rehearsalSummary(calls: RecordedCall[]): string[] {
   if (calls.length === 0) return [];
-  const count = (to: RecordedLike['to']) => calls.filter((c) => c.to === to);
+  const count = (to: RecordedCall['to']) => calls.filter((c) => c.to === to);
   const slackCalls = [...count('slack'), ...count('webhook')] as { method: string }[];
   const byMethod = new Map<string, number>();
   for (const c of slackCalls) byMethod.set(c.method, (byMethod.get(c.method) ?? 0) + 1);

@@ -149,4 +149,13 @@ describe('every sample event, through the wrapper `sls invoke local` runs the bu
   it.each(samples)('against the stand-ins: %s → %s is handled', (file, fn) => {
     expectHandled(fn, answers['stand-ins'].get(key(fn, file)));
   });
+
+  // "ignored" is a fine answer for one sample, never for all: each function must act on some of them.
+  it.each([['offline', 'notify'], ['offline', 'rollback'], ['stand-ins', 'notify'], ['stand-ins', 'rollback']] as const)(
+    '%s, %s answers more than "ignored" for some of its samples',
+    (mode, fn) => {
+      const acted = samples.filter(([file, f]) => f === fn && answers[mode].get(key(fn, file))?.status !== 'ignored');
+      expect(acted.length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -23,7 +23,7 @@ export interface Invocation {
 }
 
 /** The CLI's answer: the last block it printed that starts with "{" on a line of its own (log lines are one-line JSON). */
-export function answerOf(stdout: string): Record<string, unknown> | undefined {
+function answerOf(stdout: string): Record<string, unknown> | undefined {
   const start = stdout.lastIndexOf('\n{\n') >= 0 ? stdout.lastIndexOf('\n{\n') + 1 : stdout.startsWith('{\n') ? 0 : -1;
   if (start < 0) return undefined;
   try {

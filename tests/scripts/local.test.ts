@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isolatedEnv, REPO } from '../helpers/invoke-local';
 
-const REPO = join(__dirname, '..', '..');
 const TIMEOUT_MS = 60_000;
 
 interface Run {
@@ -17,9 +17,9 @@ interface Run {
 }
 
 function runLocal(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   // The runner must use its stand-ins whatever the developer's shell holds.
-  for (const name of ['SLACK_BOT_TOKEN', 'SLACK_WEBHOOK_URL', 'SLACK_API_URL', 'GUARDIAN_DRY_RUN', 'GUARDIAN_CONFIG', 'FORCE_COLOR']) delete env[name];
+  const env = isolatedEnv({ NO_COLOR: '1' });
+  delete env.FORCE_COLOR;
   // ... and print what a person's shell would see, not the test environment's quieted Powertools.
   for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_')) delete env[name];
   return new Promise((resolve) => {

@@ -15,11 +15,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn();
 });
 afterAll(() => slack.close());
-beforeEach(() => {
-  slack.recover();
-  slack.calls.splice(0);
-  slack.refused.splice(0);
-});
+beforeEach(() => slack.reset());
 
 const channels = (): Channels => ({
   slack: new SlackNotifier('xoxb-test', { remainingMs: () => 30_000 }, { apiUrl: slack.apiUrl }),

@@ -13,12 +13,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn();
 });
 afterAll(() => slack.close());
-beforeEach(() => {
-  slack.recover();
-  slack.calls.splice(0);
-  slack.refused.splice(0);
-  slack.abandonedAt.splice(0);
-});
+beforeEach(() => slack.reset());
 
 describe('Slack errors that will never succeed', () => {
   it.each(['channel_not_found', 'not_in_channel', 'account_inactive', 'msg_too_long'])('%s is asked once, never retried, and named as permanent', async (code) => {
