@@ -23,11 +23,13 @@ export interface Rehearsal {
  */
 export async function rehearse<V>(pk: string, stored: SubjectRecord<V> | undefined, view: V, plan: Plan, now: () => Date, changes?: ChangeModules): Promise<Rehearsal> {
   const sink = new RecordingSink();
-  const { delivery, outcomes } = await executePlan(plan, stored?.delivery ?? emptyDelivery(), { ...sink.channels(), changes }, async () => undefined, now);
+  const { delivery, outcomes, recorded } = await executePlan(plan, stored?.delivery ?? emptyDelivery(), { ...sink.channels(), changes }, async () => undefined, now);
   keepRehearsal(pk, stored, view, delivery);
+  // A change the policy marked a rehearsal (a per-service dry-run) is recorded by the executor itself; changes come first, as they would be made.
+  const calls = [...recorded, ...sink.calls];
   // A deployed dry-run's answer is not seen (asynchronous invocations): the calls go to the log too.
-  if (sink.calls.length > 0) logger.info('dry-run: would have made these calls', { subject: plan.subject, recorded: sink.calls });
-  return { status: 'dry-run', plan, outcomes, recorded: sink.calls };
+  if (calls.length > 0) logger.info('dry-run: would have made these calls', { subject: plan.subject, recorded: calls });
+  return { status: 'dry-run', plan, outcomes, recorded: calls };
 }
 
 /** A dry-run that decided nothing to perform. */

@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { RecordingSink } from '../../../shared/executors/recording';
 import { CHANGE_ACTIONS } from '../../../shared/actions/change-actions';
 import { executePlan } from '../../../shared/executors/execute-plan';
+import { rehearse as rehearseDryRun } from '../../../shared/executors/rehearse';
 import { renderSlackMessage } from '../../../shared/messages/slack';
 import { renderEmail } from '../../../shared/messages/email';
 import type { Plan } from '../../../shared/plan/plan';
@@ -95,5 +96,17 @@ describe('a change the function may not make', () => {
     const sink = new RecordingSink();
     await expect(executePlan(plan, emptyDelivery(), sink.channels(), async () => undefined, () => new Date())).rejects.toThrow(/no executor for ecs\.stopDeployment/);
     expect(sink.calls.map((c) => c.to)).toEqual(['email', 'slack', 'slack']);
+  });
+});
+
+describe('rehearse: a global dry-run of a plan whose change is itself a rehearsal (a per-service or request dry-run)', () => {
+  it('returns the change with its parameters among the calls it would have made, first, and sends nothing', async () => {
+    const rehearsed: Plan = { ...plan, actions: plan.actions.map((a) => (a.type === 'ecs.stopDeployment' ? { ...a, rehearsal: true as const } : a)) };
+    const { recorded, outcomes } = await rehearseDryRun('SVC#rehearse-test', undefined, {}, rehearsed, () => new Date(), CHANGE_ACTIONS);
+    expect(recorded[0]).toEqual({ to: 'aws', api: 'ecs:StopServiceDeployment', input: { serviceDeploymentArn: SERVICE_DEPLOYMENT, stopType: 'ROLLBACK' } });
+    expect(recorded.map((c) => c.to)).toEqual(['aws', 'email', 'slack', 'slack']);
+    expect(outcomes.find((o) => o.action === 'ecs.stopDeployment')?.result).toBe('rehearsed');
+    expect(ecs.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
   });
 });
