@@ -1,5 +1,7 @@
 import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
+import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
+import { CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
@@ -9,7 +11,9 @@ import { ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM } from '../shared/facts/ecs.js'
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
 // modules' declarations, scoped by guardian.yml; the template tests check the
-// role grants exactly that. A new action a function may plan is one entry here.
+// role grants exactly that. The action lists are the module maps the functions
+// execute with (every function notifies; rollback hands its executor the
+// change modules), so a new module's IAM reaches the function that can run it.
 
 export interface FunctionUses {
   actions: Action['type'][];
@@ -19,14 +23,16 @@ export interface FunctionUses {
   emailTopics: 'routes' | 'stack';
 }
 
+const typesOf = (modules: object) => Object.keys(modules) as Action['type'][];
+
 export const FUNCTIONS = {
   notify: {
-    actions: ['slack.upsert', 'slack.reply', 'slack.webhook', 'email.publish'],
+    actions: typesOf(NOTIFICATION_ACTIONS),
     reads: [STATE_IAM, PIPELINE_FACTS_IAM, BUILD_FACTS_IAM],
     emailTopics: 'routes',
   },
   rollback: {
-    actions: ['ecs.stopDeployment', 'ecs.updateService', 'codedeploy.stopDeployment', 'codepipeline.disableTransition', 'email.publish', 'slack.upsert', 'slack.reply', 'slack.webhook'],
+    actions: [...typesOf(CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
     emailTopics: 'stack',
   },

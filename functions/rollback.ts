@@ -17,7 +17,6 @@ import { whereabouts } from '../shared/runtime/identity.js';
 // concerns, and when that shows a bad deployment, decide (pure) and perform
 // the rollback — one at a time per service, under the service's lease.
 
-export type { ServiceResult } from '../shared/executors/rollback.js';
 
 export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
 

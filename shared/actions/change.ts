@@ -1,8 +1,7 @@
-import type { DisableTransitionAction, RollbackAction } from '../plan/plan.js';
+import type { ChangeAction } from '../plan/plan.js';
 import { rollbackError } from '../runtime/aws-errors.js';
 import { liveAws, type ActionContext, type AwsCall } from './module.js';
 
-type ChangeAction = RollbackAction | DisableTransitionAction;
 
 /**
  * Performs one change to AWS and records it (key, type, time and what AWS

@@ -1,4 +1,4 @@
-import type { Action, DisableTransitionAction, RollbackAction } from '../plan/plan.js';
+import type { Action, ChangeAction } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import type { IamNeed } from '../runtime/iam.js';
 import type { Place } from '../runtime/aws.js';
@@ -72,7 +72,7 @@ export interface ActionModule<A extends Action> {
 /** The module of each action type: the compiler checks every member of the Action union has one. */
 export type ActionModules = { [K in Action['type']]: ActionModule<Extract<Action, { type: K }>> };
 
-export type ChangeType = (RollbackAction | DisableTransitionAction)['type'];
+export type ChangeType = ChangeAction['type'];
 export type ChangeModules = Pick<ActionModules, ChangeType>;
 export type NotificationModules = Omit<ActionModules, ChangeType>;
 

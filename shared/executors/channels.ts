@@ -3,7 +3,7 @@ import type { GuardianEnv } from '../config/env.js';
 import type { Deadline } from '../runtime/deadline.js';
 import { slackCredentials } from '../runtime/slack-credentials.js';
 import { emailNotifier } from './email.js';
-import type { Channels } from './execute-plan.js';
+import type { Channels } from '../actions/module.js';
 import { SlackNotifier, SlackWebhookNotifier } from './slack.js';
 
 /** Email and Slack, as the config and environment set them up, for one invocation. */

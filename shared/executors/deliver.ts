@@ -3,7 +3,8 @@ import type { Plan } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import type { StateStore, SubjectRecord } from '../state/store.js';
 import type { Deadline } from '../runtime/deadline.js';
-import { executePlan, owedActions, type ActionOutcome, type Channels } from './execute-plan.js';
+import { executePlan, owedActions, type ActionOutcome } from './execute-plan.js';
+import type { Channels } from '../actions/module.js';
 import type { RecordedCall } from './recording.js';
 
 // Deliveries for one subject are serialized by a lease in the state table, so

@@ -4,7 +4,6 @@ import { ownIdentity } from '../runtime/identity.js';
 import type { GuardianEnv } from '../config/env.js';
 
 // Email goes out through SNS topics whose subscribers confirmed by email.
-// IAM: sns:Publish on the stack's topic and any topic a route names.
 
 export class EmailNotifier {
   constructor(

@@ -18,7 +18,6 @@ import { RecordingSink, type RecordedCall } from './recording.js';
 // The record of the last action attempted is marked `last`: nothing happens
 // after it, so the caller may write it with the lease release, in one request.
 
-export type { Channels };
 
 export interface ActionOutcome {
   action: Action['type'];

@@ -4,7 +4,7 @@ import type { SubjectRecord } from '../state/store.js';
 import type { InvocationState } from '../state/invocation-state.js';
 import type { ChangeModules } from '../actions/module.js';
 import type { Deadline } from '../runtime/deadline.js';
-import type { Channels } from './execute-plan.js';
+import type { Channels } from '../actions/module.js';
 import { foldAndDeliver, type DeliveryResult } from './deliver.js';
 import { rehearse, type Rehearsal } from './rehearse.js';
 

@@ -101,6 +101,8 @@ export interface DisableTransitionAction {
   reason: string;
 }
 
+/** A change to AWS (what the rollback function may make). */
+export type ChangeAction = RollbackAction | DisableTransitionAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
 export type Action =
   | SlackUpsertAction

@@ -1,5 +1,6 @@
 import { startSlackStandIn, type SlackStandIn } from '../../../local/slack-stand-in';
-import { executePlan, type Channels } from '../../../shared/executors/execute-plan';
+import { executePlan } from '../../../shared/executors/execute-plan';
+import type { Channels } from '../../../shared/actions/module';
 import { SlackNotifier } from '../../../shared/executors/slack';
 import type { Plan } from '../../../shared/plan/plan';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
