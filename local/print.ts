@@ -5,7 +5,7 @@
 
 import type { SlackCall } from './slack-stand-in';
 import type { AwsChange, PublishedEmail } from './aws-stand-in';
-import { truncate } from '../shared/messages/text';
+import { truncate } from '../shared/views/bounds';
 import { ACTIONS } from '../shared/actions/index';
 import type { ActionModule } from '../shared/actions/module';
 import type { Action } from '../shared/plan/plan';

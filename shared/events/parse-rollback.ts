@@ -212,4 +212,3 @@ function parseManualRequest(raw: Record<string, unknown>, context: ManualRequest
 
 /** `parseRollbackEvent` for Powertools' parser middleware; a manual request is timed by `now` (the handler's clock). */
 export const rollbackEventSchema = (now: () => Date = systemClock) => asStandardSchema((raw: unknown) => parseRollbackEvent(raw, { now }));
-export const RollbackEventSchema = rollbackEventSchema();

@@ -4,7 +4,8 @@
 // fake extra lines in names) and cut, and only http(s) URLs are shown.
 
 import type { MessageModel } from './model';
-import { cleanText, safeUrl, singleLine, truncate } from './text';
+import { cleanText, safeUrl, singleLine } from './text';
+import { truncate } from '../views/bounds';
 
 export interface Email {
   subject: string;

@@ -6,8 +6,6 @@
 
 import { ELLIPSIS, MAX_URL_LENGTH, pairSafeCut } from '../views/bounds.js';
 
-export { ELLIPSIS, MAX_URL_LENGTH, truncate } from '../views/bounds.js';
-
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Bidirectional overrides and marks can make a name read differently from
 // what it is (the "Trojan Source" trick), so they are dropped.

@@ -146,7 +146,7 @@ export function buildStatusesToWatch(config: GuardianConfig): BuildEvent['status
 
 export function decideBuildNotifications(build: BuildEvent, inputs: NotifyInputs): Plan {
   const label = `build ${buildIdOf(build.buildArn)}`;
-  if (build.initiator?.startsWith('codepipeline/') && !inputs.config.notifications.pipelineBuilds) {
+  if (startingPipeline(build) && !inputs.config.notifications.pipelineBuilds) {
     return { subject: label, actions: [], skipped: [`started by ${build.initiator}: the pipeline's message covers it`] };
   }
   const state = BUILD_STATE[build.status];

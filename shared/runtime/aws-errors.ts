@@ -82,7 +82,7 @@ export function rollbackError(error: unknown, service: string, call: string): Ro
     const hint =
       denied.toLowerCase() === 'iam:passrole'
         ? `The rollback function's role may not pass the task definition's IAM roles: list them in rollback.passRoles in guardian.yml (iam:PassRole) and redeploy the stack.`
-        : `The rollback function's role lacks ${denied}: add it to the function's IAM statements in serverless.yml and redeploy the stack.`;
+        : `The rollback function's role lacks ${denied}: its role is built from the IAM the action and fact modules declare (functions/permissions.ts), scoped by guardian.yml: check that the resource is named there (rollback.services), then redeploy the stack.`;
     return fail(hint, false);
   }
   if (THROTTLING.has(name) || e.$retryable?.throttling) {

@@ -185,7 +185,7 @@ describe('mapping AWS errors', () => {
     const err = await failure(update);
     expect(err.retryable).toBe(false);
     expect(err.hint).toBe(
-      `The rollback function's role lacks ecs:UpdateService: add it to the function's IAM statements in serverless.yml and redeploy the stack.`,
+      `The rollback function's role lacks ecs:UpdateService: its role is built from the IAM the action and fact modules declare (functions/permissions.ts), scoped by guardian.yml: check that the resource is named there (rollback.services), then redeploy the stack.`,
     );
   });
 

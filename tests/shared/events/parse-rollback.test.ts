@@ -3,7 +3,7 @@ import { parseCiEvent } from '../../../shared/events/parse';
 import {
   MANUAL_REQUEST,
   ROLLBACK_DETAIL_TYPES,
-  RollbackEventSchema,
+  rollbackEventSchema,
   parseRollbackEvent,
   type RollbackEvent,
 } from '../../../shared/events/parse-rollback';
@@ -586,7 +586,7 @@ describe('errors that name what is wrong', () => {
 });
 
 describe('RollbackEventSchema (Standard Schema)', () => {
-  const validate = (v: unknown) => RollbackEventSchema['~standard'].validate(v) as { value?: RollbackEvent; issues?: { message: string; path?: string[] }[] };
+  const validate = (v: unknown) => rollbackEventSchema()['~standard'].validate(v) as { value?: RollbackEvent; issues?: { message: string; path?: string[] }[] };
 
   it('returns the normalized event for a valid input', () => {
     expect(validate(loadEvent('ecs/deployment-failed.json')).value).toEqual(parseRollbackEvent(loadEvent('ecs/deployment-failed.json')));

@@ -1,14 +1,6 @@
 import fc from 'fast-check';
-import {
-  ELLIPSIS,
-  cleanText,
-  escapeMrkdwn,
-  escapeTruncate,
-  formatDuration,
-  safeUrl,
-  singleLine,
-  truncate,
-} from '../../../shared/messages/text';
+import { cleanText, escapeMrkdwn, escapeTruncate, formatDuration, safeUrl, singleLine } from '../../../shared/messages/text';
+import { ELLIPSIS, truncate } from '../../../shared/views/bounds';
 import { LONE_SURROGATE } from '../../helpers/message-models';
 
 /** Any text, including lone surrogate halves and Slack's control characters. */
