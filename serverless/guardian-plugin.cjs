@@ -98,13 +98,14 @@ const ruleArn = (name) => arn('events', `rule/${name}`);
 // taskFailure (shared/events/task-failure.ts) tells them, from the documented stop codes
 // (API_Task.html) and stopped reasons (stopped-task-errors.html). Events
 // without a stop code still pass: the function decides.
-const NOT_FAILURE_STOP_CODES = ['UserInitiated', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth', 'ServiceSchedulerInitiated'];
-const TASK_FAILURE_SHAPES = [
+// The stop codes taskFailure never counts, and the scheduler's own stops (replaced, scaled in) but for health checks.
+const notFailureStopCodes = () => [...loadTs('../shared/events/task-failure.ts').NOT_A_FAILURE_STOP_CODES, 'ServiceSchedulerInitiated'];
+const taskFailureShapes = () => [
   { stopCode: ['TaskFailedToStart'] },
   // The scheduler stops tasks that fail their health checks too.
   { stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed ELB health checks' }, { prefix: 'Task failed container health checks' }] },
   // EssentialContainerExited (or a stop code ECS adds later) with a container that exited non-zero.
-  { stopCode: [{ 'anything-but': [...NOT_FAILURE_STOP_CODES, 'TaskFailedToStart'] }], containers: { exitCode: [{ 'anything-but': 0 }] } },
+  { stopCode: [{ 'anything-but': [...notFailureStopCodes(), 'TaskFailedToStart'] }], containers: { exitCode: [{ 'anything-but': 0 }] } },
   { stopCode: [{ exists: false }] },
 ];
 
@@ -147,7 +148,7 @@ function rollbackRules(config) {
           group: unique(services.map((s) => `service:${s.service}`)),
           clusterArn: unique(services.map((s) => `:cluster/${s.cluster}`)).map((suffix) => ({ suffix })),
           startedBy: [{ prefix: 'ecs-svc/' }],
-          $or: TASK_FAILURE_SHAPES,
+          $or: taskFailureShapes(),
         },
       }),
     ],

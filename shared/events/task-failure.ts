@@ -47,7 +47,7 @@ function conclusiveReason(reasons: string[]): string | undefined {
 }
 
 /** Stopped by a person, or by AWS for reasons that say nothing about the task definition. */
-const NOT_A_FAILURE_STOP_CODES = new Set(['UserInitiated', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth']);
+export const NOT_A_FAILURE_STOP_CODES = new Set(['UserInitiated', 'SpotInterruption', 'TerminationNotice', 'InfrastructureHealth']);
 const HEALTH_CHECK = /failed (?:ELB|container) health checks/i;
 const START_ERROR = /\b(?:CannotPullContainerError|ResourceInitializationError|CannotStartContainerError)\b/;
 /** The scheduler stopping tasks to reach the desired count (scale-in, or old tasks replaced by a deployment). */
