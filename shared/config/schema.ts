@@ -142,6 +142,153 @@ const RollbackService = z.strictObject({
   ...RollbackTuning,
 });
 
+// --- People, approvals and protection (approval gate, Slack buttons, tamper detection, freeze scheduling).
+
+/** An IANA time zone the runtime knows (Europe/Berlin, America/New_York, UTC). */
+const TimeZone = z.string().check(
+  z.refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as Europe/Berlin or UTC'),
+);
+
+/** A cron expression (5 or 6 fields, croner's syntax, e.g. "0 16 * * FRI"), read in the window's time zone. */
+const Cron = z.string().check(z.regex(/^\S+(\s+\S+){4,5}$/, 'a cron expression of 5 fields ("minute hour day month weekday") or 6 (with seconds)'));
+
+/** A wall-clock date and time without offset ("2026-12-20T00:00"), read in the window's time zone. */
+const LocalDateTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'a local date and time such as 2026-12-20T00:00 (no offset: the time zone says where)'));
+
+const HourMinute = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day such as 09:00'));
+
+export const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A person: who they are in Slack, in email (commit authors) and in IAM (who started or approved something). */
+const Person = z.strictObject({
+  /** How groups, policies and messages name the person. */
+  id: z.string().check(z.regex(/^[\w.-]{1,64}$/, 'a person id: letters, digits, ".", "-" and "_"')),
+  name: z.optional(z.string().check(z.minLength(1))),
+  /** Slack user id (U0123ABCD or W0123ABCD): the identity a button click carries. */
+  slack: z.optional(z.string().check(z.regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0123ABCD'))),
+  /** Email addresses the person commits with (lower-cased when compared). */
+  emails: z._default(z.array(z.email()), []),
+  /** IAM principals that are this person (ARN globs with `*` and `?`), e.g. their SSO role session. */
+  principals: z._default(z.array(Glob), []),
+});
+
+/** A recurring freeze (from each `start` until the next `end`, cron in `timezone`) or a one-off one (`from` until `until`, local times in `timezone`). */
+const FreezeWindow = z.union([
+  z.strictObject({
+    name: z.string().check(z.minLength(1)),
+    reason: z.string().check(z.minLength(1)),
+    timezone: TimeZone,
+    start: Cron,
+    end: Cron,
+  }),
+  z.strictObject({
+    name: z.string().check(z.minLength(1)),
+    reason: z.string().check(z.minLength(1)),
+    timezone: TimeZone,
+    from: LocalDateTime,
+    until: LocalDateTime,
+  }),
+]);
+
+/** Days and hours in a time zone when deploys may happen (outside them the gate acts as in a freeze). */
+const DeployHours = z.strictObject({
+  days: z._default(z.array(z.enum(WEEKDAYS)).check(z.minLength(1)), ['MON', 'TUE', 'WED', 'THU', 'FRI']),
+  from: HourMinute,
+  to: HourMinute,
+  timezone: TimeZone,
+});
+
+/** A JavaScript regular expression (compiled once at load; invalid ones are refused with the reason). */
+const Pattern = z.string().check(
+  z.refine((p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a valid regular expression'),
+);
+
+const ApprovalPolicy = z.strictObject({
+  name: z.string().check(z.minLength(1)),
+  /** Pipelines (globs) and, within them, the stages and approval actions (globs, default all) this policy governs. */
+  pipelines: z.array(Glob).check(z.minLength(1)),
+  stages: z._default(z.array(Glob).check(z.minLength(1)), ['*']),
+  actions: z._default(z.array(Glob).check(z.minLength(1)), ['*']),
+  /** Names of `approvals.freezes` that apply. */
+  freezes: z._default(z.array(z.string().check(z.minLength(1))), []),
+  deployHours: z.optional(DeployHours),
+  /** What the source revision must be. */
+  source: z.optional(
+    z.strictObject({
+      /** Branch names (globs) that may be deployed. */
+      branches: z.optional(z.array(Glob).check(z.minLength(1))),
+      /** A tag (not a branch) may be deployed. Default false. */
+      allowTags: z._default(z.boolean(), false),
+      /** The commit message must match this pattern, e.g. a ticket reference "[A-Z]+-\\d+". */
+      commitMessage: z.optional(Pattern),
+    }),
+  ),
+  /** Who may approve: people and groups by id, and how many distinct people must. */
+  approvers: z.optional(
+    z.strictObject({
+      people: z._default(z.array(z.string()), []),
+      groups: z._default(z.array(z.string()), []),
+      required: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(10)), 1),
+      /** Rejections that reject (default 1: any allowed approver can stop a change). */
+      rejectsRequired: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(10)), 1),
+    }),
+  ),
+  /**
+   * When every check passes: `ask` people in Slack (default), or `approve` automatically
+   * (e.g. a sandbox pipeline in working hours). A failed check always rejects, with the reason.
+   */
+  whenAllowed: z._default(z.enum(['ask', 'approve']), 'ask'),
+  /** Where the request is asked; default: the thread of the execution's message in its route's channel. */
+  slack: z.optional(z.strictObject({ channel: SlackTarget.shape.channel })),
+  /** Remind this long before CodePipeline's approval timeout, in the request's channel and the escalation channel. */
+  remind: z.optional(
+    z.strictObject({
+      beforeExpiryHours: z._default(z.number().check(z.minimum(1), z.maximum(167)), 24),
+      escalateTo: z.optional(SlackTarget.shape.channel),
+    }),
+  ),
+  /** The approval action's timeout (CodePipeline's default is 7 days). */
+  timeoutHours: z._default(z.number().check(z.minimum(1), z.maximum(168)), 168),
+});
+
+/** Who may change a protected pipeline or service, and what to do when someone else does. */
+const ProtectedPipeline = z.strictObject({
+  pipelines: z.array(Glob).check(z.minLength(1)),
+  /** Principals (ARN globs) allowed to UpdatePipeline, DeletePipeline and change stage transitions. */
+  changeableBy: z._default(z.array(Glob), []),
+});
+
+const ProtectedService = z.strictObject({
+  cluster: EcsName,
+  service: EcsName,
+  /** The pipeline's deploy role(s) (ARN globs): changes by any other principal are a bypass of CI/CD. */
+  deployedBy: z.array(Glob).check(z.minLength(1)),
+  /** `alert` (default), or `revert`: restore the last revision the pipeline deployed (the rollback capability's actions and safety rules). */
+  onBypass: z._default(z.enum(['alert', 'revert']), 'alert'),
+});
+
+const ProtectedTrail = z.strictObject({
+  /** Trail names or ARNs (globs). */
+  trails: z.array(Glob).check(z.minLength(1)),
+  /** `alert` (default), or `restart`: StartLogging again after StopLogging. */
+  onStopLogging: z._default(z.enum(['alert', 'restart']), 'alert'),
+});
+
 export const GuardianConfigSchema = z.strictObject({
   /** Log and return plans instead of acting. The GUARDIAN_DRY_RUN environment variable overrides it. */
   dryRun: z._default(z.boolean(), false),
@@ -184,12 +331,52 @@ export const GuardianConfigSchema = z.strictObject({
     }),
     { defaults: {}, services: [], passRoles: [] },
   ),
+  /** People who approve, author commits or start executions, by id. */
+  people: z._default(z.array(Person), []),
+  /** Named groups of people (ids). */
+  groups: z._default(z.record(z.string().check(z.regex(/^[\w.-]{1,64}$/)), z.array(z.string()).check(z.minLength(1))), {}),
+  approvals: z._default(
+    z.strictObject({
+      /** Slack's signing secret for the `slack-interactions` endpoint (SLACK_SIGNING_SECRET overrides it locally). */
+      signingSecret: z.optional(SecretRef),
+      freezes: z._default(z.array(FreezeWindow), []),
+      /** First match wins, in order. Approvals no policy matches are left to people in the console, as before. */
+      policies: z._default(z.array(ApprovalPolicy), []),
+    }),
+    { freezes: [], policies: [] },
+  ),
+  protection: z._default(
+    z.strictObject({
+      /** Where tampering is alerted (default: the pipeline's route channel, else notifications.default). */
+      slack: z.optional(z.strictObject({ channel: SlackTarget.shape.channel })),
+      pipelines: z._default(z.array(ProtectedPipeline), []),
+      services: z._default(z.array(ProtectedService), []),
+      trails: z._default(z.array(ProtectedTrail), []),
+      /** Freeze scheduling disables protected stages' inbound transitions during the freezes of their approval policy. */
+      freezeTransitions: z._default(z.boolean(), false),
+    }),
+    { pipelines: [], services: [], trails: [], freezeTransitions: false },
+  ),
+  audit: z._default(
+    z.strictObject({
+      /** How long decision records are kept in the state table (DynamoDB TTL). */
+      retentionDays: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(3650)), 400),
+    }),
+    { retentionDays: 400 },
+  ),
 });
 
 export type GuardianConfig = z.output<typeof GuardianConfigSchema>;
 export type Route = z.output<typeof Route>;
 export type RouteTargets = Pick<Route, 'slack' | 'email'>;
 export type MuteRule = z.output<typeof Mute>;
+export type PersonConfig = z.output<typeof Person>;
+export type FreezeWindowConfig = z.output<typeof FreezeWindow>;
+export type DeployHoursConfig = z.output<typeof DeployHours>;
+export type ApprovalPolicyConfig = z.output<typeof ApprovalPolicy>;
+export type ProtectedPipelineConfig = z.output<typeof ProtectedPipeline>;
+export type ProtectedServiceConfig = z.output<typeof ProtectedService>;
+export type ProtectedTrailConfig = z.output<typeof ProtectedTrail>;
 export type RollbackServiceConfig = z.output<typeof RollbackService>;
 export type RollbackSettings = RollbackServiceConfig & { [K in keyof typeof ROLLBACK_DEFAULTS]: (typeof ROLLBACK_DEFAULTS)[K] extends boolean ? boolean : number };
 
