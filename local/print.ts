@@ -218,6 +218,8 @@ export function recordedLines(call: RecordedCall, slack: SlackPrinter, s: Style)
   const lines =
     call.to === 'aws'
       ? [`  ${s.bold('aws change')}   ${s.yellow(call.api)}`, ...JSON.stringify(call.input, null, 2).split('\n').map((l) => `    ${s.dim(l)}`)]
+      : call.to === 'audit'
+        ? [`  ${s.bold('audit')}        ${call.entry.capability} ${s.yellow(call.entry.decision)}${call.entry.pipeline ? ` ${call.entry.pipeline}` : ''}: ${call.entry.reasons.join('; ')}`]
       : call.to === 'email'
         ? emailLines({ topicArn: call.topicArn, subject: call.subject, message: call.body }, s)
         : slack.lines({ method: call.method, body: call.body, ts: call.to === 'slack' ? call.ts : undefined } as Pick<SlackCall, 'method' | 'body' | 'ts'>);

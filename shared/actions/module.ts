@@ -2,6 +2,7 @@ import type { Action, ChangeAction } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import type { IamNeed } from '../runtime/iam.js';
 import type { Place } from '../runtime/aws.js';
+import type { AuditWriter } from '../plan/audit.js';
 import type { EmailNotifier } from '../executors/email.js';
 import type { SlackNotifier, SlackWebhookNotifier } from '../executors/slack.js';
 
@@ -14,6 +15,8 @@ export interface Channels {
   slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply'>;
   webhook?: Pick<SlackWebhookNotifier, 'send'>;
   email: Pick<EmailNotifier, 'publish'>;
+  /** The audit trail; absent: the function records no decisions. */
+  audit?: AuditWriter;
   /** The changes to AWS this function may make (their modules); absent: it only notifies. */
   changes?: ChangeModules;
   /** How changes reach AWS; absent: for real. */
@@ -52,9 +55,10 @@ export interface ActionModule<A extends Action> {
   type: A['type'];
   /**
    * 'change': a change to AWS (what stops the harm: performed first; notices `after` it wait for it);
-   * 'email'; 'slack' (skipped once Slack is down or refused for the channel or token).
+   * 'email'; 'slack' (skipped once Slack is down or refused for the channel or token);
+   * 'record': the audit trail (after the changes it reports, before the notices).
    */
-  kind: 'change' | 'email' | 'slack';
+  kind: 'change' | 'email' | 'slack' | 'record';
   /** Position in a plan: lower first (changes, then email, then messages, then replies that need their ts). */
   order: number;
   /** The IAM this action needs; the guardian plugin grants it to each function that may plan it. */

@@ -3,6 +3,7 @@ import { slackUpsert } from './slack-upsert.js';
 import { slackReply } from './slack-reply.js';
 import { slackWebhook } from './slack-webhook.js';
 import { emailPublish } from './email-publish.js';
+import { auditRecord } from './audit-record.js';
 
 /** The notification actions, which every function performs (no AWS SDK client beyond SNS). */
 export const NOTIFICATION_ACTIONS: NotificationModules = {
@@ -10,4 +11,5 @@ export const NOTIFICATION_ACTIONS: NotificationModules = {
   'slack.reply': slackReply,
   'slack.webhook': slackWebhook,
   'email.publish': emailPublish,
+  'audit.record': auditRecord,
 };

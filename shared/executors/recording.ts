@@ -1,5 +1,6 @@
 import type { SlackMessage } from '../messages/slack.js';
 import type { AwsCall, Channels } from '../actions/module.js';
+import type { AuditEntry } from '../plan/audit.js';
 
 // The dry-run sink (argo notifications-engine's console service is the model):
 // it stands in for Slack, the webhook, email and AWS changes, keeps each
@@ -11,7 +12,8 @@ export type RecordedCall =
   | { to: 'slack'; method: 'chat.postMessage' | 'chat.update'; body: Record<string, unknown>; ts?: string }
   | { to: 'webhook'; method: 'webhook'; body: Record<string, unknown> }
   | { to: 'email'; topicArn: string; subject: string; body: string }
-  | { to: 'aws'; api: string; input: object };
+  | { to: 'aws'; api: string; input: object }
+  | { to: 'audit'; entry: AuditEntry };
 
 /** Posts rehearsed in this process: each gets a ts of its own, so later updates and replies name the message they would touch. */
 let posts = 0;
@@ -44,6 +46,9 @@ export class RecordingSink {
           record({ to: 'email', topicArn: topicArn ?? "the stack's topic", ...email });
           return undefined;
         },
+      },
+      audit: {
+        record: async (entry: AuditEntry) => record({ to: 'audit', entry }),
       },
       aws: {
         call: async <O>(call: AwsCall<O>): Promise<O | undefined> => {

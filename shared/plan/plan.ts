@@ -1,4 +1,5 @@
 import type { MessageModel, ReplyModel } from '../messages/model.js';
+import type { AuditEntry } from './audit.js';
 
 // A Plan is what a decision function wants done: plain data, each action
 // carrying everything its executor needs and a human-readable reason.
@@ -101,6 +102,17 @@ export interface DisableTransitionAction {
   reason: string;
 }
 
+/** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
+export interface AuditRecordAction {
+  type: 'audit.record';
+  /** Delivery key: recorded at most once per key. */
+  key: string;
+  entry: AuditEntry;
+  /** Key of a change this entry reports: not recorded as done if that change failed in the same run. */
+  after?: string;
+  reason: string;
+}
+
 /** A change to AWS (what the rollback function may make). */
 export type ChangeAction = RollbackAction | DisableTransitionAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
@@ -109,6 +121,7 @@ export type Action =
   | SlackReplyAction
   | SlackWebhookAction
   | EmailAction
+  | AuditRecordAction
   | RollbackAction
   | DisableTransitionAction;
 
