@@ -9,7 +9,7 @@ export interface CodeBuildData {
 }
 
 export const codebuild: ServiceFake = (data) => {
-  const { builds } = data as unknown as CodeBuildData;
+  const { builds = [] } = data as Partial<CodeBuildData>;
   return {
     BatchGetBuilds: ({ ids }) => {
       if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100) throw new AwsFault(400, 'InvalidInputException', 'ids: between 1 and 100 build ids');

@@ -19,7 +19,7 @@ type Execution = CodePipelineData['executions'][number];
 const REASON = /^[a-zA-Z0-9!@ ().*?-]{1,300}$/;
 
 export const codepipeline: ServiceFake = (data, { now, change }) => {
-  const { pipelines, executions } = data as unknown as CodePipelineData;
+  const { pipelines = [], executions = [] } = data as Partial<CodePipelineData>;
   /** Stage transitions DisableStageTransition disabled, by "pipeline/stage/Inbound|Outbound". */
   const transitions = new Map<string, AsData<TransitionState>>();
 

@@ -46,7 +46,7 @@ const required = (input: Input, name: string): string => {
 };
 
 export const ecs: ServiceFake = (data, { now, change }) => {
-  const { services, taskDefinitions } = data as unknown as EcsData;
+  const { services = [], taskDefinitions = [] } = data as Partial<EcsData>;
 
   const clusterOf = (value: unknown) => {
     const name = clusterName(value);
