@@ -186,7 +186,6 @@ function readData(file: string): Record<string, unknown> {
 function loadClientModule(moduleName: string, service: string, dir: string): Record<string, unknown> {
   try {
     // require, not import(): Jest's module registry must give the tests' own copy of the client to mock.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(moduleName) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`${relative(process.cwd(), join(dir, `${service}.json`))}: the ${service} fake answers ${moduleName}, which is not installed (npm install -D ${moduleName})`, { cause: error });
