@@ -145,10 +145,10 @@ function printWarm(w: WarmResult, lines: string[]) {
   lines.push(`  of which stand-ins answering (server side, in this process), per invocation: ${inStandIns}`);
   lines.push(`  latency minus stand-in server time (handler + SDK/HTTP clients + loopback): p50 ${ms(o.p50)} ms   p99 ${ms(o.p99)} ms   max ${ms(o.max)} ms`);
   const slowest = [...w.perEvent].sort((a, b) => b.p50 - a.p50).slice(0, 4);
-  lines.push(`  slowest events (p50, HTTP requests and AWS calls): ${slowest.map((e) => `${e.file.replace(/\.json$/, '')} ${ms(e.p50)} ms (${e.requests})`).join(', ')}`);
+  lines.push(`  slowest events (p50, HTTP requests): ${slowest.map((e) => `${e.file.replace(/\.json$/, '')} ${ms(e.p50)} ms (${e.requests})`).join(', ')}`);
   const req = w.perExecution.measured.requests;
   const perInvocation = (n: number) => (n / w.perEvent.length).toFixed(1);
-  lines.push(`  HTTP requests (and aws: calls the in-process AWS fakes answered) per execution: ${Object.entries(req).map(([k, v]) => `${k} ${v} (${perInvocation(v)}/invocation)`).join(', ')}`);
+  lines.push(`  HTTP requests per execution: ${Object.entries(req).map(([k, v]) => `${k} ${v} (${perInvocation(v)}/invocation)`).join(', ')}`);
   const dynamo = dynamoPerInvocation(w);
   lines.push(
     `  DynamoDB requests per notify invocation: ${dynamo.mean.toFixed(2)} mean, ${dynamo.max} max (${dynamo.perEvent.join(' ')} per scenario event)   aim <= ${AIM_DYNAMO_PER_INVOCATION}: ${verdict(dynamo.mean <= AIM_DYNAMO_PER_INVOCATION)}`,
@@ -158,7 +158,7 @@ function printWarm(w: WarmResult, lines: string[]) {
     const top = w.output.distinct[0]!;
     lines.push(`  handler output kept out of this report: ${w.output.lines} lines, most often (${top.count}x) "${top.text}"`);
   }
-  lines.push(`  note: handler, dynalite and the Slack stand-in share this process over loopback, the AWS fakes answer in process; this is not AWS latency.`);
+  lines.push(`  note: handler, dynalite, the AWS fakes' front and the Slack stand-in share this process over loopback; this is not AWS latency.`);
   for (const e of w.errors) lines.push(`  ! ${e}`);
 }
 
