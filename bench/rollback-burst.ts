@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { startLocalDynamo } from '../local/dynamo.js';
 import { applyEnv, localTopicArn, standInEnv } from '../local/environment.js';
 import { lambdaContext } from '../local/lambda-context.js';
-import { startAwsStandIn } from '../local/aws-stand-in.js';
+import { installFakeAws } from '../local/fakes/world.js';
+import { startAwsFront } from '../local/fakes/http-front.js';
 import { startSlackStandIn } from '../local/slack-stand-in.js';
 import { captureOutput } from '../local/capture-output.js';
 import { importHandler } from '../local/service-definition.js';
@@ -14,7 +15,7 @@ import { importHandler } from '../local/service-definition.js';
 // The rollback function under a rolling deployment's burst of task events:
 // every event invoked at once, as EventBridge would fan them out, against
 // dynalite with added latency (conflicting writes happen over a network, not
-// on loopback), the AWS stand-in for ECS and the Slack stand-in. Events are the
+// on loopback), the fake AWS world for ECS (its HTTP front) and the Slack stand-in. Events are the
 // samples in events/ with fresh ids and task ARNs: routine replacements of the
 // old deployment's tasks (which the deployed rule filters out; here they reach
 // the handler anyway) and crashing tasks of the deployment in flight.
@@ -53,10 +54,11 @@ function taskEvent(rel: string, task: string, stoppedAt?: string): Json {
 
 export async function measureRollbackBurst(handlerSpec: { name: string; file: string; exportName: string }, configFile: string): Promise<BurstResult> {
   const dynamo = await startLocalDynamo('cicd-guardian-bench-burst-state');
-  const aws = await startAwsStandIn();
+  const aws = installFakeAws();
+  const front = await startAwsFront(aws);
   const slack = await startSlackStandIn();
   applyEnv({
-    ...standInEnv({ dynamo, aws, slack: { apiUrl: slack.apiUrl, token: 'xoxb-bench' }, topicArn: localTopicArn('cicd-guardian-bench-notifications'), configFile }),
+    ...standInEnv({ dynamo, aws: front, slack: { apiUrl: slack.apiUrl, token: 'xoxb-bench' }, topicArn: localTopicArn('cicd-guardian-bench-notifications'), configFile }),
     AWS_LAMBDA_FUNCTION_NAME: 'cicd-guardian-bench-rollback',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
@@ -103,6 +105,7 @@ export async function measureRollbackBurst(handlerSpec: { name: string; file: st
   } finally {
     output.restore();
     await slack.close();
+    await front.close();
     await aws.close();
     await dynamo.close();
   }

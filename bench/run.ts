@@ -158,7 +158,7 @@ function printWarm(w: WarmResult, lines: string[]) {
     const top = w.output.distinct[0]!;
     lines.push(`  handler output kept out of this report: ${w.output.lines} lines, most often (${top.count}x) "${top.text}"`);
   }
-  lines.push(`  note: handler, dynalite and the AWS/Slack stand-ins share this process over loopback; this is not AWS latency.`);
+  lines.push(`  note: handler, dynalite, the AWS fakes' front and the Slack stand-in share this process over loopback; this is not AWS latency.`);
   for (const e of w.errors) lines.push(`  ! ${e}`);
 }
 

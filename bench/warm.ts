@@ -5,7 +5,11 @@ import { performance } from 'node:perf_hooks';
 import { startLocalDynamo } from '../local/dynamo.js';
 import { applyEnv, localTopicArn, standInEnv } from '../local/environment.js';
 import { lambdaContext } from '../local/lambda-context.js';
-import { paymentsApiExecution, startAwsStandIn } from '../local/aws-stand-in.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { installFakeAws, PAYMENTS_DATA } from '../local/fakes/world.js';
+import { startAwsFront } from '../local/fakes/http-front.js';
+import type { CodePipelineData } from '../local/fakes/codepipeline.js';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in.js';
 import { captureOutput } from '../local/capture-output.js';
 import { isBroadcast, slackCallKind } from '../local/print.js';
@@ -15,9 +19,11 @@ import { summarize, type Summary } from './stats.js';
 
 // Warm handler latency for the pipeline scenario, and what one execution costs
 // in Slack calls. The handler runs in this process against local stand-ins
-// over loopback (dynalite, the AWS and Slack stand-ins, all in this process
-// too), so the numbers are the function's own work plus loopback HTTP, not
-// AWS latency.
+// over loopback (dynalite, the fake AWS world's HTTP front, the Slack
+// stand-in, all in this process too: the handler's module graph may hold its
+// own copies of the SDK clients, so AWS is reached over AWS_ENDPOINT_URL, as
+// it was from the stand-in), so the numbers are the function's own work plus
+// loopback HTTP, not AWS latency.
 
 type Json = Record<string, unknown>;
 
@@ -91,20 +97,21 @@ export async function measureWarm(opts: {
   const executionIds = Array.from({ length: opts.executions }, (_, i) => benchUuid(1, i + 1));
 
   const dynamo = await startLocalDynamo('cicd-guardian-bench-state');
-  // The stand-in answers CodePipeline reads for the executions it knows: one per fresh id.
-  const aws = await startAwsStandIn({ executions: executionIds.map((id) => paymentsApiExecution(id)) });
+  // The fakes answer CodePipeline reads for the executions they know: payments-api's, once per fresh id.
+  const aws = installFakeAws({ data: { codepipeline: withExecutionIds(executionIds) } });
+  const front = await startAwsFront(aws);
   const slack = await startSlackStandIn();
   const hosts: Record<string, string> = {
     [new URL(dynamo.endpoint).host]: 'dynamodb',
-    [new URL(aws.endpoint).host]: 'aws-stand-in',
+    [new URL(front.endpoint).host]: 'aws-fakes',
     [new URL(slack.apiUrl).host]: 'slack',
   };
 
-  // SSM and Secrets Manager are not expected to be called (SLACK_BOT_TOKEN is set); if they are, they stay local.
+  // SSM and Secrets Manager are not expected to be called (SLACK_BOT_TOKEN is set); if they are, their fakes answer them.
   applyEnv({
     ...standInEnv({
       dynamo,
-      aws,
+      aws: front,
       slack: { apiUrl: slack.apiUrl, token: 'xoxb-bench' },
       topicArn: localTopicArn('cicd-guardian-bench-notifications'),
       configFile: opts.configFile,
@@ -212,6 +219,7 @@ export async function measureWarm(opts: {
     unsubscribe('http.client.request.start', onHttp);
     unsubscribe('undici:request:create', onFetch);
     await slack.close();
+    await front.close();
     await aws.close();
     await dynamo.close();
   }
@@ -247,4 +255,17 @@ export function chatbotPosts(scenario: ScenarioEvent[]) {
     return type === 'CodePipeline Pipeline Execution State Change' || (type === 'CodePipeline Action Execution State Change' && state === 'FAILED');
   }).length;
   return { allEvents: all, pipelineAndFailedActions: narrow };
+}
+
+/** local/fakes/payments/codepipeline.json with its execution once per id (each measured execution is a fresh one). */
+function withExecutionIds(ids: string[]): CodePipelineData {
+  const data = JSON.parse(readFileSync(join(PAYMENTS_DATA, 'codepipeline.json'), 'utf8')) as CodePipelineData;
+  const [template] = data.executions;
+  const rekeyed = (id: string) => {
+    const run = structuredClone(template!);
+    run.execution.pipelineExecutionId = id;
+    for (const action of run.actions) action.pipelineExecutionId = id;
+    return run;
+  };
+  return { ...data, executions: ids.map(rekeyed) };
 }

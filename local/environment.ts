@@ -1,5 +1,5 @@
 // The environment the function reads on AWS, pointed at the local stand-ins
-// (dynalite, the AWS stand-in, the Slack stand-in), for the local runner
+// (dynalite, the fake AWS world's HTTP front, the Slack stand-in), for the local runner
 // (scripts/local.ts), the bench and the tests. Each caller adds its extras
 // (log level, dry run, Lambda variables) to what standInEnv returns and
 // applies the result with applyEnv before importing a handler: module scope
@@ -9,7 +9,7 @@
 // code: the SDK's Node 22 notice is off here too (see shared/runtime/aws.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** The account and region every local ARN and stand-in answer uses. */
+/** The account and region every local ARN and fake's answer uses. */
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 
@@ -20,9 +20,10 @@ interface StandInEnvOptions {
   /** dynalite (local/dynamo.ts): AWS_ENDPOINT_URL_DYNAMODB, GUARDIAN_TABLE. */
   dynamo: { endpoint: string; tableName: string };
   /**
-   * The AWS stand-in (local/aws-stand-in.ts): SNS, CodePipeline, SSM and Secrets
-   * Manager, and every other service (AWS_ENDPOINT_URL), so none reaches AWS.
-   * Left out when the caller mocks the SDK clients instead.
+   * The fake AWS world's HTTP front (local/fakes/http-front.ts), for SNS,
+   * CodePipeline, SSM and Secrets Manager and every other service
+   * (AWS_ENDPOINT_URL), so none reaches AWS: what a process without the
+   * in-process fakes (`sls invoke local`) calls. Left out when only mocked SDK clients are called.
    */
   aws?: { endpoint: string };
   /** The Slack stand-in (local/slack-stand-in.ts): SLACK_API_URL and a bot token. Left out for real Slack. */
@@ -48,7 +49,7 @@ export function standInEnv(o: StandInEnvOptions): Record<string, string> {
     AWS_ENDPOINT_URL_DYNAMODB: o.dynamo.endpoint,
     ...(o.aws
       ? {
-          // Any service without its own stand-in gets UnknownOperationException instead of reaching AWS.
+          // A service without a fake gets the error AWS gives an unknown operation instead of reaching AWS.
           AWS_ENDPOINT_URL: o.aws.endpoint,
           AWS_ENDPOINT_URL_SNS: o.aws.endpoint,
           AWS_ENDPOINT_URL_CODEPIPELINE: o.aws.endpoint,

@@ -4,7 +4,7 @@
 // colors are on), links shown by their label, Slack's three entities decoded.
 
 import type { SlackCall } from './slack-stand-in';
-import type { AwsChange, PublishedEmail } from './aws-stand-in';
+import type { AwsChange, PublishedEmail } from './fakes/service-fake';
 import { truncate } from '../shared/views/bounds';
 import { ACTIONS } from '../shared/actions/index';
 import type { ActionModule } from '../shared/actions/module';
@@ -229,7 +229,7 @@ export function recordedLines(call: RecordedCall, slack: SlackPrinter, s: Style)
 
 // ------------------------------------------------------------- AWS changes
 
-/** A change made to AWS (here: to the stand-in), e.g. "ecs StopServiceDeployment arn:... stopType ROLLBACK". */
+/** A change made to AWS (here: to the fake AWS world), e.g. "ecs StopServiceDeployment arn:... stopType ROLLBACK". */
 export function awsChangeLines(change: AwsChange, s: Style): string[] {
   const detail = Object.entries(change.detail)
     .map(([k, v]) => `${k} ${v}`)

@@ -7,16 +7,18 @@
 //   npm start -- --full                              show whole Slack messages on updates, not just what changed
 //   npm start -- --wall-clock                        run every event at the real time, not at the event's own
 //
-// DynamoDB is dynalite in this process; SNS, CodePipeline and ECS are a local
-// stand-in (which records the changes a rollback makes: StopServiceDeployment,
-// UpdateService, DisableStageTransition); Slack is a local stand-in too,
+// DynamoDB is dynalite in this process; SNS, STS, CodePipeline, CodeBuild and
+// ECS are the fake AWS world of local/fakes/ (data files, answering the SDK
+// clients in this process; it records the changes a rollback makes:
+// StopServiceDeployment, UpdateService, DisableStageTransition), and any other
+// AWS endpoint is its HTTP front, so nothing reaches AWS; Slack is a local stand-in,
 // unless SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set, and then messages really
 // go to Slack. Each event goes to the functions whose EventBridge patterns in
 // serverless.yml match it, and the run prints what each function decided,
 // changed and delivered.
 //
 // A scenario is a replay: while an event is handled the clock given to the
-// functions (and to the AWS stand-in) reads the event's `time` (plus the time
+// functions (and to the fake AWS world) reads the event's `time` (plus the time
 // spent handling it), so what the functions compare with "now" (cooldowns,
 // bake windows, whether a deployment finished after the rollback that started
 // it) sees the scenario's timeline. The global Date is left alone.
@@ -31,7 +33,9 @@ import { captureOutput } from '../local/capture-output';
 import { lambdaContext } from '../local/lambda-context';
 import { SCENARIO_DIR } from '../local/scenario';
 import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
-import { startAwsStandIn, type AwsChange, type AwsStandIn, type PublishedEmail } from '../local/aws-stand-in';
+import { installFakeAws } from '../local/fakes/world';
+import { startAwsFront } from '../local/fakes/http-front';
+import type { AwsChange, PublishedEmail } from '../local/fakes/service-fake';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in';
 import {
   configFileFor,
@@ -95,9 +99,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const dynamo = await start(startLocalDynamo(`cicd-guardian-${STAGE}-state`));
     const clock = flags.has('--wall-clock') ? undefined : replayClock();
-    const aws = await start(startAwsStandIn(clock ? { now: clock.now } : {}));
+    const aws = await start(Promise.resolve(installFakeAws(clock ? { now: clock.now } : {})));
+    const front = await start(startAwsFront(aws));
     const slack = realSlack ? undefined : await start(startSlackStandIn());
-    configureEnvironment({ dynamo, aws, slackApi: slack?.apiUrl, dryRun: flags.has('--dry-run') });
+    configureEnvironment({ dynamo, aws: front, slackApi: slack?.apiUrl, dryRun: flags.has('--dry-run') });
     const policy = readEnv().configFile!;
     const functions = readServiceDefinition();
     const service = String(readServerlessYaml().service ?? 'service');
@@ -105,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     print(
       s.bold(`${service} local run`) + s.dim(` · ${files.length} event${files.length === 1 ? '' : 's'}${flags.has('--dry-run') ? ' · dry run' : ''}`),
       s.dim(`  DynamoDB  dynalite ${dynamo.endpoint}, table ${dynamo.tableName}`),
-      s.dim(`  AWS       stand-in ${aws.endpoint} (SNS Publish; CodePipeline reads, DisableStageTransition; CodeBuild BatchGetBuilds; ECS reads, StopServiceDeployment, UpdateService)`),
+      s.dim(`  AWS       fakes of local/fakes/ in this process (SNS Publish; CodePipeline reads, DisableStageTransition; CodeBuild BatchGetBuilds; ECS reads, StopServiceDeployment, UpdateService); other endpoints ${front.endpoint}`),
       s.dim(slack ? `  Slack     stand-in ${slack.apiUrl} (set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post for real)` : `  Slack     REAL Slack (${local.token ? 'SLACK_BOT_TOKEN' : 'SLACK_WEBHOOK_URL'})`),
       s.dim(`  Policy    ${relative(process.cwd(), policy) || policy}`),
       s.dim(flags.has('--wall-clock') ? '  Clock     real time' : "  Clock     each event's own time (a replay; --wall-clock for real time)"),
@@ -189,7 +194,7 @@ async function main(argv: string[]): Promise<number> {
 // ------------------------------------------------------------------ clock
 
 /**
- * A clock for the functions and the AWS stand-in that reads a settable time
+ * A clock for the functions and the fake AWS world that reads a settable time
  * running on at the real pace, so a scenario's events are handled at their
  * own `time`. Only what is given this clock sees it: the global Date, the
  * SDKs and Node's timers keep real time (timeouts and retries too).
@@ -206,7 +211,7 @@ function replayClock(): { now(): Date; setTo(iso: string): void } {
 }
 
 /** Everything the function reads from its environment on AWS, pointed at the local stand-ins. Set before any handler is imported. */
-function configureEnvironment(o: { dynamo: LocalDynamo; aws: AwsStandIn; slackApi?: string; dryRun: boolean }): void {
+function configureEnvironment(o: { dynamo: LocalDynamo; aws: { endpoint: string }; slackApi?: string; dryRun: boolean }): void {
   const env = process.env;
   applyEnv({
     ...standInEnv({

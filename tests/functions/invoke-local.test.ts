@@ -2,7 +2,8 @@
 // hand, with every sample event in events/:
 //   - offline, in dry-run (`--param dryRun=true`): no credentials, no endpoints;
 //     every event is answered with a plan (or ignored), never a crash;
-//   - against the local stand-ins (AWS_ENDPOINT_URL, the Slack stand-in), with
+//   - against the local stand-ins (the fake AWS world's HTTP front through
+//     AWS_ENDPOINT_URL, the Slack stand-in), with
 //     the deployed configuration's names (GUARDIAN_TOPIC_NAME, no topic ARN):
 //     every event is handled for real.
 // `sls invoke local` passes a context without a function ARN: the functions
@@ -11,7 +12,8 @@
 // the CLI's own wrapper on the bundle it built (tests/helpers/invoke-many.cjs).
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
-import { startAwsStandIn, type AwsStandIn } from '../../local/aws-stand-in';
+import { installFakeAws, type FakeAws } from '../../local/fakes/world';
+import { startAwsFront, type AwsFront } from '../../local/fakes/http-front';
 import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
 import { ACCOUNT, REGION, standInEnv } from '../../local/environment';
 import { cliEnvironment, DEV, inSequence, invokeMany, isolatedEnv, sampleInvocations, slsInvokeLocal, type Invocation } from '../helpers/invoke-local';
@@ -33,7 +35,8 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
 ];
 
 let dynamo: LocalDynamo;
-let aws: AwsStandIn;
+let aws: FakeAws;
+let front: AwsFront;
 let slack: SlackStandIn;
 const env: Record<Mode, NodeJS.ProcessEnv> = { offline: {}, 'stand-ins': {} };
 const cli = new Map<string, Invocation>();
@@ -53,10 +56,11 @@ async function readItem(pk: string): Promise<string | undefined> {
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo(DEV.table);
-  aws = await startAwsStandIn();
+  aws = installFakeAws();
+  front = await startAwsFront(aws);
   slack = await startSlackStandIn();
   env.offline = isolatedEnv({ GUARDIAN_DRY_RUN: 'true' });
-  const standIns = standInEnv({ dynamo, aws, slack: { apiUrl: slack.apiUrl, token: 'xoxb-local-stand-in' }, topicArn: 'unused' });
+  const standIns = standInEnv({ dynamo, aws: front, slack: { apiUrl: slack.apiUrl, token: 'xoxb-local-stand-in' }, topicArn: 'unused' });
   // The deployed configuration names the topic, not its ARN, and the table by its stage (serverless.yml).
   delete standIns.GUARDIAN_TOPIC_ARN;
   delete standIns.GUARDIAN_TABLE;
@@ -93,7 +97,7 @@ beforeAll(async () => {
 }, TIMEOUT_MS);
 
 afterAll(async () => {
-  await Promise.all([dynamo, aws, slack].filter(Boolean).map((s) => s.close()));
+  await Promise.all([dynamo, front, aws, slack].filter(Boolean).map((s) => s.close()));
 });
 
 /** A dry-run answer: notify's plan, rollback's plan per service, or "ignored". */

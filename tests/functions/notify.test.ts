@@ -48,7 +48,7 @@ const shownText = (calls: SlackCall[]) => JSON.stringify([...posts(calls), ...up
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   slack = await startSlackStandIn();
-  // CodePipeline and SNS are mocked: no AWS stand-in.
+  // CodePipeline and SNS are mocked by the test itself: no fake AWS world.
   applyEnv(standInEnv({ dynamo, slack: { apiUrl: slack.apiUrl, token: 'xoxb-test' }, topicArn: TOPIC }));
   setConfig(
     parseConfig(

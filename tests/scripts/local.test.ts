@@ -1,5 +1,5 @@
-// `npm start` end to end: the local runner as a child process, with its
-// stand-ins for DynamoDB, SNS, CodePipeline, ECS and Slack, on the bundled
+// `npm start` end to end: the local runner as a child process, with dynalite,
+// the fake AWS world (SNS, CodePipeline, CodeBuild, ECS) and the Slack stand-in, on the bundled
 // scenarios (payments-api fails in Deploy; its ECS deployment crashes on start
 // and is rolled back) and on single events.
 import { execFile } from 'node:child_process';
@@ -167,7 +167,7 @@ describe('npm start -- events/scenarios/pipeline-fails-in-build', () => {
 });
 
 describe('npm start -- events/codepipeline/action-failed-codebuild.json (no build event: CodeBuild is asked)', () => {
-  it("shows the build's failed phase and message, read with BatchGetBuilds from the stand-in, with no failed read logged", async () => {
+  it("shows the build's failed phase and message, read with BatchGetBuilds from the CodeBuild fake, with no failed read logged", async () => {
     const run = await runLocal('events/codepipeline/action-failed-codebuild.json');
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/BatchGetBuilds failed/);

@@ -1,37 +1,30 @@
 import { ECSClient, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startAwsStandIn, type AwsStandIn } from '../../../local/aws-stand-in';
+import { installFakeAws, type FakeAws, type FakeAwsOptions } from '../../../local/fakes/world';
 import { awsClientConfig, clientFor, type Place } from '../../../shared/runtime/aws';
 
 // One way to get an AWS client: for an account, a region and, for an account
-// that is not the function's own, a role to assume. The clients speak to the
-// local AWS stand-in (STS AssumeRole, ECS, CodePipeline), which records the
-// access key that signed each request.
+// that is not the function's own, a role to assume. The clients are answered
+// by the fake AWS world (STS AssumeRole, ECS, CodePipeline), which records the
+// access key of the credentials each call is signed with.
 
 const MEMBER = '210987654321';
 /** Roles differ per test: clients and credentials are cached per container, as on Lambda. */
 const role = (name: string) => `arn:aws:iam::${MEMBER}:role/${name}`;
 
-let stand: AwsStandIn;
-let shortLived: AwsStandIn;
-const saved = process.env.AWS_ENDPOINT_URL;
+let stand: FakeAws;
 
-/** Points every client created from now on at `s`. */
-const use = (s: AwsStandIn) => (process.env.AWS_ENDPOINT_URL = s.endpoint);
+/** A fresh world answering every client from now on (one world at a time: each replaces the clients' answers). */
+const use = async (options: FakeAwsOptions = {}) => {
+  await stand?.close();
+  return (stand = installFakeAws(options));
+};
 
-beforeAll(async () => {
-  stand = await startAwsStandIn();
-  // Credentials that expire in 2 minutes: inside the 5 minutes before expiry when the SDK refreshes.
-  shortLived = await startAwsStandIn({ assumedRoleSeconds: 120 });
-});
-afterAll(async () => {
-  process.env.AWS_ENDPOINT_URL = saved;
-  await Promise.all([stand.close(), shortLived.close()]);
-});
-beforeEach(() => use(stand));
+beforeEach(() => use());
+afterAll(() => stand.close());
 
-const assumed = (s: AwsStandIn) => s.calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole');
+const assumed = (s: FakeAws) => s.calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole');
 const describeServices = (client: ECSClient) => client.send(new DescribeServicesCommand({ cluster: 'payments-prod', services: ['payments-api'] }));
 
 describe('a client for a place', () => {
@@ -78,7 +71,8 @@ describe('a client for a place', () => {
   });
 
   it('asks STS again only when the credentials are about to expire', async () => {
-    use(shortLived);
+    // Credentials that expire in 2 minutes: inside the 5 minutes before expiry when the SDK refreshes.
+    const shortLived = await use({ assumedRoleSeconds: 120 });
     const expiring = clientFor(ECSClient, { account: MEMBER, region: 'us-west-2', roleArn: role('short-lived') });
     await describeServices(expiring);
     const firstKey = shortLived.calls.at(-1)!.signedBy;
@@ -90,7 +84,7 @@ describe('a client for a place', () => {
     expect(shortLived.calls.at(-1)!.signedBy).not.toBe(firstKey);
 
     // Credentials valid for an hour are reused.
-    use(stand);
+    await use();
     const lasting = clientFor(ECSClient, { account: MEMBER, region: 'us-west-2', roleArn: role('long-lived') });
     for (let i = 0; i < 3; i++) await describeServices(lasting);
     expect(assumed(stand).filter((c) => c.input.RoleArn === role('long-lived'))).toHaveLength(1);
@@ -106,10 +100,13 @@ describe('a client for a place', () => {
     await jest.isolateModulesAsync(async () => {
       jest.doMock('@aws-sdk/credential-providers', () => ((loaded = true), jest.requireActual('@aws-sdk/credential-providers')));
       const fresh = await import('../../../shared/runtime/aws.js');
+      // This registry's own copy of the credential providers' STS client is answered by a world of its own.
+      const isolated = (await import('../../../local/fakes/world.js')).installFakeAws();
       await describeServices(fresh.clientFor(ECSClient, { account: '123456789012', region: 'us-east-1' }));
       expect(loaded).toBe(false);
       await describeServices(fresh.clientFor(ECSClient, { account: MEMBER, region: 'us-east-1', roleArn: role('lazy') }));
       expect(loaded).toBe(true);
+      await isolated.close();
     });
   });
 });

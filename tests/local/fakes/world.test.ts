@@ -1,8 +1,10 @@
-// The local AWS stand-in, spoken to by the real SDK clients the functions use:
-// what they get back must have the shapes the API references document, or a
-// local run proves nothing about AWS.
+// The fake AWS world (local/fakes), installed in this process and called by
+// the real SDK clients the functions use: what they get back must have the
+// shapes the API references document, or a local run proves nothing about AWS.
+// Each test gets a fresh world, as each local run does.
 import {
   CodePipelineClient,
+  DeletePipelineCommand,
   DisableStageTransitionCommand,
   GetPipelineCommand,
   GetPipelineExecutionCommand,
@@ -27,48 +29,48 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { BuildFacts } from '../../shared/facts/codebuild';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { BuildFacts } from '../../../shared/facts/codebuild';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EcsFacts } from '../../shared/facts/ecs';
-import { loadScenario } from '../../local/scenario';
-import {
-  PAYMENTS_COMMIT,
-  PAYMENTS_COMMIT_MESSAGE,
-  PAYMENTS_EXECUTION_ID,
-  PAYMENTS_IN_FLIGHT_DEPLOYMENT,
-  PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT,
-  PAYMENTS_PREVIOUS_DEPLOYMENT,
-  PAYMENTS_ROLLBACK_DEPLOYMENT,
-  paymentsTaskDefinitionArn,
-  startAwsStandIn,
-  type AwsStandIn,
-} from '../../local/aws-stand-in';
+import { EcsFacts } from '../../../shared/facts/ecs';
+import { loadScenario } from '../../../local/scenario';
+import { installFakeAws, type FakeAws } from '../../../local/fakes/world';
+
+// The payments-api world of local/fakes/payments/, as events/scenarios/ tell it.
+const PAYMENTS_COMMIT = '4f1a9c27e8b3d605c2e7f9a1b4d8c3e6f0a2b5c7';
+const PAYMENTS_COMMIT_MESSAGE = 'Add idempotency keys to the refund endpoint';
+const PAYMENTS_EXECUTION_ID = '2626f4d3-6125-49ec-b3c8-3074348bc840';
+const PAYMENTS_IN_FLIGHT_DEPLOYMENT = 'ecs-svc/1234567890123456789';
+const PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/payments-prod/payments-api/Qm3xK8vT2pL9wR4nB7cYdE';
+const PAYMENTS_PREVIOUS_DEPLOYMENT = 'ecs-svc/9876543210987654321';
+const PAYMENTS_ROLLBACK_DEPLOYMENT = 'ecs-svc/5647382910564738291';
+const paymentsTaskDefinitionArn = (revision: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/payments-api:${revision}`;
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-local';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-let aws: AwsStandIn;
+let aws: FakeAws;
 let sns: SNSClient;
 let codepipeline: CodePipelineClient;
 
-beforeAll(async () => {
-  aws = await startAwsStandIn();
-  // maxAttempts 1: scripted failures reach the test instead of being retried away.
-  sns = new SNSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  codepipeline = new CodePipelineClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+beforeEach(() => {
+  aws = installFakeAws();
 });
+afterEach(() => aws.close());
 
-afterAll(async () => {
+beforeAll(() => {
+  sns = new SNSClient({ region: 'us-east-1', credentials });
+  codepipeline = new CodePipelineClient({ region: 'us-east-1', credentials });
+});
+afterAll(() => {
   sns.destroy();
   codepipeline.destroy();
-  await aws.close();
 });
 
-describe('SNS Publish (awsQuery)', () => {
+describe('SNS Publish', () => {
   it('returns a MessageId and records the email', async () => {
     const res = await sns.send(new PublishCommand({ TopicArn: TOPIC, Subject: 'payments-api FAILED', Message: 'body\nline 2' }));
     expect(res.MessageId).toMatch(/^[0-9a-f-]{36}$/);
@@ -104,9 +106,9 @@ describe('SNS Publish (awsQuery)', () => {
   });
 });
 
-describe('STS GetCallerIdentity (awsQuery)', () => {
+describe('STS GetCallerIdentity', () => {
   it('names the local account, as whoever signs with the local credentials (`sls invoke local` asks it for its own account)', async () => {
-    const sts = new STSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const sts = new STSClient({ region: 'us-east-1', credentials });
     try {
       const res = await sts.send(new GetCallerIdentityCommand({}));
       expect({ account: res.Account, arn: res.Arn, userId: res.UserId }).toEqual({ account: '123456789012', arn: 'arn:aws:iam::123456789012:user/local', userId: expect.any(String) });
@@ -117,9 +119,9 @@ describe('STS GetCallerIdentity (awsQuery)', () => {
   });
 });
 
-describe('CodeBuild BatchGetBuilds (awsJson1_1)', () => {
+describe('CodeBuild BatchGetBuilds', () => {
   it("gives the failed build a pipeline action names its phases, through the notify function's own reader", async () => {
-    const codebuild = new CodeBuildClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const codebuild = new CodeBuildClient({ region: 'us-east-1', credentials });
     const onError = jest.fn();
     try {
       const failure = await new BuildFacts(codebuild).failure('payments-api-build:719caa98-f5d7-47e4-a09e-3753cb98f760', onError);
@@ -137,7 +139,7 @@ describe('CodeBuild BatchGetBuilds (awsJson1_1)', () => {
   });
 
   it('lists ids it does not know in buildsNotFound, as CodeBuild does, so the reader says nothing rather than fail', async () => {
-    const codebuild = new CodeBuildClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const codebuild = new CodeBuildClient({ region: 'us-east-1', credentials });
     const onError = jest.fn();
     try {
       expect(await new BuildFacts(codebuild).failure('other-project:00000000-0000-0000-0000-000000000000', onError)).toBeUndefined();
@@ -149,7 +151,7 @@ describe('CodeBuild BatchGetBuilds (awsJson1_1)', () => {
   });
 });
 
-describe('CodePipeline (awsJson1_1)', () => {
+describe('CodePipeline', () => {
   it('GetPipelineExecution: the execution with its source revision', async () => {
     const { pipelineExecution } = await codepipeline.send(
       new GetPipelineExecutionCommand({ pipelineName: 'payments-api', pipelineExecutionId: PAYMENTS_EXECUTION_ID }),
@@ -231,7 +233,7 @@ describe('CodePipeline (awsJson1_1)', () => {
   });
 });
 
-describe('CodePipeline for the rollback function (awsJson1_1)', () => {
+describe('CodePipeline for the rollback function', () => {
   it('GetPipelineState: each stage with its latest execution and inbound transition', async () => {
     const res = await codepipeline.send(new GetPipelineStateCommand({ name: 'payments-api' }));
     expect(res.pipelineName).toBe('payments-api');
@@ -246,16 +248,15 @@ describe('CodePipeline for the rollback function (awsJson1_1)', () => {
   });
 
   it('DisableStageTransition: disables the transition, records the change, and validates what CodePipeline validates', async () => {
-    const aws2 = await startAwsStandIn();
-    const client = new CodePipelineClient({ endpoint: aws2.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const client = new CodePipelineClient({ region: 'us-east-1', credentials });
     try {
       const seen: unknown[] = [];
-      aws2.onChange = (change) => seen.push(change);
+      aws.onChange = (change) => seen.push(change);
       await expect(
         client.send(new DisableStageTransitionCommand({ pipelineName: 'payments-api', stageName: 'Deploy', transitionType: 'Inbound', reason: 'cicd-guardian rolled back payments-prod payments-api' })),
       ).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
       const change = { service: 'codepipeline', operation: 'DisableStageTransition', target: 'payments-api/Deploy', detail: { transitionType: 'Inbound', reason: 'cicd-guardian rolled back payments-prod payments-api' } };
-      expect(aws2.changes).toEqual([change]);
+      expect(aws.changes).toEqual([change]);
       expect(seen).toEqual([change]);
       const state = await client.send(new GetPipelineStateCommand({ name: 'payments-api' }));
       expect(state.stageStates!.find((st) => st.stageName === 'Deploy')!.inboundTransitionState).toMatchObject({
@@ -271,34 +272,23 @@ describe('CodePipeline for the rollback function (awsJson1_1)', () => {
       await expect(
         client.send(new DisableStageTransitionCommand({ pipelineName: 'payments-api', stageName: 'Deploy', transitionType: 'Inbound', reason: 'rolled back payments-prod/payments-api' })),
       ).rejects.toBeInstanceOf(ValidationException);
-      expect(aws2.changes).toHaveLength(1);
+      expect(aws.changes).toHaveLength(1);
     } finally {
       client.destroy();
-      await aws2.close();
     }
   });
 });
 
-describe('ECS (awsJson1_1)', () => {
+describe('ECS', () => {
   let ecs: ECSClient;
   beforeAll(() => {
-    ecs = new ECSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    ecs = new ECSClient({ region: 'us-east-1', credentials });
   });
   afterAll(() => ecs.destroy());
 
-  it('speaks awsJson1_1 with the AmazonEC2ContainerServiceV20141113 target prefix', async () => {
+  it('records each call: service, operation, input, and the access key of the credentials the client signs with', async () => {
     await ecs.send(new DescribeServicesCommand({ cluster: 'payments-prod', services: ['payments-api'] }));
-    expect(aws.calls.at(-1)).toMatchObject({ service: 'ecs', operation: 'DescribeServices', input: { cluster: 'payments-prod', services: ['payments-api'] }, status: 200 });
-    const res = await fetch(`${aws.endpoint}/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeServices' },
-      body: JSON.stringify({ cluster: 'payments-prod', services: ['payments-api'] }),
-    });
-    expect(res.headers.get('content-type')).toBe('application/x-amz-json-1.1');
-    const body = (await res.json()) as { services: { createdAt: unknown; deployments: { createdAt: unknown }[] }[] };
-    // Timestamps travel as epoch seconds.
-    expect(typeof body.services[0]!.createdAt).toBe('number');
-    expect(typeof body.services[0]!.deployments[0]!.createdAt).toBe('number');
+    expect(aws.calls.at(-1)).toEqual({ service: 'ecs', operation: 'DescribeServices', input: { cluster: 'payments-prod', services: ['payments-api'] }, status: 200, signedBy: 'test' });
   });
 
   it('DescribeServices: the ECS controller, circuit breaker without rollback, the in-flight PRIMARY deployment on :42', async () => {
@@ -391,25 +381,20 @@ describe('ECS (awsJson1_1)', () => {
     });
   });
 
-  describe('changes (each test on a stand-in of its own)', () => {
-    let own: AwsStandIn;
+  describe('changes', () => {
     let client: ECSClient;
-    beforeEach(async () => {
-      own = await startAwsStandIn();
-      client = new ECSClient({ endpoint: own.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    beforeEach(() => {
+      client = new ECSClient({ region: 'us-east-1', credentials });
     });
-    afterEach(async () => {
-      client.destroy();
-      await own.close();
-    });
+    afterEach(() => client.destroy());
 
     it('StopServiceDeployment (ROLLBACK): the deployment reads ROLLBACK_REQUESTED, ECS rolls back to :41 under the scenario\'s deployment id, the change is recorded', async () => {
       const seen: unknown[] = [];
-      own.onChange = (change) => seen.push(change);
+      aws.onChange = (change) => seen.push(change);
       const res = await client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, stopType: 'ROLLBACK' }));
       expect(res.serviceDeploymentArn).toBe(PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT);
       const change = { service: 'ecs', operation: 'StopServiceDeployment', target: PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT, detail: { stopType: 'ROLLBACK' } };
-      expect(own.changes).toEqual([change]);
+      expect(aws.changes).toEqual([change]);
       expect(seen).toEqual([change]);
 
       const active = await client.send(new ListServiceDeploymentsCommand({ cluster: 'payments-prod', service: 'payments-api', status: ['ROLLBACK_REQUESTED'] }));
@@ -427,7 +412,7 @@ describe('ECS (awsJson1_1)', () => {
       await expect(
         client.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: `${PAYMENTS_IN_FLIGHT_SERVICE_DEPLOYMENT.replace(/[^/]+$/, '')}nope`, stopType: 'ROLLBACK' })),
       ).rejects.toBeInstanceOf(ServiceDeploymentNotFoundException);
-      expect(own.changes).toHaveLength(1);
+      expect(aws.changes).toHaveLength(1);
     });
 
     it('UpdateService: deploys an ACTIVE task definition as the new PRIMARY, refuses an INACTIVE one', async () => {
@@ -440,7 +425,7 @@ describe('ECS (awsJson1_1)', () => {
       expect(primary).toMatchObject({ id: expect.stringMatching(/^ecs-svc\/\d{19}$/), taskDefinition: paymentsTaskDefinitionArn(41), rolloutState: 'IN_PROGRESS' });
       expect(primary.id).not.toBe(PAYMENTS_IN_FLIGHT_DEPLOYMENT);
       expect(res.service!.taskDefinition).toBe(paymentsTaskDefinitionArn(41));
-      expect(own.changes).toEqual([
+      expect(aws.changes).toEqual([
         {
           service: 'ecs',
           operation: 'UpdateService',
@@ -458,8 +443,8 @@ describe('ECS (awsJson1_1)', () => {
   });
 });
 
-describe('events/scenarios/ecs-crash-on-start tells the story the ECS stand-in describes', () => {
-  const dir = join(__dirname, '..', '..', 'events', 'scenarios', 'ecs-crash-on-start');
+describe('events/scenarios/ecs-crash-on-start tells the story the ECS data describes', () => {
+  const dir = join(__dirname, '..', '..', '..', 'events', 'scenarios', 'ecs-crash-on-start');
   const events = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
@@ -483,8 +468,8 @@ describe('events/scenarios/ecs-crash-on-start tells the story the ECS stand-in d
   });
 });
 
-it('answers an operation it does not serve with UnknownOperationException', async () => {
-  const ssm = new SSMClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+it('answers an operation it does not serve with the error AWS gives an unknown operation, so nothing reaches AWS', async () => {
+  const ssm = new SSMClient({ region: 'us-east-1', credentials });
   try {
     await expect(ssm.send(new GetParameterCommand({ Name: '/cicd-guardian/slack/bot-token', WithDecryption: true }))).rejects.toMatchObject({
       name: 'UnknownOperationException',
@@ -493,11 +478,12 @@ it('answers an operation it does not serve with UnknownOperationException', asyn
   } finally {
     ssm.destroy();
   }
-  const res = await fetch(`${aws.endpoint}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'CodePipeline_20150709.DeletePipeline' },
-    body: JSON.stringify({ name: 'payments-api' }),
-  });
-  expect(res.status).toBe(400);
-  expect(await res.json()).toEqual({ __type: 'UnknownOperationException', message: expect.any(String) });
+  await expect(codepipeline.send(new DeletePipelineCommand({ name: 'payments-api' }))).rejects.toMatchObject({ name: 'UnknownOperationException' });
+  // awsQuery services name it InvalidAction.
+  await expect(sns.send(new CreateTopicCommand({ Name: 'other' }))).rejects.toMatchObject({ name: 'InvalidAction', $metadata: { httpStatusCode: 400 } });
+  expect(aws.calls.map((c) => `${c.service} ${c.operation} ${c.errorCode}`)).toEqual([
+    'ssm GetParameter UnknownOperationException',
+    'codepipeline DeletePipeline UnknownOperationException',
+    'sns CreateTopic InvalidAction',
+  ]);
 });
