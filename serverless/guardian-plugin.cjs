@@ -216,6 +216,8 @@ const approvalActionArns = (config) =>
     arn('codepipeline', r),
   );
 
+const approvalPipelineArns = (config) => unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r));
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -247,6 +249,8 @@ function iamScope(config, name, uses) {
     deployStages: rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
     approvalActions: approvalActionArns(config),
+    approvalPipelines: approvalPipelineArns(config),
+    anyRepository: [arn('codecommit', '*')],
     // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource.
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${name}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(name)}DeadLetterQueue`, 'Arn'] }],
