@@ -27,6 +27,7 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'offline', fn: 'rollback', file: 'events/manual/rollback-request.json' },
   { mode: 'offline', fn: 'rollback', file: 'events/ecs/task-stopped-exit-code.json' },
   { mode: 'offline', fn: 'rollback', file: 'events/cloudwatch/alarm-5xx-alarm.json' },
+  { mode: 'offline', fn: 'approval-gate', file: 'events/codepipeline/approval-needed.json' },
   { mode: 'stand-ins', fn: 'notify', file: 'events/codebuild/build-failed.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/codepipeline/action-failed-smoke-tests.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
