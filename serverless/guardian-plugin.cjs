@@ -229,7 +229,11 @@ const approvalRule = (kind) => `\${self:service}-\${sls:stage}-approval-gate-${k
 function approvalRules(config) {
   const pipelines = unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((g) => (/[*?]/.test(g) ? { wildcard: g.replace(/\?/g, '*') } : g));
   if (pipelines.length === 0) return [];
+  const reminders = config.approvals.policies.some((p) => p.remind)
+    ? [{ name: approvalRule('reminders'), description: 'Reminds and escalates approvals about to time out', schedule: 'rate(15 minutes)' }]
+    : [];
   return [
+    ...reminders,
     {
       name: approvalRule('actions'),
       description: 'Manual approvals of the pipelines approval policies govern: started (decide or ask) and ended (close the request)',
@@ -242,16 +246,15 @@ function approvalRules(config) {
   ];
 }
 
-const approvalEvents = (config) => [
-  ...approvalRules(config).map((rule) => ({
+const approvalEvents = (config) =>
+  approvalRules(config).map((rule) => ({
     eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
-  })),
-  ...(config.approvals.policies.some((p) => p.remind) ? [{ schedule: { name: approvalRule('reminders'), description: 'Reminds and escalates approvals about to time out', rate: ['rate(15 minutes)'] } }] : []),
-];
+  }));
 
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+const camel = (name) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
 
 /**
  * The resources each scope list of shared/runtime/iam.ts (IamScope) stands for,
@@ -282,9 +285,9 @@ function iamScope(config, name, uses) {
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
     anyRepository: [arn('codecommit', '*')],
-    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource.
-    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${name}Function}:*`)],
-    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(name)}DeadLetterQueue`, 'Arn'] }],
+    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (approval-gate: approvalGate).
+    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
+    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
     everything: ['*'],
   };
 }
