@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ActionExecutionDetail, ActionState, PipelineDeclaration, PipelineExecution, PipelineMetadata, StageExecutionStatus, StageState, TransitionState } from '@aws-sdk/client-codepipeline';
 import { ACCOUNT } from '../environment';
 import { AwsFault, requiredString as required, type AsData, type ServiceFake } from './service-fake';
@@ -5,7 +6,12 @@ import { AwsFault, requiredString as required, type AsData, type ServiceFake } f
 // CodePipeline over the data file's pipelines and executions (codepipeline.json):
 // GetPipeline, GetPipelineExecution, ListActionExecutions and GetPipelineState
 // select from them; DisableStageTransition disables the stage's transition
-// (GetPipelineState then reads it disabled) and is recorded as a change.
+// (GetPipelineState then reads it disabled) and EnableStageTransition
+// enables it again; both are recorded as changes.
+// A manual approval in progress has a token in GetPipelineState (one per
+// action execution); PutApprovalResult with that token approves or rejects
+// it (it then reads Succeeded or Failed, with the summary) and is recorded
+// as a change; any other token is refused as CodePipeline refuses it.
 
 export interface CodePipelineData {
   /** GetPipeline's answers. */
@@ -17,6 +23,13 @@ type Execution = CodePipelineData['executions'][number];
 
 /** "Length Constraints: Minimum length of 1. Maximum length of 300. Pattern: [a-zA-Z0-9!@ \(\)\.\*\?\-]+" */
 const REASON = /^[a-zA-Z0-9!@ ().*?-]{1,300}$/;
+
+/** The token of an approval action execution: stable per execution, unguessable enough for a local world. */
+const tokenOf = (actionExecutionId: string | undefined) => {
+  const hex = createHash('sha256').update(`approval:${actionExecutionId ?? ''}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+};
+const isApproval = (a: Execution['actions'][number]) => a.input?.actionTypeId?.category === 'Approval';
 
 export const codepipeline: ServiceFake = (data, { now, change }) => {
   const { pipelines = [], executions = [] } = data as Partial<CodePipelineData>;
@@ -59,6 +72,7 @@ export const codepipeline: ServiceFake = (data, { now, change }) => {
           externalExecutionUrl: result?.externalExecutionUrl,
           summary: result?.externalExecutionSummary,
           errorDetails: result?.errorDetails,
+          ...(isApproval(a) && a.status === 'InProgress' ? { token: tokenOf(a.actionExecutionId) } : {}),
         },
       };
     });
@@ -85,6 +99,29 @@ export const codepipeline: ServiceFake = (data, { now, change }) => {
         updated: metadata?.updated,
       };
     },
+    PutApprovalResult: (input) => {
+      const [pipelineName, stageName, actionName, token] = ['pipelineName', 'stageName', 'actionName', 'token'].map((name) => required(input, name)) as [string, string, string, string];
+      const result = input.result as { status?: string; summary?: string } | undefined;
+      if (result?.status !== 'Approved' && result?.status !== 'Rejected') {
+        throw new AwsFault(400, 'ValidationException', `1 validation error detected: Value at 'result.status' failed to satisfy constraint: Member must satisfy enum value set: [Approved, Rejected]`);
+      }
+      const summary = result.summary ?? '';
+      if (summary.length > 512) throw new AwsFault(400, 'ValidationException', `1 validation error detected: Value at 'result.summary' failed to satisfy constraint: Member must have length less than or equal to 512`);
+      pipelineOf(pipelineName);
+      const approvals = runsOf(pipelineName)
+        .flatMap((run) => run.actions)
+        .filter((a) => a.stageName === stageName && a.actionName === actionName && isApproval(a));
+      if (approvals.length === 0) throw new AwsFault(400, 'ActionNotFoundException', `Action with name '${actionName}' does not exist in stage '${stageName}' of pipeline '${pipelineName}'`);
+      const waiting = approvals.find((a) => a.status === 'InProgress');
+      if (!waiting) throw new AwsFault(400, 'ApprovalAlreadyCompletedException', 'The approval action has already been approved or rejected');
+      if (tokenOf(waiting.actionExecutionId) !== token) throw new AwsFault(400, 'InvalidApprovalTokenException', 'The approval request already received a response or has expired');
+      const at = now().toISOString();
+      waiting.status = result.status === 'Approved' ? 'Succeeded' : 'Failed';
+      waiting.lastUpdateTime = at;
+      waiting.output = { ...waiting.output, executionResult: { ...waiting.output?.executionResult, externalExecutionSummary: summary } };
+      change({ service: 'codepipeline', operation: 'PutApprovalResult', target: `${pipelineName}/${stageName}/${actionName}`, detail: { status: result.status, summary } });
+      return { approvedAt: at };
+    },
     DisableStageTransition: (input) => {
       const [pipelineName, stageName, transitionType, reason] = ['pipelineName', 'stageName', 'transitionType', 'reason'].map((name) => required(input, name)) as [string, string, string, string];
       const { pipeline } = pipelineOf(pipelineName);
@@ -102,6 +139,14 @@ export const codepipeline: ServiceFake = (data, { now, change }) => {
         lastChangedBy: `arn:aws:sts::${ACCOUNT}:assumed-role/cicd-guardian-local-rollback/local`,
       });
       change({ service: 'codepipeline', operation: 'DisableStageTransition', target: `${pipelineName}/${stageName}`, detail: { transitionType, reason } });
+      return {};
+    },
+    EnableStageTransition: (input) => {
+      const [pipelineName, stageName, transitionType] = ['pipelineName', 'stageName', 'transitionType'].map((name) => required(input, name)) as [string, string, string];
+      const { pipeline } = pipelineOf(pipelineName);
+      if (!pipeline.stages?.some((st) => st.name === stageName)) throw new AwsFault(400, 'StageNotFoundException', `Stage with name '${stageName}' does not exist in pipeline '${pipelineName}'`);
+      transitions.delete(`${pipelineName}/${stageName}/${transitionType}`);
+      change({ service: 'codepipeline', operation: 'EnableStageTransition', target: `${pipelineName}/${stageName}`, detail: { transitionType } });
       return {};
     },
   };
