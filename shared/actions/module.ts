@@ -77,7 +77,8 @@ export interface ActionModule<A extends Action> {
 export type ActionModules = { [K in Action['type']]: ActionModule<Extract<Action, { type: K }>> };
 
 export type ChangeType = ChangeAction['type'];
-export type ChangeModules = Pick<ActionModules, ChangeType>;
+/** The changes one function may make (each function its own: its role grants only those). */
+export type ChangeModules = Partial<Pick<ActionModules, ChangeType>>;
 export type NotificationModules = Omit<ActionModules, ChangeType>;
 
 /** The module of an action: a notification's, or one of the changes `channels` may make. */

@@ -102,6 +102,24 @@ export interface DisableTransitionAction {
   reason: string;
 }
 
+/** Stop a pipeline execution (StopPipelineExecution, abandon=false: running actions finish). */
+export interface StopExecutionAction {
+  type: 'codepipeline.stopExecution';
+  key: string;
+  pipeline: string;
+  executionId: string;
+  reason: string;
+}
+
+/** Start a trail's logging again (StartLogging). */
+export interface StartLoggingAction {
+  type: 'cloudtrail.startLogging';
+  key: string;
+  /** The trail's name or ARN, as the StopLogging call named it. */
+  trail: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -114,7 +132,9 @@ export interface AuditRecordAction {
 }
 
 /** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction;
+export type ChangeAction = RollbackAction | DisableTransitionAction | EnforcementAction;
+/** What the tamper checks enforce besides a revert (which is a rollback's UpdateService). */
+export type EnforcementAction = StopExecutionAction | StartLoggingAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
 export type Action =
   | SlackUpsertAction
@@ -123,7 +143,8 @@ export type Action =
   | EmailAction
   | AuditRecordAction
   | RollbackAction
-  | DisableTransitionAction;
+  | DisableTransitionAction
+  | EnforcementAction;
 
 export interface Plan {
   /** What the plan is about, e.g. "pipeline payments-api execution 1234". */

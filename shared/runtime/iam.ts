@@ -28,7 +28,7 @@ export interface IamScope {
   secretsManagerService: IamValue[];
   /** The state table. */
   stateTable: IamValue[];
-  /** The rollback services of guardian.yml, their service deployments and revisions. */
+  /** The ECS services the function acts on (rollback: rollback.services; tamper: the protected ones it reverts), their service deployments and revisions. */
   services: IamValue[];
   serviceDeployments: IamValue[];
   serviceRevisions: IamValue[];
@@ -39,6 +39,10 @@ export interface IamScope {
   /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
   deployPipelines: IamValue[];
   deployStages: IamValue[];
+  /** Pipelines guardian.yml's `protection` marks protected (their executions may be stopped). */
+  protectedPipelines: IamValue[];
+  /** Trails guardian.yml's `protection` marks protected (their logging may be started again). */
+  protectedTrails: IamValue[];
   /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
   passRoles: IamValue[];
   /** The function's own log group and dead-letter queue. */
