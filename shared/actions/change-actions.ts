@@ -5,6 +5,7 @@ import { codeDeployStopDeployment } from './codedeploy-stop-deployment.js';
 import { codePipelineDisableTransition } from './codepipeline-disable-transition.js';
 import { codePipelineStopExecution } from './codepipeline-stop-execution.js';
 import { cloudTrailStartLogging } from './cloudtrail-start-logging.js';
+import { codePipelinePutApprovalResult } from './codepipeline-put-approval-result.js';
 
 /**
  * Changes to AWS, handed to the executor (Channels.changes) only by functions
@@ -23,4 +24,9 @@ export const TAMPER_CHANGE_ACTIONS = {
   'codepipeline.stopExecution': codePipelineStopExecution,
   'cloudtrail.startLogging': cloudTrailStartLogging,
   'ecs.updateService': ecsUpdateService,
+} satisfies ChangeModules;
+
+/** The changes approvals make (the approval gate, Slack interactions): their own map, so rollback's role never gets PutApprovalResult. */
+export const APPROVAL_ACTIONS = {
+  'codepipeline.putApprovalResult': codePipelinePutApprovalResult,
 } satisfies ChangeModules;

@@ -77,7 +77,7 @@ export interface ActionModule<A extends Action> {
 export type ActionModules = { [K in Action['type']]: ActionModule<Extract<Action, { type: K }>> };
 
 export type ChangeType = ChangeAction['type'];
-/** The changes one function may make (each function its own: its role grants only those). */
+/** The change modules a function executes with: each function's own subset (rollback's, the approval gate's). */
 export type ChangeModules = Partial<Pick<ActionModules, ChangeType>>;
 export type NotificationModules = Omit<ActionModules, ChangeType>;
 

@@ -120,6 +120,20 @@ export interface StartLoggingAction {
   reason: string;
 }
 
+/** Approve or reject a manual approval action (PutApprovalResult) with the token read from GetPipelineState. */
+export interface PutApprovalResultAction {
+  type: 'codepipeline.putApprovalResult';
+  key: string;
+  pipeline: string;
+  stage: string;
+  action: string;
+  token: string;
+  status: 'Approved' | 'Rejected';
+  /** Shown in the console: who approved, or why it was rejected (cut to CodePipeline's 512 characters). */
+  summary: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -132,7 +146,7 @@ export interface AuditRecordAction {
 }
 
 /** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction | EnforcementAction;
+export type ChangeAction = RollbackAction | DisableTransitionAction | PutApprovalResultAction | EnforcementAction;
 /** What the tamper checks enforce besides a revert (which is a rollback's UpdateService). */
 export type EnforcementAction = StopExecutionAction | StartLoggingAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
@@ -144,6 +158,7 @@ export type Action =
   | AuditRecordAction
   | RollbackAction
   | DisableTransitionAction
+  | PutApprovalResultAction
   | EnforcementAction;
 
 export interface Plan {

@@ -43,6 +43,12 @@ export interface IamScope {
   protectedPipelines: IamValue[];
   /** Trails guardian.yml's `protection` marks protected (their logging may be started again). */
   protectedTrails: IamValue[];
+  /** The manual approval actions approval policies govern (pipeline/stage/action ARN globs). */
+  approvalActions: IamValue[];
+  /** The pipelines approval policies govern (ARN globs). */
+  approvalPipelines: IamValue[];
+  /** Any CodeCommit repository of the account (a source's commit author). */
+  anyRepository: IamValue[];
   /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
   passRoles: IamValue[];
   /** The function's own log group and dead-letter queue. */
