@@ -47,6 +47,7 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
     invokedFunctionArn: context.invokedFunctionArn,
     now,
     logPlan,
+    onFactError,
   });
 }
 

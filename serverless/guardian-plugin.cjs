@@ -11,6 +11,9 @@
 //   buildStates                  CodeBuild build-status values worth an event
 //   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
+//   tamperEvents                 the tamper function's EventBridge rules: the CloudTrail calls `protection` needs
+//   roleNames.<function>         each function's role name (also how the tamper function knows cicd-guardian's own calls)
+//   ownRoleNames                 those names, comma-separated (GUARDIAN_OWN_ROLES)
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
 //                                the Slack secrets it names, the topics routes name, the rollback
@@ -187,11 +190,10 @@ const rollbackEvents = (config) =>
   }));
 
 /** The ARNs of every rule that may send to the events DLQ. */
-const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name)].map(ruleArn);
+const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
-function rollbackResources(config) {
-  const services = rollbackServices(config);
+function rollbackResources(config, services = rollbackServices(config)) {
   const ecs = (type, suffix = '') => unique(services.map((s) => `${type}/${s.cluster}/${s.service}${suffix}`)).map((r) => arn('ecs', r));
   const piped = services.filter((s) => s.pipeline);
   return {
@@ -218,6 +220,66 @@ const approvalActionArns = (config) =>
 
 const approvalPipelineArns = (config) => unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r));
 
+
+// ---------------------------------------------------------------- tamper checks
+
+const tamperRule = (kind) => `\${self:service}-\${sls:stage}-tamper-${kind}`;
+
+/**
+ * The tamper function's rules: the write calls (as CloudTrail delivers them to EventBridge) that can
+ * touch what `protection` marks protected, by event source and name. Read-only calls never reach a
+ * rule that does not ask for them, and none is needed. PutApprovalResult only when approval policies
+ * exist (only they can be broken). The function sorts out which pipeline, service or trail a call touched.
+ */
+function tamperRules(config) {
+  const { pipelines, services, trails } = config.protection;
+  const apiCall = (service, names) => ({
+    source: [`aws.${service}`],
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: { eventSource: [`${service}.amazonaws.com`], eventName: names },
+  });
+  const pipelineCalls = [
+    ...(config.approvals.policies.length > 0 ? ['PutApprovalResult'] : []),
+    ...(pipelines.length > 0 ? ['UpdatePipeline', 'DeletePipeline', 'DisableStageTransition', 'EnableStageTransition'] : []),
+  ];
+  const rules = [
+    ['pipelines', 'Approvals and changes of protected pipelines made through the API (CloudTrail)', pipelineCalls, apiCall('codepipeline', pipelineCalls)],
+    ['services', 'Changes of protected ECS services (CloudTrail)', services.length > 0 ? ['UpdateService', 'DeleteService'] : [], apiCall('ecs', ['UpdateService', 'DeleteService'])],
+    [
+      'trails',
+      'Protected CloudTrail trails stopped, deleted or changed (CloudTrail)',
+      trails.length > 0 ? ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail'] : [],
+      apiCall('cloudtrail', ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail']),
+    ],
+  ];
+  return rules.filter(([, , names]) => names.length > 0).map(([kind, description, , pattern]) => ({ name: tamperRule(kind), description, pattern }));
+}
+
+const tamperEvents = (config) =>
+  tamperRules(config).map((rule) => ({
+    eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
+  }));
+
+/** The protected services a bypass of is reverted: those with `onBypass: revert` that rollback.services lists (their known-good revision is learned there). */
+function revertedServices(config) {
+  const { revertSettings } = loadTs('../shared/policies/tamper.ts');
+  return config.protection.services
+    .filter((s) => s.onBypass === 'revert')
+    .map((s) => revertSettings({ kind: 'service', cluster: s.cluster, service: s.service }, config))
+    .filter(Boolean);
+}
+
+/** Trail names or ARNs (globs) as ARNs in the stack's account and Region (a trail is started in its home Region). */
+const protectedTrailArns = (config) =>
+  unique(config.protection.trails.flatMap((t) => t.trails)).map((t) => (t.startsWith('arn:') ? t : arn('cloudtrail', `trail/${t}`)));
+
+/**
+ * Each function's role name: named, so that the tamper function knows cicd-guardian's own calls by the
+ * role that issued their session. Roles are global: the name holds the stage and the Region.
+ */
+const roleName = (name) => `\${self:service}-\${sls:stage}-${name}-\${self:provider.region}`;
+const functionNames = () => Object.keys(loadTs('../functions/permissions.ts').FUNCTIONS);
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -228,7 +290,7 @@ const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
  */
 function iamScope(config, name, uses) {
   const slack = slackSecretArns(config);
-  const rollback = rollbackResources(config);
+  const rollback = rollbackResources(config, uses.ecsServices === 'reverted' ? revertedServices(config) : rollbackServices(config));
   return {
     anyPipeline: [arn('codepipeline', '*')],
     anyBuildProject: [arn('codebuild', 'project/*')],
@@ -248,6 +310,7 @@ function iamScope(config, name, uses) {
     deployPipelines: rollback.rollbackPipelineArns,
     deployStages: rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
+    protectedTrails: protectedTrailArns(config),
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
     anyRepository: [arn('codecommit', '*')],
@@ -321,6 +384,9 @@ function deriveValues(config) {
     buildStates: buildStates(config),
     eventRuleArns: eventRuleArns(config),
     rollbackEvents: rollbackEvents(config),
+    tamperEvents: tamperEvents(config),
+    roleNames: Object.fromEntries(functionNames().map((name) => [name, roleName(name)])),
+    ownRoleNames: functionNames().map(roleName).join(','),
     roleStatements: roleStatements(config),
   };
 }

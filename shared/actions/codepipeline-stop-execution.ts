@@ -17,7 +17,7 @@ export const codePipelineStopExecution: ActionModule<StopExecutionAction> = {
   type: 'codepipeline.stopExecution',
   kind: 'change',
   order: 0,
-  iam: [{ actions: ['codepipeline:StopPipelineExecution'], resources: 'protectedPipelines' }],
+  iam: [{ actions: ['codepipeline:StopPipelineExecution'], resources: 'approvalPipelines', why: 'only an approval against an approval policy stops an execution' }],
   target: executionTarget,
   perform: (action, ctx) =>
     performChange(

@@ -34,6 +34,7 @@ export interface TamperRun {
   invokedFunctionArn: string | undefined;
   now: () => Date;
   logPlan: (plan: Plan) => Plan;
+  onFactError: (call: string, error: unknown) => void;
 }
 
 /** What the tamper function keeps per CloudTrail event: that it was decided (the delivery says what was done). */
@@ -61,7 +62,7 @@ export async function handleDetection(detection: Detection, run: TamperRun): Pro
   const service = pk ? await state.read<ServiceView>(pk) : undefined;
   if (pk && service && settings && detection.kind === 'service') {
     const facts = await ecsFacts(where)
-      .describe(settings.cluster, settings.service, { candidates: service.view.knownGood ? [service.view.knownGood.taskDefinitionArn] : [] }, () => undefined)
+      .describe(settings.cluster, settings.service, { candidates: service.view.knownGood ? [service.view.knownGood.taskDefinitionArn] : [] }, run.onFactError)
       .then((f) => ({ facts: f }), (error: unknown) => ({ unreadable: (error as Error).message }));
     const revertWith = (view: ServiceView) => ({ view, ...facts });
     if (state.dryRun) return rehearse(pk, service, service.view, decide(service.delivery, revertWith(service.view)), run.now, TAMPER_CHANGE_ACTIONS);

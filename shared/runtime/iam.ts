@@ -39,8 +39,6 @@ export interface IamScope {
   /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
   deployPipelines: IamValue[];
   deployStages: IamValue[];
-  /** Pipelines guardian.yml's `protection` marks protected (their executions may be stopped). */
-  protectedPipelines: IamValue[];
   /** Trails guardian.yml's `protection` marks protected (their logging may be started again). */
   protectedTrails: IamValue[];
   /** The manual approval actions approval policies govern (pipeline/stage/action ARN globs). */
