@@ -230,6 +230,8 @@ function iamScope(config, name, uses) {
     ssmService: [sub('ssm.${AWS::Region}.amazonaws.com')],
     secretsManagerService: [sub('secretsmanager.${AWS::Region}.amazonaws.com')],
     stateTable: [{ 'Fn::GetAtt': ['GuardianStateTable', 'Arn'] }],
+    // serverless.yml's index name (shared/state/audit.ts AUDIT_INDEX).
+    auditIndex: [sub('${GuardianStateTable.Arn}/index/audit')],
     services: rollback.rollbackServiceArns,
     serviceDeployments: rollback.rollbackServiceDeploymentArns,
     serviceRevisions: rollback.rollbackServiceRevisionArns,

@@ -28,6 +28,8 @@ export interface IamScope {
   secretsManagerService: IamValue[];
   /** The state table. */
   stateTable: IamValue[];
+  /** The state table's audit index (listing the audit trail). */
+  auditIndex: IamValue[];
   /** The rollback services of guardian.yml, their service deployments and revisions. */
   services: IamValue[];
   serviceDeployments: IamValue[];
