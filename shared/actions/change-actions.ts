@@ -3,6 +3,7 @@ import { ecsStopDeployment } from './ecs-stop-deployment.js';
 import { ecsUpdateService } from './ecs-update-service.js';
 import { codeDeployStopDeployment } from './codedeploy-stop-deployment.js';
 import { codePipelineDisableTransition } from './codepipeline-disable-transition.js';
+import { codePipelineEnableTransition } from './codepipeline-enable-transition.js';
 
 /**
  * Changes to AWS, handed to the executor (Channels.changes) only by functions
@@ -13,4 +14,5 @@ export const CHANGE_ACTIONS: ChangeModules = {
   'ecs.updateService': ecsUpdateService,
   'codedeploy.stopDeployment': codeDeployStopDeployment,
   'codepipeline.disableTransition': codePipelineDisableTransition,
+  'codepipeline.enableTransition': codePipelineEnableTransition,
 };

@@ -102,6 +102,15 @@ export interface DisableTransitionAction {
   reason: string;
 }
 
+/** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */
+export interface EnableTransitionAction {
+  type: 'codepipeline.enableTransition';
+  key: string;
+  pipeline: string;
+  stage: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -113,8 +122,8 @@ export interface AuditRecordAction {
   reason: string;
 }
 
-/** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction;
+/** A change to AWS (what the rollback and freeze-schedule functions may make). */
+export type ChangeAction = RollbackAction | DisableTransitionAction | EnableTransitionAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
 export type Action =
   | SlackUpsertAction
@@ -123,7 +132,8 @@ export type Action =
   | EmailAction
   | AuditRecordAction
   | RollbackAction
-  | DisableTransitionAction;
+  | DisableTransitionAction
+  | EnableTransitionAction;
 
 export interface Plan {
   /** What the plan is about, e.g. "pipeline payments-api execution 1234". */
