@@ -7,6 +7,8 @@ import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
 import { BUILD_FACTS_IAM } from '../shared/facts/codebuild.js';
 import { ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM } from '../shared/facts/ecs.js';
+import { PIPELINE_TRANSITION_FACTS_IAM } from '../shared/facts/pipeline-transitions.js';
+import { AUDIT_LIST_IAM } from '../shared/state/audit.js';
 
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
@@ -21,6 +23,8 @@ export interface FunctionUses {
   reads: IamNeed[][];
   /** The topics its email may go to: the stack's and those routes name, or the stack's only. */
   emailTopics: 'routes' | 'stack';
+  /** The pipelines and stages it reads and changes transitions of: rollback's deploy stages (default), or those freeze policies govern. */
+  stages?: 'deploy' | 'frozen';
 }
 
 const typesOf = (modules: object) => Object.keys(modules) as Action['type'][];
@@ -34,6 +38,18 @@ export const FUNCTIONS = {
   rollback: {
     actions: [...typesOf(CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
+    emailTopics: 'stack',
+  },
+  'freeze-schedule': {
+    actions: ['codepipeline.disableTransition', 'codepipeline.enableTransition', ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, PIPELINE_TRANSITION_FACTS_IAM],
+    emailTopics: 'stack',
+    stages: 'frozen',
+  },
+  /** Invoked by hand: lists the audit trail, and may do nothing else. */
+  audit: {
+    actions: [],
+    reads: [AUDIT_LIST_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

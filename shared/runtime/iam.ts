@@ -38,7 +38,11 @@ export interface IamScope {
   taskDefinitions: IamValue[];
   /** CodeDeploy deployment groups of CODE_DEPLOY services. */
   deploymentGroups: IamValue[];
-  /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
+  /**
+   * Pipelines whose stage transitions the function reads and changes: for rollback, those that deploy the
+   * services and their deploy stages where disableTransition is on; for freeze-schedule, the pipelines and
+   * stages of the approval policies with freezes or deploy hours (FunctionUses.stages).
+   */
   deployPipelines: IamValue[];
   deployStages: IamValue[];
   /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
