@@ -10,7 +10,6 @@ import { invocationState } from '../shared/state/invocation-state.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import { governedTransitions, settleTransition } from '../shared/executors/freeze-schedule.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
-import { systemClock } from '../shared/runtime/clock.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
