@@ -9,11 +9,12 @@
 //   embedded                     validated config as a JSON string (esbuild `define` wants code text)
 //   emailSubscriptions           AWS::SNS::Subscription resources, one per subscriber
 //   buildStates                  CodeBuild build-status values worth an event
-//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
+//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy), the freeze schedule's too
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
 //   tamperEvents                 the tamper function's EventBridge rules: the CloudTrail calls `protection` needs
 //   roleNames.<function>         each function's role name (also how the tamper function knows cicd-guardian's own calls)
 //   ownRoleNames                 those names, comma-separated (GUARDIAN_OWN_ROLES)
+//   freezeTransitions            whether the freeze-schedule rule is enabled (protection.freezeTransitions)
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
 //                                the Slack secrets it names, the topics routes name, the rollback
@@ -89,6 +90,8 @@ function buildStates(config) {
 const EVENTS_DLQ = 'EventsDeadLetterQueue';
 /** notify's rules, named in serverless.yml's custom.names. */
 const NOTIFY_RULES = ['${self:custom.names.pipelineRule}', '${self:custom.names.buildRule}'];
+/** The freeze-schedule function's schedule rule (serverless.yml). */
+const FREEZE_RULE = '${self:custom.names.freezeScheduleRule}';
 const rollbackRule = (kind) => `\${self:service}-\${sls:stage}-rollback-${kind}`;
 
 const unique = (values) => [...new Set(values)];
@@ -190,7 +193,7 @@ const rollbackEvents = (config) =>
   }));
 
 /** The ARNs of every rule that may send to the events DLQ. */
-const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
+const eventRuleArns = (config) => [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
 function rollbackResources(config, services = rollbackServices(config)) {
@@ -280,9 +283,27 @@ const protectedTrailArns = (config) =>
 const roleName = (name) => `\${self:service}-\${sls:stage}-${name}-\${self:provider.region}`;
 const functionNames = () => Object.keys(loadTs('../functions/permissions.ts').FUNCTIONS);
 
+// ---------------------------------------------------------------- freeze scheduling
+
+/**
+ * The pipelines and stages freeze scheduling may read and change the transitions of: the
+ * globs of the approval policies with freezes or deploy hours (IAM ARNs take `*` and `?` as
+ * the policies do), none while protection.freezeTransitions is off.
+ */
+function frozenResources(config) {
+  if (!config.protection.freezeTransitions) return { pipelines: [], stages: [] };
+  const policies = loadTs('../shared/policies/freeze-schedule.ts').schedulablePolicies(config);
+  return {
+    pipelines: unique(policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r)),
+    stages: unique(policies.flatMap((p) => p.pipelines.flatMap((pipeline) => p.stages.map((stage) => `${pipeline}/${stage}`)))).map((r) => arn('codepipeline', r)),
+  };
+}
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+/** A function's key in serverless.yml ("slack-interactions") as its names and resources spell it ("slackInteractions"). */
+const camel = (name) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
 
 /**
  * The resources each scope list of shared/runtime/iam.ts (IamScope) stands for,
@@ -291,6 +312,7 @@ const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
 function iamScope(config, name, uses) {
   const slack = slackSecretArns(config);
   const rollback = rollbackResources(config, uses.ecsServices === 'reverted' ? revertedServices(config) : rollbackServices(config));
+  const frozen = uses.stages === 'frozen' ? frozenResources(config) : undefined;
   return {
     anyPipeline: [arn('codepipeline', '*')],
     anyBuildProject: [arn('codebuild', 'project/*')],
@@ -302,21 +324,23 @@ function iamScope(config, name, uses) {
     ssmService: [sub('ssm.${AWS::Region}.amazonaws.com')],
     secretsManagerService: [sub('secretsmanager.${AWS::Region}.amazonaws.com')],
     stateTable: [{ 'Fn::GetAtt': ['GuardianStateTable', 'Arn'] }],
+    // serverless.yml's index name (shared/state/audit.ts AUDIT_INDEX).
+    auditIndex: [sub('${GuardianStateTable.Arn}/index/audit')],
     services: rollback.rollbackServiceArns,
     serviceDeployments: rollback.rollbackServiceDeploymentArns,
     serviceRevisions: rollback.rollbackServiceRevisionArns,
     taskDefinitions: rollback.rollbackTaskDefinitionArns,
     deploymentGroups: rollback.rollbackDeploymentGroupArns,
-    deployPipelines: rollback.rollbackPipelineArns,
-    deployStages: rollback.rollbackStageArns,
+    deployPipelines: frozen ? frozen.pipelines : rollback.rollbackPipelineArns,
+    deployStages: frozen ? frozen.stages : rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
     protectedTrails: protectedTrailArns(config),
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
     anyRepository: [arn('codecommit', '*')],
-    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource.
-    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${name}Function}:*`)],
-    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(name)}DeadLetterQueue`, 'Arn'] }],
+    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (slack-interactions: slackInteractions).
+    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
+    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
     everything: ['*'],
   };
 }
@@ -388,6 +412,7 @@ function deriveValues(config) {
     roleNames: Object.fromEntries(functionNames().map((name) => [name, roleName(name)])),
     ownRoleNames: functionNames().map(roleName).join(','),
     roleStatements: roleStatements(config),
+    freezeTransitions: config.protection.freezeTransitions,
   };
 }
 

@@ -6,6 +6,7 @@ import { codePipelineDisableTransition } from './codepipeline-disable-transition
 import { codePipelineStopExecution } from './codepipeline-stop-execution.js';
 import { cloudTrailStartLogging } from './cloudtrail-start-logging.js';
 import { codePipelinePutApprovalResult } from './codepipeline-put-approval-result.js';
+import { codePipelineEnableTransition } from './codepipeline-enable-transition.js';
 
 /**
  * Changes to AWS, handed to the executor (Channels.changes) only by functions
@@ -17,6 +18,7 @@ export const CHANGE_ACTIONS = {
   'ecs.updateService': ecsUpdateService,
   'codedeploy.stopDeployment': codeDeployStopDeployment,
   'codepipeline.disableTransition': codePipelineDisableTransition,
+  'codepipeline.enableTransition': codePipelineEnableTransition,
 } satisfies ChangeModules;
 
 /** The tamper checks' enforcements; a revert of a bypass is the rollback's own UpdateService. */

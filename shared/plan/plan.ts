@@ -134,6 +134,15 @@ export interface PutApprovalResultAction {
   reason: string;
 }
 
+/** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */
+export interface EnableTransitionAction {
+  type: 'codepipeline.enableTransition';
+  key: string;
+  pipeline: string;
+  stage: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -145,8 +154,8 @@ export interface AuditRecordAction {
   reason: string;
 }
 
-/** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction | PutApprovalResultAction | EnforcementAction;
+/** A change to AWS (what the rollback, freeze-schedule, approval and tamper functions may make, each its own). */
+export type ChangeAction = RollbackAction | DisableTransitionAction | EnableTransitionAction | PutApprovalResultAction | EnforcementAction;
 /** What the tamper checks enforce besides a revert (which is a rollback's UpdateService). */
 export type EnforcementAction = StopExecutionAction | StartLoggingAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
@@ -158,6 +167,7 @@ export type Action =
   | AuditRecordAction
   | RollbackAction
   | DisableTransitionAction
+  | EnableTransitionAction
   | PutApprovalResultAction
   | EnforcementAction;
 

@@ -49,7 +49,10 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-exit-code.json': ROLLBACK,
   'ecs/task-stopped-health-check.json': ROLLBACK,
   'ecs/task-stopped-scale-in.json': [],
+  'manual/audit-request.json': [],
   'manual/rollback-request.json': [],
+  // A schedule rule has no pattern: it invokes freeze-schedule directly.
+  'schedule/scheduled-event.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
   'codebuild/build-in-progress.json': [],
@@ -243,9 +246,11 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
+    { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
+    { name: 'audit', handler: 'functions/audit.handler', rules: 0 },
   ]);
 });
