@@ -35,10 +35,16 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
   { mode: 'offline', fn: 'freeze-schedule', file: 'events/schedule/scheduled-event.json' },
   { mode: 'stand-ins', fn: 'audit', file: 'events/manual/audit-request.json' },
+  { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/cloudtrail-stop-logging.json' },
+  { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/ecs-update-service.json' },
 ];
 
-/** Functions every sample event is swept through; freeze-schedule and audit are covered by their CLI calls. */
-const SWEPT = ['notify', 'rollback'];
+/**
+ * Functions every sample event is swept through, per mode; freeze-schedule and audit are covered by their CLI calls.
+ * tamper is swept offline only: its enforcements (StartLogging, StopPipelineExecution) are calls the AWS stand-in
+ * does not answer; tests/functions/tamper.test.ts runs them for real against mocked AWS.
+ */
+const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'tamper'], 'stand-ins': ['notify', 'rollback'] };
 
 /** A listing by hand offline, where there is no table to read: the README's line, expected to fail, saying so. */
 const OFFLINE_AUDIT = { fn: 'audit', file: 'events/manual/audit-request.json' };
@@ -94,7 +100,7 @@ beforeAll(async () => {
   const samples = sampleInvocations();
   for (const mode of ['offline', 'stand-ins'] as const) {
     await Promise.all(
-      SWEPT.map(async (fn) => {
+      SWEPT[mode].map(async (fn) => {
         const got = await invokeMany(
           fn,
           samples.filter((s) => s.fn === fn),
@@ -115,7 +121,7 @@ function expectPlanned(fn: string, answer: Answer) {
   expect(answer).toEqual(expect.any(Object));
   expect(answer).not.toHaveProperty('errorMessage');
   if (answer!.status === 'ignored') return;
-  if (fn === 'notify') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  if (fn === 'notify' || fn === 'tamper') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
   else if (fn === 'freeze-schedule') expect(answer).toMatchObject({ status: 'handled', stages: expect.any(Array) });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
 }
@@ -173,20 +179,22 @@ describe('npx sls invoke local (the CLI)', () => {
 });
 
 describe('every sample event, through the wrapper `sls invoke local` runs the bundle with', () => {
-  const samples = sampleInvocations()
-    .filter(({ fn }) => SWEPT.includes(fn))
-    .map(({ file, fn }) => [file, fn] as const);
+  const sweep = (mode: Mode) =>
+    sampleInvocations()
+      .filter(({ fn }) => SWEPT[mode].includes(fn))
+      .map(({ file, fn }) => [file, fn] as const);
+  const samples = sweep('offline');
 
   it.each(samples)('offline, dry-run: %s → %s is answered with a plan', (file, fn) => {
     expectPlanned(fn, answers.offline.get(key(fn, file)));
   });
 
-  it.each(samples)('against the stand-ins: %s → %s is handled', (file, fn) => {
+  it.each(sweep('stand-ins'))('against the stand-ins: %s → %s is handled', (file, fn) => {
     expectHandled(fn, answers['stand-ins'].get(key(fn, file)));
   });
 
   // "ignored" is a fine answer for one sample, never for all: each function must act on some of them.
-  it.each([['offline', 'notify'], ['offline', 'rollback'], ['stand-ins', 'notify'], ['stand-ins', 'rollback']] as const)(
+  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'tamper'], ['stand-ins', 'notify'], ['stand-ins', 'rollback']] as const)(
     '%s, %s answers more than "ignored" for some of its samples',
     (mode, fn) => {
       const acted = samples.filter(([file, f]) => f === fn && answers[mode].get(key(fn, file))?.status !== 'ignored');

@@ -134,7 +134,9 @@ export function sampleInvocations(): { file: string; fn: string; event: Record<s
     const event = loadEvent<Record<string, unknown>>(file);
     const matched = functionsFor(event, functions).map((f) => f.name);
     const byHand = 'from' in event ? 'audit' : 'rollback';
-    const fns = matched.length > 0 ? matched : typeof event.source === 'string' ? [FUNCTION_FOR_SOURCE[event.source] ?? 'unknown'] : [byHand];
+    // A CloudTrail call no rule asks for (e.g. PutApprovalResult without approval policies) is still tamper's.
+    const bySource = event['detail-type'] === 'AWS API Call via CloudTrail' ? 'tamper' : FUNCTION_FOR_SOURCE[String(event.source)];
+    const fns = matched.length > 0 ? matched : typeof event.source === 'string' ? [bySource ?? 'unknown'] : [byHand];
     return fns.map((fn) => ({ file, fn, event }));
   });
 }
