@@ -405,3 +405,43 @@ describe('queues', () => {
     }
   });
 });
+
+describe('the tamper function', () => {
+  const ROLE = 'TamperRole';
+  const roleStatements = () => allowed().filter(({ owner }) => owner === ROLE).map(({ statement }) => statement);
+  const tamperRules = () => ofType('AWS::Events::Rule').filter(([, r]) => String(props(r).Name).includes('-tamper-'));
+  const READ_ONLY = /^[\w-]+:(Get|List|Describe|BatchGet)/;
+
+  it('has a role of its own and its own dead-letter queue as on-failure destination', () => {
+    const owners = functions().filter(([, fn]) => target(props(fn).Role) === ROLE);
+    expect(owners.map(([id]) => id)).toEqual(['TamperLambdaFunction']);
+    expect(target(onFailureDestination('TamperLambdaFunction'))).toBe('TamperDeadLetterQueue');
+  });
+
+  it('is subscribed to the write calls CloudTrail records that the example protection needs, and to nothing read-only', () => {
+    const patterns = tamperRules().map(([, r]) => props(r).EventPattern as { source: string[]; 'detail-type': string[]; detail: { eventSource: string[]; eventName: string[] } });
+    expect(patterns.every((p) => p['detail-type'].join() === 'AWS API Call via CloudTrail')).toBe(true);
+    const names = patterns.flatMap((p) => p.detail.eventName);
+    expect(names.sort()).toEqual(['DeletePipeline', 'DeleteService', 'DeleteTrail', 'DisableStageTransition', 'EnableStageTransition', 'PutEventSelectors', 'StopLogging', 'UpdatePipeline', 'UpdateService', 'UpdateTrail']);
+    expect(names.filter((n) => READ_ONLY.test(`x:${n}`))).toEqual([]);
+  });
+
+  it("knows every function's role by name: GUARDIAN_OWN_ROLES lists the roles' RoleNames", () => {
+    const env = (props(resources.TamperLambdaFunction!).Environment as { Variables: Record<string, string> }).Variables;
+    const roleNames = ofType('AWS::IAM::Role').map(([, r]) => String(props(r).RoleName));
+    expect(env.GUARDIAN_OWN_ROLES!.split(',').sort()).toEqual(roleNames.sort());
+    expect(roleNames.every((n) => /^cicd-guardian-[a-z0-9]+-[a-z-]+-us-east-1$/.test(n) && n.length <= 64)).toBe(true);
+  });
+
+  it('changes only what guardian.yml protects: StartLogging on the protected trail, UpdateService on the reverted service to its own family', () => {
+    const writes = roleStatements().flatMap((st) => asArray(st.Action).filter((a) => /^(ecs|codepipeline|cloudtrail):/.test(a) && !READ_ONLY.test(a)).map((a) => ({ a, resources: asArray(st.Resource).map(arnText), condition: st.Condition })));
+    expect(writes).toEqual([
+      { a: 'cloudtrail:StartLogging', resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-management-events'], condition: undefined },
+      {
+        a: 'ecs:UpdateService',
+        resources: ['arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/payments-prod/payments-api'],
+        condition: { ArnLike: { 'ecs:task-definition': [{ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/payments-api:*' }] } },
+      },
+    ]);
+  });
+});
