@@ -50,6 +50,16 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-health-check.json': ROLLBACK,
   'ecs/task-stopped-scale-in.json': [],
   'manual/audit-request.json': [],
+  // CloudTrail calls reach tamper by event source and name; the example policy has no approval policy,
+  // so no rule asks for PutApprovalResult.
+  ...Object.fromEntries(
+    [
+      'cloudtrail-delete-trail', 'cloudtrail-put-event-selectors', 'cloudtrail-stop-logging-denied', 'cloudtrail-stop-logging', 'cloudtrail-update-trail',
+      'codepipeline-delete-pipeline', 'codepipeline-disable-stage-transition', 'codepipeline-enable-stage-transition', 'codepipeline-update-pipeline',
+      'ecs-delete-service', 'ecs-update-service-by-guardian', 'ecs-update-service-by-pipeline', 'ecs-update-service-desired-count', 'ecs-update-service',
+    ].map((name) => [`cloudtrail/${name}.json`, ['tamper']]),
+  ),
+  'cloudtrail/codepipeline-put-approval-result.json': [],
   'manual/rollback-request.json': [],
   // A schedule rule has no pattern: it invokes freeze-schedule directly.
   'schedule/scheduled-event.json': [],
@@ -246,10 +256,11 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, tamper one per protected kind; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
+    { name: 'tamper', handler: 'functions/tamper.handler', rules: 3 },
     { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
     { name: 'audit', handler: 'functions/audit.handler', rules: 0 },
   ]);
