@@ -1,7 +1,7 @@
 import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
-import { CHANGE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
+import { APPROVAL_ACTIONS, CHANGE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
@@ -60,6 +60,11 @@ export const FUNCTIONS = {
   audit: {
     actions: [],
     reads: [AUDIT_LIST_IAM],
+    emailTopics: 'stack',
+  },
+  'approval-gate': {
+    actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

@@ -15,6 +15,7 @@
 //   roleNames.<function>         each function's role name (also how the tamper function knows cicd-guardian's own calls)
 //   ownRoleNames                 those names, comma-separated (GUARDIAN_OWN_ROLES)
 //   freezeTransitions            whether the freeze-schedule rule is enabled (protection.freezeTransitions)
+//   approvalEvents               the approval gate's rule (manual approvals of the pipelines policies govern) and reminder schedule
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
 //                                the Slack secrets it names, the topics routes name, the rollback
@@ -193,7 +194,8 @@ const rollbackEvents = (config) =>
   }));
 
 /** The ARNs of every rule that may send to the events DLQ. */
-const eventRuleArns = (config) => [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
+const eventRuleArns = (config) =>
+  [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
 function rollbackResources(config, services = rollbackServices(config)) {
@@ -299,6 +301,40 @@ function frozenResources(config) {
   };
 }
 
+// ---------------------------------------------------------------- approval gate
+
+const approvalRule = (kind) => `\${self:service}-\${sls:stage}-approval-gate-${kind}`;
+
+/**
+ * The approval gate's rules: manual approval actions of the pipelines the
+ * policies name (prefix-free globs as EventBridge wildcards), started or ended;
+ * and its reminder schedule. No policy, no rule.
+ */
+function approvalRules(config) {
+  const pipelines = unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((g) => (/[*?]/.test(g) ? { wildcard: g.replace(/\?/g, '*') } : g));
+  if (pipelines.length === 0) return [];
+  const reminders = config.approvals.policies.some((p) => p.remind)
+    ? [{ name: approvalRule('reminders'), description: 'Reminds and escalates approvals about to time out', schedule: 'rate(15 minutes)' }]
+    : [];
+  return [
+    ...reminders,
+    {
+      name: approvalRule('actions'),
+      description: 'Manual approvals of the pipelines approval policies govern: started (decide or ask) and ended (close the request)',
+      pattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Action Execution State Change'],
+        detail: { pipeline: pipelines, state: ['STARTED', 'SUCCEEDED', 'FAILED', 'ABANDONED'], type: { category: ['Approval'], provider: ['Manual'] } },
+      },
+    },
+  ];
+}
+
+const approvalEvents = (config) =>
+  approvalRules(config).map((rule) => ({
+    eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
+  }));
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -338,7 +374,7 @@ function iamScope(config, name, uses) {
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
     anyRepository: [arn('codecommit', '*')],
-    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (slack-interactions: slackInteractions).
+    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (approval-gate: approvalGate).
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
     everything: ['*'],
@@ -411,6 +447,7 @@ function deriveValues(config) {
     tamperEvents: tamperEvents(config),
     roleNames: Object.fromEntries(functionNames().map((name) => [name, roleName(name)])),
     ownRoleNames: functionNames().map(roleName).join(','),
+    approvalEvents: approvalEvents(config),
     roleStatements: roleStatements(config),
     freezeTransitions: config.protection.freezeTransitions,
   };

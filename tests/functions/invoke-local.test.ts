@@ -30,6 +30,7 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'offline', fn: 'rollback', file: 'events/manual/rollback-request.json' },
   { mode: 'offline', fn: 'rollback', file: 'events/ecs/task-stopped-exit-code.json' },
   { mode: 'offline', fn: 'rollback', file: 'events/cloudwatch/alarm-5xx-alarm.json' },
+  { mode: 'offline', fn: 'approval-gate', file: 'events/codepipeline/approval-needed.json' },
   { mode: 'stand-ins', fn: 'notify', file: 'events/codebuild/build-failed.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/codepipeline/action-failed-smoke-tests.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
@@ -44,7 +45,7 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
  * tamper is swept offline only: its enforcements (StartLogging, StopPipelineExecution) are calls the AWS stand-in
  * does not answer; tests/functions/tamper.test.ts runs them for real against mocked AWS.
  */
-const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'tamper'], 'stand-ins': ['notify', 'rollback'] };
+const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'approval-gate', 'tamper'], 'stand-ins': ['notify', 'rollback', 'approval-gate'] };
 
 /** A listing by hand offline, where there is no table to read: the README's line, expected to fail, saying so. */
 const OFFLINE_AUDIT = { fn: 'audit', file: 'events/manual/audit-request.json' };
@@ -121,7 +122,8 @@ function expectPlanned(fn: string, answer: Answer) {
   expect(answer).toEqual(expect.any(Object));
   expect(answer).not.toHaveProperty('errorMessage');
   if (answer!.status === 'ignored') return;
-  if (fn === 'notify' || fn === 'tamper') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  if (fn === 'approval-gate' && answer!.status === 'reminded') return;
+  if (fn === 'notify' || fn === 'tamper' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
   else if (fn === 'freeze-schedule') expect(answer).toMatchObject({ status: 'handled', stages: expect.any(Array) });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
 }
@@ -133,6 +135,7 @@ function expectHandled(fn: string, answer: Answer) {
   if (answer!.status === 'ignored') return;
   if (fn === 'notify') expect(['delivered', 'deferred', 'recorded']).toContain(answer!.status);
   else if (fn === 'audit') expect(answer).toMatchObject({ subject: 'payments-api', account: ACCOUNT, region: REGION, entries: expect.any(Array) });
+  else if (fn === 'approval-gate') expect(['delivered', 'deferred', 'reminded']).toContain(answer!.status);
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: expect.stringMatching(/^(delivered|deferred|dry-run)$/) })] });
 }
 
@@ -160,6 +163,12 @@ describe('npx sls invoke local (the CLI)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('offline, the approval gate says that nothing can be approved without reading the token', () => {
+    const answer = cli.get(`offline ${key('approval-gate', 'events/codepipeline/approval-needed.json')}`)!.answer as { plan: { actions: { type: string; reason: string }[] } };
+    expect(answer.plan.actions.map((a) => a.type)).toEqual(['slack.upsert', 'audit.record']);
+    expect(answer.plan.actions[0]!.reason).toMatch(/^no approval token was found, so nothing can be approved or rejected/);
+  });
 
   it('offline, a rollback requested by hand says the account is unknown, and plans from the request', () => {
     const answer = cli.get(`offline ${key('rollback', 'events/manual/rollback-request.json')}`)!.answer as { services: { plan: { skipped: string[] } }[] };
@@ -194,7 +203,7 @@ describe('every sample event, through the wrapper `sls invoke local` runs the bu
   });
 
   // "ignored" is a fine answer for one sample, never for all: each function must act on some of them.
-  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'tamper'], ['stand-ins', 'notify'], ['stand-ins', 'rollback']] as const)(
+  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'tamper'], ['offline', 'approval-gate'], ['stand-ins', 'notify'], ['stand-ins', 'rollback'], ['stand-ins', 'approval-gate']] as const)(
     '%s, %s answers more than "ignored" for some of its samples',
     (mode, fn) => {
       const acted = samples.filter(([file, f]) => f === fn && answers[mode].get(key(fn, file))?.status !== 'ignored');

@@ -50,16 +50,14 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-health-check.json': ROLLBACK,
   'ecs/task-stopped-scale-in.json': [],
   'manual/audit-request.json': [],
-  // CloudTrail calls reach tamper by event source and name; the example policy has no approval policy,
-  // so no rule asks for PutApprovalResult.
+  // CloudTrail calls reach tamper by event source and name (PutApprovalResult: guardian.yml has approval policies).
   ...Object.fromEntries(
     [
       'cloudtrail-delete-trail', 'cloudtrail-put-event-selectors', 'cloudtrail-stop-logging-denied', 'cloudtrail-stop-logging', 'cloudtrail-update-trail',
-      'codepipeline-delete-pipeline', 'codepipeline-disable-stage-transition', 'codepipeline-enable-stage-transition', 'codepipeline-update-pipeline',
+      'codepipeline-delete-pipeline', 'codepipeline-disable-stage-transition', 'codepipeline-put-approval-result', 'codepipeline-enable-stage-transition', 'codepipeline-update-pipeline',
       'ecs-delete-service', 'ecs-update-service-by-guardian', 'ecs-update-service-by-pipeline', 'ecs-update-service-desired-count', 'ecs-update-service',
     ].map((name) => [`cloudtrail/${name}.json`, ['tamper']]),
   ),
-  'cloudtrail/codepipeline-put-approval-result.json': [],
   'manual/rollback-request.json': [],
   // A schedule rule has no pattern: it invokes freeze-schedule directly.
   'schedule/scheduled-event.json': [],
@@ -73,7 +71,9 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/action-failed-smoke-tests.json': ['notify', 'rollback'],
   'codepipeline/action-started.json': NOTIFY,
   'codepipeline/action-succeeded.json': NOTIFY,
-  'codepipeline/approval-needed.json': NOTIFY,
+  // guardian.yml's approval policy governs payments-api's Approval stage.
+  'codepipeline/approval-needed.json': ['notify', 'approval-gate'],
+  'codepipeline/approval-succeeded.json': ['notify', 'approval-gate'],
   'codepipeline/pipeline-canceled.json': NOTIFY,
   'codepipeline/pipeline-failed.json': NOTIFY,
   'codepipeline/pipeline-started.json': NOTIFY,
@@ -260,6 +260,7 @@ it('every function names its handler; notify has its two rules, rollback one per
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
+    { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
     { name: 'tamper', handler: 'functions/tamper.handler', rules: 3 },
     { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
     { name: 'audit', handler: 'functions/audit.handler', rules: 0 },

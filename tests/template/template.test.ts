@@ -422,7 +422,7 @@ describe('the tamper function', () => {
     const patterns = tamperRules().map(([, r]) => props(r).EventPattern as { source: string[]; 'detail-type': string[]; detail: { eventSource: string[]; eventName: string[] } });
     expect(patterns.every((p) => p['detail-type'].join() === 'AWS API Call via CloudTrail')).toBe(true);
     const names = patterns.flatMap((p) => p.detail.eventName);
-    expect(names.sort()).toEqual(['DeletePipeline', 'DeleteService', 'DeleteTrail', 'DisableStageTransition', 'EnableStageTransition', 'PutEventSelectors', 'StopLogging', 'UpdatePipeline', 'UpdateService', 'UpdateTrail']);
+    expect(names.sort()).toEqual(['DeletePipeline', 'DeleteService', 'DeleteTrail', 'DisableStageTransition', 'EnableStageTransition', 'PutApprovalResult', 'PutEventSelectors', 'StopLogging', 'UpdatePipeline', 'UpdateService', 'UpdateTrail']);
     expect(names.filter((n) => READ_ONLY.test(`x:${n}`))).toEqual([]);
   });
 
@@ -433,10 +433,11 @@ describe('the tamper function', () => {
     expect(roleNames.every((n) => /^cicd-guardian-[a-z0-9]+-[a-z-]+-us-east-1$/.test(n) && n.length <= 64)).toBe(true);
   });
 
-  it('changes only what guardian.yml protects: StartLogging on the protected trail, UpdateService on the reverted service to its own family', () => {
+  it('changes only what guardian.yml protects: StartLogging on the protected trail, StopPipelineExecution on the pipelines approval policies govern, UpdateService on the reverted service to its own family', () => {
     const writes = roleStatements().flatMap((st) => asArray(st.Action).filter((a) => /^(ecs|codepipeline|cloudtrail):/.test(a) && !READ_ONLY.test(a)).map((a) => ({ a, resources: asArray(st.Resource).map(arnText), condition: st.Condition })));
-    expect(writes).toEqual([
+    expect(writes.sort((x, y) => x.a.localeCompare(y.a))).toEqual([
       { a: 'cloudtrail:StartLogging', resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-management-events'], condition: undefined },
+      { a: 'codepipeline:StopPipelineExecution', resources: ['arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:payments-api'], condition: undefined },
       {
         a: 'ecs:UpdateService',
         resources: ['arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/payments-prod/payments-api'],
