@@ -1,13 +1,16 @@
 import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
-import { APPROVAL_ACTIONS, CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
+import { APPROVAL_ACTIONS, CHANGE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
 import { BUILD_FACTS_IAM } from '../shared/facts/codebuild.js';
 import { ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM } from '../shared/facts/ecs.js';
 import { APPROVAL_FACTS_IAM } from '../shared/facts/approval.js';
+import { APPROVED_EXECUTION_IAM } from '../shared/facts/tamper.js';
+import { PIPELINE_TRANSITION_FACTS_IAM } from '../shared/facts/pipeline-transitions.js';
+import { AUDIT_LIST_IAM } from '../shared/state/audit.js';
 
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
@@ -22,6 +25,10 @@ export interface FunctionUses {
   reads: IamNeed[][];
   /** The topics its email may go to: the stack's and those routes name, or the stack's only. */
   emailTopics: 'routes' | 'stack';
+  /** The ECS services its ECS grants are for: rollback.services (default), or the protected services it reverts a bypass of. */
+  ecsServices?: 'rollback' | 'reverted';
+  /** The pipelines and stages it reads and changes transitions of: rollback's deploy stages (default), or those freeze policies govern. */
+  stages?: 'deploy' | 'frozen';
 }
 
 const typesOf = (modules: object) => Object.keys(modules) as Action['type'][];
@@ -35,6 +42,24 @@ export const FUNCTIONS = {
   rollback: {
     actions: [...typesOf(CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
+    emailTopics: 'stack',
+  },
+  tamper: {
+    actions: [...typesOf(TAMPER_CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, APPROVED_EXECUTION_IAM, APPROVAL_FACTS_IAM, ECS_FACTS_IAM],
+    emailTopics: 'stack',
+    ecsServices: 'reverted',
+  },
+  'freeze-schedule': {
+    actions: ['codepipeline.disableTransition', 'codepipeline.enableTransition', ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, PIPELINE_TRANSITION_FACTS_IAM],
+    emailTopics: 'stack',
+    stages: 'frozen',
+  },
+  /** Invoked by hand: lists the audit trail, and may do nothing else. */
+  audit: {
+    actions: [],
+    reads: [AUDIT_LIST_IAM],
     emailTopics: 'stack',
   },
   'approval-gate': {

@@ -9,8 +9,12 @@
 //   embedded                     validated config as a JSON string (esbuild `define` wants code text)
 //   emailSubscriptions           AWS::SNS::Subscription resources, one per subscriber
 //   buildStates                  CodeBuild build-status values worth an event
-//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
+//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy), the freeze schedule's too
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
+//   tamperEvents                 the tamper function's EventBridge rules: the CloudTrail calls `protection` needs
+//   roleNames.<function>         each function's role name (also how the tamper function knows cicd-guardian's own calls)
+//   ownRoleNames                 those names, comma-separated (GUARDIAN_OWN_ROLES)
+//   freezeTransitions            whether the freeze-schedule rule is enabled (protection.freezeTransitions)
 //   approvalEvents               the approval gate's rule (manual approvals of the pipelines policies govern) and reminder schedule
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
@@ -87,6 +91,8 @@ function buildStates(config) {
 const EVENTS_DLQ = 'EventsDeadLetterQueue';
 /** notify's rules, named in serverless.yml's custom.names. */
 const NOTIFY_RULES = ['${self:custom.names.pipelineRule}', '${self:custom.names.buildRule}'];
+/** The freeze-schedule function's schedule rule (serverless.yml). */
+const FREEZE_RULE = '${self:custom.names.freezeScheduleRule}';
 const rollbackRule = (kind) => `\${self:service}-\${sls:stage}-rollback-${kind}`;
 
 const unique = (values) => [...new Set(values)];
@@ -188,11 +194,11 @@ const rollbackEvents = (config) =>
   }));
 
 /** The ARNs of every rule that may send to the events DLQ. */
-const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name)].map(ruleArn);
+const eventRuleArns = (config) =>
+  [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
-function rollbackResources(config) {
-  const services = rollbackServices(config);
+function rollbackResources(config, services = rollbackServices(config)) {
   const ecs = (type, suffix = '') => unique(services.map((s) => `${type}/${s.cluster}/${s.service}${suffix}`)).map((r) => arn('ecs', r));
   const piped = services.filter((s) => s.pipeline);
   return {
@@ -218,6 +224,84 @@ const approvalActionArns = (config) =>
   );
 
 const approvalPipelineArns = (config) => unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r));
+
+
+// ---------------------------------------------------------------- tamper checks
+
+const tamperRule = (kind) => `\${self:service}-\${sls:stage}-tamper-${kind}`;
+
+/**
+ * The tamper function's rules: the write calls (as CloudTrail delivers them to EventBridge) that can
+ * touch what `protection` marks protected, by event source and name. Read-only calls never reach a
+ * rule that does not ask for them, and none is needed. PutApprovalResult only when approval policies
+ * exist (only they can be broken). The function sorts out which pipeline, service or trail a call touched.
+ */
+function tamperRules(config) {
+  const { pipelines, services, trails } = config.protection;
+  const apiCall = (service, names) => ({
+    source: [`aws.${service}`],
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: { eventSource: [`${service}.amazonaws.com`], eventName: names },
+  });
+  const pipelineCalls = [
+    ...(config.approvals.policies.length > 0 ? ['PutApprovalResult'] : []),
+    ...(pipelines.length > 0 ? ['UpdatePipeline', 'DeletePipeline', 'DisableStageTransition', 'EnableStageTransition'] : []),
+  ];
+  const rules = [
+    ['pipelines', 'Approvals and changes of protected pipelines made through the API (CloudTrail)', pipelineCalls, apiCall('codepipeline', pipelineCalls)],
+    ['services', 'Changes of protected ECS services (CloudTrail)', services.length > 0 ? ['UpdateService', 'DeleteService'] : [], apiCall('ecs', ['UpdateService', 'DeleteService'])],
+    [
+      'trails',
+      'Protected CloudTrail trails stopped, deleted or changed (CloudTrail)',
+      trails.length > 0 ? ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail'] : [],
+      apiCall('cloudtrail', ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail']),
+    ],
+  ];
+  return rules.filter(([, , names]) => names.length > 0).map(([kind, description, , pattern]) => ({ name: tamperRule(kind), description, pattern }));
+}
+
+const tamperEvents = (config) =>
+  tamperRules(config).map((rule) => ({
+    eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
+  }));
+
+/** The protected services a bypass of is reverted: those with `onBypass: revert` that rollback.services lists (their known-good revision is learned there). */
+function revertedServices(config) {
+  const { revertSettings } = loadTs('../shared/policies/tamper.ts');
+  return config.protection.services
+    .filter((s) => s.onBypass === 'revert')
+    .map((s) => revertSettings({ kind: 'service', cluster: s.cluster, service: s.service }, config))
+    .filter(Boolean);
+}
+
+/** Trail names or ARNs (globs) as ARNs in the stack's account and Region (a trail is started in its home Region). */
+const protectedTrailArns = (config) =>
+  unique(config.protection.trails.flatMap((t) => t.trails)).map((t) => (t.startsWith('arn:') ? t : arn('cloudtrail', `trail/${t}`)));
+
+/**
+ * Each function's role name: named, so that the tamper function knows cicd-guardian's own calls by the
+ * role that issued their session. Roles are global: the name holds the stage and the Region.
+ */
+const roleName = (name) => `\${self:service}-\${sls:stage}-${name}-\${self:provider.region}`;
+const functionNames = () => Object.keys(loadTs('../functions/permissions.ts').FUNCTIONS);
+
+// ---------------------------------------------------------------- freeze scheduling
+
+/**
+ * The pipelines and stages freeze scheduling may read and change the transitions of: the
+ * globs of the approval policies with freezes or deploy hours (IAM ARNs take `*` and `?` as
+ * the policies do), none while protection.freezeTransitions is off.
+ */
+function frozenResources(config) {
+  if (!config.protection.freezeTransitions) return { pipelines: [], stages: [] };
+  const policies = loadTs('../shared/policies/freeze-schedule.ts').schedulablePolicies(config);
+  return {
+    pipelines: unique(policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r)),
+    stages: unique(policies.flatMap((p) => p.pipelines.flatMap((pipeline) => p.stages.map((stage) => `${pipeline}/${stage}`)))).map((r) => arn('codepipeline', r)),
+  };
+}
+
+// ---------------------------------------------------------------- approval gate
 
 const approvalRule = (kind) => `\${self:service}-\${sls:stage}-approval-gate-${kind}`;
 
@@ -254,6 +338,7 @@ const approvalEvents = (config) =>
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+/** A function's key in serverless.yml ("slack-interactions") as its names and resources spell it ("slackInteractions"). */
 const camel = (name) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
 
 /**
@@ -262,7 +347,8 @@ const camel = (name) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
  */
 function iamScope(config, name, uses) {
   const slack = slackSecretArns(config);
-  const rollback = rollbackResources(config);
+  const rollback = rollbackResources(config, uses.ecsServices === 'reverted' ? revertedServices(config) : rollbackServices(config));
+  const frozen = uses.stages === 'frozen' ? frozenResources(config) : undefined;
   return {
     anyPipeline: [arn('codepipeline', '*')],
     anyBuildProject: [arn('codebuild', 'project/*')],
@@ -274,14 +360,17 @@ function iamScope(config, name, uses) {
     ssmService: [sub('ssm.${AWS::Region}.amazonaws.com')],
     secretsManagerService: [sub('secretsmanager.${AWS::Region}.amazonaws.com')],
     stateTable: [{ 'Fn::GetAtt': ['GuardianStateTable', 'Arn'] }],
+    // serverless.yml's index name (shared/state/audit.ts AUDIT_INDEX).
+    auditIndex: [sub('${GuardianStateTable.Arn}/index/audit')],
     services: rollback.rollbackServiceArns,
     serviceDeployments: rollback.rollbackServiceDeploymentArns,
     serviceRevisions: rollback.rollbackServiceRevisionArns,
     taskDefinitions: rollback.rollbackTaskDefinitionArns,
     deploymentGroups: rollback.rollbackDeploymentGroupArns,
-    deployPipelines: rollback.rollbackPipelineArns,
-    deployStages: rollback.rollbackStageArns,
+    deployPipelines: frozen ? frozen.pipelines : rollback.rollbackPipelineArns,
+    deployStages: frozen ? frozen.stages : rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
+    protectedTrails: protectedTrailArns(config),
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
     anyRepository: [arn('codecommit', '*')],
@@ -355,8 +444,12 @@ function deriveValues(config) {
     buildStates: buildStates(config),
     eventRuleArns: eventRuleArns(config),
     rollbackEvents: rollbackEvents(config),
+    tamperEvents: tamperEvents(config),
+    roleNames: Object.fromEntries(functionNames().map((name) => [name, roleName(name)])),
+    ownRoleNames: functionNames().map(roleName).join(','),
     approvalEvents: approvalEvents(config),
     roleStatements: roleStatements(config),
+    freezeTransitions: config.protection.freezeTransitions,
   };
 }
 

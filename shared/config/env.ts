@@ -31,6 +31,8 @@ export interface GuardianEnv {
    * they are ignored, so a token pasted into the function's configuration is never used.
    */
   slackOverrides: { token?: string; webhookUrl?: string };
+  /** GUARDIAN_OWN_ROLES: the names of cicd-guardian's own roles (comma-separated; serverless.yml names them), whose calls are never tampering. */
+  ownRoles: string[];
   /** POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (Powertools reads its other POWERTOOLS_* variables itself). */
   serviceName: string;
   metricsNamespace: string;
@@ -48,6 +50,7 @@ const EnvSchema = z.object({
   GUARDIAN_TOPIC_ARN: optional(text(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')),
   GUARDIAN_TOPIC_NAME: optional(text(/^[A-Za-z0-9_-]{1,256}$/, 'an SNS topic name (1-256 of A-Z a-z 0-9 _ -)')),
   GUARDIAN_CONFIG: optional(z.string()),
+  GUARDIAN_OWN_ROLES: optional(text(/^[\w+=.@-]{1,64}(,[\w+=.@-]{1,64})*$/, 'IAM role names separated by commas')),
   AWS_REGION: optional(text(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'a Region name such as us-east-1')),
   AWS_EXECUTION_ENV: optional(z.string()),
   SLACK_API_URL: optional(text(/^https?:\/\/\S+$/, 'an http(s) URL')),
@@ -86,6 +89,7 @@ export function readEnv(vars: EnvVars = process.env): GuardianEnv {
     ...(e.GUARDIAN_CONFIG ? { configFile: e.GUARDIAN_CONFIG } : {}),
     ...(e.AWS_REGION ? { region: e.AWS_REGION } : {}),
     ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
+    ownRoles: e.GUARDIAN_OWN_ROLES ? e.GUARDIAN_OWN_ROLES.split(',') : [],
     slackOverrides: onLambda ? {} : { ...(e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : {}), ...(e.SLACK_WEBHOOK_URL ? { webhookUrl: e.SLACK_WEBHOOK_URL } : {}) },
     ...observabilityEnv(e),
   };

@@ -179,3 +179,39 @@ export type RollbackEvent =
   | AlarmEvent
   | ActionExecutionEvent
   | ManualRollbackRequest;
+
+// ---- CloudTrail API calls (the tamper checks) ----
+
+/** Who made an API call, as CloudTrail's userIdentity says. */
+export interface Caller {
+  /** AssumedRole, IAMUser, Root, AWSService, ... */
+  type: string;
+  /** The caller's ARN: for a role session, arn:aws:sts::<account>:assumed-role/<role>/<session>. */
+  arn?: string;
+  principalId?: string;
+  /** For a role session, the role it was issued by: arn:aws:iam::<account>:role/<path/><name>. */
+  issuerArn?: string;
+  /** The AWS service that made the call on the caller's behalf. */
+  invokedBy?: string;
+}
+
+/** `AWS API Call via CloudTrail`: one management event a trail recorded. */
+export interface ApiCallEvent extends EnvelopeFacts {
+  kind: 'api-call';
+  /** eventSource, e.g. "codepipeline.amazonaws.com". */
+  service: string;
+  /** eventName, e.g. "UpdatePipeline". */
+  operation: string;
+  /** eventTime: when the call was made. */
+  calledAt: string;
+  /** eventID: CloudTrail's id of the record (the envelope's id is EventBridge's). */
+  callId: string;
+  caller: Caller;
+  /** requestParameters ({} when the call had none). Untrusted: whoever called chose them. */
+  request: Record<string, unknown>;
+  /** responseElements ({} when AWS answered none). */
+  response: Record<string, unknown>;
+  /** Set when the call failed. */
+  errorCode?: string;
+  sourceIp?: string;
+}

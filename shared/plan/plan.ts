@@ -104,6 +104,24 @@ export interface DisableTransitionAction {
   reason: string;
 }
 
+/** Stop a pipeline execution (StopPipelineExecution, abandon=false: running actions finish). */
+export interface StopExecutionAction {
+  type: 'codepipeline.stopExecution';
+  key: string;
+  pipeline: string;
+  executionId: string;
+  reason: string;
+}
+
+/** Start a trail's logging again (StartLogging). */
+export interface StartLoggingAction {
+  type: 'cloudtrail.startLogging';
+  key: string;
+  /** The trail's name or ARN, as the StopLogging call named it. */
+  trail: string;
+  reason: string;
+}
+
 /** Approve or reject a manual approval action (PutApprovalResult) with the token read from GetPipelineState. */
 export interface PutApprovalResultAction {
   type: 'codepipeline.putApprovalResult';
@@ -118,6 +136,15 @@ export interface PutApprovalResultAction {
   reason: string;
 }
 
+/** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */
+export interface EnableTransitionAction {
+  type: 'codepipeline.enableTransition';
+  key: string;
+  pipeline: string;
+  stage: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -129,8 +156,10 @@ export interface AuditRecordAction {
   reason: string;
 }
 
-/** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction | PutApprovalResultAction;
+/** A change to AWS (what the rollback, freeze-schedule, approval and tamper functions may make, each its own). */
+export type ChangeAction = RollbackAction | DisableTransitionAction | EnableTransitionAction | PutApprovalResultAction | EnforcementAction;
+/** What the tamper checks enforce besides a revert (which is a rollback's UpdateService). */
+export type EnforcementAction = StopExecutionAction | StartLoggingAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
 export type Action =
   | SlackUpsertAction
@@ -140,7 +169,9 @@ export type Action =
   | AuditRecordAction
   | RollbackAction
   | DisableTransitionAction
-  | PutApprovalResultAction;
+  | EnableTransitionAction
+  | PutApprovalResultAction
+  | EnforcementAction;
 
 export interface Plan {
   /** What the plan is about, e.g. "pipeline payments-api execution 1234". */

@@ -257,6 +257,42 @@ function pickTarget(view: ServiceView, facts: ServiceFacts, failed: string | und
   return { target: candidates.find((td) => familyOf(td) === family), elsewhere: candidates[0] };
 }
 
+/**
+ * Why a service may not be given another revision now because cicd-guardian restored one within the
+ * cooldown (a rollback, or a reverted bypass of CI/CD), or undefined. Both read the service's record.
+ */
+export function withinCooldown(delivery: Delivery, settings: Pick<RollbackSettings, 'cluster' | 'service' | 'cooldownMinutes'>, now: Date): string | undefined {
+  const previous = lastRollback(delivery);
+  if (!previous || now.getTime() - ms(previous.at) >= settings.cooldownMinutes * MINUTE) return undefined;
+  return `${settings.cluster}/${settings.service} was rolled back at ${previous.at}, within the ${settings.cooldownMinutes}-minute cooldown: a person must decide`;
+}
+
+/**
+ * The revision UpdateService may restore in place of `replacing` (the failed or bypassing one): the
+ * known-good one, else the newest successful one; never `replacing` nor an INACTIVE one, and only of
+ * the family the role may deploy. A rollback and a reverted bypass of CI/CD both restore through it.
+ */
+export function restorableRevision(
+  view: ServiceView,
+  facts: ServiceFacts,
+  settings: RollbackSettings,
+  replacing: string | undefined,
+): { target: string } | { refused: 'other-family' | 'no-target'; why: string } {
+  const name = `${settings.cluster}/${settings.service}`;
+  const family = deployableFamily(settings);
+  const where = `cicd-guardian may deploy only family ${family} (rollback.services[].taskDefinitionFamily, default: the service name)`;
+  if (replacing && familyOf(replacing) !== family) {
+    const runs = familyOf(replacing);
+    return { refused: 'other-family', why: `${name} runs task definition family ${runs}, but ${where}: UpdateService would be denied; set taskDefinitionFamily: ${runs} for ${name} in guardian.yml` };
+  }
+  const { target, elsewhere } = pickTarget(view, facts, replacing, family);
+  if (!target && elsewhere) {
+    return { refused: 'other-family', why: `no known-good revision of family ${family} for ${name}: the newest good revision, ${revisionOf(elsewhere)}, is of family ${familyOf(elsewhere)}, and ${where}` };
+  }
+  if (!target) return { refused: 'no-target', why: `no known-good revision for service ${name}: not rolling back` };
+  return { target };
+}
+
 /** Slack messages already posted are not posted again: a follow-up or a warning says it once. */
 const notPosted = (delivery: Delivery) => (a: Action) => a.type !== 'slack.upsert' || delivery.messages[a.messageKey ?? a.channel] === undefined;
 
@@ -332,10 +368,8 @@ export function decideRollback(inputs: RollbackInputs): Plan {
   if (facts.nativeRollbackInProgress || (trigger.kind === 'deployment-failed' && facts.nativeRollbackEnabled)) {
     return alert('native', `ECS is rolling ${name} back by itself: standing down`);
   }
-  const previous = lastRollback(delivery);
-  if (previous && now.getTime() - ms(previous.at) < settings.cooldownMinutes * MINUTE) {
-    return alert('cooldown', `${name} was rolled back at ${previous.at}, within the ${settings.cooldownMinutes}-minute cooldown: a person must decide`);
-  }
+  const cooldown = withinCooldown(delivery, settings, now);
+  if (cooldown) return alert('cooldown', cooldown);
   const reported = deploymentId ? facts.deployments.find((d) => d.id === deploymentId) : undefined;
   if (trigger.kind === 'task-failures' && reported?.rolloutState !== 'IN_PROGRESS') {
     plan.skipped.push(`deployment ${deploymentId} is not in flight according to ECS: failed tasks are left to alarms and the circuit breaker`);
@@ -358,18 +392,10 @@ export function decideRollback(inputs: RollbackInputs): Plan {
     change = { type: 'ecs.stopDeployment', key, cluster: settings.cluster, service: settings.service, serviceDeploymentArn: facts.inFlight.serviceDeploymentArn, reason: trigger.summary };
     restored = previousRevision(facts, failedTaskDefinition) ?? 'the revision of the last successful deployment (ECS rollback)';
   } else {
-    const where = `cicd-guardian may deploy only family ${family} (rollback.services[].taskDefinitionFamily, default: the service name)`;
-    if (failedTaskDefinition && familyOf(failedTaskDefinition) !== family) {
-      const runs = familyOf(failedTaskDefinition);
-      return alert('other-family', `${name} runs task definition family ${runs}, but ${where}: UpdateService would be denied; set taskDefinitionFamily: ${runs} for ${name} in guardian.yml`);
-    }
-    const { target, elsewhere } = pickTarget(view, facts, failedTaskDefinition, family);
-    if (!target && elsewhere) {
-      return alert('other-family', `no known-good revision of family ${family} for ${name}: the newest good revision, ${revisionOf(elsewhere)}, is of family ${familyOf(elsewhere)}, and ${where}`);
-    }
-    if (!target) return alert('no-target', `no known-good revision for service ${name}: not rolling back`);
-    change = { type: 'ecs.updateService', key, cluster: settings.cluster, service: settings.service, taskDefinitionArn: target, reason: trigger.summary };
-    restored = target;
+    const restore = restorableRevision(view, facts, settings, failedTaskDefinition);
+    if ('refused' in restore) return alert(restore.refused, restore.why);
+    change = { type: 'ecs.updateService', key, cluster: settings.cluster, service: settings.service, taskDefinitionArn: restore.target, reason: trigger.summary };
+    restored = restore.target;
   }
 
   // A per-service dry-run rehearses the change (the executor shows its call and makes none) and tells people.

@@ -28,7 +28,9 @@ export interface IamScope {
   secretsManagerService: IamValue[];
   /** The state table. */
   stateTable: IamValue[];
-  /** The rollback services of guardian.yml, their service deployments and revisions. */
+  /** The state table's audit index (listing the audit trail). */
+  auditIndex: IamValue[];
+  /** The ECS services the function acts on (rollback: rollback.services; tamper: the protected ones it reverts), their service deployments and revisions. */
   services: IamValue[];
   serviceDeployments: IamValue[];
   serviceRevisions: IamValue[];
@@ -36,9 +38,15 @@ export interface IamScope {
   taskDefinitions: IamValue[];
   /** CodeDeploy deployment groups of CODE_DEPLOY services. */
   deploymentGroups: IamValue[];
-  /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
+  /**
+   * Pipelines whose stage transitions the function reads and changes: for rollback, those that deploy the
+   * services and their deploy stages where disableTransition is on; for freeze-schedule, the pipelines and
+   * stages of the approval policies with freezes or deploy hours (FunctionUses.stages).
+   */
   deployPipelines: IamValue[];
   deployStages: IamValue[];
+  /** Trails guardian.yml's `protection` marks protected (their logging may be started again). */
+  protectedTrails: IamValue[];
   /** The manual approval actions approval policies govern (pipeline/stage/action ARN globs). */
   approvalActions: IamValue[];
   /** The pipelines approval policies govern (ARN globs). */

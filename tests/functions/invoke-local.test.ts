@@ -10,6 +10,9 @@
 // must find their own account without it, never guess one.
 // Real CLI calls cover each function and source kind; every event goes through
 // the CLI's own wrapper on the bundle it built (tests/helpers/invoke-many.cjs).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { installFakeAws, type FakeAws } from '../../local/fakes/world';
@@ -33,7 +36,22 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'stand-ins', fn: 'notify', file: 'events/codebuild/build-failed.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/codepipeline/action-failed-smoke-tests.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
+  { mode: 'offline', fn: 'freeze-schedule', file: 'events/schedule/scheduled-event.json' },
+  { mode: 'stand-ins', fn: 'audit', file: 'events/manual/audit-request.json' },
+  { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/cloudtrail-stop-logging.json' },
+  { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/ecs-update-service.json' },
 ];
+
+/**
+ * Functions every sample event is swept through, per mode; freeze-schedule and audit are covered by their CLI calls.
+ * tamper is swept offline only: its enforcements (StartLogging, StopPipelineExecution) are calls the AWS stand-in
+ * does not answer; tests/functions/tamper.test.ts runs them for real against mocked AWS.
+ */
+const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'approval-gate', 'tamper'], 'stand-ins': ['notify', 'rollback', 'approval-gate'] };
+
+/** A listing by hand offline, where there is no table to read: the README's line, expected to fail, saying so. */
+const OFFLINE_AUDIT = { fn: 'audit', file: 'events/manual/audit-request.json' };
+let offlineAudit: Invocation;
 
 let dynamo: LocalDynamo;
 let aws: FakeAws;
@@ -69,7 +87,7 @@ beforeAll(async () => {
 
   // The calls of one function run one after another: they share the bundle serverless-esbuild writes.
   await Promise.all(
-    ['notify', 'rollback', 'approval-gate'].map((fn) =>
+    [...new Set(CLI_CALLS.map((c) => c.fn))].map((fn) =>
       inSequence(
         CLI_CALLS.filter((c) => c.fn === fn).map((c) => async () => {
           cli.set(`${c.mode} ${key(c.fn, c.file)}`, await slsInvokeLocal(c.fn, c.file, c.mode === 'offline' ? ['--param', 'dryRun=true'] : [], env[c.mode]));
@@ -78,6 +96,8 @@ beforeAll(async () => {
     ),
   );
 
+  offlineAudit = await slsInvokeLocal(OFFLINE_AUDIT.fn, OFFLINE_AUDIT.file, [], env.offline);
+
   // Only the CLI calls have run yet: the request by hand is the only one to have written the service's state.
   serviceState = await readItem(`SVC#${ACCOUNT}#${REGION}#payments-prod#payments-api`);
 
@@ -85,7 +105,7 @@ beforeAll(async () => {
   const samples = sampleInvocations();
   for (const mode of ['offline', 'stand-ins'] as const) {
     await Promise.all(
-      ['notify', 'rollback', 'approval-gate'].map(async (fn) => {
+      SWEPT[mode].map(async (fn) => {
         const got = await invokeMany(
           fn,
           samples.filter((s) => s.fn === fn),
@@ -107,7 +127,8 @@ function expectPlanned(fn: string, answer: Answer) {
   expect(answer).not.toHaveProperty('errorMessage');
   if (answer!.status === 'ignored') return;
   if (fn === 'approval-gate' && answer!.status === 'reminded') return;
-  if (fn === 'notify' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  if (fn === 'notify' || fn === 'tamper' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  else if (fn === 'freeze-schedule') expect(answer).toMatchObject({ status: 'handled', stages: expect.any(Array) });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
 }
 
@@ -117,6 +138,7 @@ function expectHandled(fn: string, answer: Answer) {
   expect(answer).not.toHaveProperty('errorMessage');
   if (answer!.status === 'ignored') return;
   if (fn === 'notify') expect(['delivered', 'deferred', 'recorded']).toContain(answer!.status);
+  else if (fn === 'audit') expect(answer).toMatchObject({ subject: 'payments-api', account: ACCOUNT, region: REGION, entries: expect.any(Array) });
   else if (fn === 'approval-gate') expect(['delivered', 'deferred', 'reminded']).toContain(answer!.status);
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: expect.stringMatching(/^(delivered|deferred|dry-run)$/) })] });
 }
@@ -128,6 +150,23 @@ describe('npx sls invoke local (the CLI)', () => {
     if (mode === 'offline') expectPlanned(fn, run.answer);
     else expectHandled(fn, run.answer);
   });
+
+  it('offline, listing the audit trail fails, saying it needs the state table and where to find one', () => {
+    expect(offlineAudit.code).not.toBe(0);
+    expect(offlineAudit.answer?.errorMessage).toMatch(/^cannot list the audit trail: .*; the audit trail is read from the state table "cicd-guardian-dev-state" \(index "audit"\): invoke the deployed function/);
+  });
+
+  it('a listing request with a bad period is refused, naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guardian-audit-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ pipeline: 'payments-api', from: '2026-12-02', to: 'yesterday' }));
+    try {
+      const run = await slsInvokeLocal('audit', file, [], env['stand-ins']);
+      expect(run.answer?.errorMessage).toMatch(/to: audit listing request: expected a date \(2026-12-01/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('offline, the approval gate says that nothing can be approved without reading the token', () => {
     const answer = cli.get(`offline ${key('approval-gate', 'events/codepipeline/approval-needed.json')}`)!.answer as { plan: { actions: { type: string; reason: string }[] } };
@@ -153,18 +192,22 @@ describe('npx sls invoke local (the CLI)', () => {
 });
 
 describe('every sample event, through the wrapper `sls invoke local` runs the bundle with', () => {
-  const samples = sampleInvocations().map(({ file, fn }) => [file, fn] as const);
+  const sweep = (mode: Mode) =>
+    sampleInvocations()
+      .filter(({ fn }) => SWEPT[mode].includes(fn))
+      .map(({ file, fn }) => [file, fn] as const);
+  const samples = sweep('offline');
 
   it.each(samples)('offline, dry-run: %s → %s is answered with a plan', (file, fn) => {
     expectPlanned(fn, answers.offline.get(key(fn, file)));
   });
 
-  it.each(samples)('against the stand-ins: %s → %s is handled', (file, fn) => {
+  it.each(sweep('stand-ins'))('against the stand-ins: %s → %s is handled', (file, fn) => {
     expectHandled(fn, answers['stand-ins'].get(key(fn, file)));
   });
 
   // "ignored" is a fine answer for one sample, never for all: each function must act on some of them.
-  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'approval-gate'], ['stand-ins', 'notify'], ['stand-ins', 'rollback'], ['stand-ins', 'approval-gate']] as const)(
+  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'tamper'], ['offline', 'approval-gate'], ['stand-ins', 'notify'], ['stand-ins', 'rollback'], ['stand-ins', 'approval-gate']] as const)(
     '%s, %s answers more than "ignored" for some of its samples',
     (mode, fn) => {
       const acted = samples.filter(([file, f]) => f === fn && answers[mode].get(key(fn, file))?.status !== 'ignored');

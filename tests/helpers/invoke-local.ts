@@ -114,19 +114,29 @@ export function cliEnvironment(fn: string): Record<string, string> {
 }
 
 /** Which function a user would invoke with an event that no rule lets through (e.g. a build still in progress). */
-const FUNCTION_FOR_SOURCE: Record<string, string> = { 'aws.codepipeline': 'notify', 'aws.codebuild': 'notify', 'aws.ecs': 'rollback', 'aws.cloudwatch': 'rollback', 'aws.events': 'approval-gate' };
+const FUNCTION_FOR_SOURCE: Record<string, string> = {
+  'aws.codepipeline': 'notify',
+  'aws.codebuild': 'notify',
+  'aws.ecs': 'rollback',
+  'aws.cloudwatch': 'rollback',
+  // A schedule rule's tick (it has no pattern).
+  'aws.events': 'freeze-schedule',
+};
 
 /**
  * Every sample under events/, in name order (scenarios in their order), with
  * the functions it is an input for: those whose rules match it, else the
- * function for its source; a request by hand (no `source`) is rollback's.
+ * function for its source; a request by hand (no `source`) is rollback's, or audit's (a period `from`).
  */
 export function sampleInvocations(): { file: string; fn: string; event: Record<string, unknown> }[] {
   const functions = readServiceDefinition();
   return listEvents('.').flatMap((file) => {
     const event = loadEvent<Record<string, unknown>>(file);
     const matched = functionsFor(event, functions).map((f) => f.name);
-    const fns = matched.length > 0 ? matched : typeof event.source === 'string' ? [FUNCTION_FOR_SOURCE[event.source] ?? 'unknown'] : ['rollback'];
+    const byHand = 'from' in event ? 'audit' : 'rollback';
+    // A CloudTrail call no rule asks for (e.g. PutApprovalResult without approval policies) is still tamper's.
+    const bySource = event['detail-type'] === 'AWS API Call via CloudTrail' ? 'tamper' : FUNCTION_FOR_SOURCE[String(event.source)];
+    const fns = matched.length > 0 ? matched : typeof event.source === 'string' ? [bySource ?? 'unknown'] : [byHand];
     return fns.map((fn) => ({ file, fn, event }));
   });
 }

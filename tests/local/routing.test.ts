@@ -49,7 +49,18 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-exit-code.json': ROLLBACK,
   'ecs/task-stopped-health-check.json': ROLLBACK,
   'ecs/task-stopped-scale-in.json': [],
+  'manual/audit-request.json': [],
+  // CloudTrail calls reach tamper by event source and name (PutApprovalResult: guardian.yml has approval policies).
+  ...Object.fromEntries(
+    [
+      'cloudtrail-delete-trail', 'cloudtrail-put-event-selectors', 'cloudtrail-stop-logging-denied', 'cloudtrail-stop-logging', 'cloudtrail-update-trail',
+      'codepipeline-delete-pipeline', 'codepipeline-disable-stage-transition', 'codepipeline-put-approval-result', 'codepipeline-enable-stage-transition', 'codepipeline-update-pipeline',
+      'ecs-delete-service', 'ecs-update-service-by-guardian', 'ecs-update-service-by-pipeline', 'ecs-update-service-desired-count', 'ecs-update-service',
+    ].map((name) => [`cloudtrail/${name}.json`, ['tamper']]),
+  ),
   'manual/rollback-request.json': [],
+  // A schedule rule has no pattern: it invokes freeze-schedule directly.
+  'schedule/scheduled-event.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
   'codebuild/build-in-progress.json': [],
@@ -71,7 +82,6 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/stage-failed.json': NOTIFY,
   'codepipeline/stage-started.json': NOTIFY,
   'codepipeline/stage-succeeded.json': NOTIFY,
-  'schedule/scheduled-event.json': [],
   'scenarios/pipeline-fails-in-build/01-pipeline-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/02-build-stage-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/03-build-action-started.json': NOTIFY,
@@ -246,10 +256,13 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, tamper one per protected kind; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
     { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
+    { name: 'tamper', handler: 'functions/tamper.handler', rules: 3 },
+    { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
+    { name: 'audit', handler: 'functions/audit.handler', rules: 0 },
   ]);
 });

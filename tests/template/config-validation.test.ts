@@ -105,3 +105,26 @@ describe('the task definitions a rollback may deploy (UpdateService\'s ecs:task-
     ]);
   });
 });
+
+describe("the tamper function's rules, derived from guardian.yml", () => {
+  interface TamperRules {
+    tamperEvents: { eventBridge: { name: string; pattern: { detail: { eventName: string[] } } } }[];
+  }
+  const rulesFor = (policy: object) => (plugin.deriveValues(parseConfig(policy, 'test')) as unknown as TamperRules).tamperEvents.map((e) => e.eventBridge);
+
+  it('are none without protection', () => {
+    expect(rulesFor({})).toEqual([]);
+  });
+
+  it('ask for PutApprovalResult only when approval policies exist', () => {
+    const protectedOnly = rulesFor({ protection: { pipelines: [{ pipelines: ['payments-*'] }] } });
+    expect(protectedOnly.flatMap((r) => r.pattern.detail.eventName)).not.toContain('PutApprovalResult');
+    const withPolicy = rulesFor({ approvals: { policies: [{ name: 'prod', pipelines: ['payments-*'] }] } });
+    expect(withPolicy.map((r) => [r.name, r.pattern.detail.eventName])).toEqual([['${self:service}-${sls:stage}-tamper-pipelines', ['PutApprovalResult']]]);
+  });
+
+  it('ask for the trail calls only when a trail is protected', () => {
+    const rules = rulesFor({ protection: { trails: [{ trails: ['org-*'] }] } });
+    expect(rules.map((r) => r.pattern.detail.eventName)).toEqual([['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail']]);
+  });
+});

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
+import { AUDIT_INDEX } from '../../shared/state/audit';
 
 interface Resource {
   Type: string;
@@ -310,6 +311,22 @@ describe('state table', () => {
       expect(table.DeletionPolicy).toBe('Retain');
     }
   });
+
+  it('keeps its key (pk only) and name, and lists the audit trail through the audit index (by subject, then time)', () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Resource]];
+    expect(props(table).KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(props(table).TableName).toBe('cicd-guardian-ci-state');
+    expect(props(table).GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: AUDIT_INDEX,
+        KeySchema: [
+          { AttributeName: 'auditPk', KeyType: 'HASH' },
+          { AttributeName: 'auditAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
 });
 
 describe('SNS topics', () => {
@@ -386,5 +403,46 @@ describe('queues', () => {
     for (const [id, queue] of ofType('AWS::SQS::Queue')) {
       expect({ id, deletion: queue.DeletionPolicy, replace: queue.UpdateReplacePolicy }).toEqual({ id, deletion: 'Retain', replace: 'Retain' });
     }
+  });
+});
+
+describe('the tamper function', () => {
+  const ROLE = 'TamperRole';
+  const roleStatements = () => allowed().filter(({ owner }) => owner === ROLE).map(({ statement }) => statement);
+  const tamperRules = () => ofType('AWS::Events::Rule').filter(([, r]) => String(props(r).Name).includes('-tamper-'));
+  const READ_ONLY = /^[\w-]+:(Get|List|Describe|BatchGet)/;
+
+  it('has a role of its own and its own dead-letter queue as on-failure destination', () => {
+    const owners = functions().filter(([, fn]) => target(props(fn).Role) === ROLE);
+    expect(owners.map(([id]) => id)).toEqual(['TamperLambdaFunction']);
+    expect(target(onFailureDestination('TamperLambdaFunction'))).toBe('TamperDeadLetterQueue');
+  });
+
+  it('is subscribed to the write calls CloudTrail records that the example protection needs, and to nothing read-only', () => {
+    const patterns = tamperRules().map(([, r]) => props(r).EventPattern as { source: string[]; 'detail-type': string[]; detail: { eventSource: string[]; eventName: string[] } });
+    expect(patterns.every((p) => p['detail-type'].join() === 'AWS API Call via CloudTrail')).toBe(true);
+    const names = patterns.flatMap((p) => p.detail.eventName);
+    expect(names.sort()).toEqual(['DeletePipeline', 'DeleteService', 'DeleteTrail', 'DisableStageTransition', 'EnableStageTransition', 'PutApprovalResult', 'PutEventSelectors', 'StopLogging', 'UpdatePipeline', 'UpdateService', 'UpdateTrail']);
+    expect(names.filter((n) => READ_ONLY.test(`x:${n}`))).toEqual([]);
+  });
+
+  it("knows every function's role by name: GUARDIAN_OWN_ROLES lists the roles' RoleNames", () => {
+    const env = (props(resources.TamperLambdaFunction!).Environment as { Variables: Record<string, string> }).Variables;
+    const roleNames = ofType('AWS::IAM::Role').map(([, r]) => String(props(r).RoleName));
+    expect(env.GUARDIAN_OWN_ROLES!.split(',').sort()).toEqual(roleNames.sort());
+    expect(roleNames.every((n) => /^cicd-guardian-[a-z0-9]+-[a-z-]+-us-east-1$/.test(n) && n.length <= 64)).toBe(true);
+  });
+
+  it('changes only what guardian.yml protects: StartLogging on the protected trail, StopPipelineExecution on the pipelines approval policies govern, UpdateService on the reverted service to its own family', () => {
+    const writes = roleStatements().flatMap((st) => asArray(st.Action).filter((a) => /^(ecs|codepipeline|cloudtrail):/.test(a) && !READ_ONLY.test(a)).map((a) => ({ a, resources: asArray(st.Resource).map(arnText), condition: st.Condition })));
+    expect(writes.sort((x, y) => x.a.localeCompare(y.a))).toEqual([
+      { a: 'cloudtrail:StartLogging', resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-management-events'], condition: undefined },
+      { a: 'codepipeline:StopPipelineExecution', resources: ['arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:payments-api'], condition: undefined },
+      {
+        a: 'ecs:UpdateService',
+        resources: ['arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/payments-prod/payments-api'],
+        condition: { ArnLike: { 'ecs:task-definition': [{ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/payments-api:*' }] } },
+      },
+    ]);
   });
 });

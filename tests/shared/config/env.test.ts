@@ -21,10 +21,19 @@ describe('the environment', () => {
       table: 'cicd-guardian-prod-state',
       topicName: 'cicd-guardian-prod-notifications',
       region: 'eu-west-1',
+      ownRoles: [],
       slackOverrides: {},
       serviceName: 'cicd-guardian',
       metricsNamespace: 'CicdGuardian',
     });
+  });
+
+  it("reads cicd-guardian's own role names (the tamper function's GUARDIAN_OWN_ROLES), and refuses what no role is named", () => {
+    expect(readEnv({ GUARDIAN_OWN_ROLES: 'cicd-guardian-prod-notify-eu-west-1,cicd-guardian-prod-rollback-eu-west-1' }).ownRoles).toEqual([
+      'cicd-guardian-prod-notify-eu-west-1',
+      'cicd-guardian-prod-rollback-eu-west-1',
+    ]);
+    expect(() => readEnv({ GUARDIAN_OWN_ROLES: 'a role,b' })).toThrow(/GUARDIAN_OWN_ROLES: expected IAM role names separated by commas/);
   });
 
   it('leaves dry-run to guardian.yml when GUARDIAN_DRY_RUN is unset or empty, and overrides it otherwise', () => {

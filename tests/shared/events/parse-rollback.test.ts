@@ -69,7 +69,9 @@ function stateOf(e: RollbackEvent): string {
 
 describe('parseRollbackEvent on the sample events in events/', () => {
   it('has an expected kind written down for every sample in events/ecs, events/cloudwatch and events/manual', () => {
-    expect(['ecs', 'cloudwatch', 'manual'].flatMap(listEvents).sort()).toEqual(Object.keys(EXPECTED).sort());
+    // The audit listing request (events/manual) is the audit function's input, not the rollback's.
+    const samples = ['ecs', 'cloudwatch', 'manual'].flatMap(listEvents).filter((f) => f !== 'manual/audit-request.json');
+    expect(samples.sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
   it.each(Object.entries(EXPECTED))('reads %s as %j', (file, [kind, state]) => {
