@@ -5,7 +5,7 @@ import { getConfig } from '../shared/config/load.js';
 import { schedulablePolicies } from '../shared/policies/freeze-schedule.js';
 import type { Plan } from '../shared/plan/plan.js';
 import type { Channels } from '../shared/actions/module.js';
-import { CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
+import { FREEZE_ACTIONS } from '../shared/actions/change-actions.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { notificationChannels } from '../shared/executors/channels.js';
 import { governedTransitions, settleTransition } from '../shared/executors/freeze-schedule.js';
@@ -44,7 +44,7 @@ export async function freezeSchedule(tick: ScheduledTick, context: Pick<Context,
     at: now(),
     slackMode: slackMode(config, env),
     state: invocationState(env.table, now, dryRun, (call: string, error: unknown) => onFactError(`${call} failed: ${(error as Error).message}`)),
-    channels: () => (channels ??= notificationChannels(config, env, deadline, context.invokedFunctionArn).then((c) => ({ ...c, changes: CHANGE_ACTIONS, place }))),
+    channels: () => (channels ??= notificationChannels(config, env, deadline, context.invokedFunctionArn).then((c) => ({ ...c, changes: FREEZE_ACTIONS, place }))),
     deadline,
     now,
     onPlan: logPlan,

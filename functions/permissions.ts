@@ -1,7 +1,7 @@
 import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
-import { APPROVAL_ACTIONS, CHANGE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
+import { APPROVAL_ACTIONS, CHANGE_ACTIONS, FREEZE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
@@ -51,7 +51,7 @@ export const FUNCTIONS = {
     ecsServices: 'reverted',
   },
   'freeze-schedule': {
-    actions: ['codepipeline.disableTransition', 'codepipeline.enableTransition', ...typesOf(NOTIFICATION_ACTIONS)],
+    actions: [...typesOf(FREEZE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     reads: [STATE_IAM, PIPELINE_TRANSITION_FACTS_IAM],
     emailTopics: 'stack',
     stages: 'frozen',

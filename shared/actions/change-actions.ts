@@ -18,6 +18,11 @@ export const CHANGE_ACTIONS = {
   'ecs.updateService': ecsUpdateService,
   'codedeploy.stopDeployment': codeDeployStopDeployment,
   'codepipeline.disableTransition': codePipelineDisableTransition,
+} satisfies ChangeModules;
+
+/** The changes freeze scheduling makes: closing a governed stage's inbound transition while a freeze lasts, and opening it after. */
+export const FREEZE_ACTIONS = {
+  'codepipeline.disableTransition': codePipelineDisableTransition,
   'codepipeline.enableTransition': codePipelineEnableTransition,
 } satisfies ChangeModules;
 

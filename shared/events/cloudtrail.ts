@@ -20,7 +20,7 @@ const arn = () => z.optional(z.string().check(z.maxLength(MAX_ARN)));
 
 const UserIdentity = z.object({
   // Root, IAMUser, AssumedRole, FederatedUser, AWSService, AWSAccount, IdentityCenterUser, ...: kept as written.
-  type: z.string().check(z.maxLength(64)),
+  type: z.string().check(z.minLength(1), z.maxLength(64)),
   arn: arn(),
   principalId: z.optional(z.string().check(z.maxLength(512))),
   accountId: z.optional(z.string().check(z.maxLength(12))),

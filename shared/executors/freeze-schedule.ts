@@ -7,7 +7,7 @@ import { announceChannel, decideFreezeTransition, governingPolicy, type StageTra
 import { inboundTransitions, pipelinesMatching } from '../facts/pipeline-transitions.js';
 import type { InvocationState } from '../state/invocation-state.js';
 import type { Channels } from '../actions/module.js';
-import { CHANGE_ACTIONS } from '../actions/change-actions.js';
+import { FREEZE_ACTIONS } from '../actions/change-actions.js';
 import { settle } from './settle.js';
 import type { Rehearsal } from './rehearse.js';
 import type { DeliveryResult } from './deliver.js';
@@ -65,7 +65,7 @@ export async function settleTransition(t: StageTransition, run: StageRun): Promi
     deadline: run.deadline,
     now: run.now,
     onPlan: run.onPlan,
-    changes: CHANGE_ACTIONS,
+    changes: FREEZE_ACTIONS,
   });
   return { stage: `${t.pipeline}/${t.stage}`, ...result };
 }

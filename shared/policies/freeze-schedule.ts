@@ -173,7 +173,7 @@ function announcement(t: TransitionState, c: Closure, change: 'close' | 'open', 
   return {
     title: change === 'close' ? `${t.pipeline}: ${t.stage} closed for ${c.name === 'deploy-hours' ? 'the time outside deploy hours' : `freeze '${c.name}'`}` : `${t.pipeline}: ${t.stage} open again`,
     tone: change === 'close' ? 'warning' : 'info',
-    summary: change === 'close' ? `The inbound transition into ${t.stage} is disabled${untilText(c)}: ${why}.` : `The inbound transition into ${t.stage} is enabled: ${why}.`,
+    summary: `The inbound transition into ${t.stage} is ${change === 'close' ? 'disabled' : 'enabled'}: ${why}.`,
     fields: [
       { label: 'Pipeline', value: t.pipeline, url: pipelineUrl(t.region, t.pipeline) },
       { label: 'Stage', value: t.stage },
