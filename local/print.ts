@@ -164,6 +164,14 @@ const actionTarget = (a: ActionLike): string => moduleFor(a)?.target(a as unknow
  * outcomes), the rollback function's RollbackResult (ignored, or the same per
  * service); anything else is shown as compact JSON.
  */
+/** A Function URL's answer: its status and (short) body, as the caller (Slack) would see it. */
+export function httpAnswerLines(result: unknown, s: Style): string[] {
+  if (!isObj(result) || typeof result.statusCode !== 'number') return [s.red(`answered something that is not an HTTP response: ${JSON.stringify(result)?.slice(0, 200)}`)];
+  const ok = result.statusCode < 300;
+  const body = typeof result.body === 'string' && result.body ? ` ${s.dim(result.body.length > 300 ? `${result.body.slice(0, 300)}…` : result.body)}` : '';
+  return [`${ok ? s.green('✓') : s.yellow('!')} answered HTTP ${result.statusCode}${body}`];
+}
+
 export function decisionLines(result: unknown, s: Style): string[] {
   if (result === undefined) return [s.dim('returned nothing')];
   if (!isObj(result) || typeof result.status !== 'string') return [truncate(JSON.stringify(result), 300)];
@@ -278,6 +286,15 @@ function slackMessageLines(body: { text?: unknown; blocks?: unknown }, s: Style)
       case 'divider':
         lines.push(s.dim('─'.repeat(24)));
         break;
+      case 'actions': {
+        // Buttons as a person sees them; scenario clicks press them by label.
+        const buttons = (Array.isArray(block.elements) ? block.elements : []).filter(isObj).map((e) => {
+          const label = `[ ${mrkdwnToText(textOf(e.text), s)} ]`;
+          return e.style === 'danger' ? s.red(label) : e.style === 'primary' ? s.green(label) : label;
+        });
+        lines.push(buttons.join('  '));
+        break;
+      }
       default:
         lines.push(s.dim(`[${String(block.type)} block]`));
     }

@@ -28,6 +28,8 @@ export interface FunctionDefinition {
   /** Seconds (serverless.yml `timeout`, else the provider's, else Serverless's default 6). */
   timeout: number;
   memorySize?: number;
+  /** serverless.yml `url`: the function has a Function URL (it serves HTTP requests, e.g. Slack's clicks). */
+  url?: boolean;
 }
 
 interface ServiceDefinitionOptions {
@@ -191,6 +193,7 @@ export function readServiceDefinition(options: ServiceDefinitionOptions = {}): F
       patterns,
       timeout: typeof fn.timeout === 'number' ? fn.timeout : typeof providerTimeout === 'number' ? providerTimeout : 6,
       ...(typeof fn.memorySize === 'number' ? { memorySize: fn.memorySize } : {}),
+      ...(fn.url ? { url: true } : {}),
     };
   });
 }

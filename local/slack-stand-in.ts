@@ -16,6 +16,8 @@ export interface SlackCall {
   at: number;
   /** The ts Slack answered for a posted message. */
   ts?: string;
+  /** The channel id Slack answered (a channel named "#name" gets an id of its own). */
+  channel?: string;
 }
 
 type ScriptedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string } | { hang: true };
@@ -141,6 +143,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     res.writeHead(200, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json' });
     if (method === 'webhook') return void res.end('ok');
     const channel = channelId(String(body.channel ?? ''));
+    call.channel = channel;
     if (method === 'chat.postMessage') {
       seq += 1;
       call.ts = `1700000000.${String(seq).padStart(6, '0')}`;

@@ -37,6 +37,7 @@ import { installFakeAws } from '../local/fakes/world';
 import { startAwsFront } from '../local/fakes/http-front';
 import type { AwsChange, PublishedEmail } from '../local/fakes/service-fake';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in';
+import { buttonFor, scenarioClick, signedClickRequest, type SeenMessage } from '../local/slack-click';
 import {
   configFileFor,
   functionsFor,
@@ -51,6 +52,7 @@ import {
 import {
   awsChangeLines,
   decisionLines,
+  httpAnswerLines,
   describeEvent,
   emailLines,
   errorLines,
@@ -64,6 +66,8 @@ import {
 } from '../local/print';
 
 const TOPIC_ARN = localTopicArn('cicd-guardian-local');
+/** What the runner signs scenario clicks with, and the functions verify them with, unless SLACK_SIGNING_SECRET says otherwise. */
+const LOCAL_SIGNING_SECRET = 'local-signing-secret-not-a-secret';
 const STAGE = 'local';
 
 const USAGE = `usage: npm start -- [--dry-run] [--full] [--wall-clock] [event.json | folder ...]
@@ -140,47 +144,71 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const event of events) {
         stats.events++;
-        const time = (event as { time?: unknown }).time;
-        print('', `${s.bold(`▶ ${n + 1}/${files.length}`)} ${displayPath(file)}${typeof time === 'string' ? s.dim(` · ${time}`) : ''}`, `  ${describeEvent(event, s)}`);
-        const matched = functionsFor(event, functions);
+        let click;
+        try {
+          click = scenarioClick(event);
+        } catch (error) {
+          print('', `${s.bold(`▶ ${n + 1}/${files.length}`)} ${displayPath(file)}`, ...errorLines(error, s).map((l) => `  ${l}`));
+          stats.errors++;
+          continue;
+        }
+        const time = click ? click.time : (event as { time?: unknown }).time;
+        print('', `${s.bold(`▶ ${n + 1}/${files.length}`)} ${displayPath(file)}${typeof time === 'string' ? s.dim(` · ${time}`) : ''}`, `  ${click ? `Slack click: ${s.bold(click.user)} presses ${s.bold(click.button)}` : describeEvent(event, s)}`);
         if (typeof time === 'string') clock?.setTo(time);
+        if (click) {
+          // Sent as Slack sends it: a signed request to the function with a Function URL, for the newest message with that button.
+          const endpoint = functions.find((f) => f.url);
+          const button = buttonFor(click, seenMessages(slack?.calls ?? [], rehearsed));
+          if (!endpoint || !button) {
+            stats.errors++;
+            print(`  ${s.red('✗')} ${!endpoint ? 'no function in serverless.yml has a Function URL to send the click to' : `no message with a ${click.button} button has been posted yet`}`);
+            continue;
+          }
+          const request = signedClickRequest(click, button, process.env.SLACK_SIGNING_SECRET ?? LOCAL_SIGNING_SECRET, clock?.now() ?? new Date());
+          await runFunction(endpoint, request);
+          continue;
+        }
+        const matched = functionsFor(event, functions);
         if (matched.length === 0) {
           stats.unmatched++;
           print(`  ${s.dim('→ no function: the EventBridge rules filter it out')}`);
           continue;
         }
-        for (const fn of matched) {
-          const { name } = fn;
-          print(`  ${s.cyan('→')} ${s.bold(name)}`);
-          stats.invocations++;
-          const counts = stats.byFunction.get(name) ?? { invocations: 0, errors: 0 };
-          stats.byFunction.set(name, counts);
-          counts.invocations++;
-          deliveries.length = 0;
-          let failed: unknown;
-          let result: unknown;
-          const output = captureOutput();
-          try {
-            const handler = handlers.get(name) ?? (await importHandler(handlerLocation(fn), fn.name, clock));
-            handlers.set(name, handler);
-            result = await invoke(handler, event, fn, service);
-          } catch (error) {
-            failed = error;
-            stats.errors++;
-            counts.errors++;
-          } finally {
-            output.restore();
-          }
-          print(...logLines(output.text(), s, seenLogs, logCounter));
-          if (!failed) print(...decisionLines(result, s).map((l) => `  ${l}`));
-          // A dry-run's calls, from the recording sink: what would be posted, sent and changed.
-          const recorded = failed ? [] : recordedCalls(result);
-          rehearsed.push(...recorded);
-          for (const call of recorded) print(...recordedLines(call, slackPrinter, s));
-          for (const d of deliveries) print(...('slack' in d ? slackPrinter.lines(d.slack) : 'email' in d ? emailLines(d.email, s) : awsChangeLines(d.change, s)));
-          if (failed) print(`  ${s.red(`✗ ${name} failed`)}`, ...errorLines(failed, s).map((l) => `    ${l}`));
-        }
+        for (const fn of matched) await runFunction(fn, event);
       }
+    }
+
+    /** One invocation of a function, and what it decided, changed and delivered. */
+    async function runFunction(fn: FunctionDefinition, input: unknown): Promise<void> {
+      const { name } = fn;
+      print(`  ${s.cyan('→')} ${s.bold(name)}`);
+      stats.invocations++;
+      const counts = stats.byFunction.get(name) ?? { invocations: 0, errors: 0 };
+      stats.byFunction.set(name, counts);
+      counts.invocations++;
+      deliveries.length = 0;
+      let failed: unknown;
+      let result: unknown;
+      const output = captureOutput();
+      try {
+        const handler = handlers.get(name) ?? (await importHandler(handlerLocation(fn), fn.name, clock));
+        handlers.set(name, handler);
+        result = await invoke(handler, input, fn, service);
+      } catch (error) {
+        failed = error;
+        stats.errors++;
+        counts.errors++;
+      } finally {
+        output.restore();
+      }
+      print(...logLines(output.text(), s, seenLogs, logCounter));
+      if (!failed) print(...(fn.url ? httpAnswerLines(result, s) : decisionLines(result, s)).map((l) => `  ${l}`));
+      // A dry-run's calls, from the recording sink: what would be posted, sent and changed.
+      const recorded = failed ? [] : recordedCalls(result);
+      rehearsed.push(...recorded);
+      for (const call of recorded) print(...recordedLines(call, slackPrinter, s));
+      for (const d of deliveries) print(...('slack' in d ? slackPrinter.lines(d.slack) : 'email' in d ? emailLines(d.email, s) : awsChangeLines(d.change, s)));
+      if (failed) print(`  ${s.red(`✗ ${name} failed`)}`, ...errorLines(failed, s).map((l) => `    ${l}`));
     }
 
     print('', s.bold('Summary'), ...summary(stats, slack?.calls, aws.published, aws.changes, realSlack), ...rehearsalSummary(rehearsed));
@@ -189,6 +217,23 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await Promise.all(started.map((service) => service.close()));
   }
+}
+
+/** The Slack messages posted or updated so far (by the stand-in, or rehearsed in a dry-run), oldest first: where a click finds its button. */
+function seenMessages(calls: SlackCall[], rehearsed: RecordedCall[]): SeenMessage[] {
+  const seen: SeenMessage[] = [];
+  for (const call of calls) {
+    const ts = call.method === 'chat.update' ? call.body.ts : call.ts;
+    if (typeof ts === 'string' && call.channel && Array.isArray(call.body.blocks)) seen.push({ channel: call.channel, ts, blocks: call.body.blocks });
+  }
+  for (const call of rehearsed) {
+    if (call.to !== 'slack') continue;
+    const ts = call.method === 'chat.update' ? call.body.ts : call.ts;
+    // A dry-run names channels as configured ("#deployments"); a click carries an id.
+    const channel = String(call.body.channel ?? '');
+    if (typeof ts === 'string' && Array.isArray(call.body.blocks)) seen.push({ channel: /^[CGD][A-Z0-9]{2,}$/.test(channel) ? channel : 'C0DRYRUN00', ts, blocks: call.body.blocks });
+  }
+  return seen;
 }
 
 // ------------------------------------------------------------------ clock
@@ -222,6 +267,7 @@ function configureEnvironment(o: { dynamo: LocalDynamo; aws: { endpoint: string 
       // The policy the EventBridge patterns are resolved from (readServiceDefinition) is the one the function reads.
       configFile: configFileFor(readServerlessYaml()),
     }),
+    SLACK_SIGNING_SECRET: env.SLACK_SIGNING_SECRET ?? LOCAL_SIGNING_SECRET,
     POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? 'cicd-guardian',
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     ...(o.dryRun ? { GUARDIAN_DRY_RUN: 'true' } : {}),

@@ -52,8 +52,10 @@ export const codepipeline: ServiceFake = (data, { now, change }) => {
   /** GetPipelineState's stage state: the latest execution that ran the stage, and the state of its actions. */
   function stageState(pipelineName: string, stageName: string): AsData<StageState> {
     const started = (a: Execution['actions'][number]) => Date.parse(a.startTime ?? '') || 0;
+    // The world as it is now (the replay clock): an execution a later event of the scenario starts has not run yet.
+    const begun = (a: Execution['actions'][number]) => started(a) <= now().getTime();
     const latest = runsOf(pipelineName)
-      .map((run) => ({ run, actions: run.actions.filter((a) => a.stageName === stageName) }))
+      .map((run) => ({ run, actions: run.actions.filter((a) => a.stageName === stageName && begun(a)) }))
       .filter((r) => r.actions.length > 0)
       .sort((a, b) => Math.max(...b.actions.map(started)) - Math.max(...a.actions.map(started)))[0];
     const inboundTransitionState = transitions.get(`${pipelineName}/${stageName}/Inbound`) ?? { enabled: true };
