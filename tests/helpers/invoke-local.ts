@@ -34,7 +34,7 @@ function answerOf(stdout: string): Record<string, unknown> | undefined {
 }
 
 /** Variables that would let a test reach a real account, or change what the function reads, whatever the developer's shell holds. */
-const HOST_ONLY = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_WEBHOOK_URL', 'SLACK_API_URL', 'GUARDIAN_DRY_RUN', 'GUARDIAN_CONFIG', 'GUARDIAN_TABLE', 'GUARDIAN_TOPIC_ARN', 'GUARDIAN_TOPIC_NAME'];
+const HOST_ONLY = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_WEBHOOK_URL', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'GUARDIAN_DRY_RUN', 'GUARDIAN_CONFIG', 'GUARDIAN_TABLE', 'GUARDIAN_TOPIC_ARN', 'GUARDIAN_TOPIC_NAME'];
 
 /** The environment of a run with nothing of the host's AWS setup: no credentials, no config files, no instance metadata. */
 export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
