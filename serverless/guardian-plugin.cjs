@@ -212,6 +212,8 @@ function rollbackResources(config) {
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+/** A function's key in serverless.yml ("slack-interactions") as its names and resources spell it ("slackInteractions"). */
+const camel = (name) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
 
 /**
  * The resources each scope list of shared/runtime/iam.ts (IamScope) stands for,
@@ -242,9 +244,9 @@ function iamScope(config, name, uses) {
     deployPipelines: rollback.rollbackPipelineArns,
     deployStages: rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
-    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource.
-    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${name}Function}:*`)],
-    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(name)}DeadLetterQueue`, 'Arn'] }],
+    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (slack-interactions: slackInteractions).
+    ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
+    ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
     everything: ['*'],
   };
 }

@@ -35,6 +35,10 @@ beforeAll(() => {
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+/** The role serverless.yml gives a function: "slack-interactions" has SlackInteractionsRole. */
+const roleId = (name: string) => `${pascal(name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))}Role`;
+/** The Serverless Framework's logical id of a function: "slack-interactions" is SlackDashinteractionsLambdaFunction. */
+const functionId = (name: string) => `${pascal(name.replace(/-/g, 'Dash'))}LambdaFunction`;
 const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 /** A condition as text, each key's values sorted (a list, or one fixed value). */
 const conditionText = (condition: Record<string, Record<string, unknown>> | undefined): string =>
@@ -78,16 +82,16 @@ function declared(needs: IamNeed[], scope: IamScope, functionName: string): Set<
 const difference = (a: Set<Grant>, b: Set<Grant>) => [...a].filter((g) => !b.has(g)).sort();
 
 const config = () => plugin.loadGuardianConfig(join(repo, 'guardian.yml'));
-const roleOf = (name: string) => resources[`${pascal(name)}Role`];
+const roleOf = (name: string) => resources[roleId(name)];
 const statementsOf = (name: string) =>
   asArray((roleOf(name)?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined)?.[0]?.PolicyDocument.Statement);
-const functionNameOf = (name: string) => String(resources[`${pascal(name)}LambdaFunction`]?.Properties.FunctionName);
+const functionNameOf = (name: string) => String(resources[functionId(name)]?.Properties.FunctionName);
 
 describe.each(Object.keys(FUNCTIONS) as FunctionName[])('the %s role', (name) => {
   const expected = () => declared(iamNeedsOf(name), plugin.iamScope(config(), name, FUNCTIONS[name]), functionNameOf(name));
 
   it('is the role of the function of that name, with one policy', () => {
-    expect(resources[`${pascal(name)}LambdaFunction`]?.Properties.Role).toEqual({ 'Fn::GetAtt': [`${pascal(name)}Role`, 'Arn'] });
+    expect(resources[functionId(name)]?.Properties.Role).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });
     expect(asArray(roleOf(name)?.Properties.Policies as unknown[])).toHaveLength(1);
   });
 
