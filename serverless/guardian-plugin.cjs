@@ -209,6 +209,14 @@ function rollbackResources(config) {
   };
 }
 
+// ---------------------------------------------------------------- approvals
+
+/** The manual approval actions the approval policies govern: pipeline/stage/action ARNs with the policies' globs (IAM reads `*` and `?` alike). */
+const approvalActionArns = (config) =>
+  unique(config.approvals.policies.flatMap((p) => p.pipelines.flatMap((pipeline) => p.stages.flatMap((stage) => p.actions.map((action) => `${pipeline}/${stage}/${action}`))))).map((r) =>
+    arn('codepipeline', r),
+  );
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -244,6 +252,7 @@ function iamScope(config, name, uses) {
     deployPipelines: rollback.rollbackPipelineArns,
     deployStages: rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
+    approvalActions: approvalActionArns(config),
     // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (slack-interactions: slackInteractions).
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],

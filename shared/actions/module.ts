@@ -77,7 +77,8 @@ export interface ActionModule<A extends Action> {
 export type ActionModules = { [K in Action['type']]: ActionModule<Extract<Action, { type: K }>> };
 
 export type ChangeType = ChangeAction['type'];
-export type ChangeModules = Pick<ActionModules, ChangeType>;
+/** The change modules a function executes with: each function's own subset (rollback's, the approval gate's). */
+export type ChangeModules = Partial<Pick<ActionModules, ChangeType>>;
 export type NotificationModules = Omit<ActionModules, ChangeType>;
 
 /** The module of an action: a notification's, or one of the changes `channels` may make. */

@@ -289,7 +289,7 @@ const ProtectedTrail = z.strictObject({
   onStopLogging: z._default(z.enum(['alert', 'restart']), 'alert'),
 });
 
-export const GuardianConfigSchema = z.strictObject({
+const GuardianConfigShape = z.strictObject({
   /** Log and return plans instead of acting. The GUARDIAN_DRY_RUN environment variable overrides it. */
   dryRun: z._default(z.boolean(), false),
   slack: z.optional(
@@ -365,6 +365,57 @@ export const GuardianConfigSchema = z.strictObject({
     { retentionDays: 400 },
   ),
 });
+
+type ConfigShape = z.output<typeof GuardianConfigShape>;
+
+/**
+ * What the field schemas cannot see: names that refer to other parts of the file.
+ * Each problem names its path, as a field's would.
+ */
+function crossReferences(config: ConfigShape, ctx: z.core.$RefinementCtx<ConfigShape>): void {
+  const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message, input: config });
+  const firstSeen = <T>(items: T[], key: (t: T) => string | undefined, path: (i: number) => (string | number)[], what: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      if (k === undefined) return;
+      const earlier = seen.get(k);
+      if (earlier !== undefined) problem(path(i), `duplicate ${what} '${k}' (also ${path(earlier).join('.')})`);
+      else seen.set(k, i);
+    });
+  };
+  firstSeen(config.people, (p) => p.id, (i) => ['people', i, 'id'], 'person id');
+  firstSeen(config.people, (p) => p.slack, (i) => ['people', i, 'slack'], 'Slack user id');
+  firstSeen(config.approvals.freezes, (f) => f.name, (i) => ['approvals', 'freezes', i, 'name'], 'freeze name');
+  firstSeen(config.approvals.policies, (p) => p.name, (i) => ['approvals', 'policies', i, 'name'], 'policy name');
+  const people = new Set(config.people.map((p) => p.id));
+  const freezes = new Set(config.approvals.freezes.map((f) => f.name));
+  const known = (set: Set<string>) => (set.size ? `known: ${[...set].join(', ')}` : 'none are defined');
+  for (const [group, members] of Object.entries(config.groups)) {
+    members.forEach((m, i) => {
+      if (!people.has(m)) problem(['groups', group, i], `unknown person '${m}' (people ${known(people)})`);
+    });
+  }
+  config.approvals.policies.forEach((policy, p) => {
+    const at = ['approvals', 'policies', p];
+    policy.freezes.forEach((f, i) => {
+      if (!freezes.has(f)) problem([...at, 'freezes', i], `unknown freeze '${f}' (approvals.freezes ${known(freezes)})`);
+    });
+    policy.approvers?.people.forEach((m, i) => {
+      if (!people.has(m)) problem([...at, 'approvers', 'people', i], `unknown person '${m}' (people ${known(people)})`);
+    });
+    policy.approvers?.groups.forEach((g, i) => {
+      if (!(g in config.groups)) problem([...at, 'approvers', 'groups', i], `unknown group '${g}' (groups ${known(new Set(Object.keys(config.groups)))})`);
+    });
+    const approvers = policy.approvers;
+    if (approvers && (approvers.people.length || approvers.groups.length)) {
+      const distinct = new Set([...approvers.people, ...approvers.groups.flatMap((g) => config.groups[g] ?? [])]);
+      if (approvers.required > distinct.size) problem([...at, 'approvers', 'required'], `${approvers.required} approvals required but only ${distinct.size} people may approve`);
+    }
+  });
+}
+
+export const GuardianConfigSchema = GuardianConfigShape.check(z.superRefine(crossReferences));
 
 export type GuardianConfig = z.output<typeof GuardianConfigSchema>;
 export type Route = z.output<typeof Route>;

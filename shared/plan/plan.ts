@@ -102,6 +102,20 @@ export interface DisableTransitionAction {
   reason: string;
 }
 
+/** Approve or reject a manual approval action (PutApprovalResult) with the token read from GetPipelineState. */
+export interface PutApprovalResultAction {
+  type: 'codepipeline.putApprovalResult';
+  key: string;
+  pipeline: string;
+  stage: string;
+  action: string;
+  token: string;
+  status: 'Approved' | 'Rejected';
+  /** Shown in the console: who approved, or why it was rejected (cut to CodePipeline's 512 characters). */
+  summary: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -114,7 +128,7 @@ export interface AuditRecordAction {
 }
 
 /** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction;
+export type ChangeAction = RollbackAction | DisableTransitionAction | PutApprovalResultAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
 export type Action =
   | SlackUpsertAction
@@ -123,7 +137,8 @@ export type Action =
   | EmailAction
   | AuditRecordAction
   | RollbackAction
-  | DisableTransitionAction;
+  | DisableTransitionAction
+  | PutApprovalResultAction;
 
 export interface Plan {
   /** What the plan is about, e.g. "pipeline payments-api execution 1234". */

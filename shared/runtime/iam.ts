@@ -42,6 +42,8 @@ export interface IamScope {
   /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
   deployPipelines: IamValue[];
   deployStages: IamValue[];
+  /** The manual approval actions approval policies govern (pipeline/stage/action ARN globs). */
+  approvalActions: IamValue[];
   /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
   passRoles: IamValue[];
   /** The function's own log group and dead-letter queue. */
