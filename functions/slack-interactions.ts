@@ -77,8 +77,17 @@ function refuse(status: number, reason: string): HttpResponse {
   return plainAnswer(status, status === 405 ? { allow: 'POST' } : {});
 }
 
+/**
+ * Until the approval request record lands (branch approval-gate: shared/state/approval-request.ts,
+ * shared/facts/approval.ts), a verified click is logged, not acted on: votes are
+ * shared/state/votes.ts castVote, the verdict shared/policies/approval-click.ts judgeClick.
+ */
+const notYetActing: ClickHandler = async (click) => {
+  logger.warn('verified click not acted on: votes from Slack are not wired to approval requests yet', { actionId: click.actionId });
+};
+
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
-export const createHandler = (given: Partial<Runtime> = {}, act: ClickHandler = async () => undefined) =>
+export const createHandler = (given: Partial<Runtime> = {}, act: ClickHandler = notYetActing) =>
   httpHandler('SlackInteractions', (request, context, runtime) => slackInteractions(request, context, runtime, act), given);
 
 export const handler = createHandler();

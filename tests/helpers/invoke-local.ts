@@ -119,14 +119,17 @@ const FUNCTION_FOR_SOURCE: Record<string, string> = { 'aws.codepipeline': 'notif
 /**
  * Every sample under events/, in name order (scenarios in their order), with
  * the functions it is an input for: those whose rules match it, else the
- * function for its source; a request by hand (no `source`) is rollback's.
+ * function for its source; a Function URL request is slack-interactions';
+ * a request by hand (no `source`) is rollback's.
  */
 export function sampleInvocations(): { file: string; fn: string; event: Record<string, unknown> }[] {
   const functions = readServiceDefinition();
   return listEvents('.').flatMap((file) => {
     const event = loadEvent<Record<string, unknown>>(file);
     const matched = functionsFor(event, functions).map((f) => f.name);
-    const fns = matched.length > 0 ? matched : typeof event.source === 'string' ? [FUNCTION_FOR_SOURCE[event.source] ?? 'unknown'] : ['rollback'];
+    // A Function URL request (payload format 2.0) is Slack's, for slack-interactions.
+    const http = typeof event.requestContext === 'object' && event.requestContext !== null && 'http' in event.requestContext;
+    const fns = matched.length > 0 ? matched : http ? ['slack-interactions'] : typeof event.source === 'string' ? [FUNCTION_FOR_SOURCE[event.source] ?? 'unknown'] : ['rollback'];
     return fns.map((fn) => ({ file, fn, event }));
   });
 }

@@ -50,6 +50,8 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-health-check.json': ROLLBACK,
   'ecs/task-stopped-scale-in.json': [],
   'manual/rollback-request.json': [],
+  // A Function URL request: no rule, slack-interactions' URL.
+  'slack/approve-click.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
   'codebuild/build-in-progress.json': [],
@@ -243,9 +245,10 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, slack-interactions none (its URL)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
+    { name: 'slack-interactions', handler: 'functions/slack-interactions.handler', rules: 0 },
   ]);
 });
