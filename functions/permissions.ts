@@ -1,13 +1,14 @@
 import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
-import { CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
+import { APPROVAL_ACTIONS, CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
 import { SIGNING_SECRET_IAM } from '../shared/runtime/slack-credentials.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
 import { BUILD_FACTS_IAM } from '../shared/facts/codebuild.js';
 import { ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM } from '../shared/facts/ecs.js';
+import { APPROVAL_FACTS_IAM } from '../shared/facts/approval.js';
 
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
@@ -37,10 +38,15 @@ export const FUNCTIONS = {
     reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
     emailTopics: 'stack',
   },
+  approvalGate: {
+    actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM],
+    emailTopics: 'stack',
+  },
   'slack-interactions': {
-    actions: typesOf(NOTIFICATION_ACTIONS),
-    // The state table: requests seen (replays), votes, decisions.
-    reads: [STATE_IAM, SIGNING_SECRET_IAM],
+    actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
+    // The state table (requests seen, votes, decisions), the fresh approval facts of each click, the signing secret.
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

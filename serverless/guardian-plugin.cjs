@@ -11,6 +11,7 @@
 //   buildStates                  CodeBuild build-status values worth an event
 //   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
+//   approvalEvents               the approval gate's rule (manual approvals of the pipelines policies govern) and reminder schedule
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
 //                                the Slack secrets (and signing secret) it names, the topics routes name, the rollback
@@ -188,7 +189,7 @@ const rollbackEvents = (config) =>
   }));
 
 /** The ARNs of every rule that may send to the events DLQ. */
-const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name)].map(ruleArn);
+const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name)].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
 function rollbackResources(config) {
@@ -216,6 +217,38 @@ const approvalActionArns = (config) =>
   unique(config.approvals.policies.flatMap((p) => p.pipelines.flatMap((pipeline) => p.stages.flatMap((stage) => p.actions.map((action) => `${pipeline}/${stage}/${action}`))))).map((r) =>
     arn('codepipeline', r),
   );
+
+const approvalPipelineArns = (config) => unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r));
+
+const approvalRule = (kind) => `\${self:service}-\${sls:stage}-approval-gate-${kind}`;
+
+/**
+ * The approval gate's rules: manual approval actions of the pipelines the
+ * policies name (prefix-free globs as EventBridge wildcards), started or ended;
+ * and its reminder schedule. No policy, no rule.
+ */
+function approvalRules(config) {
+  const pipelines = unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((g) => (/[*?]/.test(g) ? { wildcard: g.replace(/\?/g, '*') } : g));
+  if (pipelines.length === 0) return [];
+  return [
+    {
+      name: approvalRule('actions'),
+      description: 'Manual approvals of the pipelines approval policies govern: started (decide or ask) and ended (close the request)',
+      pattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Action Execution State Change'],
+        detail: { pipeline: pipelines, state: ['STARTED', 'SUCCEEDED', 'FAILED', 'ABANDONED'], type: { category: ['Approval'], provider: ['Manual'] } },
+      },
+    },
+  ];
+}
+
+const approvalEvents = (config) => [
+  ...approvalRules(config).map((rule) => ({
+    eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
+  })),
+  ...(config.approvals.policies.some((p) => p.remind) ? [{ schedule: { name: approvalRule('reminders'), description: 'Reminds and escalates approvals about to time out', rate: ['rate(15 minutes)'] } }] : []),
+];
 
 // ---------------------------------------------------------------- IAM
 
@@ -253,6 +286,8 @@ function iamScope(config, name, uses) {
     deployStages: rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
     approvalActions: approvalActionArns(config),
+    approvalPipelines: approvalPipelineArns(config),
+    anyRepository: [arn('codecommit', '*')],
     // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (slack-interactions: slackInteractions).
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
@@ -323,6 +358,7 @@ function deriveValues(config) {
     buildStates: buildStates(config),
     eventRuleArns: eventRuleArns(config),
     rollbackEvents: rollbackEvents(config),
+    approvalEvents: approvalEvents(config),
     roleStatements: roleStatements(config),
   };
 }

@@ -33,7 +33,9 @@ export const slackUpsert: ActionModule<SlackUpsertAction> = {
       await done({ ...delivery, messages: { ...delivery.messages, [at]: { ...posted, hash } } });
       return true;
     }
-    const { ts, channelId } = await channels.slack.post(action.channel, content);
+    const { ts, channelId } = action.thread
+      ? await channels.slack.post(action.thread.channelId, content, action.thread.ts)
+      : await channels.slack.post(action.channel, content);
     await done({ ...delivery, messages: { ...delivery.messages, [at]: { ts, channelId, hash } } });
     return true;
   },

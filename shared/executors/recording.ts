@@ -25,9 +25,9 @@ export class RecordingSink {
     const record = (call: RecordedCall) => void this.calls.push(call);
     return {
       slack: {
-        post: async (channel: string, content: SlackMessage) => {
+        post: async (channel: string, content: SlackMessage, threadTs?: string) => {
           const ts = `0000000000.${String(++posts).padStart(6, '0')}`;
-          record({ to: 'slack', method: 'chat.postMessage', body: { channel, ...content }, ts });
+          record({ to: 'slack', method: 'chat.postMessage', body: { channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...content }, ts });
           return { ts, channelId: channel };
         },
         update: async (channelId: string, ts: string, content: SlackMessage) => {

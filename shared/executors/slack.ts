@@ -166,10 +166,10 @@ export class SlackNotifier {
     }
   }
 
-  /** Posts a message; returns its ts and the channel id Slack resolved. */
-  async post(channel: string, content: SlackContent): Promise<{ ts: string; channelId: string }> {
+  /** Posts a message (in a thread, given its ts); returns its ts and the channel id Slack resolved. */
+  async post(channel: string, content: SlackContent, threadTs?: string): Promise<{ ts: string; channelId: string }> {
     const res = await this.call(`chat.postMessage to ${channel}`, (client) =>
-      client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false }),
+      client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
     );
     if (!res.ts || !res.channel) throw new SlackUnavailableError(`chat.postMessage to ${channel} returned no ts`);
     return { ts: res.ts, channelId: res.channel };

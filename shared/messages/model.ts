@@ -36,6 +36,18 @@ export interface FailureDetails {
   link?: Link;
 }
 
+/**
+ * A button people click (Slack only; email shows the message's links instead).
+ * `value` is an opaque key the receiver looks up and checks again: never trusted alone.
+ */
+export interface Button {
+  /** Which button: the receiver dispatches on it (e.g. "approval.approve"). */
+  actionId: string;
+  label: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
 export interface MessageModel {
   /** One line naming the subject and its state, e.g. "my-pipeline FAILED". Also the email subject. */
   title: string;
@@ -48,6 +60,7 @@ export interface MessageModel {
   links: Link[];
   /** Short identity line for the footer (account, region, execution id). */
   context?: string;
+  buttons?: Button[];
 }
 
 /** A short reply in the thread of a message (failure, cancellation, approval request). */

@@ -11,8 +11,8 @@
 // chat.postMessage rejects messages whose blocks hold roughly 12,000
 // characters in total (`msg_blocks_too_long`, a limit Slack does not publish).
 
-import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/web-api';
-import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model';
+import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/web-api';
+import type { Button, FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model';
 import { cleanText, escapeMrkdwn, escapeTruncate, safeUrl, singleLine } from './text';
 
 export interface SlackMessage {
@@ -86,6 +86,7 @@ export function renderSlackMessage(model: MessageModel): SlackMessage {
   if (model.links.length > 0) blocks.push(section(linksText(model.links, BUDGET.links)));
   const context = model.context === undefined ? '' : singleLine(model.context);
   if (context) blocks.push(contextBlock(escapeTruncate(context, BUDGET.context)));
+  if (model.buttons?.length) blocks.push(actionsBlock(model.buttons));
 
   // The notification's text: the summary, or where it failed (the failure block is not in it).
   const where = model.failure ? failureWhere(model.failure).join(' / ') : '';
@@ -115,6 +116,23 @@ function header(text: string): HeaderBlock {
 
 function section(text: string): SectionBlock {
   return { type: 'section', text: mrkdwn(text) };
+}
+
+/** Slack allows 25 elements, a label of 75 characters, a value and an action id of 255: longer ones are refused, not cut. */
+function actionsBlock(buttons: Button[]): ActionsBlock {
+  for (const b of buttons) {
+    if (b.value.length > 255 || b.actionId.length > 255) throw new Error(`button ${b.actionId}: its value and action id must fit Slack's 255 characters`);
+  }
+  return {
+    type: 'actions',
+    elements: buttons.slice(0, 25).map((b) => ({
+      type: 'button',
+      action_id: b.actionId,
+      text: { type: 'plain_text', text: escapeTruncate(singleLine(b.label), 75), emoji: true },
+      value: b.value,
+      ...(b.style ? { style: b.style } : {}),
+    })),
+  };
 }
 
 function contextBlock(text: string): ContextBlock {

@@ -11,6 +11,8 @@ export interface SlackUpsertAction {
   channel: string;
   /** Where the posted message is recorded; defaults to the channel (one message per subject and channel). */
   messageKey?: string;
+  /** Post it in the thread of this message (another subject's, e.g. the execution's), then update it there. */
+  thread?: { channelId: string; ts: string };
   message: MessageModel;
   /** Key of a change this notice reports: not sent if that change failed in the same run. */
   after?: string;

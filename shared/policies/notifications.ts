@@ -10,6 +10,7 @@ import type { Action, Plan } from '../plan/plan.js';
 import type { ExecutionView } from '../views/execution-view.js';
 import { isTerminal, pendingApprovals } from '../views/execution-view.js';
 import { isMuted, routesFor, type Subject } from './routing.js';
+import { approvalPolicyFor } from './approval.js';
 
 // Decides who is told what about a pipeline execution or a build. Pure:
 // given what we know (the view), what was already delivered and the config,
@@ -35,7 +36,7 @@ interface Occurrence {
 const REPLY_STATES = new Set<NotifyState>(['FAILED', 'CANCELED', 'STOPPED', 'APPROVAL_NEEDED']);
 const WEBHOOK_DEFAULT_STATES: NotifyState[] = ['STARTED', 'FAILED', 'SUCCEEDED', 'APPROVAL_NEEDED'];
 
-function executionOccurrences(view: ExecutionView): Occurrence[] {
+function executionOccurrences(view: ExecutionView, config: GuardianConfig): Occurrence[] {
   const out: Occurrence[] = [];
   const p = view.pipelineState;
   if (p || view.stageOrder.length > 0) out.push({ state: 'STARTED', key: 'STARTED' });
@@ -47,6 +48,8 @@ function executionOccurrences(view: ExecutionView): Occurrence[] {
     out.push({ state, key: `${state}@${p.at}`, reply });
   }
   for (const a of pendingApprovals(view)) {
+    // An approval a policy governs is asked by the approval gate (its own request, with buttons): people see one request, not two.
+    if (approvalPolicyFor(config, { pipeline: view.pipeline, stage: a.stage, action: a.action })) continue;
     out.push({ state: 'APPROVAL_NEEDED', key: `APPROVAL_NEEDED:${a.stage}/${a.action}@${a.startedAt ?? a.at}`, reply: describeApprovalReply(view, a) });
   }
   return out;
@@ -114,7 +117,7 @@ export function decideExecutionNotifications(view: ExecutionView, inputs: Notify
   return plan(
     { kind: 'pipeline', name: view.pipeline },
     `pipeline ${view.pipeline} execution ${view.executionId}`,
-    executionOccurrences(view),
+    executionOccurrences(view, inputs.config),
     describeExecution(view),
     NOTIFY_STATES,
     inputs,

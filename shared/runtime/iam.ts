@@ -44,6 +44,10 @@ export interface IamScope {
   deployStages: IamValue[];
   /** The manual approval actions approval policies govern (pipeline/stage/action ARN globs). */
   approvalActions: IamValue[];
+  /** The pipelines approval policies govern (ARN globs). */
+  approvalPipelines: IamValue[];
+  /** Any CodeCommit repository of the account (a source's commit author). */
+  anyRepository: IamValue[];
   /** Roles UpdateService may pass to ECS tasks (rollback.passRoles). */
   passRoles: IamValue[];
   /** The function's own log group and dead-letter queue. */

@@ -27,13 +27,14 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'offline', fn: 'rollback', file: 'events/manual/rollback-request.json' },
   { mode: 'offline', fn: 'rollback', file: 'events/ecs/task-stopped-exit-code.json' },
   { mode: 'offline', fn: 'rollback', file: 'events/cloudwatch/alarm-5xx-alarm.json' },
+  { mode: 'offline', fn: 'approval-gate', file: 'events/codepipeline/approval-needed.json' },
   { mode: 'stand-ins', fn: 'notify', file: 'events/codebuild/build-failed.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/codepipeline/action-failed-smoke-tests.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
   // README's line: the sample click is signed at its own time, so it is refused as stale (401, the reason in the log).
   { mode: 'offline', fn: 'slack-interactions', file: 'events/slack/approve-click.json' },
 ];
-const FUNCTIONS = ['notify', 'rollback', 'slack-interactions'];
+const FUNCTIONS = ['notify', 'rollback', 'approval-gate', 'slack-interactions'];
 /** The secret events/slack/*.json are signed with (README: Approving from Slack). */
 const SIGNING_SECRET = { SLACK_SIGNING_SECRET: 'local-signing-secret-not-for-production' };
 
@@ -112,7 +113,8 @@ function expectPlanned(fn: string, answer: Answer) {
   expect(answer).not.toHaveProperty('errorMessage');
   if (fn === 'slack-interactions') return expectHttpAnswer(answer);
   if (answer!.status === 'ignored') return;
-  if (fn === 'notify') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  if (fn === 'approval-gate' && answer!.status === 'reminded') return;
+  if (fn === 'notify' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
 }
 
@@ -123,6 +125,7 @@ function expectHandled(fn: string, answer: Answer) {
   if (fn === 'slack-interactions') return expectHttpAnswer(answer);
   if (answer!.status === 'ignored') return;
   if (fn === 'notify') expect(['delivered', 'deferred', 'recorded']).toContain(answer!.status);
+  else if (fn === 'approval-gate') expect(['delivered', 'deferred', 'reminded']).toContain(answer!.status);
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: expect.stringMatching(/^(delivered|deferred|dry-run)$/) })] });
 }
 
@@ -132,6 +135,12 @@ describe('npx sls invoke local (the CLI)', () => {
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     if (mode === 'offline') expectPlanned(fn, run.answer);
     else expectHandled(fn, run.answer);
+  });
+
+  it('offline, the approval gate says that nothing can be approved without reading the token', () => {
+    const answer = cli.get(`offline ${key('approval-gate', 'events/codepipeline/approval-needed.json')}`)!.answer as { plan: { actions: { type: string; reason: string }[] } };
+    expect(answer.plan.actions.map((a) => a.type)).toEqual(['slack.upsert', 'audit.record']);
+    expect(answer.plan.actions[0]!.reason).toMatch(/^no approval token was found, so nothing can be approved or rejected/);
   });
 
   it('offline, a rollback requested by hand says the account is unknown, and plans from the request', () => {
@@ -163,7 +172,7 @@ describe('every sample event, through the wrapper `sls invoke local` runs the bu
   });
 
   // "ignored" is a fine answer for one sample, never for all: each function must act on some of them.
-  it.each([['offline', 'notify'], ['offline', 'rollback'], ['stand-ins', 'notify'], ['stand-ins', 'rollback']] as const)(
+  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'approval-gate'], ['stand-ins', 'notify'], ['stand-ins', 'rollback'], ['stand-ins', 'approval-gate']] as const)(
     '%s, %s answers more than "ignored" for some of its samples',
     (mode, fn) => {
       const acted = samples.filter(([file, f]) => f === fn && answers[mode].get(key(fn, file))?.status !== 'ignored');

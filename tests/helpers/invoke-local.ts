@@ -114,7 +114,7 @@ export function cliEnvironment(fn: string): Record<string, string> {
 }
 
 /** Which function a user would invoke with an event that no rule lets through (e.g. a build still in progress). */
-const FUNCTION_FOR_SOURCE: Record<string, string> = { 'aws.codepipeline': 'notify', 'aws.codebuild': 'notify', 'aws.ecs': 'rollback', 'aws.cloudwatch': 'rollback' };
+const FUNCTION_FOR_SOURCE: Record<string, string> = { 'aws.codepipeline': 'notify', 'aws.codebuild': 'notify', 'aws.ecs': 'rollback', 'aws.cloudwatch': 'rollback', 'aws.events': 'approval-gate' };
 
 /**
  * Every sample under events/, in name order (scenarios in their order), with

@@ -60,6 +60,16 @@ describe('deciding pipeline notifications', () => {
     expect(plan.actions.every((a) => !('key' in a) || a.key.includes('APPROVAL_NEEDED'))).toBe(true);
   });
 
+  it('leaves an approval an approval policy governs to the approval gate: no thread reply, no email, the message still updated', () => {
+    const approval = event<PipelineEvent>('codepipeline/approval-needed.json');
+    const view = fold([approval]);
+    const governed = parseConfig(
+      { slack: { botToken: { ssm: '/guardian/slack' } }, notifications: { default: { slack: { channel: '#ci' } } }, approvals: { policies: [{ name: 'release', pipelines: ['payments-*'], stages: ['Approval'] }] } },
+      'test',
+    );
+    expect(decideExecutionNotifications(view, inputs({ config: governed })).actions.map((a) => a.type)).toEqual(['slack.upsert']);
+  });
+
   it('asks again when an approval is requested again after a rejection, even if the rejection arrives last', () => {
     const approval = event<PipelineEvent>('codepipeline/approval-needed.json');
     const c = inputs({ config: config({ default: { slack: { channel: '#ci' } } }) });
