@@ -4,7 +4,7 @@ import type { Deadline } from '../runtime/deadline.js';
 import { slackCredentials } from '../runtime/slack-credentials.js';
 import { emailNotifier } from './email.js';
 import type { Channels } from '../actions/module.js';
-import { SlackNotifier, SlackWebhookNotifier } from './slack.js';
+import { SlackNotifier, SlackResponder, SlackWebhookNotifier } from './slack.js';
 
 /** Email and Slack, as the config and environment set them up, for one invocation. */
 export async function notificationChannels(config: GuardianConfig, env: GuardianEnv, deadline: Deadline, invokedFunctionArn: string | undefined): Promise<Channels> {
@@ -15,5 +15,6 @@ export async function notificationChannels(config: GuardianConfig, env: Guardian
       ? new SlackNotifier(creds.token, deadline, creds.local ? { apiUrl: env.slackApiUrl } : { apiUrl: env.slackApiUrl, refreshToken: async () => (await slackCredentials(config, env, { fresh: true })).token })
       : undefined,
     webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
+    respond: new SlackResponder(deadline, env.slackApiUrl),
   };
 }

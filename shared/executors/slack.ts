@@ -220,3 +220,35 @@ export class SlackWebhookNotifier {
     );
   }
 }
+
+/** What a response_url is sent: a message only the clicking user sees, the original message left as it is. */
+export const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, text });
+
+/**
+ * Whether `url` is a response_url Slack hosts (https://hooks.slack.com/actions/...): the
+ * payload names it, and nothing from a payload is posted to anywhere else.
+ */
+export function isSlackResponseUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.hostname === 'hooks.slack.com' && u.port === '' && u.pathname.startsWith('/actions/') && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
+/** Answers the user who clicked, privately, through the interaction's response_url (the incoming-webhook client speaks its protocol). */
+export class SlackResponder {
+  constructor(
+    private readonly deadline: Deadline,
+    /** Local runs (SLACK_API_URL): the stand-in's origin takes hooks.slack.com's place, the path kept. */
+    private readonly localApiUrl?: string,
+  ) {}
+
+  async respond(responseUrl: string, text: string): Promise<void> {
+    if (!isSlackResponseUrl(responseUrl)) throw new Error(`not a Slack response_url (expected https://hooks.slack.com/actions/...), not posted to: ${responseUrl.slice(0, 100)}`);
+    const url = this.localApiUrl ? new URL(new URL(responseUrl).pathname, this.localApiUrl).href : responseUrl;
+    const hook = new IncomingWebhook(url, { timeout: 0, fetch: fetchWithin(this.deadline), retryConfig: { retries: 0 } });
+    await withRetries('response_url', this.deadline, () => hook.send(ephemeral(text) as Parameters<IncomingWebhook['send']>[0]));
+  }
+}
