@@ -3,12 +3,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getConfig } from '../shared/config/load.js';
 import { EventValidationError } from '../shared/events/parse.js';
 import { parseSlackInteraction, type SlackClick } from '../shared/events/slack-interaction.js';
+import { actOnClick } from '../shared/executors/approval-click.js';
+import { invocationState } from '../shared/state/invocation-state.js';
 import { claimRequest } from '../shared/state/replay-guard.js';
 import { httpHandler, isDryRun, type HttpRequest, type HttpResponse, type Runtime } from '../shared/runtime/middleware.js';
 import { plainAnswer } from '../shared/runtime/http.js';
 import { checkSlackRequest } from '../shared/runtime/slack-signature.js';
 import { slackSigningSecret } from '../shared/runtime/slack-credentials.js';
-import { deadlineFrom, deadlineIn, DeadlineExceededError, within, type Deadline } from '../shared/runtime/deadline.js';
+import { deadlineFrom, deadlineIn, DeadlineExceededError, within } from '../shared/runtime/deadline.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 
 // Slack's interaction requests (Approve / Reject clicks), through a Lambda
@@ -20,14 +22,11 @@ import { logger, metrics } from '../shared/runtime/observability.js';
 /** Slack shows the user an error after 3 s without an answer. */
 export const ANSWER_WITHIN_MS = 2500;
 
-/** What acting on a verified click does; the answer Slack gets is 200 either way (the user is told through the message or response_url). */
-export type ClickHandler = (click: SlackClick, run: { config: ReturnType<typeof getConfig>; env: Runtime['env']; now: () => Date; deadline: Deadline; dryRun: boolean }) => Promise<void>;
 
 export async function slackInteractions(
   request: HttpRequest,
-  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>,
   { env, now }: Runtime,
-  act: ClickHandler,
 ): Promise<HttpResponse> {
   const deadline = deadlineIn(ANSWER_WITHIN_MS, deadlineFrom(() => context.getRemainingTimeInMillis(), 500));
   try {
@@ -54,7 +53,9 @@ export async function slackInteractions(
       if (!dryRun && (await claimRequest(tableOf(env), signed.signature, signed.timestamp, deadline)) === 'replayed') {
         return refuse(401, 'replayed: this signed request was already received');
       }
-      await act(click, { config, env, now, deadline, dryRun });
+      const state = invocationState(env.table, now, dryRun, (call, error) => logger.warn(`${call} failed`, { error: error as Error }));
+      const result = await actOnClick(click, { config, env, now, deadline, state, invokedFunctionArn: context.invokedFunctionArn });
+      logger.info('click', { ...result });
       return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
     });
   } catch (error) {
@@ -77,17 +78,7 @@ function refuse(status: number, reason: string): HttpResponse {
   return plainAnswer(status, status === 405 ? { allow: 'POST' } : {});
 }
 
-/**
- * Until the approval request record lands (branch approval-gate: shared/state/approval-request.ts,
- * shared/facts/approval.ts), a verified click is logged, not acted on: votes are
- * shared/state/votes.ts castVote, the verdict shared/policies/approval-click.ts judgeClick.
- */
-const notYetActing: ClickHandler = async (click) => {
-  logger.warn('verified click not acted on: votes from Slack are not wired to approval requests yet', { actionId: click.actionId });
-};
-
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
-export const createHandler = (given: Partial<Runtime> = {}, act: ClickHandler = notYetActing) =>
-  httpHandler('SlackInteractions', (request, context, runtime) => slackInteractions(request, context, runtime, act), given);
+export const createHandler = (given: Partial<Runtime> = {}) => httpHandler('SlackInteractions', (request, context, runtime) => slackInteractions(request, context, runtime), given);
 
 export const handler = createHandler();

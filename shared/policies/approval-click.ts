@@ -1,7 +1,9 @@
 import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { AuditEntry } from '../plan/audit.js';
-import type { AuditRecordAction, PutApprovalResultAction } from '../plan/plan.js';
-import { checkVote, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/plan.js';
+import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
+import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import { planForRequest, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
 // click time (PURE: the request as stored, facts read just now, the policy,
@@ -39,6 +41,10 @@ export function judgeClick(
 ): ClickVerdict {
   if (request.status !== 'pending') return { kind: 'refused', reason: `this request is over: it was ${request.status}` };
   if (!request.token) return { kind: 'refused', reason: 'this request is over: it had no approval token' };
+  // A voter's click again finishes a decision their votes already made (its PutApprovalResult failed, or its decider died).
+  const voter = personBySlackId(config, click.slackUserId);
+  const earlier = voter && request.votes.find((v) => v.personId === voter.id);
+  if (earlier && facts.token === request.token && tally(request.votes, policy).outcome !== 'pending') return { kind: 'vote', vote: earlier };
   const check = checkVote(click, { token: request.token, votes: request.votes }, facts, policy, config, now);
   if (!check.allowed) return { kind: 'refused', reason: check.reason };
   const vote: Vote = {
@@ -75,4 +81,37 @@ export function clickAudit(request: ClickedRequest, decision: 'vote' | 'refused'
   const { account, region, pipeline, stage, action, executionId } = request.place;
   const entry: AuditEntry = { capability: 'approval', decision, at: at.toISOString(), account, region, pipeline, stage, action, executionId, by: { ...by, automatic: false }, reasons, policy: request.policy };
   return { type: 'audit.record', key, entry, reason: `audit: ${decision}` };
+}
+
+/** The decision a button asks for, or undefined when it is not one of the approval buttons. */
+export function buttonDecision(actionId: string): Click['decision'] | undefined {
+  return actionId === APPROVE_BUTTON ? 'approve' : actionId === REJECT_BUTTON ? 'reject' : undefined;
+}
+
+/** Why the stored request is over although it is still pending: the approval's token changed (another execution reached it), or undefined. */
+export function tokenChanged(request: ClickedRequest, facts: Pick<ApprovalFacts, 'token'>): string | undefined {
+  if (request.status !== 'pending' || !request.token || !facts.token || facts.token === request.token) return undefined;
+  return 'the approval token changed since this request (another execution reached the approval): this request can no longer be decided here';
+}
+
+/** A refused click: the private answer saying why, and its audit entry when the request is known. */
+export function refusalPlan(click: { userId: string; responseUrl: string; value: string }, reason: string, now: Date, request?: ClickedRequest, person?: string): Plan {
+  const key = `refused:${click.value.slice(0, 40)}:${click.userId}:${now.getTime()}`;
+  return {
+    subject: `click by ${click.userId} on ${request ? request.key : 'an unknown request'}`,
+    actions: [
+      { type: 'slack.respond', key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${reason}`, reason },
+      ...(request ? [clickAudit(request, 'refused', { person: person ?? click.userId }, [reason], now, `audit:${key}`)] : []),
+    ],
+    skipped: [],
+  };
+}
+
+/** What the request owes after a click: its message showing the votes (and how it ended), an audit entry per vote and the gate's own. */
+export function afterClickPlan(request: GateRequest, policy: ApprovalPolicyConfig, config: GuardianConfig, now: Date): Plan {
+  const plan = planForRequest(request, policy, config, { now });
+  const votes = request.votes.map((v) =>
+    clickAudit(request, 'vote', { person: v.personId }, [v.decision === 'reject' ? `rejected: ${v.reason ?? 'no reason given'}` : 'approved'], new Date(v.at), `audit:${request.key}:vote:${v.personId}`),
+  );
+  return { ...plan, actions: [...plan.actions, ...votes] };
 }
