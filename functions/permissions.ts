@@ -38,7 +38,7 @@ export const FUNCTIONS = {
     reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
     emailTopics: 'stack',
   },
-  approvalGate: {
+  'approval-gate': {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     reads: [STATE_IAM, APPROVAL_FACTS_IAM],
     emailTopics: 'stack',

@@ -230,7 +230,11 @@ const approvalRule = (kind) => `\${self:service}-\${sls:stage}-approval-gate-${k
 function approvalRules(config) {
   const pipelines = unique(config.approvals.policies.flatMap((p) => p.pipelines)).map((g) => (/[*?]/.test(g) ? { wildcard: g.replace(/\?/g, '*') } : g));
   if (pipelines.length === 0) return [];
+  const reminders = config.approvals.policies.some((p) => p.remind)
+    ? [{ name: approvalRule('reminders'), description: 'Reminds and escalates approvals about to time out', schedule: 'rate(15 minutes)' }]
+    : [];
   return [
+    ...reminders,
     {
       name: approvalRule('actions'),
       description: 'Manual approvals of the pipelines approval policies govern: started (decide or ask) and ended (close the request)',
@@ -243,12 +247,10 @@ function approvalRules(config) {
   ];
 }
 
-const approvalEvents = (config) => [
-  ...approvalRules(config).map((rule) => ({
+const approvalEvents = (config) =>
+  approvalRules(config).map((rule) => ({
     eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
-  })),
-  ...(config.approvals.policies.some((p) => p.remind) ? [{ schedule: { name: approvalRule('reminders'), description: 'Reminds and escalates approvals about to time out', rate: ['rate(15 minutes)'] } }] : []),
-];
+  }));
 
 // ---------------------------------------------------------------- IAM
 
@@ -288,7 +290,7 @@ function iamScope(config, name, uses) {
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
     anyRepository: [arn('codecommit', '*')],
-    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (slack-interactions: slackInteractions).
+    // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (approval-gate: approvalGate).
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
     everything: ['*'],

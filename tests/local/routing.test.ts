@@ -62,7 +62,9 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/action-failed-smoke-tests.json': ['notify', 'rollback'],
   'codepipeline/action-started.json': NOTIFY,
   'codepipeline/action-succeeded.json': NOTIFY,
-  'codepipeline/approval-needed.json': NOTIFY,
+  // guardian.yml's approval policy governs payments-api's Approval stage.
+  'codepipeline/approval-needed.json': ['notify', 'approval-gate'],
+  'codepipeline/approval-succeeded.json': ['notify', 'approval-gate'],
   'codepipeline/pipeline-canceled.json': NOTIFY,
   'codepipeline/pipeline-failed.json': NOTIFY,
   'codepipeline/pipeline-started.json': NOTIFY,
@@ -71,6 +73,7 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/stage-failed.json': NOTIFY,
   'codepipeline/stage-started.json': NOTIFY,
   'codepipeline/stage-succeeded.json': NOTIFY,
+  'schedule/scheduled-event.json': [],
   'scenarios/pipeline-fails-in-build/01-pipeline-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/02-build-stage-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/03-build-action-started.json': NOTIFY,
@@ -249,6 +252,7 @@ it('every function names its handler; notify has its two rules, rollback one per
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
+    { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
     { name: 'slack-interactions', handler: 'functions/slack-interactions.handler', rules: 0 },
   ]);
 });

@@ -35,9 +35,9 @@ beforeAll(() => {
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-/** The role serverless.yml gives a function: "slack-interactions" has SlackInteractionsRole. */
+/** The role serverless.yml gives a function: "approval-gate" has ApprovalGateRole. */
 const roleId = (name: string) => `${pascal(name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))}Role`;
-/** The Serverless Framework's logical id of a function: "slack-interactions" is SlackDashinteractionsLambdaFunction. */
+/** The Serverless Framework's logical id of a function: "approval-gate" is ApprovalDashgateLambdaFunction. */
 const functionId = (name: string) => `${pascal(name.replace(/-/g, 'Dash'))}LambdaFunction`;
 const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 /** A condition as text, each key's values sorted (a list, or one fixed value). */

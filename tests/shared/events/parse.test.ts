@@ -31,6 +31,7 @@ const EXPECTED: Record<string, [CiEvent['kind'], string]> = {
   'codepipeline/action-failed-codebuild.json': ['action', 'FAILED'],
   'codepipeline/action-failed-smoke-tests.json': ['action', 'FAILED'],
   'codepipeline/approval-needed.json': ['action', 'STARTED'],
+  'codepipeline/approval-succeeded.json': ['action', 'SUCCEEDED'],
   'codebuild/build-failed.json': ['build', 'FAILED'],
   'codebuild/build-stopped.json': ['build', 'STOPPED'],
   'codebuild/build-succeeded.json': ['build', 'SUCCEEDED'],
