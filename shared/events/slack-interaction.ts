@@ -13,7 +13,19 @@ import { check, EventValidationError } from './parse.js';
 export const INTERACTION = 'Slack interaction payload';
 
 const slackId = (what: string, pattern: RegExp) => z.string().check(z.regex(pattern, `expected a Slack ${what} id`));
-const url = z.string().check(z.regex(/^https?:\/\/\S+$/, 'expected an http(s) URL'));
+/**
+ * Whether `url` is a response_url Slack hosts (https://hooks.slack.com/actions/...): the
+ * payload names it, and nothing from a payload is posted to anywhere else.
+ */
+export function isSlackResponseUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.hostname === 'hooks.slack.com' && u.port === '' && u.pathname.startsWith('/actions/') && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+const responseUrl = z.string().check(z.refine(isSlackResponseUrl, 'expected a Slack response_url (https://hooks.slack.com/actions/...)'));
 /** Slack message timestamps: seconds, a dot, microseconds ("1764648000.000100"). */
 const messageTs = z.string().check(z.regex(/^\d{9,12}\.\d{1,6}$/, 'expected a Slack message ts such as 1764648000.000100'));
 
@@ -26,7 +38,7 @@ const BlockActionsSchema = z.object({
     message_ts: messageTs,
     channel_id: slackId('channel', /^[CGD][A-Z0-9]{2,}$/),
   }),
-  response_url: url,
+  response_url: responseUrl,
   actions: z
     .array(
       z.object({

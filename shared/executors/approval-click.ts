@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
 import type { SlackClick } from '../events/slack-interaction.js';
@@ -10,7 +9,7 @@ import { approvalFacts } from '../facts/approval.js';
 import { approvalRequestPk, closeRequest, isApprovalRequestKey, type ApprovalRequest } from '../state/approval-request.js';
 import type { InvocationState } from '../state/invocation-state.js';
 import type { SubjectRecord } from '../state/store.js';
-import { castVote, settleDecision } from '../state/votes.js';
+import { castVote, deciderId, settleDecision } from '../state/votes.js';
 import { APPROVAL_ACTIONS } from '../actions/change-actions.js';
 import type { Channels } from '../actions/module.js';
 import type { Deadline } from '../runtime/deadline.js';
@@ -107,7 +106,7 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
   if (run.state.dryRun) return rehearseVote(run, pk, stored!, verdict.vote, facts, policy);
 
   const store = run.state.store();
-  const owner = randomUUID();
+  const owner = deciderId();
   const decides = (r: ApprovalRequest) => approvalResult(r, facts.token!, policy, run.config) !== undefined;
   const cast = await castVote<ApprovalRequest>(store, pk, verdict.vote, decides, owner, run.deadline);
   if (cast.status === 'unknown') return refuse(run, click, 'the approval request disappeared', request);

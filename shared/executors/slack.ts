@@ -2,6 +2,7 @@ import { ErrorCode, WebClient, WebAPIPlatformError, WebAPIRateLimitedError, type
 import { IncomingWebhook } from '@slack/webhook';
 import type { SlackMessage as SlackContent } from '../messages/slack.js';
 import type { Deadline } from '../runtime/deadline.js';
+import { isSlackResponseUrl } from '../events/slack-interaction.js';
 
 // Talks to Slack through the official clients. Slack allows about one message
 // per second per channel; a 429 carries Retry-After, which we honour while the
@@ -223,19 +224,6 @@ export class SlackWebhookNotifier {
 
 /** What a response_url is sent: a message only the clicking user sees, the original message left as it is. */
 export const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, text });
-
-/**
- * Whether `url` is a response_url Slack hosts (https://hooks.slack.com/actions/...): the
- * payload names it, and nothing from a payload is posted to anywhere else.
- */
-export function isSlackResponseUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' && u.hostname === 'hooks.slack.com' && u.port === '' && u.pathname.startsWith('/actions/') && !u.username && !u.password;
-  } catch {
-    return false;
-  }
-}
 
 /** Answers the user who clicked, privately, through the interaction's response_url (the incoming-webhook client speaks its protocol). */
 export class SlackResponder {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Vote } from '../policies/approval.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { StateStore } from './store.js';
@@ -23,6 +24,12 @@ export interface Ballot {
 
 /** How long the decider holds the request: past the 2.5 s answer, well short of a person's next click. */
 export const DECIDING_MS = 10_000;
+const WAIT_MS = 50;
+
+const DECIDER = 'decide:';
+/** A name for the invocation that casts a vote (and may decide): its lease is known from a message delivery's. */
+export const deciderId = (): string => `${DECIDER}${randomUUID()}`;
+const isDecider = (owner: string) => owner.startsWith(DECIDER);
 
 export type CastResult<R extends Ballot> =
   /** No request under that key (an unknown or expired button). */
@@ -33,7 +40,7 @@ export type CastResult<R extends Ballot> =
 /**
  * Adds `vote` to the request at `pk` (unless its person voted, or the request is
  * no longer pending) and takes the decision when `decides` says the votes now
- * decide it. `owner` names this invocation.
+ * decide it. `owner` names this invocation (deciderId()).
  */
 export async function castVote<R extends Ballot>(
   store: StateStore,
@@ -53,16 +60,29 @@ export async function castVote<R extends Ballot>(
     deadline,
     lease: { owner, ms: DECIDING_MS, wanted: (next) => next.view.status === 'pending' && decides(next.view) },
   });
-  const request = written.record.view;
+  let request = written.record.view;
   const counted = written.changed;
   if (written.lease === 'ours') return { status: 'cast', request, counted, deciding: true };
-  // A decision owed and nobody deciding it (the last decider died; or this vote changed nothing but the tally decides): take it over.
-  const owed = request.status === 'pending' && decides(request);
-  const lease = written.record.lease;
-  if (owed && (written.lease === 'expired' || (!counted && (!lease || lease.until < store.now().getTime())))) {
-    const taken = await store.acquireLock<R>(pk, owner, DECIDING_MS);
-    if (taken && taken.view.status === 'pending') return { status: 'cast', request: taken.view, counted, deciding: true };
-    if (taken) await store.releaseLock(pk, owner);
+  // A decision owed and nobody deciding it: take it. The lease may be a message
+  // delivery's on the same item (short: wait for it), a live decider's (leave it),
+  // or a dead decider's (expired: take it over).
+  let lease = written.record.lease;
+  while (request.status === 'pending' && decides(request)) {
+    const live = lease !== undefined && lease.until >= store.now().getTime();
+    if (live && isDecider(lease!.owner)) break;
+    if (!live) {
+      const taken = await store.acquireLock<R>(pk, owner, DECIDING_MS);
+      if (taken && taken.view.status === 'pending') return { status: 'cast', request: taken.view, counted, deciding: true };
+      if (taken) {
+        await store.releaseLock(pk, owner);
+        return { status: 'cast', request: taken.view, counted, deciding: false };
+      }
+    }
+    if (deadline.remainingMs() < WAIT_MS * 4) break;
+    await new Promise((r) => setTimeout(r, WAIT_MS));
+    const again = await store.get<R>(pk);
+    if (!again) break;
+    ({ view: request, lease } = again);
   }
   return { status: 'cast', request, counted, deciding: false };
 }

@@ -34,7 +34,7 @@ const approved = (r: Ballot): Ballot => ({ ...r, status: 'approved' });
 describe('votes on an approval request (2 approvals required)', () => {
   it('counts one vote per person: ten clicks of one person at once make one vote', async () => {
     const pk = await pendingRequest();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => castVote<Ballot>(store, pk, approve('ada'), twoApprove, `click-${i}`, deadline)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => castVote<Ballot>(store, pk, approve('ada'), twoApprove, `decide:click-${i}`, deadline)));
     expect(results.filter((r) => r.status === 'cast' && r.counted)).toHaveLength(1);
     expect(results.some((r) => r.status === 'cast' && r.deciding)).toBe(false);
     expect((await store.get<Ballot>(pk))!.view.votes.map((v) => v.personId)).toEqual(['ada']);
@@ -46,10 +46,10 @@ describe('votes on an approval request (2 approvals required)', () => {
     const people = Array.from({ length: 12 }, (_, i) => `person${i}`);
     await Promise.all(
       people.map(async (person) => {
-        const cast = await castVote<Ballot>(store, pk, approve(person), twoApprove, `click-${person}`, deadline);
+        const cast = await castVote<Ballot>(store, pk, approve(person), twoApprove, `decide:click-${person}`, deadline);
         if (cast.status === 'cast' && cast.deciding) {
           putApprovalResult++;
-          await settleDecision<Ballot>(store, pk, `click-${person}`, approved, deadline);
+          await settleDecision<Ballot>(store, pk, `decide:click-${person}`, approved, deadline);
         }
       }),
     );
@@ -63,26 +63,35 @@ describe('votes on an approval request (2 approvals required)', () => {
 
   it('changes nothing once the request is decided', async () => {
     const pk = await pendingRequest();
-    await castVote<Ballot>(store, pk, approve('ada'), twoApprove, 'c1', deadline);
-    const deciding = await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'c2', deadline);
+    await castVote<Ballot>(store, pk, approve('ada'), twoApprove, 'decide:c1', deadline);
+    const deciding = await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'decide:c2', deadline);
     expect(deciding).toMatchObject({ status: 'cast', counted: true, deciding: true });
-    await settleDecision<Ballot>(store, pk, 'c2', approved, deadline);
-    const late = await castVote<Ballot>(store, pk, approve('linus'), twoApprove, 'c3', deadline);
+    await settleDecision<Ballot>(store, pk, 'decide:c2', approved, deadline);
+    const late = await castVote<Ballot>(store, pk, approve('linus'), twoApprove, 'decide:c3', deadline);
     expect(late).toMatchObject({ status: 'cast', counted: false, deciding: false });
     expect((await store.get<Ballot>(pk))!.view.votes.map((v) => v.personId)).toEqual(['ada', 'grace']);
   });
 
   it('lets a later click take over a decision whose decider died (its lease expired), and only then', async () => {
     const pk = await pendingRequest();
-    await castVote<Ballot>(store, pk, approve('ada'), twoApprove, 'c1', deadline);
-    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'died', deadline)).toMatchObject({ deciding: true });
+    await castVote<Ballot>(store, pk, approve('ada'), twoApprove, 'decide:c1', deadline);
+    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'decide:died', deadline)).toMatchObject({ deciding: true });
     // While the lease holds, a repeated click decides nothing.
-    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'again', deadline)).toMatchObject({ counted: false, deciding: false });
+    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'decide:again', deadline)).toMatchObject({ counted: false, deciding: false });
     clock = new Date(clock.getTime() + DECIDING_MS + 1000);
-    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'takeover', deadline)).toMatchObject({ counted: false, deciding: true });
+    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'decide:takeover', deadline)).toMatchObject({ counted: false, deciding: true });
+  });
+
+  it('decides when the deciding vote finds a message delivery holding the lease: it waits for the delivery, then decides', async () => {
+    const pk = await pendingRequest();
+    await castVote<Ballot>(store, pk, approve('ada'), twoApprove, 'decide:c1', deadline);
+    // The message showing ada's vote is being updated under the item's lease.
+    expect(await store.acquireLock<Ballot>(pk, 'delivery-of-the-message', 5_000)).toBeDefined();
+    setTimeout(() => void store.releaseLock(pk, 'delivery-of-the-message'), 100);
+    expect(await castVote<Ballot>(store, pk, approve('grace'), twoApprove, 'decide:c2', deadline)).toMatchObject({ counted: true, deciding: true });
   });
 
   it('says when no request has that key', async () => {
-    expect(await castVote<Ballot>(store, 'APPROVAL#nothing-here', approve('ada'), twoApprove, 'c', deadline)).toEqual({ status: 'unknown' });
+    expect(await castVote<Ballot>(store, 'APPROVAL#nothing-here', approve('ada'), twoApprove, 'decide:c', deadline)).toEqual({ status: 'unknown' });
   });
 });
