@@ -248,11 +248,11 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, slack-interactions none (its URL)', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, slack-interactions none (its URL), the approval gate one', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
-    { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
     { name: 'slack-interactions', handler: 'functions/slack-interactions.handler', rules: 0 },
+    { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
   ]);
 });

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../../shared/config/load';
-import { approvalResult, judgeClick, type ClickedRequest } from '../../../shared/policies/approval-click';
+import { afterClickPlan, approvalResult, buttonDecision, judgeClick, refusalPlan, tokenChanged, type ClickedRequest } from '../../../shared/policies/approval-click';
 import type { ApprovalFacts, Vote } from '../../../shared/policies/approval';
 
 // A click is decided again when it arrives, against the request as stored
@@ -96,5 +96,53 @@ describe('the PutApprovalResult the votes call for', () => {
       status: 'Rejected',
       summary: 'Rejected in Slack by linus: the migration is not reviewed',
     });
+  });
+});
+
+describe('a voter clicking again once the votes decide', () => {
+  it('re-casts their vote, so their click finishes a decision that was owed (its PutApprovalResult failed, or its decider died)', () => {
+    const decided = request({ votes: [vote('ada'), vote('grace')] });
+    expect(judgeClick(approveBy('U0APPROVE1'), decided, facts(), policy, config, NOW)).toEqual({ kind: 'vote', vote: vote('ada') });
+  });
+
+  it('refuses it as a second vote while the votes decide nothing yet, or once the token changed', () => {
+    expect(judgeClick(approveBy('U0APPROVE1'), request({ votes: [vote('ada')] }), facts(), policy, config, NOW)).toMatchObject({ kind: 'refused' });
+    expect(judgeClick(approveBy('U0APPROVE1'), request({ votes: [vote('ada'), vote('grace')] }), facts({ token: 'token-2' }), policy, config, NOW)).toMatchObject({ kind: 'refused' });
+  });
+});
+
+describe('buttons, tokens and the answers a click gets', () => {
+  it('reads only the approval buttons', () => {
+    expect([buttonDecision('approval.approve'), buttonDecision('approval.reject'), buttonDecision('something.else')]).toEqual(['approve', 'reject', undefined]);
+  });
+
+  it('calls a pending request over when the approval now waits with another token, never when the token is unknown', () => {
+    expect(tokenChanged(request(), { token: 'token-2' })).toMatch(/token changed/);
+    expect(tokenChanged(request(), { token: 'token-1' })).toBeUndefined();
+    expect(tokenChanged(request(), {})).toBeUndefined();
+    expect(tokenChanged(request({ status: 'approved' }), { token: 'token-2' })).toBeUndefined();
+  });
+
+  it('answers a refused click privately with the reason, and audits it when the request is known', () => {
+    const click = { userId: 'U0OUTSIDER', responseUrl: 'https://hooks.slack.com/actions/T0/1/x', value: request().key };
+    const plan = refusalPlan(click, "eve is not an approver under policy 'prod'", NOW, request(), 'eve');
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ type: 'slack.respond', responseUrl: click.responseUrl, text: "Your click was not counted: eve is not an approver under policy 'prod'" }),
+      expect.objectContaining({ type: 'audit.record', entry: expect.objectContaining({ decision: 'refused', by: { person: 'eve', automatic: false }, reasons: ["eve is not an approver under policy 'prod'"] }) }),
+    ]);
+    expect(refusalPlan(click, 'no such request', NOW).actions.map((a) => a.type)).toEqual(['slack.respond']);
+  });
+
+  it('after a click, shows the request and audits each vote once (keyed by person)', () => {
+    const gate = { ...request({ votes: [vote('ada'), vote('linus', 'reject', 'not tested')] }), requestedAt: NOW.toISOString(), expiresAt: NOW.toISOString(), facts: { notes: [] }, channel: '#deployments' } as const;
+    const plan = afterClickPlan({ ...gate, status: 'rejected', outcome: { by: ['linus'], reason: 'not tested', at: NOW.toISOString(), automatic: false } }, policy, config, NOW);
+    expect(plan.actions.filter((a) => a.type === 'slack.upsert')).toEqual([expect.objectContaining({ channel: '#deployments', messageKey: 'request' })]);
+    expect(plan.actions.filter((a) => a.type === 'codepipeline.putApprovalResult')).toEqual([]);
+    const audits = plan.actions.flatMap((a) => (a.type === 'audit.record' ? [a] : []));
+    expect(audits.map((a) => [a.key, a.entry.decision])).toEqual([
+      ['audit:apr_0123456789abcdef0123456789abcdef:rejected', 'rejected'],
+      ['audit:apr_0123456789abcdef0123456789abcdef:vote:ada', 'vote'],
+      ['audit:apr_0123456789abcdef0123456789abcdef:vote:linus', 'vote'],
+    ]);
   });
 });
