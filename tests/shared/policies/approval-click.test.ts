@@ -1,6 +1,7 @@
 import { parseConfig } from '../../../shared/config/load';
 import { afterClickPlan, approvalResult, buttonDecision, judgeClick, refusalPlan, tokenChanged, type ClickedRequest } from '../../../shared/policies/approval-click';
 import type { ApprovalFacts, Vote } from '../../../shared/policies/approval';
+import type { GateRequest } from '../../../shared/policies/approval-gate';
 
 // A click is decided again when it arrives, against the request as stored
 // and facts read just then; the votes, once they decide, are one
@@ -134,8 +135,16 @@ describe('buttons, tokens and the answers a click gets', () => {
   });
 
   it('after a click, shows the request and audits each vote once (keyed by person)', () => {
-    const gate = { ...request({ votes: [vote('ada'), vote('linus', 'reject', 'not tested')] }), requestedAt: NOW.toISOString(), expiresAt: NOW.toISOString(), facts: { notes: [] }, channel: '#deployments' } as const;
-    const plan = afterClickPlan({ ...gate, status: 'rejected', outcome: { by: ['linus'], reason: 'not tested', at: NOW.toISOString(), automatic: false } }, policy, config, NOW);
+    const gate: GateRequest = {
+      ...request({ votes: [vote('ada'), vote('linus', 'reject', 'not tested')] }),
+      requestedAt: NOW.toISOString(),
+      expiresAt: NOW.toISOString(),
+      facts: { notes: [] },
+      channel: '#deployments',
+      status: 'rejected',
+      outcome: { by: ['linus'], reason: 'not tested', at: NOW.toISOString(), automatic: false },
+    };
+    const plan = afterClickPlan(gate, policy, config, NOW);
     expect(plan.actions.filter((a) => a.type === 'slack.upsert')).toEqual([expect.objectContaining({ channel: '#deployments', messageKey: 'request' })]);
     expect(plan.actions.filter((a) => a.type === 'codepipeline.putApprovalResult')).toEqual([]);
     const audits = plan.actions.flatMap((a) => (a.type === 'audit.record' ? [a] : []));
