@@ -119,7 +119,7 @@ function awaiting(token: string | undefined, executionId?: string) {
   }));
 }
 
-const env = () => readEnv({ GUARDIAN_TABLE: dynamo.tableName, AWS_REGION: 'us-east-1', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: SECRET, GUARDIAN_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-test' });
+const env = (vars: Record<string, string> = {}) => readEnv({ ...vars, GUARDIAN_TABLE: dynamo.tableName, AWS_REGION: 'us-east-1', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: SECRET, GUARDIAN_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cicd-guardian-test', ...vars });
 const context = (fn: string): Context => lambdaContext({ functionName: `cicd-guardian-test-${fn}`, budgetMs: 6000 });
 const key = () => approvalRequestKey(place);
 
@@ -282,5 +282,18 @@ describe('rejecting, and approvals that ended elsewhere', () => {
     expect((await stored()).status).toBe('closed');
     expect(lastMessage()).toContain('token changed');
     expect(privateAnswers()).toEqual([expect.objectContaining({ text: expect.stringContaining('token changed') })]);
+  });
+});
+
+describe('a dry-run click', () => {
+  it('decides as a real one and makes nothing: no vote stored, no PutApprovalResult, no message changed', async () => {
+    setConfig(config(1));
+    await asked();
+    const before = await stored();
+    const dry = slackInteractions({ env: env({ GUARDIAN_DRY_RUN: 'true' }), now: () => clock });
+    expect(await dry(click(ALICE), context('slack-interactions'))).toMatchObject({ statusCode: 200 });
+    expect(approvals()).toEqual([]);
+    expect(updates()).toEqual([]);
+    expect(await stored()).toEqual(before);
   });
 });
