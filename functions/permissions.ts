@@ -9,6 +9,8 @@ import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
 import { BUILD_FACTS_IAM } from '../shared/facts/codebuild.js';
 import { ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM } from '../shared/facts/ecs.js';
 import { APPROVAL_FACTS_IAM } from '../shared/facts/approval.js';
+import { PIPELINE_TRANSITION_FACTS_IAM } from '../shared/facts/pipeline-transitions.js';
+import { AUDIT_LIST_IAM } from '../shared/state/audit.js';
 
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
@@ -23,6 +25,8 @@ export interface FunctionUses {
   reads: IamNeed[][];
   /** The topics its email may go to: the stack's and those routes name, or the stack's only. */
   emailTopics: 'routes' | 'stack';
+  /** The pipelines and stages it reads and changes transitions of: rollback's deploy stages (default), or those freeze policies govern. */
+  stages?: 'deploy' | 'frozen';
 }
 
 const typesOf = (modules: object) => Object.keys(modules) as Action['type'][];
@@ -47,6 +51,18 @@ export const FUNCTIONS = {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     // The state table (requests seen, votes, decisions), the fresh approval facts of each click, the signing secret.
     reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM],
+    emailTopics: 'stack',
+  },
+  'freeze-schedule': {
+    actions: ['codepipeline.disableTransition', 'codepipeline.enableTransition', ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, PIPELINE_TRANSITION_FACTS_IAM],
+    emailTopics: 'stack',
+    stages: 'frozen',
+  },
+  /** Invoked by hand: lists the audit trail, and may do nothing else. */
+  audit: {
+    actions: [],
+    reads: [AUDIT_LIST_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

@@ -7,7 +7,7 @@ import { readTableDefinition } from './service-definition';
 
 // DynamoDB for local runs and tests: dynalite (DynamoDB's API on an in-memory
 // LevelDB) in this process, on 127.0.0.1 and a random port. The state table is
-// created through the real SDK with the key schema serverless.yml deploys, so
+// created through the real SDK with the key schema and indexes serverless.yml deploys, so
 // the function talks to it exactly as to the real table.
 
 export interface LocalDynamo {
@@ -65,6 +65,7 @@ export async function startLocalDynamo(tableName = 'cicd-guardian-local-state', 
         TableName: tableName,
         AttributeDefinitions: table.attributeDefinitions,
         KeySchema: table.keySchema,
+        ...(table.globalSecondaryIndexes.length > 0 ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes } : {}),
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { matchesPattern } from './eventbridge-pattern';
 import { readEnv } from '../shared/config/env';
@@ -236,9 +236,10 @@ interface TableDefinition {
   logicalId: string;
   attributeDefinitions: AttributeDefinition[];
   keySchema: KeySchemaElement[];
+  globalSecondaryIndexes: GlobalSecondaryIndex[];
 }
 
-/** The DynamoDB table serverless.yml deploys (its key schema, for a local copy). */
+/** The DynamoDB table serverless.yml deploys (its key schema and indexes, for a local copy). */
 export function readTableDefinition(): TableDefinition {
   const doc = readServerlessYaml();
   const resources = dig(doc, 'resources');
@@ -255,7 +256,14 @@ export function readTableDefinition(): TableDefinition {
   if (!Array.isArray(attributeDefinitions) || !Array.isArray(keySchema)) {
     throw new Error(`serverless.yml: ${logicalId} has no AttributeDefinitions/KeySchema list`);
   }
-  return { logicalId, attributeDefinitions: attributeDefinitions as AttributeDefinition[], keySchema: keySchema as KeySchemaElement[] };
+  const indexes = isObject(props) ? (props.GlobalSecondaryIndexes ?? []) : [];
+  if (!Array.isArray(indexes)) throw new Error(`serverless.yml: ${logicalId} GlobalSecondaryIndexes is not a list`);
+  return {
+    logicalId,
+    attributeDefinitions: attributeDefinitions as AttributeDefinition[],
+    keySchema: keySchema as KeySchemaElement[],
+    globalSecondaryIndexes: indexes as GlobalSecondaryIndex[],
+  };
 }
 
 // --------------------------------------------------------------- helpers

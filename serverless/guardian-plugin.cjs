@@ -9,9 +9,10 @@
 //   embedded                     validated config as a JSON string (esbuild `define` wants code text)
 //   emailSubscriptions           AWS::SNS::Subscription resources, one per subscriber
 //   buildStates                  CodeBuild build-status values worth an event
-//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy)
+//   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy), the freeze schedule's too
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
 //   approvalEvents               the approval gate's rule (manual approvals of the pipelines policies govern) and reminder schedule
+//   freezeTransitions            whether the freeze-schedule rule is enabled (protection.freezeTransitions)
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
 //                                the Slack secrets (and signing secret) it names, the topics routes name, the rollback
@@ -88,6 +89,8 @@ function buildStates(config) {
 const EVENTS_DLQ = 'EventsDeadLetterQueue';
 /** notify's rules, named in serverless.yml's custom.names. */
 const NOTIFY_RULES = ['${self:custom.names.pipelineRule}', '${self:custom.names.buildRule}'];
+/** The freeze-schedule function's schedule rule (serverless.yml). */
+const FREEZE_RULE = '${self:custom.names.freezeScheduleRule}';
 const rollbackRule = (kind) => `\${self:service}-\${sls:stage}-rollback-${kind}`;
 
 const unique = (values) => [...new Set(values)];
@@ -189,7 +192,7 @@ const rollbackEvents = (config) =>
   }));
 
 /** The ARNs of every rule that may send to the events DLQ. */
-const eventRuleArns = (config) => [...NOTIFY_RULES, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name)].map(ruleArn);
+const eventRuleArns = (config) => [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name)].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
 function rollbackResources(config) {
@@ -252,6 +255,22 @@ const approvalEvents = (config) =>
     eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
   }));
 
+// ---------------------------------------------------------------- freeze scheduling
+
+/**
+ * The pipelines and stages freeze scheduling may read and change the transitions of: the
+ * globs of the approval policies with freezes or deploy hours (IAM ARNs take `*` and `?` as
+ * the policies do), none while protection.freezeTransitions is off.
+ */
+function frozenResources(config) {
+  if (!config.protection.freezeTransitions) return { pipelines: [], stages: [] };
+  const policies = loadTs('../shared/policies/freeze-schedule.ts').schedulablePolicies(config);
+  return {
+    pipelines: unique(policies.flatMap((p) => p.pipelines)).map((r) => arn('codepipeline', r)),
+    stages: unique(policies.flatMap((p) => p.pipelines.flatMap((pipeline) => p.stages.map((stage) => `${pipeline}/${stage}`)))).map((r) => arn('codepipeline', r)),
+  };
+}
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -266,6 +285,7 @@ function iamScope(config, name, uses) {
   const slack = secretArns([config.slack?.botToken, config.slack?.webhookUrl]);
   const signing = secretArns([config.approvals.signingSecret]);
   const rollback = rollbackResources(config);
+  const frozen = uses.stages === 'frozen' ? frozenResources(config) : undefined;
   return {
     anyPipeline: [arn('codepipeline', '*')],
     anyBuildProject: [arn('codebuild', 'project/*')],
@@ -279,13 +299,15 @@ function iamScope(config, name, uses) {
     ssmService: [sub('ssm.${AWS::Region}.amazonaws.com')],
     secretsManagerService: [sub('secretsmanager.${AWS::Region}.amazonaws.com')],
     stateTable: [{ 'Fn::GetAtt': ['GuardianStateTable', 'Arn'] }],
+    // serverless.yml's index name (shared/state/audit.ts AUDIT_INDEX).
+    auditIndex: [sub('${GuardianStateTable.Arn}/index/audit')],
     services: rollback.rollbackServiceArns,
     serviceDeployments: rollback.rollbackServiceDeploymentArns,
     serviceRevisions: rollback.rollbackServiceRevisionArns,
     taskDefinitions: rollback.rollbackTaskDefinitionArns,
     deploymentGroups: rollback.rollbackDeploymentGroupArns,
-    deployPipelines: rollback.rollbackPipelineArns,
-    deployStages: rollback.rollbackStageArns,
+    deployPipelines: frozen ? frozen.pipelines : rollback.rollbackPipelineArns,
+    deployStages: frozen ? frozen.stages : rollback.rollbackStageArns,
     passRoles: rollback.passRoles,
     approvalActions: approvalActionArns(config),
     approvalPipelines: approvalPipelineArns(config),
@@ -362,6 +384,7 @@ function deriveValues(config) {
     rollbackEvents: rollbackEvents(config),
     approvalEvents: approvalEvents(config),
     roleStatements: roleStatements(config),
+    freezeTransitions: config.protection.freezeTransitions,
   };
 }
 

@@ -13,7 +13,7 @@ export const auditRecord: ActionModule<AuditRecordAction> = {
   owed: (action, delivery) => !delivery.sent.includes(action.key),
   async perform(action, { delivery, channels, done }) {
     if (!channels.audit) throw new Error(`no audit trail to record "${action.entry.decision}" in: this function records no decisions`);
-    await channels.audit.record(action.entry);
+    await channels.audit.record(action.entry, action.key);
     await done({ ...delivery, sent: [...delivery.sent, action.key] });
     return true;
   },

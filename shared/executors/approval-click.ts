@@ -41,12 +41,9 @@ export type ClickResult =
   | { status: 'refused'; reason: string }
   | { status: 'voted' | 'decided' | 'closed' | 'dry-run'; request: string; outcome?: string };
 
-/** Until the audit trail's state-table writer is wired here, decisions are logged in full as structured entries. */
-const loggedAudit = { record: async (entry: object) => logger.info('audit', { entry }) };
-
 const channelsFor = (run: ClickRun, place?: Place) => async (): Promise<Channels> => ({
+  // The audit trail (channels.audit) comes with them: every vote, refusal and decision is an audit.record action.
   ...(await notificationChannels(run.config, run.env, run.deadline, run.invokedFunctionArn)),
-  audit: loggedAudit,
   changes: APPROVAL_ACTIONS,
   ...(place ? { place } : {}),
 });

@@ -5,8 +5,9 @@ import { slackCredentials } from '../runtime/slack-credentials.js';
 import { emailNotifier } from './email.js';
 import type { Channels } from '../actions/module.js';
 import { SlackNotifier, SlackResponder, SlackWebhookNotifier } from './slack.js';
+import { auditTrail } from '../state/audit.js';
 
-/** Email and Slack, as the config and environment set them up, for one invocation. */
+/** Email, Slack and the audit trail (the state table, when there is one), as the config and environment set them up, for one invocation. */
 export async function notificationChannels(config: GuardianConfig, env: GuardianEnv, deadline: Deadline, invokedFunctionArn: string | undefined): Promise<Channels> {
   const creds = await slackCredentials(config, env);
   return {
@@ -16,5 +17,6 @@ export async function notificationChannels(config: GuardianConfig, env: Guardian
       : undefined,
     webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
     respond: new SlackResponder(deadline, env.slackApiUrl),
+    audit: env.table ? auditTrail(env.table, config.audit.retentionDays) : undefined,
   };
 }

@@ -32,5 +32,6 @@ export interface AuditEntry {
 
 /** Where audit entries are written (the state table; a recording sink in a dry-run). */
 export interface AuditWriter {
-  record(entry: AuditEntry): Promise<void>;
+  /** `key`: the plan's key for the entry, so a retry that decides it again (at a later instant) writes it once. */
+  record(entry: AuditEntry, key?: string): Promise<void>;
 }

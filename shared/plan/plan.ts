@@ -129,6 +129,15 @@ export interface PutApprovalResultAction {
   reason: string;
 }
 
+/** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */
+export interface EnableTransitionAction {
+  type: 'codepipeline.enableTransition';
+  key: string;
+  pipeline: string;
+  stage: string;
+  reason: string;
+}
+
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
   type: 'audit.record';
@@ -140,8 +149,8 @@ export interface AuditRecordAction {
   reason: string;
 }
 
-/** A change to AWS (what the rollback function may make). */
-export type ChangeAction = RollbackAction | DisableTransitionAction | PutApprovalResultAction;
+/** A change to AWS (what the rollback, freeze-schedule, approval-gate and slack-interactions functions may make). */
+export type ChangeAction = RollbackAction | DisableTransitionAction | EnableTransitionAction | PutApprovalResultAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
 export type Action =
   | SlackUpsertAction
@@ -152,6 +161,7 @@ export type Action =
   | AuditRecordAction
   | RollbackAction
   | DisableTransitionAction
+  | EnableTransitionAction
   | PutApprovalResultAction;
 
 export interface Plan {

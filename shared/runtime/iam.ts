@@ -31,6 +31,8 @@ export interface IamScope {
   secretsManagerService: IamValue[];
   /** The state table. */
   stateTable: IamValue[];
+  /** The state table's audit index (listing the audit trail). */
+  auditIndex: IamValue[];
   /** The rollback services of guardian.yml, their service deployments and revisions. */
   services: IamValue[];
   serviceDeployments: IamValue[];
@@ -39,7 +41,11 @@ export interface IamScope {
   taskDefinitions: IamValue[];
   /** CodeDeploy deployment groups of CODE_DEPLOY services. */
   deploymentGroups: IamValue[];
-  /** Pipelines that deploy the services, and their deploy stages where disableTransition is on. */
+  /**
+   * Pipelines whose stage transitions the function reads and changes: for rollback, those that deploy the
+   * services and their deploy stages where disableTransition is on; for freeze-schedule, the pipelines and
+   * stages of the approval policies with freezes or deploy hours (FunctionUses.stages).
+   */
   deployPipelines: IamValue[];
   deployStages: IamValue[];
   /** The manual approval actions approval policies govern (pipeline/stage/action ARN globs). */

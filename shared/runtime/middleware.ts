@@ -61,8 +61,10 @@ function handlerStack<E, R>(
         const error = request.error as Error;
         const invalid = error?.name === 'ParseError';
         if (invalid) {
-          const issues = error.cause as StandardSchemaV1.Issue[] | undefined;
-          logger.error(face.invalid.message, { ...face.keys(request.event), issues: issues?.map((i) => `${i.path?.join('.') || '(root)'}: ${i.message}`) });
+          const issues = (error.cause as StandardSchemaV1.Issue[] | undefined)?.map((i) => `${i.path?.join('.') || '(root)'}: ${i.message}`);
+          logger.error(face.invalid.message, { ...face.keys(request.event), issues });
+          // Whoever invoked by hand (`sls invoke -d`) reads the message: it says what was wrong, and where.
+          if (issues?.length) error.message = `${error.message}: ${issues.join('; ')}`;
           metrics.addMetric(face.invalid.metric, MetricUnit.Count, 1);
         } else {
           logger.error(`${name} failed`, { ...face.keys(request.event), error });

@@ -9,6 +9,9 @@
 // must find their own account without it, never guess one.
 // Real CLI calls cover each function and source kind; every event goes through
 // the CLI's own wrapper on the bundle it built (tests/helpers/invoke-many.cjs).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { startAwsStandIn, type AwsStandIn } from '../../local/aws-stand-in';
@@ -33,10 +36,18 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
   // README's line: the sample click is signed at its own time, so it is refused as stale (401, the reason in the log).
   { mode: 'offline', fn: 'slack-interactions', file: 'events/slack/approve-click.json' },
+  { mode: 'offline', fn: 'freeze-schedule', file: 'events/schedule/scheduled-event.json' },
+  { mode: 'stand-ins', fn: 'audit', file: 'events/manual/audit-request.json' },
 ];
-const FUNCTIONS = ['notify', 'rollback', 'approval-gate', 'slack-interactions'];
 /** The secret events/slack/*.json are signed with (README: Approving from Slack). */
 const SIGNING_SECRET = { SLACK_SIGNING_SECRET: 'local-signing-secret-not-for-production' };
+
+/** Functions every sample event is swept through; freeze-schedule and audit are covered by their CLI calls. */
+const SWEPT = ['notify', 'rollback', 'approval-gate', 'slack-interactions'];
+
+/** A listing by hand offline, where there is no table to read: the README's line, expected to fail, saying so. */
+const OFFLINE_AUDIT = { fn: 'audit', file: 'events/manual/audit-request.json' };
+let offlineAudit: Invocation;
 
 let dynamo: LocalDynamo;
 let aws: AwsStandIn;
@@ -70,7 +81,7 @@ beforeAll(async () => {
 
   // The calls of one function run one after another: they share the bundle serverless-esbuild writes.
   await Promise.all(
-    FUNCTIONS.map((fn) =>
+    [...new Set(CLI_CALLS.map((c) => c.fn))].map((fn) =>
       inSequence(
         CLI_CALLS.filter((c) => c.fn === fn).map((c) => async () => {
           cli.set(`${c.mode} ${key(c.fn, c.file)}`, await slsInvokeLocal(c.fn, c.file, c.mode === 'offline' ? ['--param', 'dryRun=true'] : [], env[c.mode]));
@@ -79,6 +90,8 @@ beforeAll(async () => {
     ),
   );
 
+  offlineAudit = await slsInvokeLocal(OFFLINE_AUDIT.fn, OFFLINE_AUDIT.file, [], env.offline);
+
   // Only the CLI calls have run yet: the request by hand is the only one to have written the service's state.
   serviceState = await readItem(`SVC#${ACCOUNT}#${REGION}#payments-prod#payments-api`);
 
@@ -86,7 +99,7 @@ beforeAll(async () => {
   const samples = sampleInvocations();
   for (const mode of ['offline', 'stand-ins'] as const) {
     await Promise.all(
-      FUNCTIONS.map(async (fn) => {
+      SWEPT.map(async (fn) => {
         const got = await invokeMany(
           fn,
           samples.filter((s) => s.fn === fn),
@@ -115,6 +128,7 @@ function expectPlanned(fn: string, answer: Answer) {
   if (answer!.status === 'ignored') return;
   if (fn === 'approval-gate' && answer!.status === 'reminded') return;
   if (fn === 'notify' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  else if (fn === 'freeze-schedule') expect(answer).toMatchObject({ status: 'handled', stages: expect.any(Array) });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
 }
 
@@ -126,6 +140,7 @@ function expectHandled(fn: string, answer: Answer) {
   if (answer!.status === 'ignored') return;
   if (fn === 'notify') expect(['delivered', 'deferred', 'recorded']).toContain(answer!.status);
   else if (fn === 'approval-gate') expect(['delivered', 'deferred', 'reminded']).toContain(answer!.status);
+  else if (fn === 'audit') expect(answer).toMatchObject({ subject: 'payments-api', account: ACCOUNT, region: REGION, entries: expect.any(Array) });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: expect.stringMatching(/^(delivered|deferred|dry-run)$/) })] });
 }
 
@@ -142,6 +157,23 @@ describe('npx sls invoke local (the CLI)', () => {
     expect(answer.plan.actions.map((a) => a.type)).toEqual(['slack.upsert', 'audit.record']);
     expect(answer.plan.actions[0]!.reason).toMatch(/^no approval token was found, so nothing can be approved or rejected/);
   });
+
+  it('offline, listing the audit trail fails, saying it needs the state table and where to find one', () => {
+    expect(offlineAudit.code).not.toBe(0);
+    expect(offlineAudit.answer?.errorMessage).toMatch(/^cannot list the audit trail: .*; the audit trail is read from the state table "cicd-guardian-dev-state" \(index "audit"\): invoke the deployed function/);
+  });
+
+  it('a listing request with a bad period is refused, naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guardian-audit-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ pipeline: 'payments-api', from: '2026-12-02', to: 'yesterday' }));
+    try {
+      const run = await slsInvokeLocal('audit', file, [], env['stand-ins']);
+      expect(run.answer?.errorMessage).toMatch(/to: audit listing request: expected a date \(2026-12-01/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('offline, a rollback requested by hand says the account is unknown, and plans from the request', () => {
     const answer = cli.get(`offline ${key('rollback', 'events/manual/rollback-request.json')}`)!.answer as { services: { plan: { skipped: string[] } }[] };
@@ -161,7 +193,9 @@ describe('npx sls invoke local (the CLI)', () => {
 });
 
 describe('every sample event, through the wrapper `sls invoke local` runs the bundle with', () => {
-  const samples = sampleInvocations().map(({ file, fn }) => [file, fn] as const);
+  const samples = sampleInvocations()
+    .filter(({ fn }) => SWEPT.includes(fn))
+    .map(({ file, fn }) => [file, fn] as const);
 
   it.each(samples)('offline, dry-run: %s → %s is answered with a plan', (file, fn) => {
     expectPlanned(fn, answers.offline.get(key(fn, file)));

@@ -18,6 +18,7 @@ import { readEnv } from '../../shared/config/env';
 import { parseConfig, setConfig } from '../../shared/config/load';
 import { approvalRequestKey, approvalRequestPk, type ApprovalRequest } from '../../shared/state/approval-request';
 import { stateStore } from '../../shared/state/store';
+import { auditTrail } from '../../shared/state/audit';
 import { loadEvent } from '../helpers/fixtures';
 import { formBody, payloadOf, sampleClick, signedRequest } from '../helpers/slack-requests';
 
@@ -166,6 +167,11 @@ describe('approving from Slack, N of M (2 required)', () => {
     expect(lastMessage()).toContain('approved');
     expect(lastMessage()).toContain(`Approved by Alice, Bob at ${clock.toISOString()}`);
     expect(privateAnswers()).toEqual([]);
+
+    // The audit trail (the state table): the request, each vote, the decision by the people who made it.
+    const { entries } = await auditTrail(dynamo.tableName, 30).list({ account: PLACE.account, region: PLACE.region, subject: 'payments-api', from: new Date(NOW.getTime() - 3600_000), until: new Date(NOW.getTime() + 3600_000), limit: 50 });
+    const ours = entries.filter((e) => e.executionId === place.executionId).map((e) => [e.decision, e.by.person ?? '-']);
+    expect(ours).toEqual(expect.arrayContaining([['requested', '-'], ['vote', 'alice'], ['vote', 'bob'], ['approved', 'alice,bob']]));
   });
 
   it('reads the token fresh on every click: a button is never trusted alone', async () => {

@@ -114,13 +114,20 @@ export function cliEnvironment(fn: string): Record<string, string> {
 }
 
 /** Which function a user would invoke with an event that no rule lets through (e.g. a build still in progress). */
-const FUNCTION_FOR_SOURCE: Record<string, string> = { 'aws.codepipeline': 'notify', 'aws.codebuild': 'notify', 'aws.ecs': 'rollback', 'aws.cloudwatch': 'rollback', 'aws.events': 'approval-gate' };
+const FUNCTION_FOR_SOURCE: Record<string, string> = {
+  'aws.codepipeline': 'notify',
+  'aws.codebuild': 'notify',
+  'aws.ecs': 'rollback',
+  'aws.cloudwatch': 'rollback',
+  // A schedule rule's tick (it has no pattern): the approval gate's reminders (freeze-schedule's CLI call covers its own).
+  'aws.events': 'approval-gate',
+};
 
 /**
  * Every sample under events/, in name order (scenarios in their order), with
  * the functions it is an input for: those whose rules match it, else the
  * function for its source; a Function URL request is slack-interactions';
- * a request by hand (no `source`) is rollback's.
+ * a request by hand (no `source`) is rollback's, or audit's (a period `from`).
  */
 export function sampleInvocations(): { file: string; fn: string; event: Record<string, unknown> }[] {
   const functions = readServiceDefinition();
@@ -129,7 +136,8 @@ export function sampleInvocations(): { file: string; fn: string; event: Record<s
     const matched = functionsFor(event, functions).map((f) => f.name);
     // A Function URL request (payload format 2.0) is Slack's, for slack-interactions.
     const http = typeof event.requestContext === 'object' && event.requestContext !== null && 'http' in event.requestContext;
-    const fns = matched.length > 0 ? matched : http ? ['slack-interactions'] : typeof event.source === 'string' ? [FUNCTION_FOR_SOURCE[event.source] ?? 'unknown'] : ['rollback'];
+    const byHand = 'from' in event ? 'audit' : 'rollback';
+    const fns = matched.length > 0 ? matched : http ? ['slack-interactions'] : typeof event.source === 'string' ? [FUNCTION_FOR_SOURCE[event.source] ?? 'unknown'] : [byHand];
     return fns.map((fn) => ({ file, fn, event }));
   });
 }

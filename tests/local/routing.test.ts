@@ -49,6 +49,7 @@ const EXPECTED: Record<string, string[]> = {
   'ecs/task-stopped-exit-code.json': ROLLBACK,
   'ecs/task-stopped-health-check.json': ROLLBACK,
   'ecs/task-stopped-scale-in.json': [],
+  'manual/audit-request.json': [],
   'manual/rollback-request.json': [],
   // A Function URL request: no rule, slack-interactions' URL.
   'slack/approve-click.json': [],
@@ -73,6 +74,7 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/stage-failed.json': NOTIFY,
   'codepipeline/stage-started.json': NOTIFY,
   'codepipeline/stage-succeeded.json': NOTIFY,
+  // A schedule rule has no pattern: it invokes its function (freeze-schedule's tick, the approval gate's reminders) directly.
   'schedule/scheduled-event.json': [],
   'scenarios/pipeline-fails-in-build/01-pipeline-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/02-build-stage-started.json': NOTIFY,
@@ -248,11 +250,13 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, slack-interactions none (its URL), the approval gate one', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, slack-interactions none (its URL), the approval gate one; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
     { name: 'slack-interactions', handler: 'functions/slack-interactions.handler', rules: 0 },
     { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
+    { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
+    { name: 'audit', handler: 'functions/audit.handler', rules: 0 },
   ]);
 });

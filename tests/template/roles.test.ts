@@ -35,10 +35,9 @@ beforeAll(() => {
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-/** The role serverless.yml gives a function: "approval-gate" has ApprovalGateRole. */
+/** serverless.yml's resources for a function key ("freeze-schedule"): FreezeScheduleRole, and Serverless's own FreezeDashscheduleLambdaFunction. */
 const roleId = (name: string) => `${pascal(name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))}Role`;
-/** The Serverless Framework's logical id of a function: "approval-gate" is ApprovalDashgateLambdaFunction. */
-const functionId = (name: string) => `${pascal(name.replace(/-/g, 'Dash'))}LambdaFunction`;
+const lambdaId = (name: string) => `${pascal(name).replace(/-/g, 'Dash')}LambdaFunction`;
 const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 /** A condition as text, each key's values sorted (a list, or one fixed value). */
 const conditionText = (condition: Record<string, Record<string, unknown>> | undefined): string =>
@@ -85,13 +84,13 @@ const config = () => plugin.loadGuardianConfig(join(repo, 'guardian.yml'));
 const roleOf = (name: string) => resources[roleId(name)];
 const statementsOf = (name: string) =>
   asArray((roleOf(name)?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined)?.[0]?.PolicyDocument.Statement);
-const functionNameOf = (name: string) => String(resources[functionId(name)]?.Properties.FunctionName);
+const functionNameOf = (name: string) => String(resources[lambdaId(name)]?.Properties.FunctionName);
 
 describe.each(Object.keys(FUNCTIONS) as FunctionName[])('the %s role', (name) => {
   const expected = () => declared(iamNeedsOf(name), plugin.iamScope(config(), name, FUNCTIONS[name]), functionNameOf(name));
 
   it('is the role of the function of that name, with one policy', () => {
-    expect(resources[functionId(name)]?.Properties.Role).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });
+    expect(resources[lambdaId(name)]?.Properties.Role).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });
     expect(asArray(roleOf(name)?.Properties.Policies as unknown[])).toHaveLength(1);
   });
 

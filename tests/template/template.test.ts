@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
+import { AUDIT_INDEX } from '../../shared/state/audit';
 
 interface Resource {
   Type: string;
@@ -357,6 +358,22 @@ describe('state table', () => {
       });
       expect(table.DeletionPolicy).toBe('Retain');
     }
+  });
+
+  it('keeps its key (pk only) and name, and lists the audit trail through the audit index (by subject, then time)', () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Resource]];
+    expect(props(table).KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(props(table).TableName).toBe('cicd-guardian-ci-state');
+    expect(props(table).GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: AUDIT_INDEX,
+        KeySchema: [
+          { AttributeName: 'auditPk', KeyType: 'HASH' },
+          { AttributeName: 'auditAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
   });
 });
 

@@ -18,8 +18,8 @@ import {
   DeploymentDoesNotExistException,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient, DisableStageTransitionCommand, PipelineNotFoundException } from '@aws-sdk/client-codepipeline';
-import type { CodeDeployStopAction, DisableTransitionAction, EcsStopDeploymentAction, EcsUpdateServiceAction } from '../../../shared/plan/plan';
+import { CodePipelineClient, DisableStageTransitionCommand, EnableStageTransitionCommand, PipelineNotFoundException } from '@aws-sdk/client-codepipeline';
+import type { CodeDeployStopAction, DisableTransitionAction, EcsStopDeploymentAction, EcsUpdateServiceAction, EnableTransitionAction } from '../../../shared/plan/plan';
 import { ACTIONS } from '../../../shared/actions/index';
 import { transitionReason } from '../../../shared/actions/codepipeline-disable-transition';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
@@ -67,7 +67,15 @@ const disable: DisableTransitionAction = {
   reason: 'Rolled back payments-api (task def payments-api:42): 3 failed tasks, see #deployments',
 };
 
-type Change = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction | DisableTransitionAction;
+const enable: EnableTransitionAction = {
+  type: 'codepipeline.enableTransition',
+  key: 'freeze-open:payments-pipeline/Deploy:year-end@2027-01-04T08:00:00.000Z',
+  pipeline: 'payments-pipeline',
+  stage: 'Deploy',
+  reason: "freeze 'year-end' ended",
+};
+
+type Change = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction | DisableTransitionAction | EnableTransitionAction;
 
 /** Performs a change through its action module; returns what AWS answered, as the delivery's audit trail records it. */
 async function perform(action: Change): Promise<string | undefined> {
@@ -144,6 +152,12 @@ describe('performing rollback actions', () => {
       transitionType: 'Inbound',
       reason: 'Rolled back payments-api (task def payments-api 42) 3 failed tasks see deployments',
     });
+  });
+
+  it('enables the inbound transition of a stage again', async () => {
+    codepipeline.on(EnableStageTransitionCommand).resolves({});
+    expect(await executor().perform(enable)).toBeUndefined();
+    expect(codepipeline.commandCalls(EnableStageTransitionCommand)[0]?.args[0].input).toEqual({ pipelineName: 'payments-pipeline', stageName: 'Deploy', transitionType: 'Inbound' });
   });
 });
 
