@@ -110,7 +110,7 @@ export function mutationOf(value: fc.Arbitrary<unknown>, detailTypes: readonly s
  * The sample events under `events/<dir>` for each of `dirs`: `fixtureFile` draws a file name,
  * so that shrunk counterexamples stay short, and `fixture` gives that file's event.
  */
-export function sampleEvents(dirs: readonly string[]): { fixtureFile: fc.Arbitrary<string>; fixture: (file: string) => JsonObject } {
-  const events = new Map<string, JsonObject>(dirs.flatMap(listEvents).map((file) => [file, loadEvent<JsonObject>(file)]));
+export function sampleEvents(dirs: readonly string[], keep: (file: string) => boolean = () => true): { fixtureFile: fc.Arbitrary<string>; fixture: (file: string) => JsonObject } {
+  const events = new Map<string, JsonObject>(dirs.flatMap(listEvents).filter(keep).map((file) => [file, loadEvent<JsonObject>(file)]));
   return { fixtureFile: fc.constantFrom(...events.keys()), fixture: (file) => events.get(file)! };
 }
