@@ -3,6 +3,7 @@ import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
 import { APPROVAL_ACTIONS, CHANGE_ACTIONS, FREEZE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
+import { SIGNING_SECRET_IAM } from '../shared/runtime/slack-credentials.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
 import { BUILD_FACTS_IAM } from '../shared/facts/codebuild.js';
@@ -65,6 +66,12 @@ export const FUNCTIONS = {
   'approval-gate': {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     reads: [STATE_IAM, APPROVAL_FACTS_IAM],
+    emailTopics: 'stack',
+  },
+  'slack-interactions': {
+    actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
+    // The state table (requests seen, votes, decisions), the fresh approval facts of each click, the signing secret.
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

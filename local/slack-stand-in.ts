@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { readBody } from './http-body';
 
 // A local stand-in for Slack's Web API (chat.postMessage, chat.update) and an
-// incoming webhook, spoken to by the official clients through SLACK_API_URL.
+// incoming webhook, spoken to by the official clients through SLACK_API_URL, and
+// interactions' response_url (https://hooks.slack.com/actions/... answered at /actions/...).
 // Tests script failures (429 with Retry-After, 5xx, Slack error codes, a
 // channel or token Slack refuses) and read what was sent; the local runner
 // prints each message as Slack would show it.
@@ -112,7 +113,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const server: Server = createServer(async (req, res) => {
     const body = parseBody(await readBody(req), req.headers);
     const url = req.url ?? '';
-    const method = url.startsWith('/webhook') ? 'webhook' : url.replace(/^\/api\//, '').split('?')[0]!;
+    const method = url.startsWith('/webhook') ? 'webhook' : url.startsWith('/actions/') ? 'response_url' : url.replace(/^\/api\//, '').split('?')[0]!;
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
     const refuse = (error: string) => {
       stand.refused.push({ method, body, token, at: Date.now(), error });
@@ -140,8 +141,9 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     stand.calls.push(call);
     stand.onCall?.(call);
 
-    res.writeHead(200, { 'content-type': method === 'webhook' ? 'text/plain' : 'application/json' });
-    if (method === 'webhook') return void res.end('ok');
+    const plain = method === 'webhook' || method === 'response_url';
+    res.writeHead(200, { 'content-type': plain ? 'text/plain' : 'application/json' });
+    if (plain) return void res.end('ok');
     const channel = channelId(String(body.channel ?? ''));
     call.channel = channel;
     if (method === 'chat.postMessage') {

@@ -67,7 +67,7 @@ import {
 
 const TOPIC_ARN = localTopicArn('cicd-guardian-local');
 /** What the runner signs scenario clicks with, and the functions verify them with, unless SLACK_SIGNING_SECRET says otherwise. */
-const LOCAL_SIGNING_SECRET = 'local-signing-secret-not-a-secret';
+const LOCAL_SIGNING_SECRET = 'local-signing-secret-not-for-production';
 const STAGE = 'local';
 
 const USAGE = `usage: npm start -- [--dry-run] [--full] [--wall-clock] [event.json | folder ...]

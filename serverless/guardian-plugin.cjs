@@ -18,7 +18,7 @@
 //   approvalEvents               the approval gate's rule (manual approvals of the pipelines policies govern) and reminder schedule
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
-//                                the Slack secrets it names, the topics routes name, the rollback
+//                                the Slack secrets (and signing secret) it names, the topics routes name, the rollback
 //                                services, their deployments, revisions, task definition families,
 //                                CodeDeploy groups, pipelines and deploy stages, and rollback.passRoles
 //
@@ -41,14 +41,15 @@ function loadGuardianConfig(configPath) {
 
 const sub = (template) => ({ 'Fn::Sub': template });
 
-function slackSecretArns(config) {
-  const refs = [config.slack?.botToken, config.slack?.webhookUrl].filter(Boolean);
+/** The ARNs of secrets guardian.yml names (SecretRef), by service. */
+function secretArns(refs) {
+  const named = refs.filter(Boolean);
   return {
-    ssm: refs
+    ssm: named
       .filter((ref) => 'ssm' in ref)
       .map((ref) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${ref.ssm}`)),
     // A name gets the 6-character suffix Secrets Manager appends to secret ARNs.
-    secretsManager: refs
+    secretsManager: named
       .filter((ref) => 'secretsManager' in ref)
       .map(({ secretsManager: id }) =>
         id.startsWith('arn:') ? id : sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${id}-??????`),
@@ -346,7 +347,8 @@ const camel = (name) => name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
  * for function `name`: what its declarations' actions may touch.
  */
 function iamScope(config, name, uses) {
-  const slack = slackSecretArns(config);
+  const slack = secretArns([config.slack?.botToken, config.slack?.webhookUrl]);
+  const signing = secretArns([config.approvals.signingSecret]);
   const rollback = rollbackResources(config, uses.ecsServices === 'reverted' ? revertedServices(config) : rollbackServices(config));
   const frozen = uses.stages === 'frozen' ? frozenResources(config) : undefined;
   return {
@@ -356,6 +358,8 @@ function iamScope(config, name, uses) {
     notificationsKey: [{ 'Fn::GetAtt': ['NotificationsKey', 'Arn'] }],
     slackParameters: slack.ssm,
     slackSecrets: slack.secretsManager,
+    signingSecretParameters: signing.ssm,
+    signingSecretSecrets: signing.secretsManager,
     anyKey: [arn('kms', 'key/*')],
     ssmService: [sub('ssm.${AWS::Region}.amazonaws.com')],
     secretsManagerService: [sub('secretsmanager.${AWS::Region}.amazonaws.com')],

@@ -13,6 +13,8 @@ export const emailPublish: ActionModule<EmailAction> = {
     { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: 'notificationsKey', why: 'the topic is encrypted with the stack key' },
   ],
   target: (action) => action.topicArn ?? 'default topic',
+  // An email is sent once per key: a plan that says it again (an approval request updated by a vote) owes nothing.
+  owed: (action, delivery) => !delivery.sent.includes(action.key),
   async perform(action, { delivery, channels, done }) {
     await channels.email.publish(action.topicArn, renderEmail(action.message));
     await done({ ...delivery, sent: [...delivery.sent, action.key] });

@@ -4,7 +4,7 @@ import type { IamNeed } from '../runtime/iam.js';
 import type { Place } from '../runtime/aws.js';
 import type { AuditWriter } from '../plan/audit.js';
 import type { EmailNotifier } from '../executors/email.js';
-import type { SlackNotifier, SlackWebhookNotifier } from '../executors/slack.js';
+import type { SlackNotifier, SlackResponder, SlackWebhookNotifier } from '../executors/slack.js';
 
 // The contract of an action module: one per kind of action (Action['type']),
 // declaring what it needs from IAM, how it is performed, and how it reads.
@@ -14,6 +14,8 @@ import type { SlackNotifier, SlackWebhookNotifier } from '../executors/slack.js'
 export interface Channels {
   slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply'>;
   webhook?: Pick<SlackWebhookNotifier, 'send'>;
+  /** Private answers to the user who clicked (an interaction's response_url). */
+  respond?: Pick<SlackResponder, 'respond'>;
   email: Pick<EmailNotifier, 'publish'>;
   /** The audit trail; absent: the function records no decisions. */
   audit?: AuditWriter;

@@ -2,6 +2,7 @@ import type { NotificationModules } from './module.js';
 import { slackUpsert } from './slack-upsert.js';
 import { slackReply } from './slack-reply.js';
 import { slackWebhook } from './slack-webhook.js';
+import { slackRespond } from './slack-respond.js';
 import { emailPublish } from './email-publish.js';
 import { auditRecord } from './audit-record.js';
 
@@ -10,6 +11,7 @@ export const NOTIFICATION_ACTIONS: NotificationModules = {
   'slack.upsert': slackUpsert,
   'slack.reply': slackReply,
   'slack.webhook': slackWebhook,
+  'slack.respond': slackRespond,
   'email.publish': emailPublish,
   'audit.record': auditRecord,
 };

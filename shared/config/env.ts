@@ -26,11 +26,11 @@ export interface GuardianEnv {
   /** SLACK_API_URL: the Slack Web API's base URL (a local stand-in). */
   slackApiUrl?: string;
   /**
-   * SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL, for local runs only: on the Lambda
+   * SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL / SLACK_SIGNING_SECRET, for local runs only: on the Lambda
    * runtime (AWS_EXECUTION_ENV is reserved there and reads AWS_Lambda_<runtime>)
    * they are ignored, so a token pasted into the function's configuration is never used.
    */
-  slackOverrides: { token?: string; webhookUrl?: string };
+  slackOverrides: { token?: string; webhookUrl?: string; signingSecret?: string };
   /** GUARDIAN_OWN_ROLES: the names of cicd-guardian's own roles (comma-separated; serverless.yml names them), whose calls are never tampering. */
   ownRoles: string[];
   /** POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (Powertools reads its other POWERTOOLS_* variables itself). */
@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   SLACK_API_URL: optional(text(/^https?:\/\/\S+$/, 'an http(s) URL')),
   SLACK_BOT_TOKEN: optional(z.string()),
   SLACK_WEBHOOK_URL: optional(text(/^https?:\/\/\S+$/, 'an http(s) URL')),
+  SLACK_SIGNING_SECRET: optional(z.string()),
   POWERTOOLS_SERVICE_NAME: optional(z.string()),
   POWERTOOLS_METRICS_NAMESPACE: optional(z.string()),
 });
@@ -90,7 +91,13 @@ export function readEnv(vars: EnvVars = process.env): GuardianEnv {
     ...(e.AWS_REGION ? { region: e.AWS_REGION } : {}),
     ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
     ownRoles: e.GUARDIAN_OWN_ROLES ? e.GUARDIAN_OWN_ROLES.split(',') : [],
-    slackOverrides: onLambda ? {} : { ...(e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : {}), ...(e.SLACK_WEBHOOK_URL ? { webhookUrl: e.SLACK_WEBHOOK_URL } : {}) },
+    slackOverrides: onLambda
+      ? {}
+      : {
+          ...(e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : {}),
+          ...(e.SLACK_WEBHOOK_URL ? { webhookUrl: e.SLACK_WEBHOOK_URL } : {}),
+          ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+        },
     ...observabilityEnv(e),
   };
 }

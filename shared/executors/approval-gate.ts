@@ -41,12 +41,8 @@ export interface GateRun {
   onPlan: (plan: Plan) => Plan;
 }
 
-/** Until the audit trail's state-table writer is wired here, decisions are logged in full as structured entries. */
-const loggedAudit = { record: async (entry: object) => logger.info('audit', { entry }) };
-
 const channelsFor = (run: GateRun, place?: Place) => async (): Promise<Channels> => ({
   ...(await notificationChannels(run.config, run.env, run.deadline, run.invokedFunctionArn)),
-  audit: loggedAudit,
   changes: APPROVAL_ACTIONS,
   ...(place ? { place } : {}),
 });

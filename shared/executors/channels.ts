@@ -4,7 +4,7 @@ import type { Deadline } from '../runtime/deadline.js';
 import { slackCredentials } from '../runtime/slack-credentials.js';
 import { emailNotifier } from './email.js';
 import type { Channels } from '../actions/module.js';
-import { SlackNotifier, SlackWebhookNotifier } from './slack.js';
+import { SlackNotifier, SlackResponder, SlackWebhookNotifier } from './slack.js';
 import { auditTrail } from '../state/audit.js';
 
 /** Email, Slack and the audit trail (the state table, when there is one), as the config and environment set them up, for one invocation. */
@@ -16,6 +16,7 @@ export async function notificationChannels(config: GuardianConfig, env: Guardian
       ? new SlackNotifier(creds.token, deadline, creds.local ? { apiUrl: env.slackApiUrl } : { apiUrl: env.slackApiUrl, refreshToken: async () => (await slackCredentials(config, env, { fresh: true })).token })
       : undefined,
     webhook: creds.webhookUrl ? new SlackWebhookNotifier(creds.webhookUrl, deadline) : undefined,
+    respond: new SlackResponder(deadline, env.slackApiUrl),
     audit: env.table ? auditTrail(env.table, config.audit.retentionDays) : undefined,
   };
 }

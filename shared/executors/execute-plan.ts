@@ -108,6 +108,11 @@ export async function executePlan(
       outcomes.push({ action: action.type, target, result: 'rehearsed' });
       continue;
     }
+    if (actionModule.owed && !actionModule.owed(action, delivery)) {
+      // Already delivered (an email sent once per key, a message that shows this already): nothing to do.
+      outcomes.push({ action: action.type, target, result: 'unchanged' });
+      continue;
+    }
     try {
       const changed = await actionModule.perform(action, { delivery, channels, done, now });
       outcomes.push({ action: action.type, target, result: changed ? 'done' : 'unchanged' });

@@ -1,6 +1,7 @@
 import type { SlackMessage } from '../messages/slack.js';
 import type { AwsCall, Channels } from '../actions/module.js';
 import type { AuditEntry } from '../plan/audit.js';
+import { ephemeral } from './slack.js';
 
 // The dry-run sink (argo notifications-engine's console service is the model):
 // it stands in for Slack, the webhook, email and AWS changes, keeps each
@@ -11,6 +12,7 @@ import type { AuditEntry } from '../plan/audit.js';
 export type RecordedCall =
   | { to: 'slack'; method: 'chat.postMessage' | 'chat.update'; body: Record<string, unknown>; ts?: string }
   | { to: 'webhook'; method: 'webhook'; body: Record<string, unknown> }
+  | { to: 'response_url'; method: 'response_url'; url: string; body: Record<string, unknown> }
   | { to: 'email'; topicArn: string; subject: string; body: string }
   | { to: 'aws'; api: string; input: object }
   | { to: 'audit'; entry: AuditEntry };
@@ -40,6 +42,9 @@ export class RecordingSink {
       },
       webhook: {
         send: async (content: SlackMessage) => record({ to: 'webhook', method: 'webhook', body: { ...content } }),
+      },
+      respond: {
+        respond: async (responseUrl: string, text: string) => record({ to: 'response_url', method: 'response_url', url: responseUrl, body: { ...ephemeral(text) } }),
       },
       email: {
         publish: async (topicArn: string | undefined, email: { subject: string; body: string }) => {

@@ -2,6 +2,7 @@ import { ErrorCode, WebClient, WebAPIPlatformError, WebAPIRateLimitedError, type
 import { IncomingWebhook } from '@slack/webhook';
 import type { SlackMessage as SlackContent } from '../messages/slack.js';
 import type { Deadline } from '../runtime/deadline.js';
+import { isSlackResponseUrl } from '../events/slack-interaction.js';
 
 // Talks to Slack through the official clients. Slack allows about one message
 // per second per channel; a 429 carries Retry-After, which we honour while the
@@ -218,5 +219,24 @@ export class SlackWebhookNotifier {
     await withRetries('incoming webhook', this.deadline, () =>
       this.webhook.send({ text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false }),
     );
+  }
+}
+
+/** What a response_url is sent: a message only the clicking user sees, the original message left as it is. */
+export const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, text });
+
+/** Answers the user who clicked, privately, through the interaction's response_url (the incoming-webhook client speaks its protocol). */
+export class SlackResponder {
+  constructor(
+    private readonly deadline: Deadline,
+    /** Local runs (SLACK_API_URL): the stand-in's origin takes hooks.slack.com's place, the path kept. */
+    private readonly localApiUrl?: string,
+  ) {}
+
+  async respond(responseUrl: string, text: string): Promise<void> {
+    if (!isSlackResponseUrl(responseUrl)) throw new Error(`not a Slack response_url (expected https://hooks.slack.com/actions/...), not posted to: ${responseUrl.slice(0, 100)}`);
+    const url = this.localApiUrl ? new URL(new URL(responseUrl).pathname, this.localApiUrl).href : responseUrl;
+    const hook = new IncomingWebhook(url, { timeout: 0, fetch: fetchWithin(this.deadline), retryConfig: { retries: 0 } });
+    await withRetries('response_url', this.deadline, () => hook.send(ephemeral(text) as Parameters<IncomingWebhook['send']>[0]));
   }
 }

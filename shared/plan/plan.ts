@@ -45,6 +45,17 @@ export interface SlackWebhookAction {
   reason: string;
 }
 
+/** Answer the user who clicked a button, privately (an ephemeral message through the interaction's response_url). */
+export interface SlackRespondAction {
+  type: 'slack.respond';
+  /** Delivery key: answered at most once per key. */
+  key: string;
+  /** The interaction's response_url: only a Slack-hosted one is posted to. */
+  responseUrl: string;
+  text: string;
+  reason: string;
+}
+
 /** Publish an email through SNS. */
 export interface EmailAction {
   type: 'email.publish';
@@ -165,6 +176,7 @@ export type Action =
   | SlackUpsertAction
   | SlackReplyAction
   | SlackWebhookAction
+  | SlackRespondAction
   | EmailAction
   | AuditRecordAction
   | RollbackAction

@@ -1,5 +1,6 @@
 import './zod-messages.js';
 import * as z from 'zod/mini';
+import { STATUS_CODES } from 'node:http';
 
 // A Lambda Function URL request (payload format 2.0, the shape API Gateway
 // HTTP APIs use) reduced to what a handler needs, and the answer it gives.
@@ -50,9 +51,9 @@ export const functionUrlRequestSchema = () =>
     ),
   );
 
-/** What a caller is told when the request is malformed (400) or the handler failed (500): never why, which is in the log. */
-export const plainAnswer = (statusCode: 400 | 500): HttpResponse => ({
+/** What a caller is told when the request is refused (4xx) or the handler failed (5xx): the status's name, never why, which is in the log. */
+export const plainAnswer = (statusCode: number, headers: Record<string, string> = {}): HttpResponse => ({
   statusCode,
-  headers: { 'content-type': 'text/plain; charset=utf-8' },
-  body: statusCode === 400 ? 'Bad Request' : 'Internal Server Error',
+  headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
+  body: STATUS_CODES[statusCode] ?? String(statusCode),
 });

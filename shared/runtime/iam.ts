@@ -22,6 +22,9 @@ export interface IamScope {
   /** The Slack bot token and webhook URL named in guardian.yml. */
   slackParameters: IamValue[];
   slackSecrets: IamValue[];
+  /** Slack's signing secret named in guardian.yml (approvals.signingSecret). */
+  signingSecretParameters: IamValue[];
+  signingSecretSecrets: IamValue[];
   /** The KMS keys of the account (Slack secrets are decrypted only through SSM or Secrets Manager). */
   anyKey: IamValue[];
   ssmService: IamValue[];

@@ -36,18 +36,22 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'stand-ins', fn: 'notify', file: 'events/codebuild/build-failed.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/codepipeline/action-failed-smoke-tests.json' },
   { mode: 'stand-ins', fn: 'rollback', file: 'events/manual/rollback-request.json' },
+  // README's line: the sample click is signed at its own time, so it is refused as stale (401, the reason in the log).
+  { mode: 'offline', fn: 'slack-interactions', file: 'events/slack/approve-click.json' },
   { mode: 'offline', fn: 'freeze-schedule', file: 'events/schedule/scheduled-event.json' },
   { mode: 'stand-ins', fn: 'audit', file: 'events/manual/audit-request.json' },
   { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/cloudtrail-stop-logging.json' },
   { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/ecs-update-service.json' },
 ];
+/** The secret events/slack/*.json are signed with (README: Approving from Slack). */
+const SIGNING_SECRET = { SLACK_SIGNING_SECRET: 'local-signing-secret-not-for-production' };
 
 /**
  * Functions every sample event is swept through, per mode; freeze-schedule and audit are covered by their CLI calls.
- * tamper is swept offline only: its enforcements (StartLogging, StopPipelineExecution) are calls the AWS stand-in
+ * tamper is swept offline only: its enforcements (StartLogging, StopPipelineExecution) are calls the fake AWS world
  * does not answer; tests/functions/tamper.test.ts runs them for real against mocked AWS.
  */
-const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'approval-gate', 'tamper'], 'stand-ins': ['notify', 'rollback', 'approval-gate'] };
+const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'approval-gate', 'slack-interactions', 'tamper'], 'stand-ins': ['notify', 'rollback', 'approval-gate', 'slack-interactions'] };
 
 /** A listing by hand offline, where there is no table to read: the README's line, expected to fail, saying so. */
 const OFFLINE_AUDIT = { fn: 'audit', file: 'events/manual/audit-request.json' };
@@ -78,12 +82,12 @@ beforeAll(async () => {
   aws = installFakeAws();
   front = await startAwsFront(aws);
   slack = await startSlackStandIn();
-  env.offline = isolatedEnv({ GUARDIAN_DRY_RUN: 'true' });
+  env.offline = isolatedEnv({ GUARDIAN_DRY_RUN: 'true', ...SIGNING_SECRET });
   const standIns = standInEnv({ dynamo, aws: front, slack: { apiUrl: slack.apiUrl, token: 'xoxb-local-stand-in' }, topicArn: 'unused' });
   // The deployed configuration names the topic, not its ARN, and the table by its stage (serverless.yml).
   delete standIns.GUARDIAN_TOPIC_ARN;
   delete standIns.GUARDIAN_TABLE;
-  env['stand-ins'] = isolatedEnv(standIns);
+  env['stand-ins'] = isolatedEnv({ ...standIns, ...SIGNING_SECRET });
 
   // The calls of one function run one after another: they share the bundle serverless-esbuild writes.
   await Promise.all(
@@ -121,10 +125,16 @@ afterAll(async () => {
   await Promise.all([dynamo, front, aws, slack].filter(Boolean).map((s) => s.close()));
 });
 
+/** slack-interactions answers HTTP: its samples are signed long ago, so refused as stale, never a failure. */
+function expectHttpAnswer(answer: Answer) {
+  expect(answer).toMatchObject({ statusCode: 401, body: 'Unauthorized' });
+}
+
 /** A dry-run answer: notify's plan, rollback's plan per service, or "ignored". */
 function expectPlanned(fn: string, answer: Answer) {
   expect(answer).toEqual(expect.any(Object));
   expect(answer).not.toHaveProperty('errorMessage');
+  if (fn === 'slack-interactions') return expectHttpAnswer(answer);
   if (answer!.status === 'ignored') return;
   if (fn === 'approval-gate' && answer!.status === 'reminded') return;
   if (fn === 'notify' || fn === 'tamper' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
@@ -136,6 +146,7 @@ function expectPlanned(fn: string, answer: Answer) {
 function expectHandled(fn: string, answer: Answer) {
   expect(answer).toEqual(expect.any(Object));
   expect(answer).not.toHaveProperty('errorMessage');
+  if (fn === 'slack-interactions') return expectHttpAnswer(answer);
   if (answer!.status === 'ignored') return;
   if (fn === 'notify') expect(['delivered', 'deferred', 'recorded']).toContain(answer!.status);
   else if (fn === 'audit') expect(answer).toMatchObject({ subject: 'payments-api', account: ACCOUNT, region: REGION, entries: expect.any(Array) });

@@ -36,3 +36,6 @@ export function listEvents(dir: string): string[] {
     });
   return walk(root).sort();
 }
+
+/** The samples in events/ecs, events/cloudwatch and events/manual that are rollback's inputs (the audit listing request is the audit function's). */
+export const isRollbackSample = (file: string): boolean => file !== 'manual/audit-request.json';

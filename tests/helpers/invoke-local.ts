@@ -34,7 +34,7 @@ function answerOf(stdout: string): Record<string, unknown> | undefined {
 }
 
 /** Variables that would let a test reach a real account, or change what the function reads, whatever the developer's shell holds. */
-const HOST_ONLY = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_WEBHOOK_URL', 'SLACK_API_URL', 'GUARDIAN_DRY_RUN', 'GUARDIAN_CONFIG', 'GUARDIAN_TABLE', 'GUARDIAN_TOPIC_ARN', 'GUARDIAN_TOPIC_NAME'];
+const HOST_ONLY = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_WEBHOOK_URL', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'GUARDIAN_DRY_RUN', 'GUARDIAN_CONFIG', 'GUARDIAN_TABLE', 'GUARDIAN_TOPIC_ARN', 'GUARDIAN_TOPIC_NAME'];
 
 /** The environment of a run with nothing of the host's AWS setup: no credentials, no config files, no instance metadata. */
 export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -119,24 +119,29 @@ const FUNCTION_FOR_SOURCE: Record<string, string> = {
   'aws.codebuild': 'notify',
   'aws.ecs': 'rollback',
   'aws.cloudwatch': 'rollback',
-  // A schedule rule's tick (it has no pattern).
-  'aws.events': 'freeze-schedule',
+  // A schedule rule's tick (it has no pattern): the approval gate's reminders (freeze-schedule's CLI call covers its own).
+  'aws.events': 'approval-gate',
 };
 
 /**
  * Every sample under events/, in name order (scenarios in their order), with
  * the functions it is an input for: those whose rules match it, else the
- * function for its source; a request by hand (no `source`) is rollback's, or audit's (a period `from`).
+ * function for its source; a Function URL request is slack-interactions';
+ * a request by hand (no `source`) is rollback's, or audit's (a period `from`).
  */
 export function sampleInvocations(): { file: string; fn: string; event: Record<string, unknown> }[] {
   const functions = readServiceDefinition();
   return listEvents('.').flatMap((file) => {
     const event = loadEvent<Record<string, unknown>>(file);
+    // A scenario's Slack click is the local runner's to sign and send (tests/scripts/local-approvals.test.ts), not an event.
+    if ('slack-click' in event) return [];
     const matched = functionsFor(event, functions).map((f) => f.name);
+    // A Function URL request (payload format 2.0) is Slack's, for slack-interactions.
+    const http = typeof event.requestContext === 'object' && event.requestContext !== null && 'http' in event.requestContext;
     const byHand = 'from' in event ? 'audit' : 'rollback';
     // A CloudTrail call no rule asks for (e.g. PutApprovalResult without approval policies) is still tamper's.
     const bySource = event['detail-type'] === 'AWS API Call via CloudTrail' ? 'tamper' : FUNCTION_FOR_SOURCE[String(event.source)];
-    const fns = matched.length > 0 ? matched : typeof event.source === 'string' ? [bySource ?? 'unknown'] : [byHand];
+    const fns = matched.length > 0 ? matched : http ? ['slack-interactions'] : typeof event.source === 'string' ? [bySource ?? 'unknown'] : [byHand];
     return fns.map((fn) => ({ file, fn, event }));
   });
 }

@@ -59,8 +59,8 @@ const EXPECTED: Record<string, string[]> = {
     ].map((name) => [`cloudtrail/${name}.json`, ['tamper']]),
   ),
   'manual/rollback-request.json': [],
-  // A schedule rule has no pattern: it invokes freeze-schedule directly.
-  'schedule/scheduled-event.json': [],
+  // A Function URL request: no rule, slack-interactions' URL.
+  'slack/approve-click.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
   'codebuild/build-failed.json': NOTIFY,
   'codebuild/build-in-progress.json': [],
@@ -82,6 +82,20 @@ const EXPECTED: Record<string, string[]> = {
   'codepipeline/stage-failed.json': NOTIFY,
   'codepipeline/stage-started.json': NOTIFY,
   'codepipeline/stage-succeeded.json': NOTIFY,
+  // A schedule rule has no pattern: it invokes its function (freeze-schedule's tick, the approval gate's reminders) directly.
+  'schedule/scheduled-event.json': [],
+  // The approval scenarios: their Slack clicks reach no rule (the runner signs and sends them to slack-interactions' URL).
+  'scenarios/approval-approved-by-two/01-pipeline-started.json': ['notify'],
+  'scenarios/approval-approved-by-two/02-approval-stage-started.json': ['notify'],
+  'scenarios/approval-approved-by-two/03-approval-action-started.json': ['notify', 'approval-gate'],
+  'scenarios/approval-approved-by-two/04-alice-approves.json': [],
+  'scenarios/approval-approved-by-two/05-bob-approves.json': [],
+  'scenarios/approval-approved-by-two/06-carol-approves.json': [],
+  'scenarios/approval-approved-by-two/07-approval-action-succeeded.json': ['notify', 'approval-gate'],
+  'scenarios/approval-click-in-freeze/01-pipeline-started.json': ['notify'],
+  'scenarios/approval-click-in-freeze/02-approval-stage-started.json': ['notify'],
+  'scenarios/approval-click-in-freeze/03-approval-action-started.json': ['notify', 'approval-gate'],
+  'scenarios/approval-click-in-freeze/04-bob-approves-after-freeze-began.json': [],
   'scenarios/pipeline-fails-in-build/01-pipeline-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/02-build-stage-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/03-build-action-started.json': NOTIFY,
@@ -256,11 +270,12 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, tamper one per protected kind; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, the approval gate one, slack-interactions none (its URL), tamper one per protected kind; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
     { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
+    { name: 'slack-interactions', handler: 'functions/slack-interactions.handler', rules: 0 },
     { name: 'tamper', handler: 'functions/tamper.handler', rules: 3 },
     { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
     { name: 'audit', handler: 'functions/audit.handler', rules: 0 },

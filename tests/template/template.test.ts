@@ -253,6 +253,54 @@ describe('the rollback role', () => {
   });
 });
 
+describe('the slack-interactions function', () => {
+  const FUNCTION = 'SlackDashinteractionsLambdaFunction';
+  const ROLE = 'SlackInteractionsRole';
+  const roleStatements = () => allowed().filter(({ owner }) => owner === ROLE).map(({ statement }) => statement);
+  const outputs = () => (JSON.parse(readFileSync(templatePath, 'utf8')) as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+
+  it('is the only function with a Function URL, public (auth type NONE: it checks Slack\'s signature itself)', () => {
+    const urls = ofType('AWS::Lambda::Url').map(([, u]) => props(u));
+    expect(urls).toEqual([{ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [FUNCTION, 'Arn'] } }]);
+    const invokers = ofType('AWS::Lambda::Permission').map(([, p]) => props(p)).filter((p) => p.FunctionUrlAuthType === 'NONE');
+    expect(invokers).toEqual([expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionName: { 'Fn::GetAtt': [FUNCTION, 'Arn'] } })]);
+  });
+
+  it('gives the URL as a stack output, for the Slack app\'s Interactivity Request URL', () => {
+    expect(outputs().SlackDashinteractionsLambdaFunctionUrl?.Value).toEqual({ 'Fn::GetAtt': ['SlackDashinteractionsLambdaFunctionUrl', 'FunctionUrl'] });
+  });
+
+  it('times out after Slack\'s 3 s answer window closes but soon (it answers within 2.5 s), and is not retried', () => {
+    const fn = props(resources[FUNCTION]!);
+    expect(fn.Timeout).toBeGreaterThan(3);
+    expect(fn.Timeout).toBeLessThanOrEqual(10);
+    const config = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => props(c)).find((c) => target(c.FunctionName) === FUNCTION);
+    expect(config?.MaximumRetryAttempts).toBe(0);
+  });
+
+  it('may read the signing secret guardian.yml names, and the bot token, and no other secret', () => {
+    const reads = roleStatements().filter((st) => asArray(st.Action).some((a) => a === 'ssm:GetParameter' || a === 'secretsmanager:GetSecretValue'));
+    expect(reads.flatMap((st) => asArray(st.Resource).map(arnText)).sort()).toEqual([
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/cicd-guardian/slack/bot-token',
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/cicd-guardian/slack/signing-secret',
+    ]);
+  });
+
+  it('may send to its own dead-letter queue only', () => {
+    const sends = roleStatements().filter((st) => asArray(st.Action).includes('sqs:SendMessage'));
+    expect(sends.flatMap((st) => asArray(st.Resource).map(target))).toEqual(['SlackInteractionsDeadLetterQueue']);
+  });
+});
+
+describe('the notify role, and the others but slack-interactions', () => {
+  it('may not read the signing secret', () => {
+    const readers = allowed()
+      .filter(({ statement }) => JSON.stringify(statement).includes('signing-secret'))
+      .map(({ owner }) => owner);
+    expect([...new Set(readers)]).toEqual(['SlackInteractionsRole']);
+  });
+});
+
 describe('EventBridge rules', () => {
   const rules = () => ofType('AWS::Events::Rule');
 

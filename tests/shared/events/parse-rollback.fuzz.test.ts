@@ -9,12 +9,12 @@ import { EventValidationError } from '../../../shared/events/parse';
 import { MANUAL_REQUEST_KEYS, ROLLBACK_DETAIL_TYPES, parseRollbackEvent, type RollbackEvent } from '../../../shared/events/parse-rollback';
 import { errorOf, expectNonEmptyString, expectOptionalString, expectParsedOrRejected, expectTime } from '../../helpers/event-checks';
 import { hostileValue, mutate, mutationOf, objectIn, parentOf, sampleEvents, type Container } from '../../helpers/event-mutations';
+import { isRollbackSample } from '../../helpers/fixtures';
 
 const NUM_RUNS = 200;
 const FIXED = { now: () => new Date('2025-06-12T15:00:00.000Z'), newId: () => 'f3b0c1de-7a52-4e0b-9d61-2c8e5a4f7b90' };
 
-// The audit listing request (events/manual) is the audit function's input, not the rollback's.
-const { fixtureFile, fixture } = sampleEvents(['ecs', 'cloudwatch', 'manual'], (file) => file !== 'manual/audit-request.json');
+const { fixtureFile, fixture } = sampleEvents(['ecs', 'cloudwatch', 'manual'], isRollbackSample);
 
 /** Values of the wrong type, hostile strings, and values that are valid elsewhere in these events. */
 const hostile = hostileValue([

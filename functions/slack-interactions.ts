@@ -1,0 +1,85 @@
+import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getConfig } from '../shared/config/load.js';
+import { EventValidationError } from '../shared/events/parse.js';
+import { parseSlackInteraction, type SlackClick } from '../shared/events/slack-interaction.js';
+import { actOnClick } from '../shared/executors/approval-click.js';
+import { invocationState } from '../shared/state/invocation-state.js';
+import { claimRequest } from '../shared/state/replay-guard.js';
+import { httpHandler, isDryRun, type HttpRequest, type HttpResponse, type Runtime } from '../shared/runtime/middleware.js';
+import { plainAnswer } from '../shared/runtime/http.js';
+import { checkSlackRequest } from '../shared/runtime/slack-signature.js';
+import { slackSigningSecret } from '../shared/runtime/slack-credentials.js';
+import { deadlineFrom, deadlineIn, DeadlineExceededError, within } from '../shared/runtime/deadline.js';
+import { logger, metrics } from '../shared/runtime/observability.js';
+
+// Slack's interaction requests (Approve / Reject clicks), through a Lambda
+// Function URL. Nothing is read from the body before its signature is
+// verified; a forged, stale, altered, replayed or malformed request is
+// refused (4xx) and changes nothing. Slack wants an answer within 3 s: the
+// whole request is bounded by ANSWER_WITHIN_MS, each call under it.
+
+/** Slack shows the user an error after 3 s without an answer. */
+export const ANSWER_WITHIN_MS = 2500;
+
+
+export async function slackInteractions(
+  request: HttpRequest,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>,
+  { env, now }: Runtime,
+): Promise<HttpResponse> {
+  const deadline = deadlineIn(ANSWER_WITHIN_MS, deadlineFrom(() => context.getRemainingTimeInMillis(), 500));
+  try {
+    return await within(deadline, 'answering Slack', async () => {
+      const config = getConfig(env.configFile);
+      const secret = await slackSigningSecret(config, env);
+      if (!secret) return refuse(500, 'no signing secret: set approvals.signingSecret in guardian.yml (SLACK_SIGNING_SECRET in local runs)');
+      const signed = checkSlackRequest(request, secret, now());
+      if (!signed.ok) return refuse(signed.status, signed.reason);
+      const retry = request.headers['x-slack-retry-num'];
+      logger.appendKeys({ slackRetry: retry });
+
+      let click: SlackClick;
+      try {
+        click = parseSlackInteraction(request.rawBody);
+      } catch (error) {
+        if (!(error instanceof EventValidationError)) throw error;
+        return refuse(400, error.message);
+      }
+      logger.appendKeys({ slackUser: click.userId, actionId: click.actionId });
+
+      const dryRun = isDryRun(config.dryRun, env);
+      // A dry-run writes nothing, the record of requests seen included.
+      if (!dryRun && (await claimRequest(tableOf(env), signed.signature, signed.timestamp, deadline)) === 'replayed') {
+        return refuse(401, 'replayed: this signed request was already received');
+      }
+      const state = invocationState(env.table, now, dryRun, (call, error) => logger.warn(`${call} failed`, { error: error as Error }));
+      const result = await actOnClick(click, { config, env, now, deadline, state, invokedFunctionArn: context.invokedFunctionArn });
+      logger.info('click', { ...result });
+      metrics.addMetric('ClickHandled', MetricUnit.Count, 1);
+      return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
+    });
+  } catch (error) {
+    if (!(error instanceof DeadlineExceededError)) throw error;
+    // Whatever was done stays done (votes and decisions are conditional writes); a second click finishes it.
+    metrics.addMetric('SlackAnswerLate', MetricUnit.Count, 1);
+    return refuse(503, `${error.message} (${ANSWER_WITHIN_MS} ms)`);
+  }
+}
+
+function tableOf(env: Runtime['env']): string {
+  if (!env.table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');
+  return env.table;
+}
+
+/** The caller is told the status only; the log says why. */
+function refuse(status: number, reason: string): HttpResponse {
+  logger.warn('Slack request refused', { status, reason });
+  metrics.addMetric('SlackRequestRefused', MetricUnit.Count, 1);
+  return plainAnswer(status, status === 405 ? { allow: 'POST' } : {});
+}
+
+/** The Lambda handler; tests and the local runner give their own environment or clock. */
+export const createHandler = (given: Partial<Runtime> = {}) => httpHandler('SlackInteractions', (request, context, runtime) => slackInteractions(request, context, runtime), given);
+
+export const handler = createHandler();
