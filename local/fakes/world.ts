@@ -93,6 +93,21 @@ interface DeclaredAnswer {
   error?: { status?: number; code: string; message?: string };
 }
 
+/** Operations that only read: answering one changes nothing. */
+const READ_ONLY = /^(Get|List|Describe|BatchGet|Search|Lookup|Head)/;
+/** What a declared change acts on: the first name-like parameter it was given (pipelineName, Name, serviceArn ...). */
+const targetOf = (input: Input): string => {
+  const named = Object.entries(input).find(([key, value]) => typeof value === 'string' && /(name|arn|id)$/i.test(key) && key !== 'token');
+  return named ? String(named[1]) : '(no target)';
+};
+/** The change's other plain parameters, as the runner prints them (never a token). */
+const detailOf = (input: Input): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(input)
+      .filter(([key, value]) => key !== 'token' && value !== undefined && typeof value !== 'object' && String(value) !== targetOf(input))
+      .map(([key, value]) => [key, String(value)]),
+  );
+
 export function installFakeAws(options: FakeAwsOptions = {}): FakeAws {
   const dir = options.dataDir ?? PAYMENTS_DATA;
   const data: Record<string, Record<string, unknown>> = existsSync(dir)
@@ -134,7 +149,11 @@ export function installFakeAws(options: FakeAwsOptions = {}): FakeAws {
       if (fault) throw fault;
       const entry = declared[operation]?.find((a) => a.input === undefined || isPartOf(a.input, input));
       if (entry?.error) throw new AwsFault(entry.error.status ?? 400, entry.error.code, entry.error.message ?? entry.error.code);
-      if (entry) return entry.output ?? {};
+      if (entry) {
+        // A declared answer to a call that changes something (not a Get/List/Describe) is a change the runner shows.
+        if (!READ_ONLY.test(operation)) context.change({ service: name, operation, target: targetOf(input), detail: detailOf(input) });
+        return entry.output ?? {};
+      }
       if (Object.hasOwn(operations, operation)) return operations[operation]!(input);
       const why = declared[operation] ? `no answer in ${relative(process.cwd(), join(dir, `${name}.json`))} matches its input` : `${name} ${operation} has no local fake`;
       throw new AwsFault(400, unknownCode, `${operation}: ${why} (local/fakes/services.ts)`);

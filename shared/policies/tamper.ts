@@ -347,6 +347,9 @@ function planRevert(detection: Extract<Detection, { kind: 'service' }>, inputs: 
   const settings = revertSettings(detection, inputs.config);
   if (!settings) return { refused: `${name} is not in rollback.services of guardian.yml, where its known-good revision is learned` };
   const revert = inputs.revert;
+  if (revert && !revert.facts && !revert.unreadable && !revert.view.knownGood) {
+    return { refused: `nothing is known of ${name} yet: no known-good revision has been learned (the rollback function learns one when a deployment completes and bakes)` };
+  }
   if (!revert?.facts) return { refused: `${name} could not be read${revert?.unreadable ? ` (${revert.unreadable})` : ''}` };
   const { view, facts } = revert;
   if (facts.controller !== 'ECS') return { refused: `${name} uses the ${facts.controller} deployment controller, whose task definition UpdateService cannot change` };

@@ -2,33 +2,11 @@
 // the fake AWS world (SNS, CodePipeline, CodeBuild, ECS) and the Slack stand-in, on the bundled
 // scenarios (payments-api fails in Deploy; its ECS deployment crashes on start
 // and is rolled back) and on single events.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isolatedEnv, REPO } from '../helpers/invoke-local';
-
-const TIMEOUT_MS = 60_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runLocal(...args: string[]): Promise<Run> {
-  // The runner must use its stand-ins whatever the developer's shell holds.
-  const env = isolatedEnv({ NO_COLOR: '1' });
-  delete env.FORCE_COLOR;
-  // ... and print what a person's shell would see, not the test environment's quieted Powertools.
-  for (const name of Object.keys(env)) if (name.startsWith('POWERTOOLS_')) delete env[name];
-  return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'scripts/local.ts', ...args], { cwd: REPO, env, timeout: TIMEOUT_MS, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { REPO } from '../helpers/invoke-local';
+import { runLocal, TIMEOUT_MS, type Run } from '../helpers/local-run';
 
 /** The Slack calls the run printed, in order: post, update, reply. */
 const slackCalls = (stdout: string) => [...stdout.matchAll(/^ {2}slack (post|update|reply|webhook)\b/gm)].map((m) => m[1]);

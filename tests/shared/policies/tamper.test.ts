@@ -234,6 +234,7 @@ describe('protected ECS services changed outside the pipeline', () => {
     ['for a CODE_DEPLOY service', { revert: { view: knownGood(), facts: facts({ controller: 'CODE_DEPLOY' }) } }, /CODE_DEPLOY deployment controller/],
     ['without a known-good revision', { revert: { view: knownGood({ knownGood: undefined }), facts: facts({ successfulTaskDefinitions: [] }) } }, /no known-good revision/],
     ['when ECS cannot be read', { revert: { view: knownGood(), unreadable: 'ThrottlingException' } }, /could not be read \(ThrottlingException\)/],
+    ['when nothing is known of the service yet (no state)', { revert: { view: knownGood({ knownGood: undefined }) } }, /nothing is known of payments-prod\/payments-api yet/],
   ])('no revert %s: alerts why', (_, over, why) => {
     const plan = decide(call('ecs-update-service.json'), { revert: { view: knownGood(), facts: facts() }, ...over });
     expect(types(plan)).not.toContain('ecs.updateService');
