@@ -485,7 +485,11 @@ describe('the tamper function', () => {
     const writes = roleStatements().flatMap((st) => asArray(st.Action).filter((a) => /^(ecs|codepipeline|cloudtrail):/.test(a) && !READ_ONLY.test(a)).map((a) => ({ a, resources: asArray(st.Resource).map(arnText), condition: st.Condition })));
     expect(writes.sort((x, y) => x.a.localeCompare(y.a))).toEqual([
       { a: 'cloudtrail:StartLogging', resources: ['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/org-management-events'], condition: undefined },
-      { a: 'codepipeline:StopPipelineExecution', resources: ['arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:payments-api'], condition: undefined },
+      {
+        a: 'codepipeline:StopPipelineExecution',
+        resources: ['arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:payments-api', 'arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:payments-web'],
+        condition: undefined,
+      },
       {
         a: 'ecs:UpdateService',
         resources: ['arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/payments-prod/payments-api'],
