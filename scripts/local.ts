@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
     print(
       s.bold(`${service} local run`) + s.dim(` · ${files.length} event${files.length === 1 ? '' : 's'}${flags.has('--dry-run') ? ' · dry run' : ''}`),
       s.dim(`  DynamoDB  dynalite ${dynamo.endpoint}, table ${dynamo.tableName}`),
-      s.dim(`  AWS       fakes of local/fakes/ in this process (SNS Publish; CodePipeline reads, DisableStageTransition; CodeBuild BatchGetBuilds; ECS reads, StopServiceDeployment, UpdateService); other endpoints ${front.endpoint}`),
+      s.dim(`  AWS       fakes of local/fakes/ in this process (data in local/fakes/payments/, domain reactions in local/fakes/*.ts); other endpoints ${front.endpoint}`),
       s.dim(slack ? `  Slack     stand-in ${slack.apiUrl} (set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post for real)` : `  Slack     REAL Slack (${local.token ? 'SLACK_BOT_TOKEN' : 'SLACK_WEBHOOK_URL'})`),
       s.dim(`  Policy    ${relative(process.cwd(), policy) || policy}`),
       s.dim(flags.has('--wall-clock') ? '  Clock     real time' : "  Clock     each event's own time (a replay; --wall-clock for real time)"),
