@@ -23,7 +23,7 @@ export interface GuardianEnv {
   configFile?: string;
   /** AWS_REGION, as the Lambda runtime (or the caller) sets it. */
   region?: string;
-  /** SLACK_API_URL: the Slack Web API's base URL (a local stand-in). */
+  /** SLACK_API_URL: the Slack Web API's base URL (a local stand-in); ignored on Lambda, where the token and response_url go only to Slack. */
   slackApiUrl?: string;
   /**
    * SLACK_BOT_TOKEN / SLACK_WEBHOOK_URL / SLACK_SIGNING_SECRET, for local runs only: on the Lambda
@@ -89,7 +89,7 @@ export function readEnv(vars: EnvVars = process.env): GuardianEnv {
     ...(e.GUARDIAN_TOPIC_NAME ? { topicName: e.GUARDIAN_TOPIC_NAME } : {}),
     ...(e.GUARDIAN_CONFIG ? { configFile: e.GUARDIAN_CONFIG } : {}),
     ...(e.AWS_REGION ? { region: e.AWS_REGION } : {}),
-    ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
+    ...(e.SLACK_API_URL && !onLambda ? { slackApiUrl: e.SLACK_API_URL } : {}),
     ownRoles: e.GUARDIAN_OWN_ROLES ? e.GUARDIAN_OWN_ROLES.split(',') : [],
     slackOverrides: onLambda
       ? {}

@@ -68,7 +68,10 @@ describe('the environment', () => {
   it('takes the local Slack overrides off the Lambda runtime, and ignores them on it', () => {
     const local = { SLACK_BOT_TOKEN: 'xoxb-local', SLACK_WEBHOOK_URL: 'http://127.0.0.1:3000/hook', SLACK_API_URL: 'http://127.0.0.1:3000/api' };
     expect(readEnv(local)).toMatchObject({ slackOverrides: { token: 'xoxb-local', webhookUrl: 'http://127.0.0.1:3000/hook' }, slackApiUrl: 'http://127.0.0.1:3000/api' });
-    expect(readEnv({ ...local, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' }).slackOverrides).toEqual({});
+    const onLambda = readEnv({ ...local, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
+    expect(onLambda.slackOverrides).toEqual({});
+    // The bot token and response_url answers go to Slack only: no base URL set in the Lambda's configuration redirects them.
+    expect(onLambda.slackApiUrl).toBeUndefined();
   });
 
   it('takes the topic ARN and the policy file of a local run', () => {
