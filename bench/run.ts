@@ -112,7 +112,7 @@ function printFunction(f: FunctionReport, lines: string[]) {
   const row = (label: string, fn: string, floor: string, r: string, aim: string) =>
     lines.push(`  ${pad(label, 28)}${lpad(fn, 18)}${lpad(floor, 18)}${lpad(r, 8)}  ${aim}`);
   lines.push(`  ${f.name} (${f.entry}); floor constructs ${f.floorClients.join(', ')}`);
-  if (f.floorClientMismatch) lines.push(`  ! floor clients vs bundle: ${f.floorClientMismatch}`);
+  if (f.floorClientMismatch) lines.push(`  ! floor clients (granted, functions/permissions.ts) vs bundle: ${f.floorClientMismatch}`);
   row('', 'function', 'floor', 'ratio', `aim <= ${AIM_RATIO}x (init: ratio of p50s)`);
   row('bundle', `${f.bundle.kb} KB`, `${f.floor.kb} KB`, `${f.bundleRatio}x`, verdict(f.aims.bundle));
   row('', `${f.bundle.bytes} B`, `${f.floor.bytes} B`, '', '');
