@@ -55,7 +55,7 @@ export interface ClickResult {
   first: { voteAnswerMs: number; decidingAnswerMs: number; decidingToPutApprovalResultMs: number | null };
   /** DynamoDB requests per repetition (gate, vote, deciding click), the last one. */
   dynamoRequests: { gate: number; vote: number; deciding: number };
-  /** Repetitions whose answers were not HTTP 200 or that made other than one PutApprovalResult (Approved), after the deciding click only. */
+  /** Repetitions with an answer other than HTTP 200, a PutApprovalResult before the deciding click, or other than one (Approved) after it. */
   failed: number;
   errors: string[];
 }
@@ -182,7 +182,7 @@ export async function measureApprovalClick(repetitions: number = CLICK.repetitio
 export function printApprovalClick(r: ClickResult, lines: string[]) {
   const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const row = (label: string, s: Summary, limit?: number) =>
-    lines.push(`  ${label.padEnd(40)} p50 ${ms(s.p50).padStart(6)} ms   p99 ${ms(s.p99).padStart(6)} ms   max ${ms(s.max).padStart(6)} ms${limit ? `   aim p99 < ${limit} ms (Slack's limit): ${s.p99 < limit ? 'ok' : 'MISS'}` : ''}`);
+    lines.push(`  ${label.padEnd(46)} p50 ${ms(s.p50).padStart(6)} ms   p99 ${ms(s.p99).padStart(6)} ms   max ${ms(s.max).padStart(6)} ms${limit ? `   aim p99 < ${limit} ms (Slack's limit): ${s.p99 < limit ? 'ok' : 'MISS'}` : ''}`);
   lines.push(
     `  ${r.repetitions} fresh executions (after ${r.warmups} warm-up): approval-gate asks, bob votes, carol decides (2 of 2); DynamoDB (dynalite) ${r.dynamoLatencyMs} ms away, AWS fakes in process and on loopback, Slack stand-in on loopback`,
   );
