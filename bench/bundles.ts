@@ -2,18 +2,31 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import type { FunctionSpec, ServiceSpec } from './service.js';
+import { FUNCTIONS, iamNeedsOf, type FunctionName } from '../functions/permissions.js';
 
 // Each function's bundle as serverless-esbuild builds it, and beside it a
 // floor: a bundle, built with the same options, that does nothing but
-// construct at module scope the AWS SDK v3 clients the function uses.
+// construct at module scope the AWS SDK v3 clients the function uses (those
+// of the services its role grants, found in its bundle).
 
 /**
- * Clients each function is known to use (notify: SSM and Secrets Manager fetch the Slack secret;
- * STS tells its own account where the invocation names no function ARN, e.g. `sls invoke local`).
+ * The clients a function uses are those of the services its role grants (functions/permissions.ts,
+ * the declarations its IAM is derived from), so a client bundled without a grant is not in the floor
+ * and shows as a mismatch. STS is the exception: GetCallerIdentity (the function's own account,
+ * shared/runtime/identity.ts) needs no grant.
  */
-const DECLARED_CLIENTS: Record<string, string[]> = {
-  notify: ['CodePipelineClient', 'CodeBuildClient', 'SNSClient', 'DynamoDBClient', 'SSMClient', 'SecretsManagerClient', 'STSClient'],
-};
+const UNGRANTED_CLIENTS = ['@aws-sdk/client-sts'];
+/** Granted services the function calls without an SDK client: Lambda's own logs, traces and DLQ, KMS through SSM and Secrets Manager, iam:PassRole with ECS UpdateService. */
+const NO_CLIENT_SERVICES = new Set(['logs', 'xray', 'sqs', 'kms', 'iam']);
+
+/** The IAM service prefixes the function's role grants, or undefined for a function functions/permissions.ts does not name. */
+function grantedServices(name: string): Set<string> | undefined {
+  if (!Object.hasOwn(FUNCTIONS, name)) return undefined;
+  return new Set(iamNeedsOf(name as FunctionName).flatMap((need) => need.actions.map((action) => action.split(':')[0]!)));
+}
+
+/** A client package's IAM service prefix: its name after "@aws-sdk/client-" without dashes (secrets-manager: secretsmanager). */
+const serviceOf = (pkg: string) => pkg.replace('@aws-sdk/client-', '').replaceAll('-', '');
 
 interface SdkClient {
   pkg: string;
@@ -33,7 +46,7 @@ export interface FunctionBundles {
   bundle: BuiltBundle;
   floor: BuiltBundle;
   clients: SdkClient[];
-  /** Clients found in the bundle that the declaration lacks, or declared and not found. */
+  /** Clients found in the bundle that its role grants no service of, or granted services with no client in the bundle. */
   clientMismatch?: string;
 }
 
@@ -85,17 +98,20 @@ export async function buildBundles(service: ServiceSpec, fn: FunctionSpec, outDi
   const bundle = await bundleTo({ ...service.esbuild, entryPoints: [join(service.root, fn.entry)] }, join(dir, `${fn.name}.js`), service.root);
 
   const found = clientsIn(bundle.inputs, service.root);
-  const declared = DECLARED_CLIENTS[fn.name];
+  const granted = grantedServices(fn.name);
+  const uses = (c: SdkClient) => !granted || granted.has(serviceOf(c.pkg)) || UNGRANTED_CLIENTS.includes(c.pkg);
+  const clients = found.filter(uses);
   let clientMismatch: string | undefined;
-  if (declared) {
-    const names = found.map((c) => c.className);
-    const missing = declared.filter((d) => !names.includes(d));
-    const extra = names.filter((n) => !declared.includes(n));
+  if (granted) {
+    const bundled = new Set(found.map((c) => serviceOf(c.pkg)));
+    const missing = [...granted].filter((g) => !NO_CLIENT_SERVICES.has(g) && !bundled.has(g));
+    const extra = found.filter((c) => !uses(c)).map((c) => c.className);
     if (missing.length || extra.length) {
-      clientMismatch = `declared but not bundled: [${missing.join(', ')}]; bundled but not declared: [${extra.join(', ')}]`;
+      clientMismatch = `granted but not bundled: [${missing.join(', ')}]; bundled but not granted (left out of the floor): [${extra.join(', ')}]`;
     }
+  } else {
+    clientMismatch = 'functions/permissions.ts does not name this function: the floor is every client in its bundle';
   }
-  const clients = declared ? found.filter((c) => declared.includes(c.className)) : found;
   const floor = await bundleTo(
     {
       ...service.esbuild,

@@ -10,11 +10,13 @@ import { loadScenario, SCENARIO_DIR } from '../local/scenario.js';
 import { ratio } from './stats.js';
 import { printRollbackSim, simulateRollbacks } from './rollback-sim.js';
 import { printRollbackBurst, runRollbackBurst } from './rollback-burst.js';
+import { CLICK, printApprovalClick, runApprovalClick } from './approval-click.js';
 
 // npm run bench: bundle size and cold module init of each function beside a
 // floor measured in the same run, warm handler latency for the pipeline
 // scenario, Slack calls per execution beside one-message-per-event, and the
-// time to rollback beside the ECS deployment circuit breaker (simulated).
+// time to rollback beside the ECS deployment circuit breaker (simulated), and
+// the time from an approval's deciding Slack click to PutApprovalResult.
 // Prints a compact report and writes it as JSON to bench/.out/report.json.
 
 const ROOT = resolve(__dirname, '..');
@@ -26,6 +28,7 @@ const intEnv = (name: string, fallback: number) => {
 const INIT_RUNS = intEnv('BENCH_INIT_RUNS', 15);
 const INIT_WARMUPS = 2;
 const EXECUTIONS = intEnv('BENCH_EXECUTIONS', 40);
+const CLICK_REPETITIONS = intEnv('BENCH_CLICK_RUNS', CLICK.repetitions);
 const WARMUP_EXECUTIONS = 1;
 const AIM_RATIO = 1.3;
 const AIM_P99_MS = 10;
@@ -109,7 +112,7 @@ function printFunction(f: FunctionReport, lines: string[]) {
   const row = (label: string, fn: string, floor: string, r: string, aim: string) =>
     lines.push(`  ${pad(label, 28)}${lpad(fn, 18)}${lpad(floor, 18)}${lpad(r, 8)}  ${aim}`);
   lines.push(`  ${f.name} (${f.entry}); floor constructs ${f.floorClients.join(', ')}`);
-  if (f.floorClientMismatch) lines.push(`  ! floor clients vs bundle: ${f.floorClientMismatch}`);
+  if (f.floorClientMismatch) lines.push(`  ! floor clients (granted, functions/permissions.ts) vs bundle: ${f.floorClientMismatch}`);
   row('', 'function', 'floor', 'ratio', `aim <= ${AIM_RATIO}x (init: ratio of p50s)`);
   row('bundle', `${f.bundle.kb} KB`, `${f.floor.kb} KB`, `${f.bundleRatio}x`, verdict(f.aims.bundle));
   row('', `${f.bundle.bytes} B`, `${f.floor.bytes} B`, '', '');
@@ -226,6 +229,9 @@ async function main() {
   const rollbackBurst = runRollbackBurst({ file: resolve(ROOT, rollback.entry), exportName: rollback.exportName }, service.configFile);
   lines.push('', '5. Rollback under a rolling deployment\'s burst of task events (handler, dynalite and stand-ins in one fresh process here; bench/rollback-burst.ts)');
   printRollbackBurst(rollbackBurst, lines);
+  const approvalClick = runApprovalClick(CLICK_REPETITIONS);
+  lines.push('', '6. Slack click to PutApprovalResult (approval-gate and slack-interactions, dynalite and stand-ins in one fresh process here; bench/approval-click.ts)');
+  printApprovalClick(approvalClick, lines);
   lines.push('', `done in ${((Date.now() - started) / 1000).toFixed(1)} s; JSON: ${join('bench', '.out', 'report.json')}`);
 
   const report = {
@@ -247,11 +253,12 @@ async function main() {
     },
     rollbackSim,
     rollbackBurst,
+    approvalClick,
     printed: lines,
   };
   writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   console.log(lines.join('\n'));
-  if (warm.errors.length > 0 || rollbackBurst.failedInvocations > 0) process.exitCode = 1;
+  if (warm.errors.length > 0 || rollbackBurst.failedInvocations > 0 || approvalClick.failed > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

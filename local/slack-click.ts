@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { SlackCall } from './slack-stand-in';
 
 // A click on an approval button, as a scenario file describes it
 // ({"slack-click": {"user": "U0BOB00001", "button": "approve", "time": "..."}}),
@@ -33,6 +34,16 @@ export function scenarioClick(content: unknown): ScenarioClick | undefined {
   if (click.button !== 'approve' && click.button !== 'reject') throw new Error('slack-click.button: expected "approve" or "reject"');
   if (click.time !== undefined && Number.isNaN(Date.parse(click.time))) throw new Error('slack-click.time: expected an ISO-8601 time');
   return { user: click.user, button: click.button, ...(click.time ? { time: click.time } : {}) };
+}
+
+/** The messages the Slack stand-in saw posted or updated, oldest first: where a click finds its button. */
+export function messagesSeen(calls: SlackCall[]): SeenMessage[] {
+  const seen: SeenMessage[] = [];
+  for (const call of calls) {
+    const ts = call.method === 'chat.update' ? call.body.ts : call.ts;
+    if (typeof ts === 'string' && call.channel && Array.isArray(call.body.blocks)) seen.push({ channel: call.channel, ts, blocks: call.body.blocks });
+  }
+  return seen;
 }
 
 /** The button a click presses: on the newest message that carries it. */

@@ -37,7 +37,7 @@ import { installFakeAws } from '../local/fakes/world';
 import { startAwsFront } from '../local/fakes/http-front';
 import type { AwsChange, PublishedEmail } from '../local/fakes/service-fake';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in';
-import { buttonFor, scenarioClick, signedClickRequest, type SeenMessage } from '../local/slack-click';
+import { buttonFor, messagesSeen, scenarioClick, signedClickRequest, type SeenMessage } from '../local/slack-click';
 import {
   configFileFor,
   functionsFor,
@@ -221,11 +221,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** The Slack messages posted or updated so far (by the stand-in, or rehearsed in a dry-run), oldest first: where a click finds its button. */
 function seenMessages(calls: SlackCall[], rehearsed: RecordedCall[]): SeenMessage[] {
-  const seen: SeenMessage[] = [];
-  for (const call of calls) {
-    const ts = call.method === 'chat.update' ? call.body.ts : call.ts;
-    if (typeof ts === 'string' && call.channel && Array.isArray(call.body.blocks)) seen.push({ channel: call.channel, ts, blocks: call.body.blocks });
-  }
+  const seen = messagesSeen(calls);
   for (const call of rehearsed) {
     if (call.to !== 'slack') continue;
     const ts = call.method === 'chat.update' ? call.body.ts : call.ts;
