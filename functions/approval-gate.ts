@@ -5,13 +5,13 @@ import { parseScheduledEvent, type ScheduledTick } from '../shared/events/schedu
 import type { CiEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
 import { isManualApproval } from '../shared/policies/approval-gate.js';
-import type { Plan } from '../shared/plan/plan.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { gateApproval, remindApprovals } from '../shared/executors/approval-gate.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { placeOf } from '../shared/runtime/identity.js';
+import { logPlan } from '../shared/executors/plan-log.js';
 
 // The approval gate: a manual approval STARTED is decided by its policy
 // (rejected or approved automatically, with the reason, or asked in Slack with
@@ -44,11 +44,6 @@ export async function approvalGate(event: GateEvent, context: Pick<Context, 'get
   // AWS is read where the pipeline runs; without a role there, nothing can be approved (the request says so).
   const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onReadError(`reading AWS in account ${event.account}`, error), undefined));
   return gateApproval(event, place, run);
-}
-
-function logPlan(plan: Plan): Plan {
-  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
-  return plan;
 }
 
 /** The Lambda handler; tests and the local runner give their own environment or clock. */

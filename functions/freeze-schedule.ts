@@ -3,7 +3,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ScheduledEventInput, type ScheduledTick } from '../shared/events/schedule.js';
 import { getConfig } from '../shared/config/load.js';
 import { schedulablePolicies } from '../shared/policies/freeze-schedule.js';
-import type { Plan } from '../shared/plan/plan.js';
 import type { Channels } from '../shared/actions/module.js';
 import { FREEZE_ACTIONS } from '../shared/actions/change-actions.js';
 import { invocationState } from '../shared/state/invocation-state.js';
@@ -13,6 +12,7 @@ import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middle
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
+import { logPlan } from '../shared/executors/plan-log.js';
 
 // Every 5 minutes: close the inbound transitions of the stages approval
 // policies govern while a freeze (or the time outside deploy hours) holds,
@@ -60,11 +60,6 @@ const onFactError = (why: string) => {
   logger.warn(why);
   metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
 };
-
-function logPlan(plan: Plan): Plan {
-  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
-  return plan;
-}
 
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
 export const createHandler = (given: Partial<Runtime> = {}) =>

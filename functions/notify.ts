@@ -20,6 +20,7 @@ import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
 import { placeOf } from '../shared/runtime/identity.js';
+import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // Pipeline and build notifications: fold the event into what we know of its
 // execution (or build), then tell Slack and email what they are still owed.
@@ -67,19 +68,11 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   return settle(state, { ...common, pk, fold, decide: decideWith(decideExecutionNotifications), alreadyRead: { record: known }, compact: compactExecution });
 }
 
-const onFactError = (call: string, error: unknown) => {
-  logger.warn(`${call} failed; notifying with what is known`, { error: error as Error });
-  metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
-};
+const onFactError = factErrorReporter('notifying with what is known');
 
 /** When a write is refused for size (an item from before the bounds): a quarter of the usual budget. */
 const compactExecution = (view: ExecutionView) => fitExecutionView(view, EXECUTION_VIEW_BYTES / 4);
 const compactBuild = (build: BuildEvent) => boundBuildEvent(build, BUILD_CONTEXT_CHARS / 4);
-
-function logPlan(plan: Plan): Plan {
-  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
-  return plan;
-}
 
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
 export const createHandler = (given: Partial<Runtime> = {}) =>

@@ -4,7 +4,6 @@ import { rollbackEventSchema } from '../shared/events/parse-rollback.js';
 import type { RollbackEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
 import { servicesToHandle } from '../shared/policies/rollback.js';
-import type { Plan } from '../shared/plan/plan.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { handleService, type ServiceResult } from '../shared/executors/rollback.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
@@ -12,11 +11,11 @@ import { systemClock } from '../shared/runtime/clock.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { whereabouts } from '../shared/runtime/identity.js';
+import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // ECS auto-rollback: fold the event into what we know of each service it
 // concerns, and when that shows a bad deployment, decide (pure) and perform
 // the rollback — one at a time per service, under the service's lease.
-
 
 export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
 
@@ -50,15 +49,7 @@ export async function rollback(event: RollbackEvent, context: Pick<Context, 'get
   return { status: 'handled', services: results };
 }
 
-const onFactError = (call: string, error: unknown) => {
-  logger.warn(`${call} failed; deciding with what is known`, { error: error as Error });
-  metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
-};
-
-function logPlan(plan: Plan): Plan {
-  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
-  return plan;
-}
+const onFactError = factErrorReporter('deciding with what is known');
 
 /** The Lambda handler; tests and the local runner give their own environment or clock (a manual request is timed by it too). */
 export const createHandler = (given: Partial<Runtime> = {}) =>

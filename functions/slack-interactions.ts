@@ -22,7 +22,6 @@ import { logger, metrics } from '../shared/runtime/observability.js';
 /** Slack shows the user an error after 3 s without an answer. */
 export const ANSWER_WITHIN_MS = 2500;
 
-
 export async function slackInteractions(
   request: HttpRequest,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>,

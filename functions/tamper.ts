@@ -4,7 +4,6 @@ import { ApiCallEventStandardSchema } from '../shared/events/cloudtrail.js';
 import type { ApiCallEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
 import { detectTampering } from '../shared/policies/tamper.js';
-import type { Plan } from '../shared/plan/plan.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { handleDetection } from '../shared/executors/tamper.js';
 import type { Rehearsal } from '../shared/executors/rehearse.js';
@@ -13,6 +12,7 @@ import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middle
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { ownIdentity, placeFor } from '../shared/runtime/identity.js';
+import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // Changes around the pipeline, from CloudTrail: what a call did to a protected
 // pipeline, service or trail, whether its caller may (decided pure), and the
@@ -51,15 +51,7 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
   });
 }
 
-const onFactError = (call: string, error: unknown) => {
-  logger.warn(`${call} failed; deciding with what is known`, { error: error as Error });
-  metrics.addMetric('EnrichmentFailed', MetricUnit.Count, 1);
-};
-
-function logPlan(plan: Plan): Plan {
-  logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })), skipped: plan.skipped });
-  return plan;
-}
+const onFactError = factErrorReporter('deciding with what is known');
 
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
 export const createHandler = (given: Partial<Runtime> = {}) =>

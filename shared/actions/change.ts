@@ -29,6 +29,7 @@ export async function performChange<A extends ChangeAction, O>(
 }
 
 export const serviceTarget = (action: { cluster: string; service: string }) => `${action.cluster}/${action.service}`;
+export const stageTarget = (action: { pipeline: string; stage: string }) => `${action.pipeline}/${action.stage}`;
 
 /** An AWS call with its parameters, made by `send` (a dry-run records the parameters instead). */
 export const call = <I extends object, O>(api: string, input: I, send: (input: I) => Promise<O>): AwsCall<O> => ({ api, input, send: () => send(input) });

@@ -2,7 +2,7 @@ import { DisableStageTransitionCommand, CodePipelineClient } from '@aws-sdk/clie
 import type { DisableTransitionAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { call, performChange } from './change.js';
+import { call, performChange, stageTarget } from './change.js';
 
 // Disables the inbound transition of a pipeline's deploy stage, so a bad revision is not deployed again.
 
@@ -16,8 +16,6 @@ export function transitionReason(reason: string): string {
     .trim();
   return cleaned || 'Disabled by cicd-guardian after a rollback';
 }
-
-const stageTarget = (action: DisableTransitionAction) => `${action.pipeline}/${action.stage}`;
 
 export const codePipelineDisableTransition: ActionModule<DisableTransitionAction> = {
   type: 'codepipeline.disableTransition',

@@ -2,11 +2,9 @@ import { CodePipelineClient, EnableStageTransitionCommand } from '@aws-sdk/clien
 import type { EnableTransitionAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { call, performChange } from './change.js';
+import { call, performChange, stageTarget } from './change.js';
 
 // Enables the inbound transition of a pipeline stage again: a freeze that closed it has ended.
-
-const stageTarget = (action: EnableTransitionAction) => `${action.pipeline}/${action.stage}`;
 
 export const codePipelineEnableTransition: ActionModule<EnableTransitionAction> = {
   type: 'codepipeline.enableTransition',
