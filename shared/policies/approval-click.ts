@@ -2,6 +2,7 @@ import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { AuditEntry } from '../plan/audit.js';
 import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/plan.js';
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
+import { escapeMrkdwn } from '../messages/text.js';
 import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
 import { planForRequest, type GateRequest } from './approval-gate.js';
 
@@ -41,12 +42,14 @@ export function judgeClick(
 ): ClickVerdict {
   if (request.status !== 'pending') return { kind: 'refused', reason: `this request is over: it was ${request.status}` };
   if (!request.token) return { kind: 'refused', reason: 'this request is over: it had no approval token' };
-  // A voter's click again finishes a decision their votes already made (its PutApprovalResult failed, or its decider died).
+  // A voter's click again finishes a decision their votes already made (its PutApprovalResult failed, or its decider died):
+  // their earlier vote is cast again, checked as on the first click (a freeze may have begun since).
   const voter = personBySlackId(config, click.slackUserId);
   const earlier = voter && request.votes.find((v) => v.personId === voter.id);
-  if (earlier && facts.token === request.token && tally(request.votes, policy).outcome !== 'pending') return { kind: 'vote', vote: earlier };
-  const check = checkVote(click, { token: request.token, votes: request.votes }, facts, policy, config, now);
+  const again = earlier !== undefined && tally(request.votes, policy).outcome !== 'pending';
+  const check = checkVote(again ? { ...click, decision: earlier.decision } : click, { token: request.token, votes: request.votes }, facts, policy, config, now, { again });
   if (!check.allowed) return { kind: 'refused', reason: check.reason };
+  if (again) return { kind: 'vote', vote: earlier };
   const vote: Vote = {
     personId: check.person.id,
     slackUserId: click.slackUserId,
@@ -100,7 +103,7 @@ export function refusalPlan(click: { userId: string; responseUrl: string; value:
   return {
     subject: `click by ${click.userId} on ${request ? request.key : 'an unknown request'}`,
     actions: [
-      { type: 'slack.respond', key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${reason}`, reason },
+      { type: 'slack.respond', key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${escapeMrkdwn(reason)}`, reason },
       ...(request ? [clickAudit(request, 'refused', { person: person ?? click.userId }, [reason], now, `audit:${key}`)] : []),
     ],
     skipped: [],

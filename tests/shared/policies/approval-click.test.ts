@@ -106,6 +106,20 @@ describe('a voter clicking again once the votes decide', () => {
     expect(judgeClick(approveBy('U0APPROVE1'), decided, facts(), policy, config, NOW)).toEqual({ kind: 'vote', vote: vote('ada') });
   });
 
+  it('checks it again as on the first click: a freeze that began since, or a person no longer an approver, refuses it', () => {
+    const decided = request({ votes: [vote('ada'), vote('grace')] });
+    const inFreeze = judgeClick(approveBy('U0APPROVE1'), decided, facts(), policy, config, IN_FREEZE);
+    expect(inFreeze).toEqual({ kind: 'refused', reason: expect.stringMatching(/^cannot approve now: .*year-end/) });
+    const regrouped = parseConfig({ ...config, groups: { release: ['grace', 'linus'] } }, 'test');
+    expect(judgeClick(approveBy('U0APPROVE1'), decided, facts(), regrouped.approvals.policies[0]!, regrouped, NOW)).toEqual({ kind: 'refused', reason: "Ada Lovelace is not an approver under policy 'prod'" });
+    expect(judgeClick(approveBy('U0APPROVE1'), decided, facts({ source: { authorEmail: 'ada@example.com' } }), policy, config, NOW)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^no self-approval/) });
+  });
+
+  it('finishes a rejection inside a freeze (stopping a change is always allowed)', () => {
+    const rejected = request({ votes: [vote('linus', 'reject', 'not tested')] });
+    expect(judgeClick({ slackUserId: 'U0APPROVE3', decision: 'approve' }, rejected, facts(), policy, config, IN_FREEZE)).toEqual({ kind: 'vote', vote: vote('linus', 'reject', 'not tested') });
+  });
+
   it('refuses it as a second vote while the votes decide nothing yet, or once the token changed', () => {
     expect(judgeClick(approveBy('U0APPROVE1'), request({ votes: [vote('ada')] }), facts(), policy, config, NOW)).toMatchObject({ kind: 'refused' });
     expect(judgeClick(approveBy('U0APPROVE1'), request({ votes: [vote('ada'), vote('grace')] }), facts({ token: 'token-2' }), policy, config, NOW)).toMatchObject({ kind: 'refused' });
@@ -132,6 +146,12 @@ describe('buttons, tokens and the answers a click gets', () => {
       expect.objectContaining({ type: 'audit.record', entry: expect.objectContaining({ decision: 'refused', by: { person: 'eve', automatic: false }, reasons: ["eve is not an approver under policy 'prod'"] }) }),
     ]);
     expect(refusalPlan(click, 'no such request', NOW).actions.map((a) => a.type)).toEqual(['slack.respond']);
+  });
+
+  it('escapes the reason of a private answer: untrusted text in it cannot mention or link', () => {
+    const click = { userId: 'U0APPROVE1', responseUrl: 'https://hooks.slack.com/actions/T0/1/x', value: request().key };
+    const plan = refusalPlan(click, "cannot approve now: branch '<!channel> & <https://evil.example|docs>' is not one of main", NOW, request());
+    expect(plan.actions[0]).toMatchObject({ text: "Your click was not counted: cannot approve now: branch '&lt;!channel&gt; &amp; &lt;https://evil.example|docs&gt;' is not one of main" });
   });
 
   it('after a click, shows the request and audits each vote once (keyed by person)', () => {
