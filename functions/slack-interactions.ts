@@ -52,7 +52,8 @@ export async function slackInteractions(
       if (!dryRun && (await claimRequest(tableOf(env), signed.signature, signed.timestamp, deadline)) === 'replayed') {
         return refuse(401, 'replayed: this signed request was already received');
       }
-      const state = invocationState(env.table, now, dryRun, (call, error) => logger.warn(`${call} failed`, { error: error as Error }));
+      // Every call to the table is cut short at the deadline: nothing of this click runs on after its answer.
+      const state = invocationState(env.table, now, dryRun, (call, error) => logger.warn(`${call} failed`, { error: error as Error }), deadline);
       const result = await actOnClick(click, { config, env, now, deadline, state, invokedFunctionArn: context.invokedFunctionArn });
       logger.info('click', { ...result });
       metrics.addMetric('ClickHandled', MetricUnit.Count, 1);

@@ -145,6 +145,11 @@ export interface PutApprovalResultAction {
   /** Shown in the console: who approved, or why it was rejected (cut to CodePipeline's 512 characters). */
   summary: string;
   reason: string;
+  /**
+   * An earlier call of ours with this token and status may have landed (it was cut short after being sent):
+   * CodePipeline's ApprovalAlreadyCompletedException then means it did, and counts as done.
+   */
+  resent?: boolean;
 }
 
 /** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */

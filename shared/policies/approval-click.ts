@@ -4,7 +4,7 @@ import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/p
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
 import { escapeMrkdwn } from '../messages/text.js';
 import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
-import { planForRequest, type GateRequest } from './approval-gate.js';
+import { planForRequest, slackDecision, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
 // click time (PURE: the request as stored, facts read just now, the policy,
@@ -60,23 +60,12 @@ export function judgeClick(
   return { kind: 'vote', vote };
 }
 
-const nameOf = (config: GuardianConfig, id: string) => {
-  const person = config.people.find((p) => p.id === id);
-  return person ? personName(person) : id;
-};
-
 /** The PutApprovalResult the votes call for, with `token` (read at click time), or undefined while they decide nothing. */
 export function approvalResult(request: ClickedRequest, token: string, policy: ApprovalPolicyConfig, config: GuardianConfig): PutApprovalResultAction | undefined {
-  const count = tally(request.votes, policy);
-  if (count.outcome === 'pending') return undefined;
+  const decision = slackDecision(request, policy, config);
+  if (!decision) return undefined;
   const { pipeline, stage, action } = request.place;
-  const base = { type: 'codepipeline.putApprovalResult' as const, key: `approval:${request.key}`, pipeline, stage, action, token };
-  if (count.outcome === 'rejected') {
-    const why = request.votes.filter((v) => v.decision === 'reject').map((v) => `${nameOf(config, v.personId)}: ${v.reason ?? 'no reason given'}`);
-    return { ...base, status: 'Rejected', summary: `Rejected in Slack by ${why.join('; ')}`, reason: `${count.rejectedBy.length} of ${count.rejectsRequired} rejection(s) needed under policy '${policy.name}'` };
-  }
-  const names = count.approvedBy.map((id) => nameOf(config, id));
-  return { ...base, status: 'Approved', summary: `Approved in Slack by ${names.join(', ')} (${count.approvedBy.length} of ${count.required} required, policy '${policy.name}')`, reason: `the required ${count.required} approval(s) are in` };
+  return { type: 'codepipeline.putApprovalResult', key: `approval:${request.key}`, pipeline, stage, action, token, status: decision.status, summary: decision.summary, reason: decision.reason };
 }
 
 /** The audit entry of a vote, a refusal or a decision on the request. */

@@ -291,6 +291,106 @@ describe('rejecting, and approvals that ended elsewhere', () => {
   });
 });
 
+/** CodePipeline's event of the approval action ending (SUCCEEDED: approved, by us or in the console), through the real approval gate. */
+async function ended(state: 'SUCCEEDED' | 'FAILED') {
+  const end = loadEvent<{ time: string; detail: Record<string, unknown> }>('codepipeline/approval-succeeded.json');
+  end.detail['execution-id'] = place.executionId;
+  end.detail.state = state;
+  end.time = clock.toISOString();
+  return approvalGate({ env: env(), now: () => clock })(end, context('approval-gate'));
+}
+
+/** The abort signal the latest PutApprovalResult was sent with (aws-sdk-client-mock keeps the call's options). */
+const lastCallSignal = () => (codepipeline.commandCalls(PutApprovalResultCommand).at(-1)!.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
+
+/** PutApprovalResult that CodePipeline never answers: it ends only when the call is cut short. */
+function putApprovalHangs() {
+  codepipeline.on(PutApprovalResultCommand).callsFake(
+    () =>
+      new Promise((_, reject) => {
+        lastCallSignal()?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+      }),
+  );
+}
+
+describe('the click answers within its 2.5 s, and what it leaves undone is finished safely', () => {
+  it('a PutApprovalResult with no answer is cut short before the answer is due: the lease is given back and the voter told to click again', async () => {
+    await asked();
+    await send(click(ALICE));
+    putApprovalHangs();
+    const started = Date.now();
+    expect(await send(click(BOB))).toMatchObject({ statusCode: 200 });
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(lastCallSignal()?.abortSignal).toBeInstanceOf(AbortSignal);
+    expect(privateAnswers()).toEqual([expect.objectContaining({ text: expect.stringMatching(/your vote is counted, but CodePipeline could not be told .*click again/) })]);
+    const request = await stored();
+    expect(request).toMatchObject({ status: 'pending', attempt: { status: 'Approved', token: TOKEN } });
+
+    // The call had landed after all: the click again gets ApprovalAlreadyCompleted for our own token, which is our decision.
+    codepipeline.on(PutApprovalResultCommand).rejects(Object.assign(new Error('The approval action has already been completed'), { name: 'ApprovalAlreadyCompletedException' }));
+    expect(await send(click(BOB))).toMatchObject({ statusCode: 200 });
+    expect(await stored()).toMatchObject({ status: 'approved', outcome: { by: ['alice', 'bob'] } });
+    expect(lastMessage()).toContain('Approved by Alice, Bob');
+  });
+
+  it('a decision cut short, then CodePipeline\'s SUCCEEDED event: approved in Slack by the people who approved, not "outside Slack"', async () => {
+    await asked();
+    await send(click(ALICE));
+    putApprovalHangs();
+    await send(click(BOB));
+    expect(await ended('SUCCEEDED')).toMatchObject({ status: 'delivered' });
+    expect(await stored()).toMatchObject({ status: 'approved', outcome: { by: ['alice', 'bob'], reason: expect.stringMatching(/^Approved in Slack by Alice, Bob/) } });
+    expect(lastMessage()).toContain('Approved by Alice, Bob');
+  });
+
+  it('ApprovalAlreadyCompleted without an attempt of ours before it is a decision made elsewhere', async () => {
+    setConfig(config(1));
+    await asked();
+    codepipeline.on(PutApprovalResultCommand).rejects(Object.assign(new Error('The approval action has already been completed'), { name: 'ApprovalAlreadyCompletedException' }));
+    await send(click(ALICE));
+    expect(await stored()).toMatchObject({ status: 'closed', outcome: { reason: expect.stringContaining('ApprovalAlreadyCompletedException') } });
+  });
+
+  it('every call of a click carries an abort signal that fires at its deadline: facts, the state table, CodePipeline', async () => {
+    await asked();
+    setConfig(config(1));
+    await send(click(ALICE));
+    for (const command of [GetPipelineStateCommand, GetPipelineExecutionCommand, PutApprovalResultCommand]) {
+      const calls = codepipeline.commandCalls(command as never);
+      expect((calls.at(-1)!.args as unknown[])[1]).toEqual({ abortSignal: expect.any(AbortSignal) });
+    }
+  });
+});
+
+describe('the approval action\'s end event racing the decision in Slack', () => {
+  it('a SUCCEEDED event handled while the decider is between PutApprovalResult and recording it: approved in Slack by Alice and Bob', async () => {
+    await asked();
+    await send(click(ALICE));
+    let gate: Promise<unknown> | undefined;
+    codepipeline.on(PutApprovalResultCommand).callsFake(async () => {
+      gate = ended('SUCCEEDED'); // CodePipeline's event of this very approval, handled by the gate at once
+      await new Promise((r) => setTimeout(r, 300));
+      return { approvedAt: clock };
+    });
+    await send(click(BOB));
+    expect(await gate).toMatchObject({ status: expect.stringMatching(/^(delivered|deferred)$/) });
+    const request = await stored();
+    expect(request).toMatchObject({ status: 'approved', outcome: { by: ['alice', 'bob'] } });
+    expect(lastMessage()).toContain('Approved by Alice, Bob');
+    const { entries } = await auditTrail(dynamo.tableName, 30).list({ account: PLACE.account, region: PLACE.region, subject: 'payments-api', from: new Date(NOW.getTime() - 3600_000), until: new Date(NOW.getTime() + 3600_000), limit: 100 });
+    const ours = entries.filter((e) => e.executionId === place.executionId).map((e) => e.decision);
+    expect(ours).toContain('approved');
+    expect(ours).not.toContain('closed');
+  });
+
+  it('a SUCCEEDED event with no decision of ours is still approved outside Slack', async () => {
+    await asked();
+    await send(click(ALICE));
+    await ended('SUCCEEDED');
+    expect(await stored()).toMatchObject({ status: 'closed', outcome: { reason: 'approved outside Slack (console or CLI)' } });
+  });
+});
+
 describe('a dry-run click', () => {
   it('decides as a real one and makes nothing: no vote stored, no PutApprovalResult, no message changed', async () => {
     setConfig(config(1));
