@@ -2,13 +2,14 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getConfig } from '../shared/config/load.js';
 import { EventValidationError } from '../shared/events/parse.js';
-import { parseSlackInteraction, type SlackClick } from '../shared/events/slack-interaction.js';
+import { foreignInteraction, parseSlackInteraction, type SlackClick } from '../shared/events/slack-interaction.js';
 import { actOnClick } from '../shared/executors/approval-click.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { claimRequest } from '../shared/state/replay-guard.js';
 import { httpHandler, isDryRun, type HttpRequest, type HttpResponse, type Runtime } from '../shared/runtime/middleware.js';
 import { plainAnswer } from '../shared/runtime/http.js';
-import { checkSlackRequest } from '../shared/runtime/slack-signature.js';
+import { checkSlackRequest, type SignatureCheck } from '../shared/runtime/slack-signature.js';
+import type { GuardianConfig } from '../shared/config/schema.js';
 import { slackSigningSecret } from '../shared/runtime/slack-credentials.js';
 import { deadlineFrom, deadlineIn, DeadlineExceededError, within } from '../shared/runtime/deadline.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
@@ -33,7 +34,7 @@ export async function slackInteractions(
       const config = getConfig(env.configFile);
       const secret = await slackSigningSecret(config, env);
       if (!secret) return refuse(500, 'no signing secret: set approvals.signingSecret in guardian.yml (SLACK_SIGNING_SECRET in local runs)');
-      const signed = checkSlackRequest(request, secret, now());
+      const signed = await verified(request, secret, config, env, now());
       if (!signed.ok) return refuse(signed.status, signed.reason);
       const retry = request.headers['x-slack-retry-num'];
       logger.appendKeys({ slackRetry: retry });
@@ -46,6 +47,9 @@ export async function slackInteractions(
         return refuse(400, error.message);
       }
       logger.appendKeys({ slackUser: click.userId, actionId: click.actionId });
+      // Signed by our app's secret, yet from another workspace or app than guardian.yml names: not ours to act on.
+      const foreign = foreignInteraction(config.slack, click);
+      if (foreign) return refuse(403, foreign);
 
       const dryRun = isDryRun(config.dryRun, env);
       // A dry-run writes nothing, the record of requests seen included.
@@ -66,6 +70,28 @@ export async function slackInteractions(
     return refuse(503, `${error.message} (${ANSWER_WITHIN_MS} ms)`);
   }
 }
+
+/** Not more often than this is the signing secret read past its cache because a signature did not match (forged requests cost no more). */
+const REFETCH_EVERY_MS = 30_000;
+let lastRefetch = 0;
+
+/**
+ * The signature check; when only the signature is wrong, the secret is read once afresh
+ * (it may have been rotated in SSM or Secrets Manager; the fresh one is cached after) and checked again.
+ */
+async function verified(request: HttpRequest, secret: string, config: GuardianConfig, env: Runtime['env'], now: Date): Promise<SignatureCheck> {
+  const first = checkSlackRequest(request, secret, now);
+  if (first.ok || !first.mismatch || env.slackOverrides.signingSecret || Date.now() - lastRefetch < REFETCH_EVERY_MS) return first;
+  lastRefetch = Date.now();
+  const fresh = await slackSigningSecret(config, env, { fresh: true });
+  if (!fresh || fresh === secret) return first;
+  const again = checkSlackRequest(request, fresh, now);
+  if (again.ok) logger.info('the Slack signing secret was rotated: verified with the one read afresh');
+  return again;
+}
+
+/** Tests: the next mismatch may read the secret afresh at once. */
+export const resetSecretRefetch = () => void (lastRefetch = 0);
 
 function tableOf(env: Runtime['env']): string {
   if (!env.table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');

@@ -31,8 +31,10 @@ const messageTs = z.string().check(z.regex(/^\d{9,12}\.\d{1,6}$/, 'expected a Sl
 
 const BlockActionsSchema = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: slackId('user', /^[UW][A-Z0-9]{2,}$/), username: z.optional(z.string()), name: z.optional(z.string()) }),
+  user: z.object({ id: slackId('user', /^[UW][A-Z0-9]{2,}$/), username: z.optional(z.string()), name: z.optional(z.string()), team_id: z.optional(z.string()) }),
+  // Null for an org-wide install (the user's team_id then says which workspace).
   team: z.optional(z.nullable(z.object({ id: z.string() }))),
+  api_app_id: z.optional(z.string()),
   container: z.object({
     type: z.literal('message'),
     message_ts: messageTs,
@@ -66,6 +68,16 @@ export interface SlackClick {
   /** The message the button is on. */
   channelId: string;
   messageTs: string;
+  /** The workspace and the Slack app the interaction comes from, as Slack names them (checked against guardian.yml's slack.teamId / appId). */
+  teamId?: string;
+  appId?: string;
+}
+
+/** Why an interaction from `from` is not for this guardian (guardian.yml's slack.teamId / appId, where set), or undefined. */
+export function foreignInteraction(expected: { teamId?: string | undefined; appId?: string | undefined } | undefined, from: { teamId?: string; appId?: string }): string | undefined {
+  if (expected?.teamId && from.teamId !== expected.teamId) return `team.id ${from.teamId ?? '(none)'} is not slack.teamId ${expected.teamId}`;
+  if (expected?.appId && from.appId !== expected.appId) return `api_app_id ${from.appId ?? '(none)'} is not slack.appId ${expected.appId}`;
+  return undefined;
 }
 
 /** The click in a verified form body; throws an EventValidationError naming each bad field (`payload.actions.0.value: ...`). */
@@ -95,5 +107,7 @@ export function parseSlackInteraction(body: Buffer): SlackClick {
     responseUrl: p.response_url,
     channelId: p.container.channel_id,
     messageTs: p.container.message_ts,
+    ...((p.team?.id ?? p.user.team_id) ? { teamId: (p.team?.id ?? p.user.team_id)! } : {}),
+    ...(p.api_app_id ? { appId: p.api_app_id } : {}),
   };
 }
