@@ -2,8 +2,10 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getConfig } from '../shared/config/load.js';
 import { EventValidationError } from '../shared/events/parse.js';
-import { foreignInteraction, parseSlackInteraction, type SlackClick } from '../shared/events/slack-interaction.js';
-import { actOnClick } from '../shared/executors/approval-click.js';
+import { foreignInteraction, parseSlackInteraction, type SlackInteraction } from '../shared/events/slack-interaction.js';
+import { actOnInteraction, type ClickResult } from '../shared/executors/approval-click.js';
+import { REASON_BLOCK } from '../shared/messages/reject-reason.js';
+import { truncate } from '../shared/views/bounds.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { claimRequest } from '../shared/state/replay-guard.js';
 import { httpHandler, isDryRun, type HttpRequest, type HttpResponse, type Runtime } from '../shared/runtime/middleware.js';
@@ -39,16 +41,16 @@ export async function slackInteractions(
       const retry = request.headers['x-slack-retry-num'];
       logger.appendKeys({ slackRetry: retry });
 
-      let click: SlackClick;
+      let interaction: SlackInteraction;
       try {
-        click = parseSlackInteraction(request.rawBody);
+        interaction = parseSlackInteraction(request.rawBody);
       } catch (error) {
         if (!(error instanceof EventValidationError)) throw error;
         return refuse(400, error.message);
       }
-      logger.appendKeys({ slackUser: click.userId, actionId: click.actionId });
+      logger.appendKeys({ slackUser: interaction.userId, ...(interaction.kind === 'click' ? { actionId: interaction.actionId } : { callbackId: interaction.callbackId }) });
       // Signed by our app's secret, yet from another workspace or app than guardian.yml names: not ours to act on.
-      const foreign = foreignInteraction(config.slack, click);
+      const foreign = foreignInteraction(config.slack, interaction);
       if (foreign) return refuse(403, foreign);
 
       const dryRun = isDryRun(config.dryRun, env);
@@ -58,10 +60,10 @@ export async function slackInteractions(
       }
       // Every call to the table is cut short at the deadline: nothing of this click runs on after its answer.
       const state = invocationState(env.table, now, dryRun, (call, error) => logger.warn(`${call} failed`, { error: error as Error }), deadline);
-      const result = await actOnClick(click, { config, env, now, deadline, state, invokedFunctionArn: context.invokedFunctionArn });
-      logger.info('click', { ...result });
+      const result = await actOnInteraction(interaction, { config, env, now, deadline, state, invokedFunctionArn: context.invokedFunctionArn });
+      logger.info(interaction.kind, { ...result });
       metrics.addMetric('ClickHandled', MetricUnit.Count, 1);
-      return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
+      return interaction.kind === 'submission' ? submissionAnswer(result) : { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
     });
   } catch (error) {
     if (!(error instanceof DeadlineExceededError)) throw error;
@@ -92,6 +94,16 @@ async function verified(request: HttpRequest, secret: string, config: GuardianCo
 
 /** Tests: the next mismatch may read the secret afresh at once. */
 export const resetSecretRefetch = () => void (lastRefetch = 0);
+
+/**
+ * Slack's answer to a modal's submission: an empty 200 closes it; a refused or
+ * invalid one keeps it open, the reason shown under the input (response_action errors).
+ */
+function submissionAnswer(result: ClickResult): HttpResponse {
+  if (result.status !== 'refused' && result.status !== 'invalid') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
+  const why = result.status === 'refused' ? `Not rejected: ${result.reason}` : result.reason;
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_action: 'errors', errors: { [REASON_BLOCK]: truncate(why, 300) } }) };
+}
 
 function tableOf(env: Runtime['env']): string {
   if (!env.table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');

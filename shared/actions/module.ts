@@ -13,7 +13,7 @@ import type { SlackNotifier, SlackResponder, SlackWebhookNotifier } from '../exe
 
 /** Where notifications go, as the config and environment set them up for one invocation (or a recording sink, in a dry-run). */
 export interface Channels {
-  slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply'>;
+  slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply' | 'openView'>;
   webhook?: Pick<SlackWebhookNotifier, 'send'>;
   /** Private answers to the user who clicked (an interaction's response_url). */
   respond?: Pick<SlackResponder, 'respond'>;

@@ -1,8 +1,10 @@
 import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
-import type { SlackClick } from '../events/slack-interaction.js';
+import type { SlackClick, SlackInteraction, SlackSubmission } from '../events/slack-interaction.js';
+import { REASON_BLOCK, REASON_INPUT, REJECT_REASON_CALLBACK } from '../messages/reject-reason.js';
 import type { ApprovalFacts } from '../policies/approval.js';
-import { afterClickPlan, approvalResult, buttonDecision, judgeClick, refusalPlan, tokenChanged } from '../policies/approval-click.js';
+import { afterClickPlan, approvalResult, buttonDecision, judgeClick, reasonModalPlan, refusalPlan, rejectReasonOf, tokenChanged } from '../policies/approval-click.js';
+import { tally } from '../policies/approval.js';
 import { slackDecision } from '../policies/approval-gate.js';
 import type { Plan, PutApprovalResultAction } from '../plan/plan.js';
 import { emptyDelivery } from '../plan/delivery.js';
@@ -40,7 +42,13 @@ export interface ClickRun {
 
 export type ClickResult =
   | { status: 'refused'; reason: string }
-  | { status: 'voted' | 'decided' | 'closed' | 'dry-run'; request: string; outcome?: string };
+  /** A modal's input is not acceptable (`field`: its block_id); the modal says so and stays open. */
+  | { status: 'invalid'; field: string; reason: string }
+  /** `asked`: a Reject click opened the modal that asks for its reason; no vote yet. */
+  | { status: 'voted' | 'decided' | 'closed' | 'dry-run' | 'asked'; request: string; outcome?: string };
+
+/** Who acts: a click's user (answered privately through its response_url) or a modal's submitter (answered in the modal: no responseUrl). */
+type Actor = { userId: string; value: string; responseUrl?: string };
 
 /** Room left after PutApprovalResult, to record the decision and show it in the message before the answer is due. */
 export const RECORD_DECISION_MS = 800;
@@ -53,14 +61,18 @@ const channelsFor = (run: ClickRun, place?: Place, deadline: Deadline = run.dead
   ...(place ? { place } : {}),
 });
 
-/** Performs a plan that belongs to no stored subject (a refusal's answer and audit entry). */
-async function perform(run: ClickRun, plan: Plan): Promise<void> {
+/** Performs a plan that belongs to no stored subject (a refusal's answer and audit entry, a modal); whether every action was done. */
+async function perform(run: ClickRun, plan: Plan): Promise<boolean> {
   logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })) });
-  if (run.state.dryRun) await rehearse(`CLICK#${plan.subject}`, undefined, undefined, plan, run.now);
-  else await executePlan(plan, emptyDelivery(), await channelsFor(run)(), async () => undefined, run.now);
+  if (run.state.dryRun) {
+    await rehearse(`CLICK#${plan.subject}`, undefined, undefined, plan, run.now);
+    return true;
+  }
+  const { outcomes } = await executePlan(plan, emptyDelivery(), await channelsFor(run)(), async () => undefined, run.now);
+  return outcomes.every((o) => o.result !== 'failed');
 }
 
-async function refuse(run: ClickRun, click: SlackClick, reason: string, request?: ApprovalRequest, person?: string): Promise<ClickResult> {
+async function refuse(run: ClickRun, click: Actor, reason: string, request?: ApprovalRequest, person?: string): Promise<ClickResult> {
   logger.info('click refused', { reason, request: request?.key });
   await perform(run, refusalPlan(click, reason, run.now(), request, person));
   return { status: 'refused', reason };
@@ -79,9 +91,34 @@ const showRequest = (run: ClickRun, pk: string, policy: ApprovalPolicyConfig, pl
     changes: APPROVAL_ACTIONS,
   });
 
+/** A verified interaction: a click on an approval button, or the submission of a Reject's reason modal. */
+export const actOnInteraction = (interaction: SlackInteraction, run: ClickRun): Promise<ClickResult> =>
+  interaction.kind === 'click' ? actOnClick(interaction, run) : actOnSubmission(interaction, run);
+
 export async function actOnClick(click: SlackClick, run: ClickRun): Promise<ClickResult> {
   const decision = buttonDecision(click.actionId);
   if (!decision || !isApprovalRequestKey(click.value)) return refuse(run, click, 'this is not an approval button of cicd-guardian');
+  // A button carries no text: a Reject asks for its reason in a modal when Slack can open one (a trigger_id, good for 3 s).
+  return actOnVote(run, click, decision, undefined, decision === 'reject' ? click.triggerId : undefined);
+}
+
+/** The reason modal submitted: its private_metadata names the request (untrusted: looked up and checked again as a click is). */
+export async function actOnSubmission(submission: SlackSubmission, run: ClickRun): Promise<ClickResult> {
+  const actor = { userId: submission.userId, value: submission.privateMetadata };
+  if (submission.callbackId !== REJECT_REASON_CALLBACK || !isApprovalRequestKey(submission.privateMetadata)) {
+    return refuse(run, actor, 'this is not a reject modal of cicd-guardian');
+  }
+  const reason = rejectReasonOf(submission.values[REASON_BLOCK]?.[REASON_INPUT]);
+  if (!reason.ok) return { status: 'invalid', field: REASON_BLOCK, reason: reason.problem };
+  return actOnVote(run, actor, 'reject', reason.text);
+}
+
+/**
+ * A vote (`reason`: a rejection's), checked again with facts read now; `askReasonWith`: a Reject
+ * click's trigger_id, to open the modal asking for its reason instead of voting (when it cannot be
+ * opened, the vote is cast without one, as "rejected in Slack").
+ */
+async function actOnVote(run: ClickRun, click: Actor, decision: 'approve' | 'reject', reason?: string, askReasonWith?: string): Promise<ClickResult> {
   const pk = approvalRequestPk(click.value);
   const stored = await run.state.read<ApprovalRequest>(pk);
   const request = stored?.view;
@@ -103,8 +140,17 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
     await showRequest(run, pk, policy, place, (r) => closeRequest(r!, 'closed', { by: [], reason: changed, at: run.now().toISOString(), automatic: false }));
     return refuse(run, click, changed, request);
   }
-  const verdict = judgeClick({ slackUserId: click.userId, decision }, request, facts, policy, run.config, run.now());
+  const verdict = judgeClick({ slackUserId: click.userId, decision, ...(reason !== undefined ? { reason } : {}) }, request, facts, policy, run.config, run.now());
   if (verdict.kind === 'refused') return refuse(run, click, verdict.reason, request, verdict.person);
+  // (Not for a voter finishing what their votes decided: that casts their vote again.)
+  if (askReasonWith && tally(request.votes, policy).outcome === 'pending') {
+    const opened = await perform(run, reasonModalPlan(request, askReasonWith, click.userId)).catch((error: unknown) => {
+      logger.warn('views.open failed', { error: error as Error });
+      return false;
+    });
+    if (opened) return { status: 'asked', request: request.key };
+    logger.warn('the reject reason modal could not be opened: rejecting without a reason', { request: request.key });
+  }
   if (run.state.dryRun) return rehearseVote(run, pk, stored!, verdict.vote, facts, policy);
 
   const store = run.state.store();

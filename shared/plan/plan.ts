@@ -56,6 +56,18 @@ export interface SlackRespondAction {
   reason: string;
 }
 
+/** Open a Slack modal for the user who clicked (views.open with the interaction's trigger_id, valid for 3 s). */
+export interface SlackOpenModalAction {
+  type: 'slack.openModal';
+  /** Names the action in logs and outcomes (a modal is not recorded as delivered: its trigger_id is good once). */
+  key: string;
+  /** The interaction's trigger_id. */
+  triggerId: string;
+  /** The modal view, as Slack's views.open takes it. */
+  view: Record<string, unknown>;
+  reason: string;
+}
+
 /** Publish an email through SNS. */
 export interface EmailAction {
   type: 'email.publish';
@@ -182,6 +194,7 @@ export type Action =
   | SlackReplyAction
   | SlackWebhookAction
   | SlackRespondAction
+  | SlackOpenModalAction
   | EmailAction
   | AuditRecordAction
   | RollbackAction

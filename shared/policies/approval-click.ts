@@ -2,7 +2,8 @@ import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { AuditEntry } from '../plan/audit.js';
 import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/plan.js';
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
-import { escapeMrkdwn } from '../messages/text.js';
+import { cleanText, escapeMrkdwn } from '../messages/text.js';
+import { REASON_MAX_CHARS, rejectReasonModal } from '../messages/reject-reason.js';
 import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
 import { planForRequest, slackDecision, type GateRequest } from './approval-gate.js';
 
@@ -86,17 +87,40 @@ export function tokenChanged(request: ClickedRequest, facts: Pick<ApprovalFacts,
   return 'the approval token changed since this request (another execution reached the approval): this request can no longer be decided here';
 }
 
-/** A refused click: the private answer saying why, and its audit entry when the request is known. */
-export function refusalPlan(click: { userId: string; responseUrl: string; value: string }, reason: string, now: Date, request?: ClickedRequest, person?: string): Plan {
+/**
+ * A refused click: the private answer saying why, and its audit entry when the request is known.
+ * Without a responseUrl (a modal's submission), only the audit entry: the modal itself says why.
+ */
+export function refusalPlan(click: { userId: string; responseUrl?: string; value: string }, reason: string, now: Date, request?: ClickedRequest, person?: string): Plan {
   const key = `refused:${click.value.slice(0, 40)}:${click.userId}:${now.getTime()}`;
   return {
     subject: `click by ${click.userId} on ${request ? request.key : 'an unknown request'}`,
     actions: [
-      { type: 'slack.respond', key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${escapeMrkdwn(reason)}`, reason },
+      ...(click.responseUrl
+        ? [{ type: 'slack.respond' as const, key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${escapeMrkdwn(reason)}`, reason }]
+        : []),
       ...(request ? [clickAudit(request, 'refused', { person: person ?? click.userId }, [reason], now, `audit:${key}`)] : []),
     ],
     skipped: [],
   };
+}
+
+/** The modal a Reject click opens to ask for its reason (no vote is cast until it is submitted). */
+export function reasonModalPlan(request: ClickedRequest, triggerId: string, userId: string): Plan {
+  const { pipeline, stage, action } = request.place;
+  return {
+    subject: `reject by ${userId} on ${request.key}`,
+    actions: [{ type: 'slack.openModal', key: `reject-reason:${request.key}:${userId}`, triggerId, view: rejectReasonModal({ key: request.key, pipeline, stage, action }), reason: 'a Reject says why: asked in a modal' }],
+    skipped: [],
+  };
+}
+
+/** The reason a reject modal was submitted with, cleaned, or what is wrong with it (shown under the input). */
+export function rejectReasonOf(value: string | undefined): { ok: true; text: string } | { ok: false; problem: string } {
+  const text = cleanText(value ?? '');
+  if (text.length === 0) return { ok: false, problem: 'Say why it is rejected: CodePipeline shows the reason with the rejection.' };
+  if (text.length > REASON_MAX_CHARS) return { ok: false, problem: `At most ${REASON_MAX_CHARS} characters, please (this is ${text.length}).` };
+  return { ok: true, text };
 }
 
 /** What the request owes after a click: its message showing the votes (and how it ended), an audit entry per vote and the gate's own. */
