@@ -1,5 +1,5 @@
 import { parseConfig } from '../../../shared/config/load';
-import { afterClickPlan, approvalResult, buttonDecision, judgeClick, refusalPlan, tokenChanged, type ClickedRequest } from '../../../shared/policies/approval-click';
+import { afterClickPlan, approvalResult, buttonDecision, judgeClick, reasonModalPlan, refusalPlan, rejectReasonOf, tokenChanged, type ClickedRequest } from '../../../shared/policies/approval-click';
 import type { ApprovalFacts, Vote } from '../../../shared/policies/approval';
 import type { GateRequest } from '../../../shared/policies/approval-gate';
 
@@ -148,6 +148,11 @@ describe('buttons, tokens and the answers a click gets', () => {
     expect(refusalPlan(click, 'no such request', NOW).actions.map((a) => a.type)).toEqual(['slack.respond']);
   });
 
+  it('answers a refused modal submission (no response_url) with its audit entry only: the modal itself says why', () => {
+    const plan = refusalPlan({ userId: 'U0OUTSIDER', value: request().key }, 'eve is not an approver', NOW, request(), 'eve');
+    expect(plan.actions.map((a) => a.type)).toEqual(['audit.record']);
+  });
+
   it('escapes the reason of a private answer: untrusted text in it cannot mention or link', () => {
     const click = { userId: 'U0APPROVE1', responseUrl: 'https://hooks.slack.com/actions/T0/1/x', value: request().key };
     const plan = refusalPlan(click, "cannot approve now: branch '<!channel> & <https://evil.example|docs>' is not one of main", NOW, request());
@@ -173,5 +178,27 @@ describe('buttons, tokens and the answers a click gets', () => {
       ['audit:apr_0123456789abcdef0123456789abcdef:vote:ada', 'vote'],
       ['audit:apr_0123456789abcdef0123456789abcdef:vote:linus', 'vote'],
     ]);
+  });
+});
+
+describe('the reason of a Reject', () => {
+  it('is asked in a modal opened with the click\'s trigger_id, naming the request in private_metadata', () => {
+    const plan = reasonModalPlan(request(), '1781269800.1234567890.abcdef', 'U0APPROVE3');
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        type: 'slack.openModal',
+        triggerId: '1781269800.1234567890.abcdef',
+        view: expect.objectContaining({ type: 'modal', callback_id: 'approval.reject_reason', private_metadata: request().key }),
+      }),
+    ]);
+  });
+
+  it.each<[string | undefined, ReturnType<typeof rejectReasonOf>]>([
+    ['  not tested on staging\u202E  ', { ok: true, text: 'not tested on staging' }],
+    [undefined, { ok: false, problem: expect.stringMatching(/^Say why it is rejected/) as unknown as string }],
+    ['\n\t ', { ok: false, problem: expect.stringMatching(/^Say why it is rejected/) as unknown as string }],
+    ['x'.repeat(301), { ok: false, problem: 'At most 300 characters, please (this is 301).' }],
+  ])('is required, cleaned and at most 300 characters: %j', (value, expected) => {
+    expect(rejectReasonOf(value)).toEqual(expected);
   });
 });
