@@ -297,6 +297,10 @@ const GuardianConfigShape = z.strictObject({
       .strictObject({
         botToken: z.optional(SecretRef),
         webhookUrl: z.optional(SecretRef),
+        /** The workspace (team id, T0123ABCD) whose interactions `slack-interactions` accepts; others are refused (403). */
+        teamId: z.optional(z.string().check(z.regex(/^[TE][A-Z0-9]{2,}$/, 'a Slack team id such as T0123ABCD'))),
+        /** The Slack app (api_app_id, A0123ABCD) whose interactions `slack-interactions` accepts; others are refused (403). */
+        appId: z.optional(z.string().check(z.regex(/^A[A-Z0-9]{2,}$/, 'a Slack app id such as A0123ABCD'))),
       })
       .check(
         z.refine((s) => s.botToken !== undefined || s.webhookUrl !== undefined, {

@@ -9,6 +9,7 @@ import {
 import { CodeCommitClient, GetCommitCommand } from '@aws-sdk/client-codecommit';
 import type { ApprovalFacts, ApprovalSubject, SourceFacts } from '../policies/approval.js';
 import { clientFor, type Place } from '../runtime/aws.js';
+import { signalFor, type Deadline } from '../runtime/deadline.js';
 import type { IamNeed } from '../runtime/iam.js';
 import { attempt } from './attempt.js';
 
@@ -65,15 +66,17 @@ export class ApprovalFactsReader {
     private readonly commits: CodeCommitClient,
   ) {}
 
-  async gather(at: ApprovalAt): Promise<ApprovalFacts> {
+  /** `bound`: no read outlives it (a click's answer); a read it cuts short is reported unreadable, as any failed read. */
+  async gather(at: ApprovalAt, bound?: Deadline): Promise<ApprovalFacts> {
     const unreadable: string[] = [];
+    const options = () => (bound ? { abortSignal: signalFor(bound) } : {});
     const read = <T>(call: string, fn: () => Promise<T>) => attempt(call, fn, (c, error) => unreadable.push(failure(c, error)));
     const [state, execution, declared, actions] = await Promise.all([
-      read('GetPipelineState', () => this.pipelines.send(new GetPipelineStateCommand({ name: at.pipeline }))),
-      read('GetPipelineExecution', () => this.pipelines.send(new GetPipelineExecutionCommand({ pipelineName: at.pipeline, pipelineExecutionId: at.executionId }))),
-      read('GetPipeline', () => this.pipelines.send(new GetPipelineCommand({ name: at.pipeline }))),
+      read('GetPipelineState', () => this.pipelines.send(new GetPipelineStateCommand({ name: at.pipeline }), options())),
+      read('GetPipelineExecution', () => this.pipelines.send(new GetPipelineExecutionCommand({ pipelineName: at.pipeline, pipelineExecutionId: at.executionId }), options())),
+      read('GetPipeline', () => this.pipelines.send(new GetPipelineCommand({ name: at.pipeline }), options())),
       read('ListActionExecutions', () =>
-        this.pipelines.send(new ListActionExecutionsCommand({ pipelineName: at.pipeline, filter: { pipelineExecutionId: at.executionId }, maxResults: 100 })),
+        this.pipelines.send(new ListActionExecutionsCommand({ pipelineName: at.pipeline, filter: { pipelineExecutionId: at.executionId }, maxResults: 100 }), options()),
       ),
     ]);
 
@@ -105,7 +108,7 @@ export class ApprovalFactsReader {
     // CodeCommit knows the author's email; connections (GitHub, GitLab, Bitbucket) give only a display name.
     const repository = vars?.RepositoryName;
     if (commitId && repository && !vars?.FullRepositoryName) {
-      const commit = await read('codecommit:GetCommit', () => this.commits.send(new GetCommitCommand({ repositoryName: repository, commitId })));
+      const commit = await read('codecommit:GetCommit', () => this.commits.send(new GetCommitCommand({ repositoryName: repository, commitId }), options()));
       if (commit?.commit?.author?.email) source.authorEmail = commit.commit.author.email;
     }
 

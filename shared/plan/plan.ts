@@ -56,6 +56,18 @@ export interface SlackRespondAction {
   reason: string;
 }
 
+/** Open a Slack modal for the user who clicked (views.open with the interaction's trigger_id, valid for 3 s). */
+export interface SlackOpenModalAction {
+  type: 'slack.openModal';
+  /** Names the action in logs and outcomes (a modal is not recorded as delivered: its trigger_id is good once). */
+  key: string;
+  /** The interaction's trigger_id. */
+  triggerId: string;
+  /** The modal view, as Slack's views.open takes it. */
+  view: Record<string, unknown>;
+  reason: string;
+}
+
 /** Publish an email through SNS. */
 export interface EmailAction {
   type: 'email.publish';
@@ -145,6 +157,11 @@ export interface PutApprovalResultAction {
   /** Shown in the console: who approved, or why it was rejected (cut to CodePipeline's 512 characters). */
   summary: string;
   reason: string;
+  /**
+   * An earlier call of ours with this token and status may have landed (it was cut short after being sent):
+   * CodePipeline's ApprovalAlreadyCompletedException then means it did, and counts as done.
+   */
+  resent?: boolean;
 }
 
 /** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */
@@ -177,6 +194,7 @@ export type Action =
   | SlackReplyAction
   | SlackWebhookAction
   | SlackRespondAction
+  | SlackOpenModalAction
   | EmailAction
   | AuditRecordAction
   | RollbackAction

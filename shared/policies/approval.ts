@@ -292,6 +292,7 @@ export type VoteCheck = { allowed: true; person: PersonConfig } | { allowed: fal
  * Whether a click counts, checked at click time against fresh facts: the person is
  * known and an approver, has not voted, the token is the request's and, for an
  * approval, no freeze, deploy hours or source check forbids it and it is not their own change.
+ * `again`: the person's own earlier vote, cast again to finish a decision it made; every other check still holds.
  */
 export function checkVote(
   click: Click,
@@ -300,6 +301,7 @@ export function checkVote(
   policy: ApprovalPolicyConfig,
   config: GuardianConfig,
   now: Date,
+  { again = false } = {},
 ): VoteCheck {
   const person = personBySlackId(config, click.slackUserId);
   if (!person) return { allowed: false, reason: `Slack user ${click.slackUserId} is not one of the people in guardian.yml, so cannot vote` };
@@ -307,7 +309,7 @@ export function checkVote(
     return { allowed: false, reason: `${personName(person)} is not an approver under policy '${policy.name}'` };
   }
   const earlier = request.votes.find((v) => v.personId === person.id);
-  if (earlier) return { allowed: false, reason: `${personName(person)} already voted (${earlier.decision}, ${earlier.at})` };
+  if (earlier && !again) return { allowed: false, reason: `${personName(person)} already voted (${earlier.decision}, ${earlier.at})` };
   if (!facts.token) return { allowed: false, reason: 'the approval is no longer waiting (no token): it was decided, expired or its execution ended' };
   if (facts.token !== request.token) return { allowed: false, reason: 'the approval changed since this request (another execution reached it): this request is closed' };
   if (click.decision === 'reject') return { allowed: true, person };

@@ -55,6 +55,18 @@ export interface ApprovalRequest {
   outcome?: { by: string[]; reason: string; at: string; automatic: boolean };
   /** The channel the request was asked in (as configured). */
   channel?: string;
+  /**
+   * Our PutApprovalResult, recorded before it is sent: it may have landed even when its answer never came
+   * (cut short at the click's deadline), so CodePipeline's event or ApprovalAlreadyCompleted after it is our decision.
+   */
+  attempt?: DecisionAttempt;
+}
+
+/** A PutApprovalResult we sent (or were about to). */
+export interface DecisionAttempt {
+  status: 'Approved' | 'Rejected';
+  token: string;
+  at: string;
 }
 
 /** The delivery record's key of the Slack message that asks. */
