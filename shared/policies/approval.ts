@@ -141,8 +141,10 @@ export function outsideDeployHours(hours: DeployHoursConfig, now: Date): string 
 
 /** The source revision of the execution, as far as AWS could tell. */
 export interface SourceFacts {
-  /** The branch or tag deployed (a tag only when the source says so). */
-  ref?: { kind: 'branch' | 'tag'; name: string };
+  /** The branch or tag deployed, only as the execution says it (a tag's name is never in it). */
+  ref?: { kind: 'branch' | 'tag'; name?: string };
+  /** Why the ref is unknown, when it is. */
+  refUnknown?: string;
   commitId?: string;
   commitMessage?: string;
   /** The commit author's email, where the source provider lets AWS know it (CodeCommit). */
@@ -172,12 +174,13 @@ export function checkSource(check: ApprovalPolicyConfig['source'], source: Sourc
   if (!check) return verdict;
   const { ref } = source;
   if (ref?.kind === 'tag') {
-    if (!check.allowTags) verdict.problems.push(`tag '${ref.name}' is deployed, and this policy deploys branches only`);
+    if (!check.allowTags) verdict.problems.push(`${ref.name ? `tag '${ref.name}'` : 'a tag'} is deployed, and this policy deploys branches only`);
   } else if (check.branches) {
-    if (!ref) verdict.unverified.push(`the source branch is unknown (allowed: ${check.branches.join(', ')})`);
+    const why = source.refUnknown ? `: ${source.refUnknown}` : '';
+    if (!ref?.name) verdict.unverified.push(`the source branch is unknown (allowed: ${check.branches.join(', ')})${why}`);
     else if (!matches(check.branches, ref.name)) verdict.problems.push(`branch '${ref.name}' is not one of ${check.branches.join(', ')}`);
   } else if (!ref && !check.allowTags) {
-    verdict.unverified.push('whether the source is a tag is unknown');
+    verdict.unverified.push(`whether the source is a tag is unknown${source.refUnknown ? `: ${source.refUnknown}` : ''}`);
   }
   if (check.commitMessage !== undefined) {
     if (source.commitMessage === undefined) verdict.unverified.push(`the commit message is unknown (it must match /${check.commitMessage}/)`);

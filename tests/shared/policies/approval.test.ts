@@ -163,6 +163,13 @@ describe('source checks', () => {
     ['a tag', { ref: { kind: 'tag', name: 'v1.2.0' }, commitMessage: 'PAY-1' }, ["tag 'v1.2.0' is deployed, and this policy deploys branches only"], []],
     ['no ticket in the message', { ref: { kind: 'branch', name: 'main' }, commitMessage: 'fix typo' }, ['the commit message does not match /[A-Z]+-\\d+/'], []],
     ['nothing known', {}, [], ['the source branch is unknown (allowed: main, release/*)', 'the commit message is unknown (it must match /[A-Z]+-\\d+/)']],
+    ['a tag whose name the execution does not give', { ref: { kind: 'tag' }, commitMessage: 'PAY-1' }, ['a tag is deployed, and this policy deploys branches only'], []],
+    [
+      'tag or branch unknown, saying why',
+      { refUnknown: 'the pipeline starts on tag pushes too', commitMessage: 'PAY-1' },
+      [],
+      ['the source branch is unknown (allowed: main, release/*): the pipeline starts on tag pushes too'],
+    ],
   ] as const)('%s', (_, source, problems, unverified) => {
     expect(checkSource(check, source as never)).toEqual({ problems, unverified });
   });
