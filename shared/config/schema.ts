@@ -176,7 +176,7 @@ const Person = z.strictObject({
   slack: z.optional(z.string().check(z.regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0123ABCD'))),
   /** Email addresses the person commits with (lower-cased when compared). */
   emails: z._default(z.array(z.email()), []),
-  /** IAM principals that are this person (ARN globs with `*` and `?`), e.g. their SSO role session. */
+  /** IAM principals that are this person (ARN globs with `*` and `?`): their own ARN, for a role session the session's (arn:aws:sts::<account>:assumed-role/<role>/<session>), never the role alone. */
   principals: z._default(z.array(Glob), []),
 });
 

@@ -1,4 +1,4 @@
-import type { ApprovalPolicyConfig, GuardianConfig, ProtectedServiceConfig, ProtectedTrailConfig, RollbackSettings, SlackMode } from '../config/schema.js';
+import type { ApprovalPolicyConfig, GuardianConfig, PersonConfig, ProtectedServiceConfig, ProtectedTrailConfig, RollbackSettings, SlackMode } from '../config/schema.js';
 import type { ApiCallEvent, Caller } from '../events/types.js';
 import { clusterNameOf, serviceArnParts } from '../events/ecs.js';
 import type { AuditEntry } from '../plan/audit.js';
@@ -48,8 +48,16 @@ export type Detection =
 
 const matchesAny = (globs: string[], value: string | undefined) => value !== undefined && globs.some((g) => globToRegExp(g).test(value));
 
-/** A principal glob names the caller's ARN or, for a role session, the role's ARN (arn:aws:iam::<account>:role/<name>). */
+/** A role's principal glob (deployedBy, changeableBy) names the caller's ARN or, for a role session, the role's ARN (arn:aws:iam::<account>:role/<name>). */
 export const callerMatches = (globs: string[], caller: Caller): boolean => matchesAny(globs, caller.arn) || matchesAny(globs, caller.issuerArn);
+
+/**
+ * The guardian.yml person who made the call: their principals are matched against the caller's own ARN
+ * only (for a role session such as an SSO user's, arn:aws:sts::<account>:assumed-role/<role>/<session>),
+ * never the role that issued it, or everyone who may assume that role would count as the person.
+ */
+export const personOf = (config: GuardianConfig, caller: Caller): PersonConfig | undefined =>
+  config.people.find((p) => matchesAny(p.principals, caller.arn));
 
 /** Whether the call was made by one of cicd-guardian's own roles (a Lambda's session of the role it was given). */
 export function isOwnCall(caller: Caller, own: OwnRoles): boolean {
@@ -149,7 +157,7 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
   if (isOwnCall(event.caller, own)) return { ignored: `${call} was made by cicd-guardian (${event.caller.issuerArn})` };
   if (isServiceLinked(event.caller)) return { ignored: `${call} was made by AWS for the account (${event.caller.issuerArn ?? event.caller.invokedBy ?? event.caller.type})` };
   const principal = event.caller.arn ?? event.caller.principalId ?? event.caller.type;
-  const person = config.people.find((p) => callerMatches(p.principals, event.caller));
+  const person = personOf(config, event.caller);
   const base = { principal, ...(person ? { person: person.id } : {}) };
   const protection = config.protection;
 
@@ -208,7 +216,7 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
 export function approvalViolations(detection: Extract<Detection, { kind: 'approval' }>, caller: Caller, facts: ApprovalFacts, config: GuardianConfig, at: Date): string[] {
   if (detection.status === 'Rejected') return [];
   const { policy } = detection;
-  const person = config.people.find((p) => callerMatches(p.principals, caller));
+  const person = personOf(config, caller);
   const problems: string[] = [];
   if (!person) problems.push(`${detection.principal} is none of the people in guardian.yml, so may not approve under policy '${policy.name}'`);
   else if (!approversOf(policy, config).some((p) => p.id === person.id)) problems.push(`${personName(person)} is not an approver under policy '${policy.name}'`);

@@ -144,6 +144,16 @@ describe('approvals made outside cicd-guardian', () => {
     expect(audits(plan)[0]!.entry.reasons).toContain("policy 'production' requires 2 distinct approvals; an approval in the console is one person's");
   });
 
+  it("a person's principal naming only the role their session was issued by does not make everyone in that role the person", () => {
+    const SSO_ROLE = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_5f1e2d3c4b5a6978`;
+    const cfg = policy({ people: [{ id: 'alice', name: 'Alice', principals: [SSO_ROLE] }] });
+    const byMallory = call('codepipeline-put-approval-result.json');
+    expect(detect(byMallory, cfg).person).toBeUndefined();
+    const plan = decide(byMallory, { approval: execution() }, cfg);
+    expect(types(plan)).toContain('codepipeline.stopExecution');
+    expect(audits(plan)[0]!.entry.reasons[0]).toMatch(/mallory@example.com is none of the people in guardian.yml/);
+  });
+
   it('a rejection is recorded: it stops the change by itself', () => {
     const event = call('codepipeline-put-approval-result.json', (d) => ((d.requestParameters as JsonObject).result = { status: 'Rejected', summary: 'not today' }));
     const plan = decide(event);
