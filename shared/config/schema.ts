@@ -249,6 +249,13 @@ const ApprovalPolicy = z.strictObject({
     }),
   ),
   /**
+   * The no-self-approval rule needs the commit author's email (only CodeCommit sources give it) and
+   * who started the execution. When either is unknown, `unverifiedAllowed` (default) lets an approver
+   * approve, and the request, the audit and the approval's summary say what could not be checked;
+   * `verifiedOnly` refuses every approval that the rule could not check (rejections still count).
+   */
+  selfApproval: z._default(z.enum(['unverifiedAllowed', 'verifiedOnly']), 'unverifiedAllowed'),
+  /**
    * When every check passes: `ask` people in Slack (default), or `approve` automatically
    * (e.g. a sandbox pipeline in working hours). A failed check always rejects, with the reason.
    */

@@ -122,7 +122,14 @@ export class ApprovalFactsReader {
     // StartPipelineExecution's trigger detail is the caller's ARN; other triggers (webhooks, CloudWatch events) start as no person.
     const trigger = pipelineExecution?.trigger;
     const startedBy = trigger?.triggerType === 'StartPipelineExecution' && trigger.triggerDetail?.startsWith('arn:') ? trigger.triggerDetail : undefined;
-    return { ...(token ? { token } : {}), pipelineExecutionId: at.executionId, source, ...(startedBy ? { startedBy } : {}), unreadable };
+    const startedByUnknown = !execution
+      ? 'the execution could not be read'
+      : !trigger?.triggerType
+        ? 'the execution names no trigger'
+        : trigger.triggerType === 'StartPipelineExecution' && !startedBy
+          ? 'StartPipelineExecution names no caller ARN'
+          : undefined;
+    return { ...(token ? { token } : {}), pipelineExecutionId: at.executionId, source, ...(startedBy ? { startedBy } : {}), ...(startedByUnknown ? { startedByUnknown } : {}), unreadable };
   }
 }
 

@@ -2,7 +2,7 @@ import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { AuditEntry } from '../plan/audit.js';
 import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/plan.js';
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
-import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import { checkVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
 import { planForRequest, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
@@ -22,6 +22,8 @@ export interface ClickedRequest {
   token?: string;
   status: string;
   votes: Vote[];
+  /** What the request said could not be checked (its notes). */
+  facts?: { notes: string[] };
 }
 
 export type ClickVerdict =
@@ -73,7 +75,7 @@ export function approvalResult(request: ClickedRequest, token: string, policy: A
     return { ...base, status: 'Rejected', summary: `Rejected in Slack by ${why.join('; ')}`, reason: `${count.rejectedBy.length} of ${count.rejectsRequired} rejection(s) needed under policy '${policy.name}'` };
   }
   const names = count.approvedBy.map((id) => nameOf(config, id));
-  return { ...base, status: 'Approved', summary: `Approved in Slack by ${names.join(', ')} (${count.approvedBy.length} of ${count.required} required, policy '${policy.name}')`, reason: `the required ${count.required} approval(s) are in` };
+  return { ...base, status: 'Approved', summary: `Approved in Slack by ${names.join(', ')} (${count.approvedBy.length} of ${count.required} required, policy '${policy.name}')${selfApprovalCaveat(request.facts?.notes ?? [])}`, reason: `the required ${count.required} approval(s) are in` };
 }
 
 /** The audit entry of a vote, a refusal or a decision on the request. */

@@ -7,7 +7,7 @@ import type { Delivery } from '../plan/delivery.js';
 import { describeTamper, type TamperStory } from '../messages/tamper.js';
 import { truncate } from '../views/bounds.js';
 import type { ServiceFacts, ServiceView } from '../views/service-view.js';
-import { approvalPolicyFor, approversOf, approvalsRequired, blockers, personName, selfApproval, type ApprovalFacts } from './approval.js';
+import { approvalPolicyFor, approversOf, approvalsRequired, blockers, personName, selfApproval, selfApprovalUnverified, type ApprovalFacts } from './approval.js';
 import { globToRegExp, routesFor } from './routing.js';
 import { restorableRevision, rollbackSettings, withinCooldown } from './rollback.js';
 
@@ -225,6 +225,7 @@ export function approvalViolations(detection: Extract<Detection, { kind: 'approv
   problems.push(...blockers(facts, policy, config, at).problems);
   const own = person && selfApproval(person, facts);
   if (own) problems.push(`no self-approval: ${own}`);
+  if (policy.selfApproval === 'verifiedOnly') problems.push(...selfApprovalUnverified(facts).map((n) => `${n} (selfApproval: verifiedOnly)`));
   return problems;
 }
 
@@ -283,7 +284,8 @@ export function decideTamper(inputs: TamperInputs): Plan {
       const where = { stage: detection.stage, action: detection.action, policy: detection.policy.name, ...(facts.pipelineExecutionId ? { executionId: facts.pipelineExecutionId } : {}) };
       if (violations.length === 0) {
         plan.skipped.push(`${detection.change} outside cicd-guardian, within policy '${detection.policy.name}': recorded`);
-        record(detection.status === 'Approved' ? 'approved' : 'rejected', [`${detection.status.toLowerCase()} outside cicd-guardian, within policy '${detection.policy.name}'`], where);
+        const unchecked = detection.status === 'Approved' ? selfApprovalUnverified(facts) : [];
+        record(detection.status === 'Approved' ? 'approved' : 'rejected', [`${detection.status.toLowerCase()} outside cicd-guardian, within policy '${detection.policy.name}'`, ...unchecked], where);
         return plan;
       }
       const headline = `approved outside cicd-guardian, against policy '${detection.policy.name}'`;

@@ -94,6 +94,23 @@ describe('approval facts: the branch or tag deployed, as the execution says it',
 
   it('names who started the execution by hand (StartPipelineExecution)', async () => {
     answer();
-    expect((await approvalFacts(PLACE).gather(AT)).startedBy).toBe('arn:aws:sts::123456789012:assumed-role/ReleaseManager/jane.doe');
+    const facts = await approvalFacts(PLACE).gather(AT);
+    expect(facts.startedBy).toBe('arn:aws:sts::123456789012:assumed-role/ReleaseManager/jane.doe');
+    expect(facts.startedByUnknown).toBeUndefined();
+  });
+
+  it('knows that no person started a webhook execution', async () => {
+    answer({ trigger: WEBHOOK, triggers: pushTrigger([{ branches: { includes: ['main'] } }]) });
+    const facts = await approvalFacts(PLACE).gather(AT);
+    expect(facts.startedBy).toBeUndefined();
+    expect(facts.startedByUnknown).toBeUndefined();
+  });
+
+  it('says who started the execution is unknown when StartPipelineExecution names no caller ARN, or the execution cannot be read', async () => {
+    answer({ trigger: { triggerType: 'StartPipelineExecution', triggerDetail: '' } });
+    expect((await approvalFacts(PLACE).gather(AT)).startedByUnknown).toBe('StartPipelineExecution names no caller ARN');
+    answer();
+    codepipeline.on(GetPipelineExecutionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    expect((await approvalFacts(PLACE).gather(AT)).startedByUnknown).toBe('the execution could not be read');
   });
 });

@@ -138,6 +138,15 @@ describe('approvals made outside cicd-guardian', () => {
     expect(audits(plan)[0]!.entry.reasons.join('; ')).toMatch(why);
   });
 
+  it('by an allowed approver while the commit author is unknown: recorded, saying self-approval was not checked; stopped under selfApproval: verifiedOnly', () => {
+    const recorded = decide(byAlice(), { approval: execution() });
+    expect(audits(recorded)[0]!.entry).toMatchObject({ decision: 'approved', reasons: [expect.any(String), expect.stringMatching(/^author unknown: /)] });
+    const cfg = policy({ approvals: { policies: [{ name: 'production', pipelines: ['payments-*'], stages: ['Approve'], approvers: { people: ['alice'] }, selfApproval: 'verifiedOnly' }] } });
+    const stopped = decide(byAlice(), { approval: execution() }, cfg);
+    expect(types(stopped)).toContain('codepipeline.stopExecution');
+    expect(audits(stopped)[0]!.entry.reasons).toContainEqual(expect.stringMatching(/^author unknown: .*\(selfApproval: verifiedOnly\)$/));
+  });
+
   it('an N-of-M policy is broken by one console approval', () => {
     const cfg = policy({ approvals: { policies: [{ name: 'production', pipelines: ['payments-*'], stages: ['Approve'], approvers: { people: ['alice', 'mallory'], required: 2 } }] } });
     const plan = decide(byAlice(), { approval: execution() }, cfg);
