@@ -287,6 +287,12 @@ const ProtectedService = z.strictObject({
   deployedBy: z.array(Glob).check(z.minLength(1)),
   /** `alert` (default), or `revert`: restore the last revision the pipeline deployed (the rollback capability's actions and safety rules). */
   onBypass: z._default(z.enum(['alert', 'revert']), 'alert'),
+  /**
+   * The CodeDeploy deployment group of a blue/green (CODE_DEPLOY controller) service, whose
+   * CreateDeployment by any principal but `deployedBy` is a bypass too (alerted, never reverted).
+   * Default: the service's `codeDeploy` in rollback.services.
+   */
+  codeDeploy: z.optional(z.strictObject({ application: z.string().check(z.minLength(1)), deploymentGroup: z.string().check(z.minLength(1)) })),
 });
 
 const ProtectedTrail = z.strictObject({

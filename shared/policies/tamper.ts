@@ -145,6 +145,20 @@ const PIPELINE_CHANGES: Record<string, (e: ApiCallEvent) => { pipeline?: string;
   }),
 };
 const SERVICE_CHANGES = ['UpdateService', 'DeleteService'];
+
+/** The CodeDeploy deployment group of a protected service: its own `codeDeploy`, else its rollback.services entry's. */
+export const deploymentGroupOf = (rule: ProtectedServiceConfig, config: GuardianConfig): { application: string; deploymentGroup: string } | undefined =>
+  rule.codeDeploy ?? config.rollback.services.find((s) => s.cluster === rule.cluster && s.service === rule.service)?.codeDeploy;
+
+/** What a CodeDeploy CreateDeployment deploys: its id, its revision (an AppSpec's digest, or where it lies) and its description. */
+function deploymentChange(event: ApiCallEvent): string {
+  const revision = obj(event.request.revision);
+  const appSpec = obj(revision.appSpecContent);
+  const s3 = obj(revision.s3Location);
+  const what = str(appSpec.sha256) ? `AppSpec sha256 ${text(appSpec.sha256).slice(0, 12)}` : str(s3.bucket) ? `s3://${text(s3.bucket)}/${text(s3.key)}` : text(revision.revisionType ?? 'a revision');
+  const id = str(event.response.deploymentId);
+  return bounded(`CodeDeploy deployment${id ? ` ${id}` : ''} of ${what}${str(event.request.description) ? ` (description: ${text(event.request.description)})` : ''}`);
+}
 const TRAIL_CHANGES = ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail'];
 
 /**
@@ -198,6 +212,28 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
       change: serviceChange(event),
       ...(taskDefinition ? { taskDefinition } : {}),
       ...(deploymentId ? { deploymentId } : {}),
+      ...(pipeline ? { pipeline } : {}),
+      ...(allowedBy ? { allowedBy } : {}),
+    };
+  }
+  if (event.operation === 'CreateDeployment' && event.service === 'codedeploy.amazonaws.com') {
+    const application = str(event.request.applicationName);
+    const group = str(event.request.deploymentGroupName);
+    const rule = protection.services.find((s) => {
+      const g = deploymentGroupOf(s, config);
+      return g !== undefined && g.application === application && g.deploymentGroup === group;
+    });
+    if (!rule) return { ignored: `${call}: deployment group ${application ?? '(unnamed)'}/${group ?? '(unnamed)'} is no protected service's` };
+    const allowedBy = callerMatches(rule.deployedBy, event.caller) ? `${principal} is the pipeline's deploy role (deployedBy)` : undefined;
+    const pipeline = config.rollback.services.find((s) => s.cluster === rule.cluster && s.service === rule.service)?.pipeline?.name;
+    return {
+      ...base,
+      kind: 'service',
+      subject: `service ${rule.cluster}/${rule.service}`,
+      cluster: rule.cluster,
+      service: rule.service,
+      protection: rule,
+      change: deploymentChange(event),
       ...(pipeline ? { pipeline } : {}),
       ...(allowedBy ? { allowedBy } : {}),
     };
@@ -313,7 +349,12 @@ export function decideTamper(inputs: TamperInputs): Plan {
       const headline = 'changed outside the pipeline (bypass of CI/CD)';
       const resource = { resource: `${detection.cluster}/${detection.service}` };
       if (!wantsRevert(detection)) {
-        const why = detection.protection.onBypass === 'revert' ? `nothing to revert (${event.operation} deployed no task definition): alert only` : 'onBypass: alert';
+        const why =
+          event.operation === 'CreateDeployment'
+            ? 'a CodeDeploy deployment is never reverted: the rollback restores ECS task definitions, which a CODE_DEPLOY service takes only from CodeDeploy; stop the deployment in CodeDeploy, with rollback, if it was not meant'
+            : detection.protection.onBypass === 'revert'
+              ? `nothing to revert (${event.operation} deployed no task definition): alert only`
+              : 'onBypass: alert';
         alert(headline, reasons, `cicd-guardian only alerts (${why}).`);
         record('alerted', reasons, resource);
         return plan;

@@ -289,6 +289,45 @@ describe('protected ECS services changed outside the pipeline', () => {
   });
 });
 
+describe('CodeDeploy deployments of protected services made outside the pipeline', () => {
+  const GROUP = { application: 'AppECS-payments-prod-payments-api', deploymentGroup: 'DgpECS-payments-prod-payments-api' };
+  const withGroup = policy({
+    protection: {
+      slack: { channel: '#security-alerts' },
+      services: [{ cluster: 'payments-prod', service: 'payments-api', deployedBy: [`arn:aws:iam::${ACCOUNT}:role/payments-api-pipeline`], onBypass: 'revert', codeDeploy: GROUP }],
+    },
+  });
+  const deployment = (change?: (d: JsonObject) => void) => call('codedeploy-create-deployment.json', change);
+
+  it('CreateDeployment by someone else on the service\'s deployment group: a bypass, alerted with the deployment, never reverted (and says so)', () => {
+    const detection = detect(deployment(), withGroup);
+    expect(detection).toMatchObject({ kind: 'service', cluster: 'payments-prod', service: 'payments-api', change: 'CodeDeploy deployment d-7KX3Q9V2B of AppSpec sha256 5f2b8c1e9d4a (description: hotfix from my laptop)' });
+    const plan = decide(deployment(), {}, withGroup);
+    expect(types(plan)).toEqual(['slack.upsert', 'email.publish', 'audit.record']);
+    const [alert] = ofType(plan, 'slack.upsert');
+    expect(alert!.message.title).toMatch(/changed outside the pipeline \(bypass of CI\/CD\)/);
+    expect(alert!.message.summary).toMatch(/only alerts \(a CodeDeploy deployment is never reverted: .*stop the deployment in CodeDeploy, with rollback/);
+    expect(audits(plan)[0]!.entry).toMatchObject({ decision: 'alerted', resource: 'payments-prod/payments-api' });
+  });
+
+  it("the pipeline's deploy role deploying through CodeDeploy is no bypass", () => {
+    const byPipeline = deployment((d) => {
+      (d.userIdentity as JsonObject).arn = `arn:aws:sts::${ACCOUNT}:assumed-role/payments-api-pipeline/1718205605123`;
+      ((d.userIdentity as JsonObject).sessionContext as { sessionIssuer: JsonObject }).sessionIssuer.arn = `arn:aws:iam::${ACCOUNT}:role/payments-api-pipeline`;
+    });
+    expect(detect(byPipeline, withGroup).allowedBy).toMatch(/deploy role/);
+  });
+
+  it("finds the deployment group in the service's rollback.services entry too", () => {
+    const viaRollback = policy({ rollback: { services: [{ cluster: 'payments-prod', service: 'payments-api', codeDeploy: GROUP }] } });
+    expect(detect(deployment(), viaRollback)).toMatchObject({ kind: 'service', service: 'payments-api' });
+  });
+
+  it('ignores a deployment group that is no protected service\'s', () => {
+    expect(detectTampering(deployment(), config, OWN)).toEqual({ ignored: expect.stringMatching(/deployment group AppECS-payments-prod-payments-api\/DgpECS-payments-prod-payments-api is no protected service's/) });
+  });
+});
+
 describe('protected trails', () => {
   it('StopLogging with onStopLogging restart: starts logging again and alerts', () => {
     const plan = decide(call('cloudtrail-stop-logging.json'));
