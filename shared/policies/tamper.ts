@@ -161,6 +161,31 @@ function deploymentChange(event: ApiCallEvent): string {
 }
 const TRAIL_CHANGES = ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail'];
 
+/** A call that changed a protected service: a bypass of CI/CD unless its caller is the pipeline's deploy role. */
+function serviceDetection(
+  event: ApiCallEvent,
+  config: GuardianConfig,
+  base: { principal: string; person?: string },
+  rule: ProtectedServiceConfig,
+  change: string,
+  deployed: { taskDefinition?: string; deploymentId?: string } = {},
+): Detection {
+  const allowedBy = callerMatches(rule.deployedBy, event.caller) ? `${base.principal} is the pipeline's deploy role (deployedBy)` : undefined;
+  const pipeline = config.rollback.services.find((s) => s.cluster === rule.cluster && s.service === rule.service)?.pipeline?.name;
+  return {
+    ...base,
+    kind: 'service',
+    subject: `service ${rule.cluster}/${rule.service}`,
+    cluster: rule.cluster,
+    service: rule.service,
+    protection: rule,
+    change,
+    ...deployed,
+    ...(pipeline ? { pipeline } : {}),
+    ...(allowedBy ? { allowedBy } : {}),
+  };
+}
+
 /**
  * What a call did to a protected pipeline, service or trail, and whether its caller may; or why it is
  * none of the tamper checks' business (failed, cicd-guardian's own, AWS's own, or nothing protected).
@@ -201,20 +226,7 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
     const answered = obj(event.response.service);
     const taskDefinition = event.operation === 'UpdateService' && str(event.request.taskDefinition) ? (str(answered.taskDefinition) ?? str(event.request.taskDefinition)) : undefined;
     const deploymentId = str(list(answered.deployments).map(obj).find((d) => d.status === 'PRIMARY')?.id);
-    const allowedBy = callerMatches(rule.deployedBy, event.caller) ? `${principal} is the pipeline's deploy role (deployedBy)` : undefined;
-    const pipeline = config.rollback.services.find((s) => s.cluster === named.cluster && s.service === named.service)?.pipeline?.name;
-    return {
-      ...base,
-      kind: 'service',
-      subject: `service ${named.cluster}/${named.service}`,
-      ...named,
-      protection: rule,
-      change: serviceChange(event),
-      ...(taskDefinition ? { taskDefinition } : {}),
-      ...(deploymentId ? { deploymentId } : {}),
-      ...(pipeline ? { pipeline } : {}),
-      ...(allowedBy ? { allowedBy } : {}),
-    };
+    return serviceDetection(event, config, base, rule, serviceChange(event), { ...(taskDefinition ? { taskDefinition } : {}), ...(deploymentId ? { deploymentId } : {}) });
   }
   if (event.operation === 'CreateDeployment' && event.service === 'codedeploy.amazonaws.com') {
     const application = str(event.request.applicationName);
@@ -224,19 +236,7 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
       return g !== undefined && g.application === application && g.deploymentGroup === group;
     });
     if (!rule) return { ignored: `${call}: deployment group ${application ?? '(unnamed)'}/${group ?? '(unnamed)'} is no protected service's` };
-    const allowedBy = callerMatches(rule.deployedBy, event.caller) ? `${principal} is the pipeline's deploy role (deployedBy)` : undefined;
-    const pipeline = config.rollback.services.find((s) => s.cluster === rule.cluster && s.service === rule.service)?.pipeline?.name;
-    return {
-      ...base,
-      kind: 'service',
-      subject: `service ${rule.cluster}/${rule.service}`,
-      cluster: rule.cluster,
-      service: rule.service,
-      protection: rule,
-      change: deploymentChange(event),
-      ...(pipeline ? { pipeline } : {}),
-      ...(allowedBy ? { allowedBy } : {}),
-    };
+    return serviceDetection(event, config, base, rule, deploymentChange(event));
   }
   if (TRAIL_CHANGES.includes(event.operation)) {
     const trail = str(event.request.name) ?? str(event.request.trailName);
