@@ -20,7 +20,7 @@ const world = JSON.parse(readFileSync('local/fakes/payments/codepipeline.json', 
   executions: { execution: PipelineExecution; actions: ActionExecutionDetail[] }[];
 };
 const PIPELINE = world.pipelines.find((p) => p.pipeline.name === 'payments-api')!.pipeline;
-const RUN = world.executions.find((e) => e.execution.pipelineName === 'payments-api')!;
+const RUN = world.executions.find((e) => e.execution.pipelineExecutionId === '2626f4d3-6125-49ec-b3c8-3074348bc840')!;
 const EXECUTION_ID = RUN.execution.pipelineExecutionId!;
 const AT = { pipeline: 'payments-api', stage: 'Approve', action: 'ReleaseApproval', executionId: EXECUTION_ID };
 const PLACE = { account: '123456789012', region: 'us-east-1' };
