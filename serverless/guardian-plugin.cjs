@@ -235,7 +235,8 @@ const tamperRule = (kind) => `\${self:service}-\${sls:stage}-tamper-${kind}`;
  * The tamper function's rules: the write calls (as CloudTrail delivers them to EventBridge) that can
  * touch what `protection` marks protected, by event source and name. Read-only calls never reach a
  * rule that does not ask for them, and none is needed. PutApprovalResult only when approval policies
- * exist (only they can be broken). The function sorts out which pipeline, service or trail a call touched.
+ * exist (only they can be broken); CodeDeploy's CreateDeployment only when a protected service has a
+ * deployment group (its own `codeDeploy`, or its rollback.services entry's). The function sorts out which pipeline, service or trail a call touched.
  */
 function tamperRules(config) {
   const { pipelines, services, trails } = config.protection;
@@ -251,6 +252,12 @@ function tamperRules(config) {
   const rules = [
     ['pipelines', 'Approvals and changes of protected pipelines made through the API (CloudTrail)', pipelineCalls, apiCall('codepipeline', pipelineCalls)],
     ['services', 'Changes of protected ECS services (CloudTrail)', services.length > 0 ? ['UpdateService', 'DeleteService'] : [], apiCall('ecs', ['UpdateService', 'DeleteService'])],
+    [
+      'deployments',
+      'CodeDeploy deployments of protected ECS services (CloudTrail)',
+      services.some((s) => loadTs('../shared/policies/tamper.ts').deploymentGroupOf(s, config)) ? ['CreateDeployment'] : [],
+      apiCall('codedeploy', ['CreateDeployment']),
+    ],
     [
       'trails',
       'Protected CloudTrail trails stopped, deleted or changed (CloudTrail)',

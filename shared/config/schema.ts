@@ -176,7 +176,7 @@ const Person = z.strictObject({
   slack: z.optional(z.string().check(z.regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0123ABCD'))),
   /** Email addresses the person commits with (lower-cased when compared). */
   emails: z._default(z.array(z.email()), []),
-  /** IAM principals that are this person (ARN globs with `*` and `?`), e.g. their SSO role session. */
+  /** IAM principals that are this person (ARN globs with `*` and `?`): their own ARN, for a role session the session's (arn:aws:sts::<account>:assumed-role/<role>/<session>), never the role alone. */
   principals: z._default(z.array(Glob), []),
 });
 
@@ -249,6 +249,13 @@ const ApprovalPolicy = z.strictObject({
     }),
   ),
   /**
+   * The no-self-approval rule needs the commit author's email (only CodeCommit sources give it) and
+   * who started the execution. When either is unknown, `unverifiedAllowed` (default) lets an approver
+   * approve, and the request, the audit and the approval's summary say what could not be checked;
+   * `verifiedOnly` refuses every approval that the rule could not check (rejections still count).
+   */
+  selfApproval: z._default(z.enum(['unverifiedAllowed', 'verifiedOnly']), 'unverifiedAllowed'),
+  /**
    * When every check passes: `ask` people in Slack (default), or `approve` automatically
    * (e.g. a sandbox pipeline in working hours). A failed check always rejects, with the reason.
    */
@@ -280,6 +287,12 @@ const ProtectedService = z.strictObject({
   deployedBy: z.array(Glob).check(z.minLength(1)),
   /** `alert` (default), or `revert`: restore the last revision the pipeline deployed (the rollback capability's actions and safety rules). */
   onBypass: z._default(z.enum(['alert', 'revert']), 'alert'),
+  /**
+   * The CodeDeploy deployment group of a blue/green (CODE_DEPLOY controller) service, whose
+   * CreateDeployment by any principal but `deployedBy` is a bypass too (alerted, never reverted).
+   * Default: the service's `codeDeploy` in rollback.services.
+   */
+  codeDeploy: z.optional(z.strictObject({ application: z.string().check(z.minLength(1)), deploymentGroup: z.string().check(z.minLength(1)) })),
 });
 
 const ProtectedTrail = z.strictObject({

@@ -4,7 +4,7 @@ import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/p
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
 import { cleanText, escapeMrkdwn } from '../messages/text.js';
 import { REASON_MAX_CHARS, rejectReasonModal } from '../messages/reject-reason.js';
-import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import { checkVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
 import { planForRequest, slackDecision, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
@@ -24,6 +24,8 @@ export interface ClickedRequest {
   token?: string;
   status: string;
   votes: Vote[];
+  /** What the request said could not be checked (its notes). */
+  facts?: { notes: string[] };
 }
 
 export type ClickVerdict =
@@ -66,7 +68,9 @@ export function approvalResult(request: ClickedRequest, token: string, policy: A
   const decision = slackDecision(request, policy, config);
   if (!decision) return undefined;
   const { pipeline, stage, action } = request.place;
-  return { type: 'codepipeline.putApprovalResult', key: `approval:${request.key}`, pipeline, stage, action, token, status: decision.status, summary: decision.summary, reason: decision.reason };
+  // An approval the no-self-approval rule could not check says so in the summary CodePipeline shows.
+  const summary = decision.status === 'Approved' ? `${decision.summary}${selfApprovalCaveat(request.facts?.notes ?? [])}` : decision.summary;
+  return { type: 'codepipeline.putApprovalResult', key: `approval:${request.key}`, pipeline, stage, action, token, status: decision.status, summary, reason: decision.reason };
 }
 
 /** The audit entry of a vote, a refusal or a decision on the request. */

@@ -98,7 +98,7 @@ export function summarizeFacts(facts: ApprovalFacts, unverified: string[] = []):
   return {
     ...(source.commitId ? { commitId: source.commitId.slice(0, 64) } : {}),
     ...(source.commitMessage !== undefined ? { commitMessage: cut(source.commitMessage, MESSAGE_CHARS) } : {}),
-    ...(source.ref ? { ref: { kind: source.ref.kind, name: cut(source.ref.name, 255)! } } : {}),
+    ...(source.ref ? { ref: { kind: source.ref.kind, ...(source.ref.name ? { name: cut(source.ref.name, 255)! } : {}) } } : {}),
     ...(source.authorEmail ? { authorEmail: cut(source.authorEmail, 254) } : {}),
     ...(facts.startedBy ? { startedBy: cut(facts.startedBy, 512) } : {}),
     notes: [...unverified, ...facts.unreadable].slice(0, MAX_NOTES).map((n) => cut(n, NOTE_CHARS)!),

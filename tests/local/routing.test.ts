@@ -58,6 +58,8 @@ const EXPECTED: Record<string, string[]> = {
       'ecs-delete-service', 'ecs-update-service-by-guardian', 'ecs-update-service-by-pipeline', 'ecs-update-service-desired-count', 'ecs-update-service',
     ].map((name) => [`cloudtrail/${name}.json`, ['tamper']]),
   ),
+  // The example guardian.yml protects no CodeDeploy deployment group: no rule asks for CreateDeployment.
+  'cloudtrail/codedeploy-create-deployment.json': [],
   'manual/rollback-request.json': [],
   // A Function URL request: no rule, slack-interactions' URL.
   'slack/approve-click.json': [],

@@ -112,7 +112,7 @@ describe('npm start -- events/scenarios/changes-around-the-pipeline', () => {
 
   it("stops the execution its author approved alone in the console, naming her and the policy's reasons", () => {
     const approved = step(run, '01-approved-in-console-by-its-author.json');
-    expect(approved).toMatch(/aws change {3}codepipeline StopPipelineExecution payments-web pipelineExecutionId c41d7e2a-9b3f-4e18-a6d5-2f7c0b9e8a14 · abandon false/);
+    expect(approved).toMatch(/aws change {3}codepipeline StopPipelineExecution payments-web pipelineExecutionId a7c9e1b3-5d2f-4c8a-9e6b-3f1d5a7c9e20 · abandon false/);
     expect(approved).toMatch(/Who: Alice Example/);
     expect(approved).toMatch(/requires 2 distinct approvals.*no self-approval/);
   });

@@ -92,6 +92,13 @@ describe('the PutApprovalResult the votes call for', () => {
     });
   });
 
+  it('says in its summary that self-approval was not checked when the request noted the author unknown', () => {
+    const notes = ['author unknown: the source gives no commit author email (only CodeCommit does), so no-self-approval is not checked against the author'];
+    expect(approvalResult(request({ votes: [vote('ada'), vote('grace')], facts: { notes } }), 'token-1', policy, config)?.summary).toBe(
+      "Approved in Slack by Ada Lovelace, Grace Hopper (2 of 2 required, policy 'prod') (author unknown: self-approval not checked)",
+    );
+  });
+
   it('rejects on one rejection (the default), naming who and why', () => {
     expect(approvalResult(request({ votes: [vote('ada'), vote('linus', 'reject', 'the migration is not reviewed')] }), 'token-1', policy, config)).toMatchObject({
       status: 'Rejected',
