@@ -381,6 +381,12 @@ function iamScope(config, name, uses) {
     // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (approval-gate: approvalGate).
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
+    anyEc2: [arn('ec2', '*')],
+    anyAutoScalingGroup: [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')],
+    anyUser: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*')],
+    anyRole: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')],
+    anyBucket: [sub('arn:${AWS::Partition}:s3:::*')],
+    anyTask: [arn('ecs', 'task/*')],
     everything: ['*'],
   };
 }

@@ -296,12 +296,12 @@ export const PLAYBOOKS = ['ec2', 'iamCredentials', 'ecsRuntime', 's3', 'cloudTra
 export type PlaybookName = (typeof PLAYBOOKS)[number];
 
 /** The changes remediation can make; each may be made to wait for a Slack approval. */
-export const REMEDIATION_ACTIONS = [
+export const REMEDIATION_STEPS = [
   'tagInstance', 'snapshotVolumes', 'protectFromTermination', 'detachFromAutoScaling', 'isolateInstance', 'denyRemoteIp', 'stopInstance',
   'deactivateAccessKey', 'revokeRoleSessions', 'rollbackService', 'isolateService', 'scaleServiceToZero', 'stopTask',
   'blockPublicAccess', 'startLogging',
 ] as const;
-export type RemediationActionName = (typeof REMEDIATION_ACTIONS)[number];
+export type RemediationStepName = (typeof REMEDIATION_STEPS)[number];
 
 const Severity = z.number().check(z.minimum(0), z.maximum(10));
 const RoleArn = z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN'));
@@ -348,7 +348,7 @@ const RemediationShape = z.strictObject({
   /** Changes that wait for a Slack approval before they are made (protected roles' session revocation always does). */
   approval: z._default(
     z.strictObject({
-      required: z._default(z.array(z.enum(REMEDIATION_ACTIONS)), []),
+      required: z._default(z.array(z.enum(REMEDIATION_STEPS)), []),
       /** After this long without a decision, nothing happens. */
       timeoutMinutes: z._default(Minutes(24 * 60), 60),
     }),
