@@ -368,7 +368,7 @@ const RemediationShape = z.strictObject({
       /** Stop the instance after the evidence is kept and it is isolated. */
       stopInstance: z._default(z.boolean(), false),
       /** The isolation group's name in each VPC (created without rules where missing). */
-      isolationGroupName: z._default(z.string().check(z.regex(/^[\w .:/()#,@\[\]+=&;{}!$*-]{1,255}$/, 'a security group name')), 'cicd-guardian-isolation'),
+      isolationGroupName: z._default(z.string().check(z.regex(/^[\w .:/()#,@[\]+=&;{}!$*-]{1,255}$/, 'a security group name')), 'cicd-guardian-isolation'),
     }),
     { denyRemoteIp: false, denyExpiryHours: 24, stopInstance: false, isolationGroupName: 'cicd-guardian-isolation' },
   ),
