@@ -283,9 +283,8 @@ function stepsOf(playbook: PlaybookName, finding: Finding, config: GuardianConfi
   }
 }
 
-/** Why the finding is only notified (the guardrails before any step), if it is. */
-function notifyOnly(inputs: RemediationInputs, playbook: Playbook | undefined): string | undefined {
-  const { finding, config } = inputs;
+/** Why the finding is only notified (the guardrails before any step), if it is: then nothing need be read either. */
+export function whyOnlyNotified(finding: Finding, config: GuardianConfig, ownAccount: string, playbook = playbookFor(finding.type, config)): string | undefined {
   const r = config.remediation;
   if (finding.sample) return 'a sample finding (CreateSampleFindings): never acted on';
   if (!playbook) return `no playbook for ${finding.type}: notified only`;
@@ -295,7 +294,7 @@ function notifyOnly(inputs: RemediationInputs, playbook: Playbook | undefined): 
   const tags = finding.resource.tags;
   const exempt = r.exemptions.tags.find((t) => tags[t.key] === t.value);
   if (exempt) return `the resource is tagged ${exempt.key}=${exempt.value} (remediation.exemptions.tags): notified only`;
-  if (finding.findingAccount !== inputs.ownAccount && !r.accountRoles[finding.findingAccount]) {
+  if (finding.findingAccount !== ownAccount && !r.accountRoles[finding.findingAccount]) {
     return `the finding is in account ${finding.findingAccount}, and remediation.accountRoles names no role to act there: notified only`;
   }
   return undefined;
@@ -326,7 +325,7 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
     plan.actions.push({ type: 'audit.record', key, entry, ...(after ? { after } : {}), reason: `remediation ${decision}: ${reasons[0] ?? ''}` });
   };
 
-  const only = notifyOnly(inputs, playbook);
+  const only = whyOnlyNotified(finding, config, inputs.ownAccount, playbook);
   const lines: StepLine[] = [];
   let response: string;
   if (only) {

@@ -68,6 +68,8 @@ export interface IamScope {
   anyRole: IamValue[];
   anyBucket: IamValue[];
   anyTask: IamValue[];
+  /** The roles guardian.yml names to act through in other accounts (remediation.accountRoles). */
+  accountRoles: IamValue[];
   /** Actions with no resource-level permissions. */
   everything: IamValue[];
 }
