@@ -1,7 +1,7 @@
 import type { GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
 import type { Finding } from '../events/guardduty.js';
-import { capWindow, decideRemediation, destructiveOwed, playbookFor, resourceKeyOf, whyOnlyNotified, type RemediationFacts, type RemediationInputs } from '../policies/remediation.js';
+import { capWindow, decideRemediation, decideRemediationFailure, destructiveOwed, playbookFor, resourceKeyOf, whyOnlyNotified, type RemediationFacts, type RemediationInputs } from '../policies/remediation.js';
 import { restoreKnownGood, rollbackSettings } from '../policies/rollback.js';
 import { emptyDelivery, type Delivery } from '../plan/delivery.js';
 import type { Plan } from '../plan/plan.js';
@@ -14,7 +14,10 @@ import { REMEDIATION_ACTIONS } from '../actions/change-actions.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Place } from '../runtime/aws.js';
 import { slackMode } from '../runtime/slack-credentials.js';
-import type { DeliveryResult } from './deliver.js';
+import { deliverUnderLease, type DeliveryResult } from './deliver.js';
+import { RollbackError } from '../runtime/aws-errors.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../runtime/observability.js';
 import { notificationChannels } from './channels.js';
 import type { Rehearsal } from './rehearse.js';
 import { settle } from './settle.js';
@@ -111,14 +114,27 @@ export async function remediateFinding(run: RemediationRun): Promise<Rehearsal |
     }
   }
   const decide = (delivery: Delivery) => decideRemediation({ ...base, ...cap, delivery });
-  return settle<ResourceRecord>(state, {
-    pk,
-    fold: (current) => foldFinding(current, finding),
-    decide: (_view, delivery) => decide(delivery),
-    channels: async () => ({ ...(await notificationChannels(config, env, deadline, run.invokedFunctionArn)), changes: REMEDIATION_ACTIONS, ...(place ? { place } : {}) }),
-    deadline,
-    now: run.now,
-    onPlan: run.logPlan,
-    changes: REMEDIATION_ACTIONS,
-  });
+  const channels = async () => ({ ...(await notificationChannels(config, env, deadline, run.invokedFunctionArn)), changes: REMEDIATION_ACTIONS, ...(place ? { place } : {}) });
+  try {
+    return await settle<ResourceRecord>(state, {
+      pk,
+      fold: (current) => foldFinding(current, finding),
+      decide: (_view, delivery) => decide(delivery),
+      channels,
+      deadline,
+      now: run.now,
+      onPlan: run.logPlan,
+      changes: REMEDIATION_ACTIONS,
+    });
+  } catch (error) {
+    const failures = (error instanceof AggregateError ? error.errors : [error]).filter((e): e is RollbackError => e instanceof RollbackError);
+    if (failures.length === 0 || state.dryRun) throw error;
+    metrics.addMetric('RemediationFailed', MetricUnit.Count, 1);
+    const told = failures.map((e) => ({ target: e.service, message: e.message, hint: e.hint, retryable: e.retryable }));
+    const result = await deliverUnderLease<ResourceRecord>(state.store(), pk, (r) => run.logPlan(decideRemediationFailure({ ...base, delivery: r.delivery }, told)), channels, deadline, 'wait');
+    // A missing resource or a missing permission is told once and not retried; throttling and AWS-side errors are (then the DLQ).
+    if (told.some((f) => f.retryable)) throw error;
+    logger.error('remediation steps failed permanently: told people, not retried', { failures: told });
+    return result;
+  }
 }

@@ -428,3 +428,37 @@ function pageActions(inputs: RemediationInputs, window: string, held: number): A
   };
   return [{ type: 'email.publish', key: `page:${window}`, ...(r.pageTopicArn ? { topicArn: r.pageTopicArn } : {}), message, reason: 'the blast-radius cap is reached: people are paged once per window' }];
 }
+
+/** A step that failed when it was made: what AWS said, what to do, and whether a retry can help. */
+export interface RemediationFailure {
+  target: string;
+  message: string;
+  hint: string;
+  retryable: boolean;
+}
+
+/** The alert for steps that failed: a reply in the resource's thread, an email, an audit record each, once per publication of the finding. */
+export function decideRemediationFailure(inputs: Pick<RemediationInputs, 'finding' | 'config' | 'delivery' | 'slackMode' | 'now'>, failures: RemediationFailure[]): Plan {
+  const { finding, config, delivery, slackMode, now } = inputs;
+  const subject = subjectOf(finding);
+  const plan: Plan = { subject: `${subject} (finding ${finding.id}): failed steps`, actions: [], skipped: [] };
+  const key = `failed:${finding.id}:${finding.updatedAt}`;
+  const retry = failures.some((f) => f.retryable);
+  const text = `${failures.map((f) => `${f.message}`).join('\n')}\n${retry ? 'cicd-guardian will try again; after its retries the finding waits in the dead-letter queue.' : 'Trying again will not help until this is fixed.'}`;
+  const channel = config.remediation.slack?.channel ?? config.notifications.default?.slack?.channel;
+  const thread = delivery.messages[`remediation:${resourceKeyOf(finding)}`];
+  const reason = `remediation of ${subject} failed`;
+  if (slackMode === 'bot' && channel) {
+    plan.actions.push({ type: 'slack.reply', channel, ...(thread ? { thread: { channelId: thread.channelId, ts: thread.ts } } : {}), key: `reply:${key}`, reply: { tone: 'failure', text, links: [{ label: 'GuardDuty finding', url: describeRemediation({ finding, subject, playbook: '', steps: [], response: '' }).links[0]!.url }] }, broadcast: true, reason });
+  }
+  if (!delivery.sent.includes(`email:${key}`)) {
+    plan.actions.push({ type: 'email.publish', key: `email:${key}`, message: { title: `cicd-guardian could not remediate ${subject}`, tone: 'failure', summary: text, fields: failures.map((f) => ({ label: f.target, value: f.hint })), stages: [], links: [], context: `cicd-guardian remediation · finding ${finding.id}` }, reason });
+  }
+  failures.forEach((f, i) => {
+    const auditKey = `audit:${key}:${i}`;
+    if (delivery.sent.includes(auditKey)) return;
+    const entry: AuditEntry = { capability: 'remediation', decision: 'failed', at: now.toISOString(), account: finding.findingAccount, region: finding.findingRegion, resource: `${resourceKeyOf(finding)} finding ${finding.id}`, by: { automatic: true }, reasons: [f.message, f.hint] };
+    plan.actions.push({ type: 'audit.record', key: auditKey, entry, reason: `remediation failed: ${f.target}` });
+  });
+  return plan;
+}
