@@ -150,9 +150,9 @@ function ec2Steps(finding: Finding, config: GuardianConfig, facts: RemediationFa
   steps.push({ name: 'tagInstance', what: `tag ${id} with the finding`, change: { type: 'ec2.tagInstance', key: `tagInstance:${id}:${finding.id}`, instanceId: id, tags: { [FINDING_TAG]: finding.id, 'guardian:finding-type': finding.type }, reason } });
   const volumes = f?.volumeIds ?? [];
   steps.push(
-    volumes.length > 0 || !f
-      ? { name: 'snapshotVolumes', what: `snapshot the volumes of ${id}${volumes.length ? ` (${volumes.join(', ')})` : ''}`, change: { type: 'ec2.snapshotVolumes', key: `snapshotVolumes:${id}`, instanceId: id, volumeIds: volumes, findingId: finding.id, reason } }
-      : { name: 'snapshotVolumes', what: `snapshot the volumes of ${id}`, skipped: 'it has no EBS volume' },
+    volumes.length > 0
+      ? { name: 'snapshotVolumes', what: `snapshot the volumes of ${id} (${volumes.join(', ')})`, change: { type: 'ec2.snapshotVolumes', key: `snapshotVolumes:${id}`, instanceId: id, volumeIds: volumes, findingId: finding.id, reason } }
+      : { name: 'snapshotVolumes', what: `snapshot the volumes of ${id}`, skipped: f ? 'it has no EBS volume' : 'its volumes could not be read (DescribeInstances)' },
   );
   steps.push(
     f?.terminationProtected
