@@ -9,7 +9,7 @@ import type { DeliveryResult } from '../shared/executors/deliver.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
-import { ownIdentity, placeFor } from '../shared/runtime/identity.js';
+import { ownAccountOr, placeFor } from '../shared/runtime/identity.js';
 import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // GuardDuty remediation: a finding's playbook (decided pure, with its
@@ -25,11 +25,7 @@ export async function remediate(finding: Finding, context: Pick<Context, 'getRem
   metrics.addMetric('FindingReceived', MetricUnit.Count, 1);
   const dryRun = isDryRun(config.dryRun, env);
   // The function's own account, unknown offline (no ARN, no STS): a dry-run takes the event's.
-  const own = await ownIdentity(context.invokedFunctionArn).catch((error: unknown) => {
-    if (!dryRun) throw error;
-    logger.warn(`${(error as Error).message}; deciding as if in account ${finding.account}`);
-    return { account: finding.account };
-  });
+  const own = await ownAccountOr(context.invokedFunctionArn, dryRun, finding.account);
   const where = (() => {
     try {
       return placeFor({ account: finding.findingAccount, region: finding.findingRegion }, own, config.remediation.accountRoles);

@@ -2,7 +2,7 @@ import { AutoScalingClient, DetachInstancesCommand } from '@aws-sdk/client-auto-
 import type { AutoScalingDetachInstanceAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { call, performChange } from './change.js';
+import { call, instanceTarget, performChange } from './change.js';
 
 // Takes a compromised instance out of its Auto Scaling group without lowering
 // the desired capacity: the group launches a replacement, and the instance is
@@ -13,11 +13,11 @@ export const autoScalingDetachInstance: ActionModule<AutoScalingDetachInstanceAc
   kind: 'change',
   order: 0,
   iam: [{ actions: ['autoscaling:DetachInstances'], resources: 'anyAutoScalingGroup' }],
-  target: (action) => `instance ${action.instanceId}`,
+  target: instanceTarget,
   perform: (action, ctx) =>
     performChange(
       action,
-      `instance ${action.instanceId}`,
+      instanceTarget(action),
       ctx,
       call('autoscaling:DetachInstances', { AutoScalingGroupName: action.group, InstanceIds: [action.instanceId], ShouldDecrementDesiredCapacity: false }, (input) =>
         clientFor(AutoScalingClient, ctx.channels.place).send(new DetachInstancesCommand(input)),

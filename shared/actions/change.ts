@@ -41,6 +41,7 @@ export async function callAws<O>(target: string, ctx: ActionContext, c: AwsCall<
 }
 
 export const serviceTarget = (action: { cluster: string; service: string }) => `${action.cluster}/${action.service}`;
+export const instanceTarget = (action: { instanceId: string }) => `instance ${action.instanceId}`;
 export const stageTarget = (action: { pipeline: string; stage: string }) => `${action.pipeline}/${action.stage}`;
 
 /** An AWS call with its parameters, made by `send` (a dry-run records the parameters instead). */

@@ -8,7 +8,7 @@ import {
 import type { Ec2IsolateInstanceAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule, ActionContext } from './module.js';
-import { call, callAws, performChange } from './change.js';
+import { call, callAws, instanceTarget, performChange } from './change.js';
 
 // Replaces the security groups of each network interface of an instance with
 // the VPC's isolation group: a group without rules (its default allow-all
@@ -59,9 +59,9 @@ export const ec2IsolateInstance: ActionModule<Ec2IsolateInstanceAction> = {
     { actions: ['ec2:CreateSecurityGroup', 'ec2:CreateTags', 'ec2:RevokeSecurityGroupEgress', 'ec2:ModifyNetworkInterfaceAttribute'], resources: 'anyEc2' },
     { actions: ['ec2:DescribeSecurityGroups'], resources: 'everything', why: 'EC2 Describe calls have no resource-level permissions' },
   ],
-  target: (action) => `instance ${action.instanceId}`,
+  target: instanceTarget,
   async perform(action, ctx) {
-    const target = `instance ${action.instanceId}`;
+    const target = instanceTarget(action);
     const groupId = await isolationGroup(action, ctx, target);
     const ec2 = () => clientFor(EC2Client, ctx.channels.place);
     const modify = (eni: string) => call('ec2:ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: eni, Groups: [groupId] }, (input) => ec2().send(new ModifyNetworkInterfaceAttributeCommand(input)));

@@ -2,7 +2,7 @@ import { ModifyInstanceAttributeCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2ProtectInstanceAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { call, performChange } from './change.js';
+import { call, instanceTarget, performChange } from './change.js';
 
 // Turns termination protection on, so neither a person nor its Auto Scaling group destroys the evidence.
 
@@ -11,11 +11,11 @@ export const ec2ProtectInstance: ActionModule<Ec2ProtectInstanceAction> = {
   kind: 'change',
   order: 0,
   iam: [{ actions: ['ec2:ModifyInstanceAttribute'], resources: 'anyEc2' }],
-  target: (action) => `instance ${action.instanceId}`,
+  target: instanceTarget,
   perform: (action, ctx) =>
     performChange(
       action,
-      `instance ${action.instanceId}`,
+      instanceTarget(action),
       ctx,
       call('ec2:ModifyInstanceAttribute', { InstanceId: action.instanceId, DisableApiTermination: { Value: true } }, (input) =>
         clientFor(EC2Client, ctx.channels.place).send(new ModifyInstanceAttributeCommand(input)),

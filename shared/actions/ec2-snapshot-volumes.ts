@@ -2,7 +2,7 @@ import { CreateSnapshotCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2SnapshotVolumesAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { call, callAws, performChange } from './change.js';
+import { call, callAws, instanceTarget, performChange } from './change.js';
 
 // Snapshots each EBS volume of a compromised instance for forensics, tagged
 // with the finding, before anything about the instance changes.
@@ -19,9 +19,9 @@ export const ec2SnapshotVolumes: ActionModule<Ec2SnapshotVolumesAction> = {
   kind: 'change',
   order: 0,
   iam: [{ actions: ['ec2:CreateSnapshot', 'ec2:CreateTags'], resources: 'anyEc2', why: 'CreateSnapshot tags the snapshot as it creates it' }],
-  target: (action) => `instance ${action.instanceId}`,
+  target: instanceTarget,
   async perform(action, ctx) {
-    const target = `instance ${action.instanceId}`;
+    const target = instanceTarget(action);
     const ec2 = () => clientFor(EC2Client, ctx.channels.place);
     const ids: string[] = [];
     for (const volume of action.volumeIds.slice(0, -1)) {

@@ -2,7 +2,7 @@ import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2TagInstanceAction } from '../plan/plan.js';
 import { clientFor } from '../runtime/aws.js';
 import type { ActionModule } from './module.js';
-import { call, performChange } from './change.js';
+import { call, instanceTarget, performChange } from './change.js';
 
 // Tags a compromised instance with the finding (the first, evidence-keeping step of the EC2 playbook).
 
@@ -11,11 +11,11 @@ export const ec2TagInstance: ActionModule<Ec2TagInstanceAction> = {
   kind: 'change',
   order: 0,
   iam: [{ actions: ['ec2:CreateTags'], resources: 'anyEc2' }],
-  target: (action) => `instance ${action.instanceId}`,
+  target: instanceTarget,
   perform: (action, ctx) =>
     performChange(
       action,
-      `instance ${action.instanceId}`,
+      instanceTarget(action),
       ctx,
       call('ec2:CreateTags', { Resources: [action.instanceId], Tags: Object.entries(action.tags).map(([Key, Value]) => ({ Key, Value })) }, (input) =>
         clientFor(EC2Client, ctx.channels.place).send(new CreateTagsCommand(input)),

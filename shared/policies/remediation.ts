@@ -91,8 +91,14 @@ export function playbookFor(type: string, config: GuardianConfig): Playbook | un
   return undefined;
 }
 
+/** The trail a CloudTrail logging finding is about (it names the caller's key as its resource, but the trail is what is acted on). */
+const trailOf = (finding: Finding): string | undefined =>
+  DEFAULT_TYPES.cloudTrail.some((p) => finding.type.startsWith(p)) ? finding.affectedResources['AWS::CloudTrail::Trail']?.split('/').pop() : undefined;
+
 /** The resource a finding is about, as the state table keys it (one record and one message per resource). */
 export function resourceKeyOf(finding: Finding): string {
+  const trail = trailOf(finding);
+  if (trail) return `trail/${trail}`;
   const r = finding.resource;
   switch (r.kind) {
     case 'instance':
@@ -109,6 +115,8 @@ export function resourceKeyOf(finding: Finding): string {
 }
 
 export function subjectOf(finding: Finding): string {
+  const trail = trailOf(finding);
+  if (trail) return `trail ${trail}`;
   const r = finding.resource;
   switch (r.kind) {
     case 'instance':
@@ -250,7 +258,7 @@ function s3Steps(finding: Finding, config: GuardianConfig, facts: RemediationFac
 
 function trailSteps(finding: Finding, config: GuardianConfig, facts: RemediationFacts): Step[] {
   const arn = finding.affectedResources['AWS::CloudTrail::Trail'];
-  const trail = arn?.split('/').pop();
+  const trail = trailOf(finding);
   if (!trail) return [{ name: 'startLogging', what: 'start logging on the trail again', skipped: 'the finding names no trail' }];
   const what = `start logging on trail ${trail} again`;
   const protectedTrail = config.protection.trails.some((t) => t.trails.some((g) => globToRegExp(g).test(trail) || globToRegExp(g).test(arn!)));

@@ -174,6 +174,7 @@ describe('S3 and CloudTrail', () => {
     expect(changes(decide(f))).toEqual([expect.objectContaining({ type: 'cloudtrail.startLogging', trail: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/org-management-events` })]);
     expect(types(decide(f, { facts: { trail: { logging: true } } }))).toEqual([]);
     expect(decide(f, { config: policy({}, { protection: {} }) }).skipped.join()).toMatch(/not in protection\.trails/);
+    expect(resourceKeyOf(f)).toBe('trail/org-management-events');
   });
 });
 
