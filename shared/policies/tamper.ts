@@ -6,10 +6,9 @@ import type { Action, AuditRecordAction, Plan } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import { describeTamper, type TamperStory } from '../messages/tamper.js';
 import { truncate } from '../views/bounds.js';
-import type { ServiceFacts, ServiceView } from '../views/service-view.js';
 import { approvalPolicyFor, approversOf, approvalsRequired, blockers, personName, selfApproval, selfApprovalUnverified, type ApprovalFacts } from './approval.js';
 import { globToRegExp, routesFor } from './routing.js';
-import { restorableRevision, rollbackSettings, withinCooldown } from './rollback.js';
+import { restoreKnownGood, rollbackSettings, type RevertFacts } from './rollback.js';
 
 // The tamper checks: what a CloudTrail-recorded call did to what guardian.yml's
 // `protection` marks protected, whether its caller was allowed to, and what to
@@ -265,13 +264,7 @@ export function approvalViolations(detection: Extract<Detection, { kind: 'approv
   return problems;
 }
 
-/** What a revert of a bypass needs: the service as the rollback capability knows it (its record), and what ECS says now. */
-export interface RevertFacts {
-  view: ServiceView;
-  /** undefined: ECS could not be read (why: `unreadable`). */
-  facts?: ServiceFacts;
-  unreadable?: string;
-}
+export type { RevertFacts } from './rollback.js';
 
 export interface TamperInputs {
   event: ApiCallEvent;
@@ -397,19 +390,8 @@ function planRevert(detection: Extract<Detection, { kind: 'service' }>, inputs: 
   const name = `${detection.cluster}/${detection.service}`;
   const settings = revertSettings(detection, inputs.config);
   if (!settings) return { refused: `${name} is not in rollback.services of guardian.yml, where its known-good revision is learned` };
-  const revert = inputs.revert;
-  if (revert && !revert.facts && !revert.unreadable && !revert.view.knownGood) {
-    return { refused: `nothing is known of ${name} yet: no known-good revision has been learned (the rollback function learns one when a deployment completes and bakes)` };
-  }
-  if (!revert?.facts) return { refused: `${name} could not be read${revert?.unreadable ? ` (${revert.unreadable})` : ''}` };
-  const { view, facts } = revert;
-  if (facts.controller !== 'ECS') return { refused: `${name} uses the ${facts.controller} deployment controller, whose task definition UpdateService cannot change` };
-  if (facts.nativeRollbackInProgress) return { refused: `ECS is rolling ${name} back by itself` };
-  if (view.knownGood?.taskDefinitionArn === detection.taskDefinition) return { refused: `${name} was given its known-good revision: nothing to revert` };
-  const cooldown = withinCooldown(inputs.delivery, settings, inputs.now);
-  if (cooldown) return { refused: cooldown };
-  const restore = restorableRevision(view, facts, settings, detection.taskDefinition);
-  if ('refused' in restore) return { refused: restore.why };
+  const restore = restoreKnownGood(settings, inputs.revert, inputs.delivery, inputs.now, detection.taskDefinition);
+  if ('refused' in restore) return restore;
   // Keyed as a rollback of the bypass deployment: the rollback function then knows it as its own (cooldown, no rollback of it).
   const key = `rollback:${detection.deploymentId ?? `bypass:${inputs.event.callId}`}`;
   const change = { type: 'ecs.updateService' as const, key, cluster: detection.cluster, service: detection.service, taskDefinitionArn: restore.target, reason: `reverting a bypass of CI/CD by ${detection.principal}` };

@@ -1,3 +1,4 @@
+import type { IamNeed } from './iam.js';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { tracer } from './observability.js';
@@ -94,3 +95,6 @@ function assumedRole(roleArn: string): CredentialsProvider {
   }
   return provider;
 }
+
+/** Acting in another account: assuming the role guardian.yml names there (a function that may act elsewhere reads this). */
+export const ACCOUNT_ROLES_IAM: IamNeed[] = [{ actions: ['sts:AssumeRole'], resources: 'accountRoles' }];

@@ -1,3 +1,4 @@
+import { logger } from './observability.js';
 import { clientFor, type Place } from './aws.js';
 import type { RollbackEvent } from '../events/types.js';
 
@@ -45,15 +46,29 @@ async function callerIdentity(): Promise<OwnIdentity> {
 /**
  * Where to act on what happened in `where` (an event's account and region):
  * in the function's own account, with its own credentials; in another account
- * only through a role assumed there, and none is configured yet (guardian.yml
- * will name them), so such a place is refused rather than acted on with
- * credentials that belong elsewhere.
+ * only through the role `roles` names for it (guardian.yml's
+ * remediation.accountRoles), assumed there; without one such a place is refused
+ * rather than acted on with credentials that belong elsewhere.
  */
-export function placeFor(where: { account: string; region: string }, own: Pick<OwnIdentity, 'account'>): Place {
+export function placeFor(where: { account: string; region: string }, own: Pick<OwnIdentity, 'account'>, roles: Record<string, string> = {}): Place {
   if (where.account === own.account) return { account: where.account, region: where.region };
+  const roleArn = roles[where.account];
+  if (roleArn) return { account: where.account, region: where.region, roleArn };
   throw new Error(
     `no role to act in account ${where.account} (region ${where.region}): cicd-guardian runs in account ${own.account} and acts in another account only through a role assumed there, and none is configured`,
   );
+}
+
+/**
+ * The function's own account: unknown offline (no ARN, no STS), a dry-run
+ * decides as if it were `assumed` (the event's) and says so; a real run fails.
+ */
+export async function ownAccountOr(invokedFunctionArn: string | undefined, dryRun: boolean, assumed: string): Promise<Pick<OwnIdentity, 'account'>> {
+  return ownIdentity(invokedFunctionArn).catch((error: unknown) => {
+    if (!dryRun) throw error;
+    logger.warn(`${(error as Error).message}; deciding as if in account ${assumed}`);
+    return { account: assumed };
+  });
 }
 
 /** placeFor with the function's own identity (from the invoked function ARN, else STS). */
