@@ -26,6 +26,8 @@ export interface ClickedRequest {
   votes: Vote[];
   /** What the request said could not be checked (its notes). */
   facts?: { notes: string[] };
+  /** The PutApprovalResult sent (or about to be): it may have landed, so no later vote may change it. */
+  attempt?: { status: 'Approved' | 'Rejected'; token: string; at: string };
 }
 
 export type ClickVerdict =
@@ -49,7 +51,11 @@ export function judgeClick(
   // their earlier vote is cast again, checked as on the first click (a freeze may have begun since).
   const voter = personBySlackId(config, click.slackUserId);
   const earlier = voter && request.votes.find((v) => v.personId === voter.id);
-  const again = earlier !== undefined && tally(request.votes, policy).outcome !== 'pending';
+  // A PutApprovalResult for this token may have landed: only what it sent may be sent again.
+  const attempt = request.attempt?.token === request.token ? request.attempt : undefined;
+  const again = earlier !== undefined && (attempt !== undefined || tally(request.votes, policy).outcome !== 'pending');
+  if (again && click.decision !== earlier.decision) return { kind: 'refused', reason: `your earlier ${earlier.decision} is being finished`, person: earlier.personId };
+  if (attempt && !again) return { kind: 'refused', reason: `the approval is being recorded as ${attempt.status}`, ...(voter ? { person: voter.id } : {}) };
   const check = checkVote(again ? { ...click, decision: earlier.decision } : click, { token: request.token, votes: request.votes }, facts, policy, config, now, { again });
   if (!check.allowed) return { kind: 'refused', reason: check.reason };
   if (again) return { kind: 'vote', vote: earlier };
