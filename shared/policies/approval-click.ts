@@ -4,7 +4,7 @@ import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/p
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
 import { cleanText, escapeMrkdwn } from '../messages/text.js';
 import { REASON_MAX_CHARS, rejectReasonModal } from '../messages/reject-reason.js';
-import { checkVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import { checkVote, mayVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
 import { planForRequest, slackDecision, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
@@ -67,6 +67,16 @@ export function judgeClick(
     ...(click.decision === 'reject' ? { reason: click.reason ?? `rejected by ${personName(check.person)} in Slack` } : {}),
   };
   return { kind: 'vote', vote };
+}
+
+/**
+ * Why a Reject click may not ask for its reason, or undefined: the checks that need no facts, so the
+ * modal opens while its trigger_id (3 s) is good; the submission is judged in full with fresh facts.
+ */
+export function reasonModalRefusal(click: Click, request: ClickedRequest, policy: ApprovalPolicyConfig, config: GuardianConfig): string | undefined {
+  if (request.status !== 'pending') return `this request is over: it was ${request.status}`;
+  const voter = mayVote(click, request.votes, policy, config);
+  return voter.allowed ? undefined : voter.reason;
 }
 
 /** The PutApprovalResult the votes call for, with `token` (read at click time), or undefined while they decide nothing. */

@@ -470,12 +470,30 @@ describe('the reason of a Reject, asked in a modal', () => {
     expect(approvals()).toEqual([expect.objectContaining({ result: expect.objectContaining({ status: 'Approved' }) })]);
   });
 
-  it('where Slack cannot open the modal (views.open fails), rejects at once "in Slack" as before', async () => {
+  it('where Slack cannot open the modal (views.open fails: expired_trigger_id), casts no vote and asks privately to click Reject again', async () => {
     await asked();
     slack.failNext({ error: 'expired_trigger_id' });
     await send(click(BOB, 'approval.reject'));
+    expect(approvals()).toEqual([]);
+    expect((await stored())).toMatchObject({ status: 'pending', votes: [] });
+    expect(JSON.stringify(privateAnswers())).toMatch(/could not ask for a reason; click Reject again/);
+  });
+
+  it('opens the modal before any AWS fact is read (the trigger_id is good for 3 s), and refuses without one a person who may not vote', async () => {
+    await asked();
+    codepipeline.resetHistory();
+    await send(click(BOB, 'approval.reject'));
+    expect(modals()).toHaveLength(1);
+    expect(codepipeline.calls()).toEqual([]);
+    await send(click('U0STRANGER', 'approval.reject'));
+    expect(modals()).toHaveLength(1);
+    expect(JSON.stringify(privateAnswers().at(-1))).toMatch(/Slack user U0STRANGER is not one of the people in guardian.yml/);
+  });
+
+  it('rejects without a reason, "in Slack", only when Slack sent no trigger_id', async () => {
+    await asked();
+    await send(click(BOB, 'approval.reject', {}, { modal: false }));
     expect(approvals()).toEqual([expect.objectContaining({ result: { status: 'Rejected', summary: 'Rejected in Slack by Bob: rejected by Bob in Slack' } })]);
-    expect((await stored()).status).toBe('rejected');
   });
 });
 
