@@ -24,8 +24,8 @@ export interface ClickedRequest {
   token?: string;
   status: string;
   votes: Vote[];
-  /** What the request said could not be checked (its notes). */
-  facts?: { notes: string[] };
+  /** What the request said could not be checked (its notes, cut) and what of no-self-approval is unknown. */
+  facts?: { notes: string[]; selfApprovalUnknown?: string[] };
   /** The PutApprovalResult sent (or about to be): it may have landed, so no later vote may change it. */
   attempt?: { status: 'Approved' | 'Rejected'; token: string; at: string };
 }
@@ -85,7 +85,7 @@ export function approvalResult(request: ClickedRequest, token: string, policy: A
   if (!decision) return undefined;
   const { pipeline, stage, action } = request.place;
   // An approval the no-self-approval rule could not check says so in the summary CodePipeline shows.
-  const summary = decision.status === 'Approved' ? `${decision.summary}${selfApprovalCaveat(request.facts?.notes ?? [])}` : decision.summary;
+  const summary = decision.status === 'Approved' ? `${decision.summary}${selfApprovalCaveat(request.facts?.selfApprovalUnknown, request.facts?.notes)}` : decision.summary;
   return { type: 'codepipeline.putApprovalResult', key: `approval:${request.key}`, pipeline, stage, action, token, status: decision.status, summary, reason: decision.reason };
 }
 

@@ -219,9 +219,15 @@ export function selfApprovalUnverified(facts: Pick<ApprovalFacts, 'source' | 'st
   ];
 }
 
-/** " (author unknown)" and the like for an approval's summary, from the request's notes (selfApprovalUnverified's). */
-export function selfApprovalCaveat(notes: string[]): string {
-  const unknown = [AUTHOR_UNKNOWN, STARTER_UNKNOWN].filter((u) => notes.some((n) => n.startsWith(u)));
+/** What of the no-self-approval rule is unknown ("author unknown", ...): kept in the request, apart from its notes (which are cut). */
+export const selfApprovalUnknowns = (facts: Pick<ApprovalFacts, 'source' | 'startedByUnknown'>): string[] => [
+  ...(facts.source.authorEmail ? [] : [AUTHOR_UNKNOWN]),
+  ...(facts.startedByUnknown ? [STARTER_UNKNOWN] : []),
+];
+
+/** " (author unknown: self-approval not checked)" and the like for an approval's summary; `notes`: of a request stored before it kept `unknowns`. */
+export function selfApprovalCaveat(unknowns: string[] | undefined, notes: string[] = []): string {
+  const unknown = unknowns ?? [AUTHOR_UNKNOWN, STARTER_UNKNOWN].filter((u) => notes.some((n) => n.startsWith(u)));
   return unknown.length ? ` (${unknown.join('; ')}: self-approval not checked)` : '';
 }
 

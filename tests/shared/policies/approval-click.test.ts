@@ -123,6 +123,13 @@ describe('the PutApprovalResult the votes call for', () => {
     );
   });
 
+  it('says so from the request\'s own field, though its notes (cut to ten) lost the self-approval note', () => {
+    const notes = Array.from({ length: 10 }, (_, i) => `GetPipelineExecution failed (${i})`);
+    expect(approvalResult(request({ votes: [vote('ada'), vote('grace')], facts: { notes, selfApprovalUnknown: ['author unknown'] } }), 'token-1', policy, config)?.summary).toMatch(
+      /\(author unknown: self-approval not checked\)$/,
+    );
+  });
+
   it('rejects on one rejection (the default), naming who and why', () => {
     expect(approvalResult(request({ votes: [vote('ada'), vote('linus', 'reject', 'the migration is not reviewed')] }), 'token-1', policy, config)).toMatchObject({
       status: 'Rejected',
