@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -357,10 +358,19 @@ describe('the click answers within its 2.5 s, and what it leaves undone is finis
   it('every call of a click carries an abort signal that fires at its deadline: facts, the state table, CodePipeline', async () => {
     await asked();
     setConfig(config(1));
-    await send(click(ALICE));
-    for (const command of [GetPipelineStateCommand, GetPipelineExecutionCommand, PutApprovalResultCommand]) {
-      const calls = codepipeline.commandCalls(command as never);
-      expect((calls.at(-1)!.args as unknown[])[1]).toEqual({ abortSignal: expect.any(AbortSignal) });
+    const dynamodb = jest.spyOn(DynamoDBClient.prototype, 'send');
+    try {
+      await send(click(ALICE));
+      for (const command of [GetPipelineStateCommand, GetPipelineExecutionCommand, PutApprovalResultCommand]) {
+        const calls = codepipeline.commandCalls(command as never);
+        expect((calls.at(-1)!.args as unknown[])[1]).toEqual({ abortSignal: expect.any(AbortSignal) });
+      }
+      // The state table: the replay record, the request read, the vote, the lease, the decision recorded, the audit trail.
+      const tableCalls = dynamodb.mock.calls.map(([command, options]) => ({ command: command.constructor.name, options }));
+      expect(tableCalls.map((c) => c.command)).toEqual(expect.arrayContaining(['UpdateItemCommand', 'GetItemCommand']));
+      for (const call of tableCalls) expect(call).toEqual({ command: call.command, options: { abortSignal: expect.any(AbortSignal) } });
+    } finally {
+      dynamodb.mockRestore();
     }
   });
 });
