@@ -66,10 +66,12 @@ export async function slackInteractions(
       return interaction.kind === 'submission' ? submissionAnswer(result) : { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
     });
   } catch (error) {
-    if (!(error instanceof DeadlineExceededError)) throw error;
+    // A call's abort signal fires at the deadline as within()'s timer does: whichever wins, the answer is late.
+    const cutShort = error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError') && deadline.remainingMs() === 0;
+    if (!(error instanceof DeadlineExceededError) && !cutShort) throw error;
     // Whatever was done stays done (votes and decisions are conditional writes); a second click finishes it.
     metrics.addMetric('SlackAnswerLate', MetricUnit.Count, 1);
-    return refuse(503, `${error.message} (${ANSWER_WITHIN_MS} ms)`);
+    return refuse(503, `${(error as Error).message} (${ANSWER_WITHIN_MS} ms)`);
   }
 }
 

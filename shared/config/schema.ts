@@ -501,6 +501,14 @@ function crossReferences(config: ConfigShape, ctx: z.core.$RefinementCtx<ConfigS
   firstSeen(config.people, (p) => p.slack, (i) => ['people', i, 'slack'], 'Slack user id');
   firstSeen(config.approvals.freezes, (f) => f.name, (i) => ['approvals', 'freezes', i, 'name'], 'freeze name');
   firstSeen(config.approvals.policies, (p) => p.name, (i) => ['approvals', 'policies', i, 'name'], 'policy name');
+  // A person matches the caller's session ARN only: an IAM role ARN would never match, and tamper would take the person for a stranger.
+  config.people.forEach((person, p) => {
+    person.principals.forEach((principal, i) => {
+      if (/^arn:aws[\w-]*:iam::[^:]*:role\//.test(principal)) {
+        problem(['people', p, 'principals', i], `person '${person.id}' names the IAM role '${principal}', which never matches a person: name their role session as arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION (globs allowed, e.g. .../ROLE/alice@example.com)`);
+      }
+    });
+  });
   const people = new Set(config.people.map((p) => p.id));
   const freezes = new Set(config.approvals.freezes.map((f) => f.name));
   const known = (set: Set<string>) => (set.size ? `known: ${[...set].join(', ')}` : 'none are defined');

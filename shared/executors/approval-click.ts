@@ -3,7 +3,7 @@ import type { GuardianEnv } from '../config/env.js';
 import type { SlackClick, SlackInteraction, SlackSubmission } from '../events/slack-interaction.js';
 import { REASON_BLOCK, REASON_INPUT, REJECT_REASON_CALLBACK } from '../messages/reject-reason.js';
 import type { ApprovalFacts } from '../policies/approval.js';
-import { afterClickPlan, approvalResult, buttonDecision, judgeClick, reasonModalPlan, refusalPlan, rejectReasonOf, tokenChanged } from '../policies/approval-click.js';
+import { afterClickPlan, approvalResult, buttonDecision, judgeClick, reasonModalPlan, reasonModalRefusal, refusalPlan, rejectReasonOf, tokenChanged } from '../policies/approval-click.js';
 import { tally } from '../policies/approval.js';
 import { slackDecision } from '../policies/approval-gate.js';
 import type { Plan, PutApprovalResultAction } from '../plan/plan.js';
@@ -115,8 +115,10 @@ export async function actOnSubmission(submission: SlackSubmission, run: ClickRun
 
 /**
  * A vote (`reason`: a rejection's), checked again with facts read now; `askReasonWith`: a Reject
- * click's trigger_id, to open the modal asking for its reason instead of voting (when it cannot be
- * opened, the vote is cast without one, as "rejected in Slack").
+ * click's trigger_id, to open the modal asking for its reason instead of voting. The modal opens
+ * right after the checks that need no facts (the trigger_id is good for 3 s from Slack's sending);
+ * when it cannot be opened, no vote is cast and the person is asked to click again. Only a click
+ * Slack gave no trigger_id rejects without a reason, as "rejected in Slack".
  */
 async function actOnVote(run: ClickRun, click: Actor, decision: 'approve' | 'reject', reason?: string, askReasonWith?: string): Promise<ClickResult> {
   const pk = approvalRequestPk(click.value);
@@ -125,6 +127,18 @@ async function actOnVote(run: ClickRun, click: Actor, decision: 'approve' | 'rej
   if (!request) return refuse(run, click, 'no approval request is known under this button (it is older than the state table keeps, or was never made)');
   const policy = run.config.approvals.policies.find((p) => p.name === request.policy);
   if (!policy) return refuse(run, click, `policy '${request.policy}' of this request is no longer in guardian.yml`, request);
+  // (Not for a voter finishing what their votes decided: that casts their vote again.)
+  if (askReasonWith && tally(request.votes, policy).outcome === 'pending') {
+    const refusal = reasonModalRefusal({ slackUserId: click.userId, decision }, request, policy, run.config);
+    if (refusal) return refuse(run, click, refusal, request);
+    const opened = await perform(run, reasonModalPlan(request, askReasonWith, click.userId)).catch((error: unknown) => {
+      logger.warn('views.open failed', { error: error as Error });
+      return false;
+    });
+    if (opened) return { status: 'asked', request: request.key };
+    // A views.open cut short may have opened the modal anyway: its submission is judged as any; a second click asks again.
+    return refuse(run, click, 'could not ask for a reason; click Reject again', request);
+  }
   let place: Place;
   try {
     place = await placeOf(request.place, run.invokedFunctionArn);
@@ -142,15 +156,6 @@ async function actOnVote(run: ClickRun, click: Actor, decision: 'approve' | 'rej
   }
   const verdict = judgeClick({ slackUserId: click.userId, decision, ...(reason !== undefined ? { reason } : {}) }, request, facts, policy, run.config, run.now());
   if (verdict.kind === 'refused') return refuse(run, click, verdict.reason, request, verdict.person);
-  // (Not for a voter finishing what their votes decided: that casts their vote again.)
-  if (askReasonWith && tally(request.votes, policy).outcome === 'pending') {
-    const opened = await perform(run, reasonModalPlan(request, askReasonWith, click.userId)).catch((error: unknown) => {
-      logger.warn('views.open failed', { error: error as Error });
-      return false;
-    });
-    if (opened) return { status: 'asked', request: request.key };
-    logger.warn('the reject reason modal could not be opened: rejecting without a reason', { request: request.key });
-  }
   if (run.state.dryRun) return rehearseVote(run, pk, stored!, verdict.vote, facts, policy);
 
   const store = run.state.store();

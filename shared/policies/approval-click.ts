@@ -4,7 +4,7 @@ import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/p
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
 import { cleanText, escapeMrkdwn } from '../messages/text.js';
 import { REASON_MAX_CHARS, rejectReasonModal } from '../messages/reject-reason.js';
-import { checkVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import { checkVote, mayVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
 import { planForRequest, slackDecision, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
@@ -24,8 +24,10 @@ export interface ClickedRequest {
   token?: string;
   status: string;
   votes: Vote[];
-  /** What the request said could not be checked (its notes). */
-  facts?: { notes: string[] };
+  /** What the request said could not be checked (its notes, cut) and what of no-self-approval is unknown. */
+  facts?: { notes: string[]; selfApprovalUnknown?: string[] };
+  /** The PutApprovalResult sent (or about to be): it may have landed, so no later vote may change it. */
+  attempt?: { status: 'Approved' | 'Rejected'; token: string; at: string };
 }
 
 export type ClickVerdict =
@@ -49,7 +51,11 @@ export function judgeClick(
   // their earlier vote is cast again, checked as on the first click (a freeze may have begun since).
   const voter = personBySlackId(config, click.slackUserId);
   const earlier = voter && request.votes.find((v) => v.personId === voter.id);
-  const again = earlier !== undefined && tally(request.votes, policy).outcome !== 'pending';
+  // A PutApprovalResult for this token may have landed: only what it sent may be sent again.
+  const attempt = request.attempt?.token === request.token ? request.attempt : undefined;
+  const again = earlier !== undefined && (attempt !== undefined || tally(request.votes, policy).outcome !== 'pending');
+  if (again && click.decision !== earlier.decision) return { kind: 'refused', reason: `your earlier ${earlier.decision} is being finished`, person: earlier.personId };
+  if (attempt && !again) return { kind: 'refused', reason: `the approval is being recorded as ${attempt.status}`, ...(voter ? { person: voter.id } : {}) };
   const check = checkVote(again ? { ...click, decision: earlier.decision } : click, { token: request.token, votes: request.votes }, facts, policy, config, now, { again });
   if (!check.allowed) return { kind: 'refused', reason: check.reason };
   if (again) return { kind: 'vote', vote: earlier };
@@ -63,13 +69,23 @@ export function judgeClick(
   return { kind: 'vote', vote };
 }
 
+/**
+ * Why a Reject click may not ask for its reason, or undefined: the checks that need no facts, so the
+ * modal opens while its trigger_id (3 s) is good; the submission is judged in full with fresh facts.
+ */
+export function reasonModalRefusal(click: Click, request: ClickedRequest, policy: ApprovalPolicyConfig, config: GuardianConfig): string | undefined {
+  if (request.status !== 'pending') return `this request is over: it was ${request.status}`;
+  const voter = mayVote(click, request.votes, policy, config);
+  return voter.allowed ? undefined : voter.reason;
+}
+
 /** The PutApprovalResult the votes call for, with `token` (read at click time), or undefined while they decide nothing. */
 export function approvalResult(request: ClickedRequest, token: string, policy: ApprovalPolicyConfig, config: GuardianConfig): PutApprovalResultAction | undefined {
   const decision = slackDecision(request, policy, config);
   if (!decision) return undefined;
   const { pipeline, stage, action } = request.place;
   // An approval the no-self-approval rule could not check says so in the summary CodePipeline shows.
-  const summary = decision.status === 'Approved' ? `${decision.summary}${selfApprovalCaveat(request.facts?.notes ?? [])}` : decision.summary;
+  const summary = decision.status === 'Approved' ? `${decision.summary}${selfApprovalCaveat(request.facts?.selfApprovalUnknown, request.facts?.notes)}` : decision.summary;
   return { type: 'codepipeline.putApprovalResult', key: `approval:${request.key}`, pipeline, stage, action, token, status: decision.status, summary, reason: decision.reason };
 }
 

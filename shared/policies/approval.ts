@@ -219,9 +219,15 @@ export function selfApprovalUnverified(facts: Pick<ApprovalFacts, 'source' | 'st
   ];
 }
 
-/** " (author unknown)" and the like for an approval's summary, from the request's notes (selfApprovalUnverified's). */
-export function selfApprovalCaveat(notes: string[]): string {
-  const unknown = [AUTHOR_UNKNOWN, STARTER_UNKNOWN].filter((u) => notes.some((n) => n.startsWith(u)));
+/** What of the no-self-approval rule is unknown ("author unknown", ...): kept in the request, apart from its notes (which are cut). */
+export const selfApprovalUnknowns = (facts: Pick<ApprovalFacts, 'source' | 'startedByUnknown'>): string[] => [
+  ...(facts.source.authorEmail ? [] : [AUTHOR_UNKNOWN]),
+  ...(facts.startedByUnknown ? [STARTER_UNKNOWN] : []),
+];
+
+/** " (author unknown: self-approval not checked)" and the like for an approval's summary; `notes`: of a request stored before it kept `unknowns`. */
+export function selfApprovalCaveat(unknowns: string[] | undefined, notes: string[] = []): string {
+  const unknown = unknowns ?? [AUTHOR_UNKNOWN, STARTER_UNKNOWN].filter((u) => notes.some((n) => n.startsWith(u)));
   return unknown.length ? ` (${unknown.join('; ')}: self-approval not checked)` : '';
 }
 
@@ -312,6 +318,18 @@ export interface Click {
 
 export type VoteCheck = { allowed: true; person: PersonConfig } | { allowed: false; reason: string };
 
+/** The checks that need no facts: the person is known, an approver, and (unless `again`) has not voted. */
+export function mayVote(click: Click, votes: Vote[], policy: ApprovalPolicyConfig, config: GuardianConfig, { again = false } = {}): VoteCheck {
+  const person = personBySlackId(config, click.slackUserId);
+  if (!person) return { allowed: false, reason: `Slack user ${click.slackUserId} is not one of the people in guardian.yml, so cannot vote` };
+  if (!approversOf(policy, config).some((p) => p.id === person.id)) {
+    return { allowed: false, reason: `${personName(person)} is not an approver under policy '${policy.name}'` };
+  }
+  const earlier = votes.find((v) => v.personId === person.id);
+  if (earlier && !again) return { allowed: false, reason: `${personName(person)} already voted (${earlier.decision}, ${earlier.at})` };
+  return { allowed: true, person };
+}
+
 /**
  * Whether a click counts, checked at click time against fresh facts: the person is
  * known and an approver, has not voted, the token is the request's and, for an
@@ -327,13 +345,9 @@ export function checkVote(
   now: Date,
   { again = false } = {},
 ): VoteCheck {
-  const person = personBySlackId(config, click.slackUserId);
-  if (!person) return { allowed: false, reason: `Slack user ${click.slackUserId} is not one of the people in guardian.yml, so cannot vote` };
-  if (!approversOf(policy, config).some((p) => p.id === person.id)) {
-    return { allowed: false, reason: `${personName(person)} is not an approver under policy '${policy.name}'` };
-  }
-  const earlier = request.votes.find((v) => v.personId === person.id);
-  if (earlier && !again) return { allowed: false, reason: `${personName(person)} already voted (${earlier.decision}, ${earlier.at})` };
+  const voter = mayVote(click, request.votes, policy, config, { again });
+  if (!voter.allowed) return voter;
+  const { person } = voter;
   if (!facts.token) return { allowed: false, reason: 'the approval is no longer waiting (no token): it was decided, expired or its execution ended' };
   if (facts.token !== request.token) return { allowed: false, reason: 'the approval changed since this request (another execution reached it): this request is closed' };
   if (click.decision === 'reject') return { allowed: true, person };

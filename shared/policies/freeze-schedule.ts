@@ -62,8 +62,10 @@ export const schedulablePolicies = (config: GuardianConfig): ApprovalPolicyConfi
  * a policy names it exactly in `stages`. A policy without freezes or deploy hours closes nothing.
  */
 export function governingPolicy(config: GuardianConfig, t: Pick<StageTransition, 'pipeline' | 'stage' | 'approvals'>): ApprovalPolicyConfig | undefined {
-  const gate = t.approvals.map((action) => approvalPolicyFor(config, { pipeline: t.pipeline, stage: t.stage, action })).find((p) => p !== undefined);
-  const named = gate ?? config.approvals.policies.find((p) => p.pipelines.some((g) => globToRegExp(g).test(t.pipeline)) && p.stages.includes(t.stage));
+  // Of the stage's approvals, the first whose gate policy has a calendar: a second approval's freezes close the stage too.
+  const gates = t.approvals.map((action) => approvalPolicyFor(config, { pipeline: t.pipeline, stage: t.stage, action })).filter((p) => p !== undefined);
+  if (gates.length > 0) return gates.find(schedulable);
+  const named = config.approvals.policies.find((p) => p.pipelines.some((g) => globToRegExp(g).test(t.pipeline)) && p.stages.includes(t.stage));
   return named && schedulable(named) ? named : undefined;
 }
 
@@ -115,28 +117,36 @@ function lastOwnChange(t: TransitionState): { kind: 'close' | 'open'; occurrence
 /** The decision for one stage's transition at `now`. */
 export function decideFreezeTransition(now: Date, policy: ApprovalPolicyConfig | undefined, freezes: FreezeWindowConfig[], t: TransitionState, slackMode: SlackMode = 'bot'): Plan {
   const plan: Plan = { subject: `pipeline ${t.pipeline} stage ${t.stage}`, actions: [], skipped: [] };
-  if (!policy) return { ...plan, skipped: ['no approval policy with freezes or deploy hours governs this stage'] };
-  const closure = closureAt(policy, freezes, now);
   const own = lastOwnChange(t);
   const carriesOurReason = t.disabledReason?.startsWith(FREEZE_REASON_PREFIX) ?? false;
   const ours = !t.enabled && carriesOurReason && own?.kind === 'close';
+  if (!policy) {
+    // guardian.yml changed since cicd-guardian closed the stage: what it closed it opens again, or it would stay closed for good.
+    if (!ours) return { ...plan, skipped: ['no approval policy with freezes or deploy hours governs this stage'] };
+    const ended: Closure = { policy: NO_POLICY, name: own!.occurrence.split('@')[0]!, reason: 'no longer governed', timezone: 'UTC', occurrence: own!.occurrence };
+    return { ...plan, actions: changeActions(now, t, NO_POLICY, ended, 'open', slackMode) };
+  }
+  const closure = closureAt(policy, freezes, now);
   const someoneElses = `disabled by someone else ("${t.disabledReason ?? 'no reason given'}"): left as it is, never enabled by cicd-guardian`;
 
   if (closure) {
     if (t.enabled && t.record.sent.includes(closeKey(t, closure.occurrence))) {
       return { ...plan, skipped: [`opened by someone during ${closure.name}, which cicd-guardian closed it for: left open`] };
     }
-    if (t.enabled) return { ...plan, actions: changeActions(now, t, policy, closure, 'close', slackMode) };
+    if (t.enabled) return { ...plan, actions: changeActions(now, t, policy.name, closure, 'close', slackMode) };
     return { ...plan, skipped: [ours ? `closed by cicd-guardian for ${own!.occurrence}` : someoneElses] };
   }
   if (t.enabled) return { ...plan, skipped: ['open, and no freeze is in effect'] };
   if (ours) {
     const ended: Closure = { policy: policy.name, name: own!.occurrence.split('@')[0]!, reason: 'ended', timezone: 'UTC', occurrence: own!.occurrence };
-    return { ...plan, actions: changeActions(now, t, policy, ended, 'open', slackMode) };
+    return { ...plan, actions: changeActions(now, t, policy.name, ended, 'open', slackMode) };
   }
   if (carriesOurReason) return { ...plan, skipped: ["carries cicd-guardian's freeze reason, but the state table has no record of cicd-guardian closing it: left for a person"] };
   return { ...plan, skipped: [someoneElses] };
 }
+
+/** The policy named for a stage cicd-guardian re-opens because no policy governs it any longer. */
+const NO_POLICY = '(none: no longer governed)';
 
 /** Every stage's decision: `transitionStates` are the governed pipelines' stages as read now, with their records. */
 export function decideFreezeTransitions(now: Date, config: GuardianConfig, transitionStates: TransitionState[], slackMode: SlackMode = 'bot'): Plan[] {
@@ -144,12 +154,14 @@ export function decideFreezeTransitions(now: Date, config: GuardianConfig, trans
 }
 
 /** The change, its audit entry and its announcement (both only once the change is made). */
-function changeActions(now: Date, t: TransitionState, policy: ApprovalPolicyConfig, c: Closure, change: 'close' | 'open', slackMode: SlackMode): Action[] {
+function changeActions(now: Date, t: TransitionState, policy: string, c: Closure, change: 'close' | 'open', slackMode: SlackMode): Action[] {
   const key = change === 'close' ? closeKey(t, c.occurrence) : openKey(t, c.occurrence);
   const why =
     change === 'close'
-      ? `${c.name === 'deploy-hours' ? c.reason : `freeze '${c.name}'${untilText(c)} (${c.reason})`}: policy '${policy.name}' closes ${t.stage}`
-      : `${c.name === 'deploy-hours' ? 'deploy hours began' : `freeze '${c.name}' ended`}: cicd-guardian closed ${t.stage} for it`;
+      ? `${c.name === 'deploy-hours' ? c.reason : `freeze '${c.name}'${untilText(c)} (${c.reason})`}: policy '${policy}' closes ${t.stage}`
+      : policy === NO_POLICY
+        ? `no policy with freezes or deploy hours governs ${t.stage} any longer: cicd-guardian closed it for ${c.name === 'deploy-hours' ? 'the time outside deploy hours' : `freeze '${c.name}'`}`
+        : `${c.name === 'deploy-hours' ? 'deploy hours began' : `freeze '${c.name}' ended`}: cicd-guardian closed ${t.stage} for it`;
   const entry: AuditEntry = {
     capability: 'freeze',
     decision: change === 'close' ? 'transition-disabled' : 'transition-enabled',
@@ -160,7 +172,7 @@ function changeActions(now: Date, t: TransitionState, policy: ApprovalPolicyConf
     stage: t.stage,
     by: { automatic: true },
     reasons: [why],
-    policy: policy.name,
+    policy,
   };
   const actions: Action[] = [
     change === 'close'

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalFacts, ApprovalSubject, Vote } from '../policies/approval.js';
+import { selfApprovalUnknowns } from '../policies/approval.js';
 import type { Delivery } from '../plan/delivery.js';
 
 // An approval request: one item in the state table per manual approval action
@@ -35,8 +36,10 @@ export interface FactsSummary {
   ref?: ApprovalFacts['source']['ref'];
   authorEmail?: string;
   startedBy?: string;
-  /** Checks that could not be made, and reads that failed. */
+  /** Checks that could not be made, and reads that failed (at most MAX_NOTES). */
   notes: string[];
+  /** What of no-self-approval could not be checked ("author unknown", ...), for the approval's summary; never cut. */
+  selfApprovalUnknown?: string[];
 }
 
 export interface ApprovalRequest {
@@ -95,6 +98,7 @@ const cut = (text: string | undefined, max: number) => (text === undefined || te
 
 export function summarizeFacts(facts: ApprovalFacts, unverified: string[] = []): FactsSummary {
   const { source } = facts;
+  const unknown = selfApprovalUnknowns(facts);
   return {
     ...(source.commitId ? { commitId: source.commitId.slice(0, 64) } : {}),
     ...(source.commitMessage !== undefined ? { commitMessage: cut(source.commitMessage, MESSAGE_CHARS) } : {}),
@@ -102,6 +106,7 @@ export function summarizeFacts(facts: ApprovalFacts, unverified: string[] = []):
     ...(source.authorEmail ? { authorEmail: cut(source.authorEmail, 254) } : {}),
     ...(facts.startedBy ? { startedBy: cut(facts.startedBy, 512) } : {}),
     notes: [...unverified, ...facts.unreadable].slice(0, MAX_NOTES).map((n) => cut(n, NOTE_CHARS)!),
+    ...(unknown.length ? { selfApprovalUnknown: unknown } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -357,10 +358,19 @@ describe('the click answers within its 2.5 s, and what it leaves undone is finis
   it('every call of a click carries an abort signal that fires at its deadline: facts, the state table, CodePipeline', async () => {
     await asked();
     setConfig(config(1));
-    await send(click(ALICE));
-    for (const command of [GetPipelineStateCommand, GetPipelineExecutionCommand, PutApprovalResultCommand]) {
-      const calls = codepipeline.commandCalls(command as never);
-      expect((calls.at(-1)!.args as unknown[])[1]).toEqual({ abortSignal: expect.any(AbortSignal) });
+    const dynamodb = jest.spyOn(DynamoDBClient.prototype, 'send');
+    try {
+      await send(click(ALICE));
+      for (const command of [GetPipelineStateCommand, GetPipelineExecutionCommand, PutApprovalResultCommand]) {
+        const calls = codepipeline.commandCalls(command as never);
+        expect((calls.at(-1)!.args as unknown[])[1]).toEqual({ abortSignal: expect.any(AbortSignal) });
+      }
+      // The state table: the replay record, the request read, the vote, the lease, the decision recorded, the audit trail.
+      const tableCalls = dynamodb.mock.calls.map(([command, options]) => ({ command: command.constructor.name, options }));
+      expect(tableCalls.map((c) => c.command)).toEqual(expect.arrayContaining(['UpdateItemCommand', 'GetItemCommand']));
+      for (const call of tableCalls) expect(call).toEqual({ command: call.command, options: { abortSignal: expect.any(AbortSignal) } });
+    } finally {
+      dynamodb.mockRestore();
     }
   });
 });
@@ -470,12 +480,30 @@ describe('the reason of a Reject, asked in a modal', () => {
     expect(approvals()).toEqual([expect.objectContaining({ result: expect.objectContaining({ status: 'Approved' }) })]);
   });
 
-  it('where Slack cannot open the modal (views.open fails), rejects at once "in Slack" as before', async () => {
+  it('where Slack cannot open the modal (views.open fails: expired_trigger_id), casts no vote and asks privately to click Reject again', async () => {
     await asked();
     slack.failNext({ error: 'expired_trigger_id' });
     await send(click(BOB, 'approval.reject'));
+    expect(approvals()).toEqual([]);
+    expect((await stored())).toMatchObject({ status: 'pending', votes: [] });
+    expect(JSON.stringify(privateAnswers())).toMatch(/could not ask for a reason; click Reject again/);
+  });
+
+  it('opens the modal before any AWS fact is read (the trigger_id is good for 3 s), and refuses without one a person who may not vote', async () => {
+    await asked();
+    codepipeline.resetHistory();
+    await send(click(BOB, 'approval.reject'));
+    expect(modals()).toHaveLength(1);
+    expect(codepipeline.calls()).toEqual([]);
+    await send(click('U0STRANGER', 'approval.reject'));
+    expect(modals()).toHaveLength(1);
+    expect(JSON.stringify(privateAnswers().at(-1))).toMatch(/Slack user U0STRANGER is not one of the people in guardian.yml/);
+  });
+
+  it('rejects without a reason, "in Slack", only when Slack sent no trigger_id', async () => {
+    await asked();
+    await send(click(BOB, 'approval.reject', {}, { modal: false }));
     expect(approvals()).toEqual([expect.objectContaining({ result: { status: 'Rejected', summary: 'Rejected in Slack by Bob: rejected by Bob in Slack' } })]);
-    expect((await stored()).status).toBe('rejected');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
@@ -8,7 +9,7 @@ import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in
 import { createHandler, resetSecretRefetch } from '../../functions/slack-interactions';
 import { readEnv } from '../../shared/config/env';
 import { parseConfig, setConfig } from '../../shared/config/load';
-import { logger } from '../../shared/runtime/observability';
+import { logger, metrics } from '../../shared/runtime/observability';
 import { formBody, LOCAL_SIGNING_SECRET, payloadOf, sampleClick, signedRequest, type FunctionUrlEvent } from '../helpers/slack-requests';
 
 // The slack-interactions function's front door: only Slack's signed POSTs get
@@ -246,5 +247,28 @@ describe('a signing secret rotated in SSM', () => {
     expect(await invoke(freshClick(NOW, { secret: 'a-forger-guess' }))).toMatchObject({ statusCode: 401 });
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
     expect(acted()).toEqual([]);
+  });
+});
+
+describe('a call cut short by its abort signal when the answer is due', () => {
+  it('is a late answer (503, SlackAnswerLate), not an error, though its AbortError/TimeoutError beat the deadline timer', async () => {
+    // The replay record's write is cut short (its signal's TimeoutError) just as the time runs out.
+    let left = 6000;
+    const timeout = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
+    const dynamodb = mockClient(DynamoDBClient);
+    dynamodb.on(UpdateItemCommand).callsFake(() => {
+      left = 0;
+      return Promise.reject(timeout);
+    });
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+    try {
+      const ctx = { ...context(), getRemainingTimeInMillis: () => left };
+      const answer = await createHandler({ env: env(), now: () => NOW })(freshClick(), ctx);
+      expect(answer).toMatchObject({ statusCode: 503 });
+      expect(addMetric).toHaveBeenCalledWith('SlackAnswerLate', 'Count', 1);
+    } finally {
+      addMetric.mockRestore();
+      dynamodb.restore();
+    }
   });
 });

@@ -37,6 +37,14 @@ describe('guardian.yml', () => {
     );
   });
 
+  it("refuses an IAM role ARN in a person's principals, naming the person and the session ARN to use", () => {
+    const raw = { people: [{ id: 'alice', principals: ['arn:aws:sts::123456789012:assumed-role/Deployers/alice', 'arn:aws:iam::123456789012:role/Deployers'] }] };
+    expect(() => parseConfig(raw, 'guardian.yml')).toThrow(
+      /people\.0\.principals\.1: person 'alice' names the IAM role 'arn:aws:iam::123456789012:role\/Deployers', which never matches a person: name their role session as arn:aws:sts::ACCOUNT:assumed-role\/ROLE\/SESSION/,
+    );
+    expect(parseConfig({ people: [raw.people[0]!].map((p) => ({ ...p, principals: [p.principals[0]!] })) }, 'guardian.yml').people[0]!.principals).toHaveLength(1);
+  });
+
   it('guardian.schema.json is generated from the current schema (run `npm run schema`)', () => {
     expect(readFileSync(resolve(ROOT, 'guardian.schema.json'), 'utf8')).toBe(schemaText());
   });

@@ -68,6 +68,30 @@ describe('judging a click at click time', () => {
     expect(verdict.kind === 'refused' && verdict.reason).toMatch(reason);
   });
 
+  describe('after a PutApprovalResult that may have landed (the attempt recorded for this token)', () => {
+    // Ada and Grace approved (2 required); the decider's PutApprovalResult Approved was cut short after it may have landed.
+    const attempted = request({ votes: [vote('ada'), vote('grace')], attempt: { status: 'Approved', token: 'token-1', at: NOW.toISOString() } });
+
+    it('refuses a new vote that would flip it, saying what is being recorded', () => {
+      expect(judgeClick({ slackUserId: 'U0APPROVE3', decision: 'reject' }, attempted, facts(), policy, config, NOW)).toEqual({ kind: 'refused', reason: 'the approval is being recorded as Approved', person: 'linus' });
+      expect(judgeClick(approveBy('U0APPROVE3'), attempted, facts(), policy, config, NOW)).toMatchObject({ kind: 'refused', reason: 'the approval is being recorded as Approved' });
+    });
+
+    it("lets a voter who decided finish it by clicking their own button again: their earlier vote is cast again", () => {
+      expect(judgeClick(approveBy('U0APPROVE1'), attempted, facts(), policy, config, NOW)).toEqual({ kind: 'vote', vote: vote('ada') });
+    });
+
+    it('refuses a voter who decided clicking the other button: pressing Reject never sends their Approved', () => {
+      expect(judgeClick({ slackUserId: 'U0APPROVE1', decision: 'reject' }, attempted, facts(), policy, config, NOW)).toEqual({ kind: 'refused', reason: 'your earlier approve is being finished', person: 'ada' });
+      // So too before any attempt was recorded, once the votes decided.
+      expect(judgeClick({ slackUserId: 'U0APPROVE1', decision: 'reject' }, request({ votes: [vote('ada'), vote('grace')] }), facts(), policy, config, NOW)).toMatchObject({ kind: 'refused', reason: 'your earlier approve is being finished' });
+    });
+
+    it("lets new votes count again once the token changed (an attempt for another token binds nothing)", () => {
+      expect(judgeClick({ slackUserId: 'U0APPROVE3', decision: 'reject' }, { ...attempted, votes: [vote('ada')], attempt: { status: 'Approved', token: 'token-0', at: NOW.toISOString() } }, facts(), policy, config, NOW)).toMatchObject({ kind: 'vote' });
+    });
+  });
+
   it('still lets an approver reject inside a freeze (stopping a change is always allowed)', () => {
     expect(judgeClick({ slackUserId: 'U0APPROVE1', decision: 'reject' }, request(), facts(), policy, config, IN_FREEZE)).toMatchObject({ kind: 'vote' });
   });
@@ -99,6 +123,13 @@ describe('the PutApprovalResult the votes call for', () => {
     );
   });
 
+  it('says so from the request\'s own field, though its notes (cut to ten) lost the self-approval note', () => {
+    const notes = Array.from({ length: 10 }, (_, i) => `GetPipelineExecution failed (${i})`);
+    expect(approvalResult(request({ votes: [vote('ada'), vote('grace')], facts: { notes, selfApprovalUnknown: ['author unknown'] } }), 'token-1', policy, config)?.summary).toMatch(
+      /\(author unknown: self-approval not checked\)$/,
+    );
+  });
+
   it('rejects on one rejection (the default), naming who and why', () => {
     expect(approvalResult(request({ votes: [vote('ada'), vote('linus', 'reject', 'the migration is not reviewed')] }), 'token-1', policy, config)).toMatchObject({
       status: 'Rejected',
@@ -124,7 +155,7 @@ describe('a voter clicking again once the votes decide', () => {
 
   it('finishes a rejection inside a freeze (stopping a change is always allowed)', () => {
     const rejected = request({ votes: [vote('linus', 'reject', 'not tested')] });
-    expect(judgeClick({ slackUserId: 'U0APPROVE3', decision: 'approve' }, rejected, facts(), policy, config, IN_FREEZE)).toEqual({ kind: 'vote', vote: vote('linus', 'reject', 'not tested') });
+    expect(judgeClick({ slackUserId: 'U0APPROVE3', decision: 'reject' }, rejected, facts(), policy, config, IN_FREEZE)).toEqual({ kind: 'vote', vote: vote('linus', 'reject', 'not tested') });
   });
 
   it('refuses it as a second vote while the votes decide nothing yet, or once the token changed', () => {

@@ -176,3 +176,57 @@ describe('which stages a freeze closes: those of the manual approvals the gate w
     expect(types(approve!)).toEqual(['codepipeline.disableTransition', 'audit.record', 'slack.upsert']);
   });
 });
+
+describe('a stage with two manual approvals under different policies', () => {
+  const two = parseConfig(
+    {
+      approvals: {
+        freezes: [{ name: 'year-end', reason: 'Year-end change freeze', timezone: 'Europe/Berlin', from: '2026-12-20T00:00', until: '2027-01-04T09:00' }],
+        policies: [
+          { name: 'security', pipelines: ['payments-*'], actions: ['Security*'], approvers: { people: [] } },
+          { name: 'release', pipelines: ['payments-*'], actions: ['Release*'], freezes: ['year-end'] },
+        ],
+      },
+      protection: { freezeTransitions: true },
+    },
+    'test',
+  );
+
+  it("is governed by the second approval's policy when the first approval's has no freezes", () => {
+    const t = prod({ stage: 'Approve', approvals: ['SecuritySignOff', 'ReleaseApproval'] });
+    expect(governingPolicy(two, t)?.name).toBe('release');
+    expect(types(decideFreezeTransitions(new Date('2026-12-22T10:00:00Z'), two, [t])[0]!)).toEqual(['codepipeline.disableTransition', 'audit.record', 'slack.upsert']);
+  });
+});
+
+describe('a stage cicd-guardian closed that no policy governs any longer', () => {
+  const during = '2026-12-22T10:00:00Z';
+  const closedForYearEnd = () => {
+    const record = performed(decide(during, prod()));
+    return prod({ enabled: false, disabledReason: 'cicd-guardian freeze (year-end) until 2027-01-04 09.00 Europe Berlin', record });
+  };
+  // guardian.yml edited during the freeze: the prod policy no longer names the Prod stage.
+  const edited = parseConfig(
+    {
+      approvals: {
+        freezes: config.approvals.freezes,
+        policies: [{ name: 'prod', pipelines: ['payments-*'], stages: ['Canary'], freezes: ['weekend', 'year-end'] }],
+      },
+      protection: { freezeTransitions: true },
+    },
+    'test',
+  );
+
+  it('is opened again, audited and announced, even while the freeze it was closed for lasts', () => {
+    const plan = decideFreezeTransitions(new Date(during), edited, [closedForYearEnd()])[0]!;
+    expect(types(plan)).toEqual(['codepipeline.enableTransition', 'audit.record', 'slack.upsert']);
+    expect(plan.actions[1]).toMatchObject({ entry: { decision: 'transition-enabled', policy: '(none: no longer governed)' } });
+    expect((plan.actions[0] as { reason: string }).reason).toMatch(/no policy with freezes or deploy hours governs Prod any longer: cicd-guardian closed it for freeze 'year-end'/);
+  });
+
+  it("is left alone when someone else closed it, or it carries our reason without our record", () => {
+    const theirs = prod({ enabled: false, disabledReason: 'Database migration in progress', record: closedForYearEnd().record });
+    const unrecorded = prod({ enabled: false, disabledReason: 'cicd-guardian freeze (year-end)' });
+    for (const t of [theirs, unrecorded]) expect(decideFreezeTransitions(new Date(during), edited, [t])[0]!.actions).toEqual([]);
+  });
+});
