@@ -42,7 +42,7 @@ export async function approvalGate(event: GateEvent, context: Pick<Context, 'get
   if (event.kind === 'schedule') return remindApprovals(run);
   if (event.kind !== 'action' || !isManualApproval(event)) return { status: 'ignored' as const, reason: 'not a manual approval action' };
   // AWS is read where the pipeline runs; without a role there, nothing can be approved (the request says so).
-  const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onReadError(`reading AWS in account ${event.account}`, error), undefined));
+  const place = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onReadError(`reading AWS in account ${event.account}`, error), undefined));
   return gateApproval(event, place, run);
 }
 

@@ -58,7 +58,7 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
   const pk = executionKey(event);
   const known = await state.read<ExecutionView>(pk);
   // AWS is read where the pipeline runs; where it cannot be (no role in its account), the message goes out with what the event says.
-  const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
+  const place = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
   const facts = place ? await pipelineFacts(place).gather(event, known?.view, onFactError) : {};
   const build = await failedBuild(event, facts, known?.view, state, deadline, onFactError, place);
   const fold = (view: ExecutionView | undefined) => {

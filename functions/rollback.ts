@@ -27,7 +27,7 @@ export async function rollback(event: RollbackEvent, context: Pick<Context, 'get
   if (services.length === 0) return { status: 'ignored', reason: `no service in the rollback policy for this ${event.kind} event` };
 
   const dryRun = isDryRun(config.dryRun, env);
-  const where = await whereabouts(event, context.invokedFunctionArn, dryRun, env.region);
+  const where = await whereabouts(event, context.invokedFunctionArn, dryRun, env.region, config.organization);
   if (where.unknown) logger.warn(where.unknown);
   const run = {
     event,

@@ -29,7 +29,8 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
   const own = await ownIdentity(context.invokedFunctionArn).catch((error: unknown) => {
     if (!dryRun) throw error;
     logger.warn(`${(error as Error).message}; deciding as if in account ${event.account}`);
-    return { account: event.account };
+    // As if in the event's account, so no member role ARN is ever made from this partition.
+    return { account: event.account, partition: 'aws' };
   });
   const detection = detectTampering(event, config, { account: own.account, names: env.ownRoles });
   if ('ignored' in detection) {
@@ -41,7 +42,7 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
     event,
     config,
     env,
-    where: placeFor(event, own),
+    where: placeFor(event, own, config.organization),
     state: invocationState(env.table, now, dryRun, onFactError),
     deadline: deadlineFrom(() => context.getRemainingTimeInMillis()),
     invokedFunctionArn: context.invokedFunctionArn,

@@ -86,3 +86,17 @@ function withChannels(config: GuardianConfig, channels: Record<string, string>):
     protection: target(protection),
   };
 }
+
+/**
+ * Why cicd-guardian, running in `ownAccount`, must not handle what happened in `where`, or undefined when it may:
+ * its own account always; a member account only when `organization.serve` names it, in one of `organization.regions`.
+ */
+export function refusal(organization: OrganizationConfig | undefined, where: { account: string; region: string }, ownAccount: string): string | undefined {
+  if (where.account === ownAccount) return undefined;
+  const runs = `cicd-guardian runs in account ${ownAccount}`;
+  if (!organization) return `account ${where.account} (region ${where.region}) is not served: ${runs} and guardian.yml has no organization section naming other accounts`;
+  if (!isServed(organization, where.account, unitsOf(organization, where.account)))
+    return `account ${where.account} (region ${where.region}) is not served: ${runs} and organization.serve names neither it nor a unit listing it`;
+  if (!organization.regions.includes(where.region)) return `region ${where.region} of account ${where.account} is not served: organization.regions is ${organization.regions.join(', ')}`;
+  return undefined;
+}

@@ -85,7 +85,7 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
   if (!policy) return refuse(run, click, `policy '${request.policy}' of this request is no longer in guardian.yml`, request);
   let place: Place;
   try {
-    place = await placeOf(request.place, run.invokedFunctionArn);
+    place = await placeOf(request.place, run.invokedFunctionArn, run.config.organization);
   } catch (error) {
     return refuse(run, click, (error as Error).message, request);
   }

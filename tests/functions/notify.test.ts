@@ -324,21 +324,12 @@ describe('notify: where the pipeline runs', () => {
     for (const read of reads) expect(await (read.thisValue as CodePipelineClient).config.region()).toBe('eu-west-1');
   });
 
-  it('in another account, where no role is configured: notifies with what the event carries, reads nothing there, and says why', async () => {
-    const warn = jest.spyOn(logger, 'warn');
-    try {
-      const events = from({ account: '210987654321' });
-      await runAll(events);
-      const calls = callsFor(executionOf(events));
-      expect(posts(calls)).toHaveLength(1);
-      expect(shownText(calls)).toContain('JobFailed');
-      expect(codepipeline.calls()).toHaveLength(0);
-      expect(warn).toHaveBeenCalledWith('reading AWS in account 210987654321 failed; notifying with what is known', {
-        error: expect.objectContaining({ message: expect.stringMatching(/^no role to act in account 210987654321 \(region us-east-1\)/) }),
-      });
-    } finally {
-      warn.mockRestore();
-    }
+  it('in an account the policy does not serve: rejected at the entry, nothing read, posted or recorded', async () => {
+    const events = from({ account: '210987654321' });
+    const answers = await Promise.all(events.map((e) => invoke(e)));
+    for (const answer of answers) expect(answer).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^account 210987654321 \(region us-east-1\) is not served/) });
+    expect(callsFor(executionOf(events))).toHaveLength(0);
+    expect(codepipeline.calls()).toHaveLength(0);
   });
 });
 
