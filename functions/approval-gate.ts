@@ -11,6 +11,7 @@ import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middle
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { placeOf } from '../shared/runtime/identity.js';
+import { reachable } from '../shared/state/member-access.js';
 import { logPlan } from '../shared/executors/plan-log.js';
 
 // The approval gate: a manual approval STARTED is decided by its policy
@@ -41,8 +42,9 @@ export async function approvalGate(event: GateEvent, context: Pick<Context, 'get
   };
   if (event.kind === 'schedule') return remindApprovals(run);
   if (event.kind !== 'action' || !isManualApproval(event)) return { status: 'ignored' as const, reason: 'not a manual approval action' };
-  // AWS is read where the pipeline runs; without a role there, nothing can be approved (the request says so).
-  const place = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onReadError(`reading AWS in account ${event.account}`, error), undefined));
+  // AWS is read where the pipeline runs; without its member role there, nothing can be approved (the request says so).
+  const where = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onReadError(`reading AWS in account ${event.account}`, error), undefined));
+  const place = where && (await reachable(where, { table: run.state.dryRun ? undefined : env.table, now, deadline: run.deadline }));
   return gateApproval(event, place, run);
 }
 

@@ -20,6 +20,7 @@ import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
 import { placeOf } from '../shared/runtime/identity.js';
+import { reachable } from '../shared/state/member-access.js';
 import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // Pipeline and build notifications: fold the event into what we know of its
@@ -57,8 +58,9 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
 
   const pk = executionKey(event);
   const known = await state.read<ExecutionView>(pk);
-  // AWS is read where the pipeline runs; where it cannot be (no role in its account), the message goes out with what the event says.
-  const place = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
+  // AWS is read where the pipeline runs; where it cannot be (its member role missing or denying), the message goes out with what the event says.
+  const where = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
+  const place = where && (await reachable(where, { table: state.dryRun ? undefined : env.table, now, deadline }));
   const facts = place ? await pipelineFacts(place).gather(event, known?.view, onFactError) : {};
   const build = await failedBuild(event, facts, known?.view, state, deadline, onFactError, place);
   const fold = (view: ExecutionView | undefined) => {
