@@ -12,6 +12,7 @@ import { APPROVAL_FACTS_IAM } from '../shared/facts/approval.js';
 import { APPROVED_EXECUTION_IAM } from '../shared/facts/tamper.js';
 import { PIPELINE_TRANSITION_FACTS_IAM } from '../shared/facts/pipeline-transitions.js';
 import { AUDIT_LIST_IAM } from '../shared/state/audit.js';
+import { MEMBER_ROLE_IAM } from '../shared/runtime/aws.js';
 
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
@@ -37,17 +38,17 @@ const typesOf = (modules: object) => Object.keys(modules) as Action['type'][];
 export const FUNCTIONS = {
   notify: {
     actions: typesOf(NOTIFICATION_ACTIONS),
-    reads: [STATE_IAM, PIPELINE_FACTS_IAM, BUILD_FACTS_IAM],
+    reads: [STATE_IAM, PIPELINE_FACTS_IAM, BUILD_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'routes',
   },
   rollback: {
     actions: [...typesOf(CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
+    reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
   tamper: {
     actions: [...typesOf(TAMPER_CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, APPROVED_EXECUTION_IAM, APPROVAL_FACTS_IAM, ECS_FACTS_IAM],
+    reads: [STATE_IAM, APPROVED_EXECUTION_IAM, APPROVAL_FACTS_IAM, ECS_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
     ecsServices: 'reverted',
   },
@@ -65,13 +66,13 @@ export const FUNCTIONS = {
   },
   'approval-gate': {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, APPROVAL_FACTS_IAM],
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
   'slack-interactions': {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     // The state table (requests seen, votes, decisions), the fresh approval facts of each click, the signing secret.
-    reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM],
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

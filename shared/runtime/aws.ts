@@ -1,6 +1,7 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { tracer } from './observability.js';
+import type { IamNeed } from './iam.js';
 
 // One way to get an AWS client: `clientFor(ECSClient, place)`, for the account
 // and region where something happened, through a role when the account is not
@@ -136,3 +137,8 @@ export function roleUnavailable(error: unknown): RoleUnavailableError | undefine
 export const credentialsOf = async (place: Place): Promise<void> => {
   if (place.roleArn) await assumedRole(place.roleArn)();
 };
+
+/** Acting in member accounts: their member role, only in the organisation's accounts (granted only where guardian.yml has an organization section). */
+export const MEMBER_ROLE_IAM: IamNeed[] = [
+  { actions: ['sts:AssumeRole'], resources: 'memberRoles', conditions: { StringEquals: { 'aws:ResourceOrgID': 'organizationId' } }, why: 'the member role the member-account template creates' },
+];

@@ -63,6 +63,9 @@ export interface IamScope {
   ownDeadLetterQueue: IamValue[];
   /** Actions with no resource-level permissions. */
   everything: IamValue[];
+  /** The member role (organization.memberRole) in any account, and the organisation it must belong to: none without an organization section. */
+  memberRoles: IamValue[];
+  organizationId: IamValue[];
 }
 
 export type IamScopeList = keyof IamScope;
