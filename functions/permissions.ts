@@ -2,7 +2,7 @@ import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
 import { APPROVAL_ACTIONS, CHANGE_ACTIONS, FREEZE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
-import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
+import { LAMBDA_RUNTIME_IAM, MEMBER_SCOPE_LISTS, type IamNeed } from '../shared/runtime/iam.js';
 import { SIGNING_SECRET_IAM } from '../shared/runtime/slack-credentials.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
@@ -83,4 +83,14 @@ export type FunctionName = keyof typeof FUNCTIONS;
 export function iamNeedsOf(name: FunctionName): IamNeed[] {
   const uses: FunctionUses = FUNCTIONS[name];
   return [...LAMBDA_RUNTIME_IAM, ...uses.reads.flat(), ...uses.actions.flatMap((type) => ACTIONS[type].iam)];
+}
+
+/**
+ * What a function needs of a member account's role: its reads' and actions' needs on that account's
+ * resources (MEMBER_SCOPE_LISTS), none of its runtime's; nothing for a function that assumes no member role.
+ */
+export function memberNeedsOf(name: FunctionName): IamNeed[] {
+  const uses: FunctionUses = FUNCTIONS[name];
+  if (!uses.reads.includes(MEMBER_ROLE_IAM)) return [];
+  return [...uses.reads.flat(), ...uses.actions.flatMap((type) => ACTIONS[type].iam)].filter((need) => MEMBER_SCOPE_LISTS.includes(need.resources) && !MEMBER_ROLE_IAM.includes(need));
 }

@@ -522,6 +522,26 @@ function addOrganizationRules(resources, config) {
   }
 }
 
+/**
+ * The member role's statements: each function's member needs (functions/permissions.ts memberNeedsOf),
+ * scoped as its own role is, ARNs in the member account (AWS::AccountId where the member stack runs), once
+ * per region of organization.regions (the role is global). Sids name the function.
+ */
+function memberRoleStatements(config) {
+  const { FUNCTIONS, memberNeedsOf } = loadTs('../functions/permissions.ts');
+  const regions = config.organization ? config.organization.regions : [];
+  const perRegion = (value) =>
+    value && typeof value['Fn::Sub'] === 'string' && value['Fn::Sub'].includes('${AWS::Region}')
+      ? regions.map((region) => sub(value['Fn::Sub'].split('${AWS::Region}').join(region)))
+      : [value];
+  return Object.entries(FUNCTIONS).flatMap(([name, uses]) =>
+    statementsFor(config, name, uses, memberNeedsOf(name)).map((statement) => {
+      const resources = [statement.Resource].flat().flatMap(perRegion);
+      return { ...statement, Sid: `${pascal(camel(name))}${statement.Sid}`, Resource: resources.length === 1 ? resources[0] : resources };
+    }),
+  );
+}
+
 /** All `${guardian:...}` values for a validated config. */
 function deriveValues(config) {
   return {
@@ -620,3 +640,5 @@ module.exports = GuardianPlugin;
 module.exports.loadGuardianConfig = loadGuardianConfig;
 module.exports.deriveValues = deriveValues;
 module.exports.iamScope = iamScope;
+module.exports.memberRoleStatements = memberRoleStatements;
+module.exports.roleName = roleName;

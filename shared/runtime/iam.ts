@@ -70,6 +70,29 @@ export interface IamScope {
 
 export type IamScopeList = keyof IamScope;
 
+/**
+ * The lists that are resources of the account where events happen (pipelines, builds, services,
+ * trails, repositories): in a member account, the member role grants what is declared on them. The
+ * others (the state table, the topic, Slack secrets, the function's own logs) stay in the guardian's account.
+ */
+export const MEMBER_SCOPE_LISTS: IamScopeList[] = [
+  'anyPipeline',
+  'anyBuildProject',
+  'services',
+  'serviceDeployments',
+  'serviceRevisions',
+  'taskDefinitions',
+  'deploymentGroups',
+  'deployPipelines',
+  'deployStages',
+  'protectedTrails',
+  'approvalActions',
+  'approvalPipelines',
+  'anyRepository',
+  'passRoles',
+  'everything',
+];
+
 /** One permission: these actions on the resources of one scope list, optionally under a condition. */
 export interface IamNeed {
   actions: string[];
