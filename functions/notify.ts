@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CiEventSchema } from '../shared/events/parse.js';
 import type { BuildEvent, CiEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
+import { capabilityFor } from '../shared/config/organization.js';
 import { applyBuildFailure, applyEvent, applyFacts, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../shared/views/execution-view.js';
 import { boundBuildEvent, BUILD_CONTEXT_CHARS, laterBuildEvent } from '../shared/views/build-view.js';
 import { decideBuildNotifications, decideExecutionNotifications, hasTargets, notificationSubject, type NotifyInputs } from '../shared/policies/notifications.js';
@@ -35,10 +36,12 @@ export type NotifyResult =
   | ({ status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
 
 export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, { env, now }: Runtime): Promise<NotifyResult> {
-  const config = getConfig(env.configFile);
+  // The policy of the event's account (its units' and its own overrides over guardian.yml's).
+  const { config, off } = capabilityFor(getConfig(env.configFile), event.account, 'notify');
   const subject = notificationSubject(event, config);
   logger.appendKeys({ eventId: event.eventId, subject: subject.name });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
+  if (off) return { status: 'ignored', reason: off };
   if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());

@@ -100,3 +100,11 @@ export function refusal(organization: OrganizationConfig | undefined, where: { a
   if (!organization.regions.includes(where.region)) return `region ${where.region} of account ${where.account} is not served: organization.regions is ${organization.regions.join(', ')}`;
   return undefined;
 }
+
+/** What `capability` works with for an event of `account` (none: a request by hand, the global policy), and why it does not act there. */
+export function capabilityFor(config: GuardianConfig, account: string | undefined, capability: Capability): Pick<AccountPolicy, 'config' | 'exempt'> & { off?: string } {
+  if (account === undefined) return { config, exempt: { pipelines: [], services: [] } };
+  const policy = policyForAccount(config, account);
+  const off = policy.act[capability] ? undefined : `${capability} does not act in account ${policy.alias ? `${policy.alias} (${account})` : account} (organization: act.${capability} is false)`;
+  return { config: policy.config, exempt: policy.exempt, ...(off ? { off } : {}) };
+}

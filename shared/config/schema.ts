@@ -323,7 +323,7 @@ const AccountOverride = {
   default: z.optional(z.strictObject(Targets)),
   /** Slack channels swapped for this account's messages, e.g. `'#deployments': '#payments-prod-deployments'`. */
   channels: z.optional(z.record(SlackTarget.shape.channel, SlackTarget.shape.channel)),
-  /** Pipelines (globs) and ECS services ("cluster/service") nothing acts on in this account (they are still notified). */
+  /** In this account: pipelines (globs) whose approvals the approval gate leaves to people, ECS services ("cluster/service") rollback leaves alone; both are still notified. */
   exempt: z.optional(
     z.strictObject({
       pipelines: z._default(z.array(Glob), []),

@@ -1,15 +1,16 @@
-import { CiEventSchema } from '../../../shared/events/parse';
-import { parseConfig, setConfig } from '../../../shared/config/load';
-import { guardedHandler } from '../../../shared/runtime/middleware';
-import { logger, metrics } from '../../../shared/runtime/observability';
-import { lambdaContext } from '../../../local/lambda-context';
-import { installFakeAws, type FakeAws } from '../../../local/fakes/world';
-import { createHandler as notify } from '../../../functions/notify';
-import { createHandler as rollback } from '../../../functions/rollback';
-import { createHandler as approvalGate } from '../../../functions/approval-gate';
-import { createHandler as tamper } from '../../../functions/tamper';
-import { createHandler as freezeSchedule } from '../../../functions/freeze-schedule';
-import { loadEvent } from '../../helpers/fixtures';
+// Through the real handlers (the one middy stack included), for a guardian serving an organisation.
+import { CiEventSchema } from '../../shared/events/parse';
+import { parseConfig, setConfig } from '../../shared/config/load';
+import { guardedHandler } from '../../shared/runtime/middleware';
+import { logger, metrics } from '../../shared/runtime/observability';
+import { lambdaContext } from '../../local/lambda-context';
+import { installFakeAws, type FakeAws } from '../../local/fakes/world';
+import { createHandler as notify } from '../../functions/notify';
+import { createHandler as rollback } from '../../functions/rollback';
+import { createHandler as approvalGate } from '../../functions/approval-gate';
+import { createHandler as tamper } from '../../functions/tamper';
+import { createHandler as freezeSchedule } from '../../functions/freeze-schedule';
+import { loadEvent } from '../helpers/fixtures';
 
 // Cross-account spoofing: every EventBridge function accepts an event only from
 // its own account or a member account (and region) the organization section
@@ -91,5 +92,34 @@ describe('an event the policy serves reaches the handler', () => {
   it('a request by hand (no envelope account) is the function’s own', async () => {
     const manual = guardedHandler('Probe', { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } }, reached);
     expect(await manual(loadEvent('manual/rollback-request.json'), context())).toBe('handled');
+  });
+});
+
+describe("a served account's overrides, at each function", () => {
+  beforeEach(() =>
+    setConfig(
+      parseConfig(
+        {
+          approvals: { policies: [{ name: 'payments', pipelines: ['payments-*'] }] },
+          rollback: { services: [{ cluster: 'payments-prod', service: 'payments-api' }] },
+          organization: {
+            ...organization,
+            accounts: { [MEMBER]: { alias: 'payments-prod', act: { notify: false, rollback: true, tamper: false }, exempt: { pipelines: ['payments-*'], services: ['payments-prod/payments-api'] } } },
+          },
+        },
+        'test',
+      ),
+    ),
+  );
+
+  it.each([
+    ['notify, switched off there', notify, 'codepipeline/pipeline-failed.json', `notify does not act in account payments-prod (${MEMBER}) (organization: act.notify is false)`],
+    ['tamper, switched off there', tamper, 'cloudtrail/ecs-update-service.json', `tamper does not act in account payments-prod (${MEMBER}) (organization: act.tamper is false)`],
+    ['rollback, for a service exempt there', rollback, 'ecs/deployment-failed.json', 'no service in the rollback policy for this ecs-deployment event'],
+    ['the approval gate, for a pipeline exempt there', approvalGate, 'codepipeline/approval-needed.json', `is exempt in account ${MEMBER}: its approvals are left to people`],
+  ])('%s: ignored, nothing called', async (_, create, path, reason) => {
+    const answer = await create()(from(path, { account: MEMBER }), context());
+    expect(answer).toMatchObject({ status: 'ignored', reason: expect.stringContaining(reason) });
+    expect(world.calls).toEqual([]);
   });
 });
