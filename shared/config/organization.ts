@@ -22,6 +22,9 @@ export interface AccountPolicy {
   config: GuardianConfig;
 }
 
+/** The name guardian.yml gives the account (organization.accounts.<id>.alias), if any. */
+export const accountAlias = (config: GuardianConfig, account: string): string | undefined => config.organization?.accounts[account]?.alias;
+
 /** The units guardian.yml lists the account in, in file order (parents first). */
 export const unitsOf = (organization: OrganizationConfig | undefined, account: string): string[] =>
   Object.entries(organization?.units ?? {})
