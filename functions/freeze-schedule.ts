@@ -33,13 +33,12 @@ export async function freezeSchedule(tick: ScheduledTick, context: Pick<Context,
   const dryRun = isDryRun(config.dryRun, env);
   // The schedule's rule fires in the stack's own account and region: the pipelines it governs are there.
   const place = { account: tick.account, region: tick.region };
-  const { transitions, unread } = await governedTransitions(policies, place);
+  const { transitions, unread } = await governedTransitions(config, place);
   for (const why of unread) onFactError(why);
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
   let channels: Promise<Channels> | undefined;
   const run = {
     config,
-    policies,
     place,
     at: now(),
     slackMode: slackMode(config, env),

@@ -1,7 +1,7 @@
 import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
-import { APPROVAL_ACTIONS, CHANGE_ACTIONS, FREEZE_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
+import { APPROVAL_ACTIONS, CHANGE_ACTIONS, FREEZE_ACTIONS, REMEDIATION_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
 import { LAMBDA_RUNTIME_IAM, MEMBER_SCOPE_LISTS, type IamNeed } from '../shared/runtime/iam.js';
 import { SIGNING_SECRET_IAM } from '../shared/runtime/slack-credentials.js';
 import { STATE_IAM } from '../shared/state/store.js';
@@ -12,6 +12,7 @@ import { APPROVAL_FACTS_IAM } from '../shared/facts/approval.js';
 import { APPROVED_EXECUTION_IAM } from '../shared/facts/tamper.js';
 import { PIPELINE_TRANSITION_FACTS_IAM } from '../shared/facts/pipeline-transitions.js';
 import { AUDIT_LIST_IAM } from '../shared/state/audit.js';
+import { REMEDIATION_FACTS_IAM } from '../shared/facts/remediation.js';
 import { MEMBER_ROLE_IAM } from '../shared/runtime/aws.js';
 
 // What each function may do: the actions its plans may hold and the facts it
@@ -73,6 +74,12 @@ export const FUNCTIONS = {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     // The state table (requests seen, votes, decisions), the fresh approval facts of each click, the signing secret.
     reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM, MEMBER_ROLE_IAM],
+    emailTopics: 'stack',
+  },
+  /** GuardDuty remediation: the playbooks' changes, the facts they read, an ECS service's rollback through the rollback's own modules and facts. */
+  remediate: {
+    actions: [...typesOf(REMEDIATION_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
+    reads: [STATE_IAM, REMEDIATION_FACTS_IAM, ECS_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;

@@ -12,7 +12,7 @@ import type { DeliveryResult } from '../shared/executors/deliver.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
-import { ownIdentity, placeFor } from '../shared/runtime/identity.js';
+import { ownAccountOr, placeFor } from '../shared/runtime/identity.js';
 import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // Changes around the pipeline, from CloudTrail: what a call did to a protected
@@ -28,12 +28,7 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
   if (off) return { status: 'ignored', reason: off };
   const dryRun = isDryRun(config.dryRun, env);
   // Own roles are those of the function's own account; unknown offline (no ARN, no STS), a dry-run takes the event's.
-  const own = await ownIdentity(context.invokedFunctionArn).catch((error: unknown) => {
-    if (!dryRun) throw error;
-    logger.warn(`${(error as Error).message}; deciding as if in account ${event.account}`);
-    // As if in the event's account, so no member role ARN is ever made from this partition.
-    return { account: event.account, partition: 'aws' };
-  });
+  const own = await ownAccountOr(context.invokedFunctionArn, dryRun, event.account);
   const detection = detectTampering(event, config, { account: own.account, names: env.ownRoles });
   if ('ignored' in detection) {
     metrics.addMetric(event.errorCode ? 'FailedCallIgnored' : 'CallIgnored', MetricUnit.Count, 1);

@@ -366,6 +366,7 @@ export class SlackPrinter {
 
   lines(call: Pick<SlackCall, 'method' | 'body' | 'ts'>): string[] {
     const { s } = this;
+    if (call.method === 'views.open') return modalLines(call.body, s);
     const kind = slackCallKind(call);
     const b = call.body;
     const sentTo = String(b.channel ?? '');
@@ -398,6 +399,19 @@ export class SlackPrinter {
         return [`  ${s.bold(`slack ${call.method}`)} ${s.dim(truncate(JSON.stringify(b), 200))}`];
     }
   }
+}
+
+/** A modal opened for the clicking user (views.open): its title, texts and inputs, as Slack would show them. */
+function modalLines(body: Record<string, unknown>, s: Style): string[] {
+  const view = (typeof body.view === 'string' ? JSON.parse(body.view) : body.view) as {
+    title?: { text?: string };
+    submit?: { text?: string };
+    blocks?: { type?: string; text?: { text?: string }; label?: { text?: string }; element?: { max_length?: number } }[];
+  };
+  const blocks = (view.blocks ?? []).map((b) =>
+    b.type === 'input' ? `${b.label?.text ?? ''} [ ${s.dim(`text, at most ${b.element?.max_length ?? '?'} characters`)} ]` : (b.text?.text ?? ''),
+  );
+  return [`  ${s.bold('slack modal')}  ${view.title?.text ?? ''}  ${s.dim('views.open, for the clicking user')}`, ...blocks.map((l) => `    ${l}`), `    [ ${view.submit?.text ?? 'Submit'} ]`];
 }
 
 // ------------------------------------------------------------------ email

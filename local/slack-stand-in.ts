@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './http-body';
 
-// A local stand-in for Slack's Web API (chat.postMessage, chat.update) and an
+// A local stand-in for Slack's Web API (chat.postMessage, chat.update, views.open) and an
 // incoming webhook, spoken to by the official clients through SLACK_API_URL, and
 // interactions' response_url (https://hooks.slack.com/actions/... answered at /actions/...).
 // Tests script failures (429 with Retry-After, 5xx, Slack error codes, a
@@ -68,6 +68,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
   const failures: ScriptedFailure[] = [];
   const channelIds = new Map<string, string>();
   let seq = 0;
+  let views = 0;
   const hung: (() => void)[] = [];
   const refusedChannels = new Map<string, string>();
   const revokedTokens = new Set<string>();
@@ -152,6 +153,10 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       return void res.end(JSON.stringify({ ok: true, channel, ts: call.ts, message: { text: body.text } }));
     }
     if (method === 'chat.update') return void res.end(JSON.stringify({ ok: true, channel, ts: body.ts }));
+    if (method === 'views.open') {
+      const view = typeof body.view === 'string' ? (JSON.parse(body.view) as Record<string, unknown>) : body.view;
+      return void res.end(JSON.stringify({ ok: true, view: { ...(view as object), id: `V${String(++views).padStart(10, '0')}` } }));
+    }
     res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
   });
 

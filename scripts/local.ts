@@ -37,7 +37,7 @@ import { installFakeAws } from '../local/fakes/world';
 import { startAwsFront } from '../local/fakes/http-front';
 import type { AwsChange, PublishedEmail } from '../local/fakes/service-fake';
 import { startSlackStandIn, type SlackCall } from '../local/slack-stand-in';
-import { buttonFor, messagesSeen, scenarioClick, signedClickRequest, type SeenMessage } from '../local/slack-click';
+import { buttonFor, messagesSeen, openedModal, scenarioClick, signedClickRequest, signedSubmissionRequest, type SeenMessage } from '../local/slack-click';
 import {
   configFileFor,
   functionsFor,
@@ -165,8 +165,25 @@ async function main(argv: string[]): Promise<number> {
             print(`  ${s.red('✗')} ${!endpoint ? 'no function in serverless.yml has a Function URL to send the click to' : `no message with a ${click.button} button has been posted yet`}`);
             continue;
           }
-          const request = signedClickRequest(click, button, process.env.SLACK_SIGNING_SECRET ?? LOCAL_SIGNING_SECRET, clock?.now() ?? new Date());
-          await runFunction(endpoint, request);
+          const secret = process.env.SLACK_SIGNING_SECRET ?? LOCAL_SIGNING_SECRET;
+          const before = { slack: slack?.calls.length ?? 0, rehearsed: rehearsed.length };
+          await runFunction(endpoint, signedClickRequest(click, button, secret, clock?.now() ?? new Date()));
+          if (click.reason !== undefined) {
+            // The click opened the modal asking why (views.open): the reason is typed in and submitted, as Slack would send it.
+            const modal = openedModal([...(slack?.calls.slice(before.slack) ?? []), ...rehearsed.slice(before.rehearsed).flatMap((c) => (c.to === 'slack' ? [c] : []))]);
+            if (!modal && flags.has('--dry-run')) {
+              // A dry-run click's calls are rehearsed inside the function (its log has them): no modal is really opened to submit.
+              print(`  ${s.dim(`a dry-run opens no modal: the reason "${click.reason}" is not submitted`)}`);
+              continue;
+            }
+            if (!modal) {
+              stats.errors++;
+              print(`  ${s.red('✗')} the Reject opened no modal to give the reason "${click.reason}" in`);
+              continue;
+            }
+            print(`  Slack modal: ${s.bold(click.user)} submits the reason ${s.bold(JSON.stringify(click.reason))}`);
+            await runFunction(endpoint, signedSubmissionRequest({ ...click, reason: click.reason }, modal, secret, clock?.now() ?? new Date()));
+          }
           continue;
         }
         const matched = functionsFor(event, functions);

@@ -12,6 +12,7 @@
 //   eventRuleArns                every rule that dead-letters into the events DLQ (its queue policy), the freeze schedule's too
 //   rollbackEvents               the rollback function's EventBridge rules, for the configured services only
 //   tamperEvents                 the tamper function's EventBridge rules: the CloudTrail calls `protection` needs
+//   remediateEvents              the remediate function's rule: GuardDuty findings by severity floor (and lower playbook floors by type prefix), no samples
 //   roleNames.<function>         each function's role name (also how the tamper function knows cicd-guardian's own calls)
 //   ownRoleNames                 those names, comma-separated (GUARDIAN_OWN_ROLES)
 //   freezeTransitions            whether the freeze-schedule rule is enabled (protection.freezeTransitions)
@@ -198,7 +199,7 @@ const rollbackEvents = (config) =>
 
 /** The ARNs of every rule that may send to the events DLQ. */
 const eventRuleArns = (config) =>
-  [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name)].map(ruleArn);
+  [...NOTIFY_RULES, FREEZE_RULE, ...rollbackRules(config).map((rule) => rule.name), ...approvalRules(config).map((rule) => rule.name), ...tamperRules(config).map((rule) => rule.name), REMEDIATE_RULE].map(ruleArn);
 
 /** Resource lists of the rollback function's role, scoped to the configured services. */
 function rollbackResources(config, services = rollbackServices(config)) {
@@ -237,7 +238,8 @@ const tamperRule = (kind) => `\${self:service}-\${sls:stage}-tamper-${kind}`;
  * The tamper function's rules: the write calls (as CloudTrail delivers them to EventBridge) that can
  * touch what `protection` marks protected, by event source and name. Read-only calls never reach a
  * rule that does not ask for them, and none is needed. PutApprovalResult only when approval policies
- * exist (only they can be broken). The function sorts out which pipeline, service or trail a call touched.
+ * exist (only they can be broken); CodeDeploy's CreateDeployment only when a protected service has a
+ * deployment group (its own `codeDeploy`, or its rollback.services entry's). The function sorts out which pipeline, service or trail a call touched.
  */
 function tamperRules(config) {
   const { pipelines, services, trails } = config.protection;
@@ -253,6 +255,12 @@ function tamperRules(config) {
   const rules = [
     ['pipelines', 'Approvals and changes of protected pipelines made through the API (CloudTrail)', pipelineCalls, apiCall('codepipeline', pipelineCalls)],
     ['services', 'Changes of protected ECS services (CloudTrail)', services.length > 0 ? ['UpdateService', 'DeleteService'] : [], apiCall('ecs', ['UpdateService', 'DeleteService'])],
+    [
+      'deployments',
+      'CodeDeploy deployments of protected ECS services (CloudTrail)',
+      services.some((s) => loadTs('../shared/policies/tamper.ts').deploymentGroupOf(s, config)) ? ['CreateDeployment'] : [],
+      apiCall('codedeploy', ['CreateDeployment']),
+    ],
     [
       'trails',
       'Protected CloudTrail trails stopped, deleted or changed (CloudTrail)',
@@ -338,6 +346,41 @@ const approvalEvents = (config) =>
     eventBridge: { ...rule, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } },
   }));
 
+// ---------------------------------------------------------------- GuardDuty remediation
+
+const REMEDIATE_RULE = '${self:service}-${sls:stage}-remediate-findings';
+
+/**
+ * The remediate function's rule: GuardDuty findings at or above remediation.minSeverity (numeric
+ * matching), and those of a playbook whose own floor is lower, by its type prefixes; sample findings
+ * (service.additionalInfo.sample true) never reach it.
+ */
+function remediateRule(config) {
+  const { DEFAULT_TYPES } = loadTs('../shared/policies/remediation.ts');
+  const r = config.remediation;
+  const atLeast = (floor) => [{ numeric: ['>=', floor] }];
+  const lower = Object.entries(r.playbooks)
+    .filter(([, p]) => p.enabled && p.minSeverity !== undefined && p.minSeverity < r.minSeverity)
+    .map(([name, p]) => ({ type: (p.types ?? DEFAULT_TYPES[name]).map((prefix) => ({ prefix })), severity: atLeast(p.minSeverity) }));
+  const alternatives = [{ severity: atLeast(r.minSeverity) }, ...lower];
+  return {
+    name: REMEDIATE_RULE,
+    description: 'GuardDuty findings for cicd-guardian remediation (samples dropped)',
+    pattern: {
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Finding'],
+      detail: {
+        service: { additionalInfo: { sample: [{ exists: false }, false] } },
+        ...(alternatives.length > 1 ? { $or: alternatives } : alternatives[0]),
+      },
+    },
+  };
+}
+
+const remediateEvents = (config) => [
+  { eventBridge: { ...remediateRule(config), retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 10 }, deadLetterQueueArn: { 'Fn::GetAtt': [EVENTS_DLQ, 'Arn'] } } },
+];
+
 // ---------------------------------------------------------------- IAM
 
 const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -383,6 +426,13 @@ function iamScope(config, name, uses) {
     // serverless.yml's names: custom.names.<name>Function, and the <Name>DeadLetterQueue resource (approval-gate: approvalGate).
     ownLogGroup: [arn('logs', `log-group:/aws/lambda/\${self:custom.names.${camel(name)}Function}:*`)],
     ownDeadLetterQueue: [{ 'Fn::GetAtt': [`${pascal(camel(name))}DeadLetterQueue`, 'Arn'] }],
+    anyEc2: [arn('ec2', '*')],
+    anyAutoScalingGroup: [arn('autoscaling', 'autoScalingGroup:*:autoScalingGroupName/*')],
+    anyUser: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*')],
+    anyRole: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')],
+    anyBucket: [sub('arn:${AWS::Partition}:s3:::*')],
+    anyTask: [arn('ecs', 'task/*')],
+    thisAccount: [{ Ref: 'AWS::AccountId' }],
     everything: ['*'],
     memberRoles: config.organization ? [sub(`arn:\${AWS::Partition}:iam::*:role/${config.organization.memberRole}`)] : [],
     organizationId: config.organization ? [config.organization.id] : [],
@@ -551,6 +601,7 @@ function deriveValues(config) {
     eventRuleArns: eventRuleArns(config),
     rollbackEvents: rollbackEvents(config),
     tamperEvents: tamperEvents(config),
+    remediateEvents: remediateEvents(config),
     roleNames: Object.fromEntries(functionNames().map((name) => [name, roleName(name)])),
     ownRoleNames: functionNames().map(roleName).join(','),
     approvalEvents: approvalEvents(config),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from '../http-body';
-import { awsJson, operationSchemas, queryInput, queryXml } from './shapes';
+import { AWS_QUERY, EC2_QUERY, awsJson, operationSchemas, queryInput, queryXml } from './shapes';
 import type { FakeAws } from './world';
 
 // The fake AWS world for callers in other processes (`sls invoke local`
@@ -46,7 +46,7 @@ export async function startAwsFront(world: FakeAws): Promise<AwsFront> {
     }
     let input: unknown;
     try {
-      input = wire.query ? queryInput(schemas.input, params) : text ? JSON.parse(text) : {};
+      input = wire.query ? queryInput(schemas.input, params, '', signingName === 'ec2' ? EC2_QUERY : AWS_QUERY) : text ? JSON.parse(text) : {};
     } catch {
       return answerError(res, wire, contentType, 400, 'SerializationException', 'Start of structure or map found where not expected');
     }
@@ -56,12 +56,15 @@ export async function startAwsFront(world: FakeAws): Promise<AwsFront> {
       const requestId = randomUUID();
       if (!wire.query) return res.writeHead(200, { 'content-type': contentType, 'x-amzn-requestid': requestId }).end(awsJson(output));
       const op = wire.operation;
+      if (signingName === 'ec2') {
+        return res.writeHead(200, { 'content-type': contentType }).end(`<${op}Response xmlns="${namespace(signingName, wire)}"><requestId>${requestId}</requestId>${queryXml(schemas.output, output, EC2_QUERY)}</${op}Response>`);
+      }
       res
         .writeHead(200, { 'content-type': contentType, 'x-amzn-requestid': requestId })
         .end(`<${op}Response xmlns="${namespace(signingName, wire)}"><${op}Result>${queryXml(schemas.output, output)}</${op}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`);
     } catch (error) {
       const e = error as { Code?: string; name: string; message: string; $metadata?: { httpStatusCode?: number } };
-      answerError(res, wire, contentType, e.$metadata?.httpStatusCode ?? 500, e.Code ?? e.name, e.message);
+      answerError(res, wire, contentType, e.$metadata?.httpStatusCode ?? 500, e.Code ?? e.name, e.message, signingName === 'ec2');
     } finally {
       client.destroy();
     }
@@ -80,8 +83,11 @@ export async function startAwsFront(world: FakeAws): Promise<AwsFront> {
 const namespace = (signingName: string, wire: Wire) => `https://${signingName}.amazonaws.com/doc/${wire.version ?? ''}/`;
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function answerError(res: ServerResponse, wire: Wire, contentType: string, status: number, code: string, message: string) {
+function answerError(res: ServerResponse, wire: Wire, contentType: string, status: number, code: string, message: string, ec2 = false) {
   const requestId = randomUUID();
+  if (ec2) {
+    return res.writeHead(status, { 'content-type': contentType }).end(`<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+  }
   if (!wire.query) {
     return res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId, 'x-amzn-errortype': code }).end(JSON.stringify({ __type: code, message }));
   }

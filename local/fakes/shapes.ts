@@ -37,28 +37,48 @@ export function revive(schema: Schema, value: unknown): unknown {
 
 const xmlName = (member: Schema, name: string) => (member.getMergedTraits().xmlName as string | undefined) ?? name;
 const flattened = (schema: Schema) => Boolean(schema.getMergedTraits().xmlFlattened);
+
+// EC2's own variant of the query protocol (ec2Query): a parameter is named by
+// the member's ec2QueryName, else its xmlName (or name) capitalized; lists are
+// always flattened ("InstanceId.1"); answers have no <Result> wrapper and list
+// their items as <item>.
+export interface QueryDialect {
+  paramName(member: Schema, name: string): string;
+  listKey(schema: Schema, key: string): string;
+  listItem: string;
+}
+export const AWS_QUERY: QueryDialect = { paramName: xmlName, listKey: (schema, key) => (flattened(schema) ? key : `${key}.member`), listItem: 'member' };
+export const EC2_QUERY: QueryDialect = {
+  paramName: (member, name) => {
+    const traits = member.getMergedTraits() as { ec2QueryName?: string; xmlName?: string };
+    const base = traits.ec2QueryName ?? traits.xmlName ?? name;
+    return traits.ec2QueryName ? base : base.charAt(0).toUpperCase() + base.slice(1);
+  },
+  listKey: (_schema, key) => key,
+  listItem: 'item',
+};
 const join = (prefix: string, name: string) => (prefix ? `${prefix}.${name}` : name);
 
 /** An awsQuery request's form parameters as the operation's input ("Tags.member.1.Key=..." and the like). */
-export function queryInput(schema: Schema, params: URLSearchParams, key = ''): unknown {
+export function queryInput(schema: Schema, params: URLSearchParams, key = '', dialect: QueryDialect = AWS_QUERY): unknown {
   if (schema.isStructSchema() || schema.isUnionSchema()) {
     const out: Record<string, unknown> = {};
     for (const [name, member] of schema.structIterator()) {
-      const value = queryInput(member, params, join(key, xmlName(member, name)));
+      const value = queryInput(member, params, join(key, dialect.paramName(member, name)), dialect);
       if (value !== undefined) out[name] = value;
     }
     return key === '' || Object.keys(out).length > 0 ? out : undefined;
   }
   if (schema.isListSchema()) {
-    const base = flattened(schema) ? key : `${key}.member`;
+    const base = dialect.listKey(schema, key);
     const items: unknown[] = [];
-    for (let i = 1, item; (item = queryInput(schema.getValueSchema(), params, `${base}.${i}`)) !== undefined; i++) items.push(item);
+    for (let i = 1, item; (item = queryInput(schema.getValueSchema(), params, `${base}.${i}`, dialect)) !== undefined; i++) items.push(item);
     return items.length > 0 ? items : params.has(key) ? [] : undefined;
   }
   if (schema.isMapSchema()) {
     const base = flattened(schema) ? key : `${key}.entry`;
     const out: Record<string, unknown> = {};
-    for (let i = 1; params.has(`${base}.${i}.key`); i++) out[params.get(`${base}.${i}.key`)!] = queryInput(schema.getValueSchema(), params, `${base}.${i}.value`);
+    for (let i = 1; params.has(`${base}.${i}.key`); i++) out[params.get(`${base}.${i}.key`)!] = queryInput(schema.getValueSchema(), params, `${base}.${i}.value`, dialect);
     return Object.keys(out).length > 0 ? out : undefined;
   }
   const text = params.get(key);
@@ -73,11 +93,11 @@ export function queryInput(schema: Schema, params: URLSearchParams, key = ''): u
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The XML content of `value` for `schema`, as awsQuery answers carry it (lists as <member>, maps as <entry><key/><value/>). */
-export function queryXml(schema: Schema, value: unknown): string {
-  if (schema.isListSchema() && Array.isArray(value)) return value.map((item) => `<member>${queryXml(schema.getValueSchema(), item)}</member>`).join('');
+export function queryXml(schema: Schema, value: unknown, dialect: QueryDialect = AWS_QUERY): string {
+  if (schema.isListSchema() && Array.isArray(value)) return value.map((item) => `<${dialect.listItem}>${queryXml(schema.getValueSchema(), item, dialect)}</${dialect.listItem}>`).join('');
   if (schema.isMapSchema() && isObject(value)) {
     return Object.entries(value)
-      .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${queryXml(schema.getValueSchema(), v)}</value></entry>`)
+      .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${queryXml(schema.getValueSchema(), v, dialect)}</value></entry>`)
       .join('');
   }
   if ((schema.isStructSchema() || schema.isUnionSchema()) && isObject(value)) {
@@ -87,9 +107,9 @@ export function queryXml(schema: Schema, value: unknown): string {
       if (v === undefined || v === null) continue;
       const tag = xmlName(member, name);
       xml +=
-        member.isListSchema() && flattened(member) && Array.isArray(v)
-          ? v.map((item) => `<${tag}>${queryXml(member.getValueSchema(), item)}</${tag}>`).join('')
-          : `<${tag}>${queryXml(member, v)}</${tag}>`;
+        dialect === AWS_QUERY && member.isListSchema() && flattened(member) && Array.isArray(v)
+          ? v.map((item) => `<${tag}>${queryXml(member.getValueSchema(), item, dialect)}</${tag}>`).join('')
+          : `<${tag}>${queryXml(member, v, dialect)}</${tag}>`;
     }
     return xml;
   }

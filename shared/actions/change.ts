@@ -28,7 +28,20 @@ export async function performChange<A extends ChangeAction, O>(
   return true;
 }
 
+/**
+ * One AWS call of an action made of several (each snapshot, the isolation group
+ * before the interfaces): made, or recorded in a dry-run, with the same error meanings.
+ */
+export async function callAws<O>(target: string, ctx: ActionContext, c: AwsCall<O>): Promise<O | undefined> {
+  try {
+    return await (ctx.channels.aws ?? liveAws).call(c);
+  } catch (error) {
+    throw rollbackError(error, target, c.api);
+  }
+}
+
 export const serviceTarget = (action: { cluster: string; service: string }) => `${action.cluster}/${action.service}`;
+export const instanceTarget = (action: { instanceId: string }) => `instance ${action.instanceId}`;
 export const stageTarget = (action: { pipeline: string; stage: string }) => `${action.pipeline}/${action.stage}`;
 
 /** An AWS call with its parameters, made by `send` (a dry-run records the parameters instead). */

@@ -2,6 +2,7 @@ import type { Action, ChangeAction } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import type { IamNeed } from '../runtime/iam.js';
 import type { Place } from '../runtime/aws.js';
+import type { Deadline } from '../runtime/deadline.js';
 import type { AuditWriter } from '../plan/audit.js';
 import type { EmailNotifier } from '../executors/email.js';
 import type { SlackNotifier, SlackResponder, SlackWebhookNotifier } from '../executors/slack.js';
@@ -12,7 +13,7 @@ import type { SlackNotifier, SlackResponder, SlackWebhookNotifier } from '../exe
 
 /** Where notifications go, as the config and environment set them up for one invocation (or a recording sink, in a dry-run). */
 export interface Channels {
-  slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply'>;
+  slack?: Pick<SlackNotifier, 'post' | 'update' | 'reply' | 'openView'>;
   webhook?: Pick<SlackWebhookNotifier, 'send'>;
   /** Private answers to the user who clicked (an interaction's response_url). */
   respond?: Pick<SlackResponder, 'respond'>;
@@ -25,6 +26,8 @@ export interface Channels {
   aws?: AwsCalls;
   /** Where changes are made: the account and region (and role) of what they act on; absent: the function's own. */
   place?: Place;
+  /** When given, no change's AWS call outlives it (an answer Slack waits for): each carries an abort signal that fires then. */
+  bound?: Deadline;
 }
 
 /** One AWS API call of an action: its name ("ecs:StopServiceDeployment") and parameters, and how to make it. */

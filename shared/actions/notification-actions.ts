@@ -3,6 +3,7 @@ import { slackUpsert } from './slack-upsert.js';
 import { slackReply } from './slack-reply.js';
 import { slackWebhook } from './slack-webhook.js';
 import { slackRespond } from './slack-respond.js';
+import { slackOpenModal } from './slack-open-modal.js';
 import { emailPublish } from './email-publish.js';
 import { auditRecord } from './audit-record.js';
 
@@ -12,6 +13,7 @@ export const NOTIFICATION_ACTIONS: NotificationModules = {
   'slack.reply': slackReply,
   'slack.webhook': slackWebhook,
   'slack.respond': slackRespond,
+  'slack.openModal': slackOpenModal,
   'email.publish': emailPublish,
   'audit.record': auditRecord,
 };

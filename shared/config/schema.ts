@@ -176,7 +176,7 @@ const Person = z.strictObject({
   slack: z.optional(z.string().check(z.regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0123ABCD'))),
   /** Email addresses the person commits with (lower-cased when compared). */
   emails: z._default(z.array(z.email()), []),
-  /** IAM principals that are this person (ARN globs with `*` and `?`), e.g. their SSO role session. */
+  /** IAM principals that are this person (ARN globs with `*` and `?`): their own ARN, for a role session the session's (arn:aws:sts::<account>:assumed-role/<role>/<session>), never the role alone. */
   principals: z._default(z.array(Glob), []),
 });
 
@@ -249,6 +249,13 @@ const ApprovalPolicy = z.strictObject({
     }),
   ),
   /**
+   * The no-self-approval rule needs the commit author's email (only CodeCommit sources give it) and
+   * who started the execution. When either is unknown, `unverifiedAllowed` (default) lets an approver
+   * approve, and the request, the audit and the approval's summary say what could not be checked;
+   * `verifiedOnly` refuses every approval that the rule could not check (rejections still count).
+   */
+  selfApproval: z._default(z.enum(['unverifiedAllowed', 'verifiedOnly']), 'unverifiedAllowed'),
+  /**
    * When every check passes: `ask` people in Slack (default), or `approve` automatically
    * (e.g. a sandbox pipeline in working hours). A failed check always rejects, with the reason.
    */
@@ -280,6 +287,12 @@ const ProtectedService = z.strictObject({
   deployedBy: z.array(Glob).check(z.minLength(1)),
   /** `alert` (default), or `revert`: restore the last revision the pipeline deployed (the rollback capability's actions and safety rules). */
   onBypass: z._default(z.enum(['alert', 'revert']), 'alert'),
+  /**
+   * The CodeDeploy deployment group of a blue/green (CODE_DEPLOY controller) service, whose
+   * CreateDeployment by any principal but `deployedBy` is a bypass too (alerted, never reverted).
+   * Default: the service's `codeDeploy` in rollback.services.
+   */
+  codeDeploy: z.optional(z.strictObject({ application: z.string().check(z.minLength(1)), deploymentGroup: z.string().check(z.minLength(1)) })),
 });
 
 const ProtectedTrail = z.strictObject({
@@ -369,6 +382,97 @@ const Organization = z.strictObject({
   ),
 });
 
+// --- GuardDuty remediation (function `remediate`).
+
+/** The playbooks, each for the finding types it names by prefix (GuardDuty renames types: prefixes, not exact strings). */
+export const PLAYBOOKS = ['ec2', 'iamCredentials', 'ecsRuntime', 's3', 'cloudTrail', 'attackSequence'] as const;
+export type PlaybookName = (typeof PLAYBOOKS)[number];
+
+/** The changes remediation can make; each may be made to wait for a Slack approval. */
+export const REMEDIATION_STEPS = [
+  'tagInstance', 'snapshotVolumes', 'protectFromTermination', 'detachFromAutoScaling', 'isolateInstance', 'denyRemoteIp', 'stopInstance',
+  'deactivateAccessKey', 'revokeRoleSessions', 'rollbackService', 'isolateService', 'scaleServiceToZero', 'stopTask',
+  'blockPublicAccess', 'startLogging',
+] as const;
+export type RemediationStepName = (typeof REMEDIATION_STEPS)[number];
+
+const Severity = z.number().check(z.minimum(0), z.maximum(10));
+const FindingTypePrefix = z.string().check(z.regex(/^[A-Za-z0-9:/._&-]{1,128}$/, 'a GuardDuty finding type prefix such as "Backdoor:EC2"'));
+
+const Playbook = z.strictObject({
+  /** false: findings of these types are only notified. */
+  enabled: z._default(z.boolean(), true),
+  /** Finding type prefixes this playbook answers (default: the playbook's own list, see the README). */
+  types: z.optional(z.array(FindingTypePrefix).check(z.minLength(1))),
+  /** Findings below this severity are only notified (GuardDuty: 1-3.9 low, 4-6.9 medium, 7-8.9 high, 9-10 critical). */
+  minSeverity: z.optional(Severity),
+  /** Decide and notify (the plan in Slack), change nothing; the global `dryRun` makes every playbook one. */
+  dryRun: z._default(z.boolean(), false),
+});
+export type PlaybookConfig = z.output<typeof Playbook>;
+
+const RemediationShape = z.strictObject({
+  /** Where findings, actions and summaries are posted (default: notifications.default). */
+  slack: z.optional(z.strictObject({ channel: SlackTarget.shape.channel })),
+  /** Where the blast-radius cap pages people: an SNS topic (default: the stack's topic). */
+  pageTopicArn: z.optional(EmailTarget.shape.topicArn),
+  /** The severity floor of every playbook without its own, and of the EventBridge rule. */
+  minSeverity: z._default(Severity, 4),
+  playbooks: z._default(z.partialRecord(z.enum(PLAYBOOKS), Playbook), {}),
+  exemptions: z._default(
+    z.strictObject({
+      /** Resources with one of these tags (key and value) are never acted on, only notified. */
+      tags: z._default(z.array(z.strictObject({ key: z.string().check(z.minLength(1), z.maxLength(128)), value: z.string().check(z.maxLength(256)) })), []),
+      accounts: z._default(z.array(AccountId), []),
+    }),
+    { tags: [], accounts: [] },
+  ),
+  /** At most this many destructive changes per window, per account and overall; past it nothing more is done and people are paged. */
+  cap: z._default(
+    z.strictObject({
+      perAccount: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(10000)), 10),
+      overall: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(100000)), 25),
+      windowMinutes: z._default(Minutes(24 * 60), 60),
+    }),
+    { perAccount: 10, overall: 25, windowMinutes: 60 },
+  ),
+  /** Changes that wait for a Slack approval before they are made (protected roles' session revocation always does). */
+  approval: z._default(
+    z.strictObject({
+      required: z._default(z.array(z.enum(REMEDIATION_STEPS)), []),
+      /** After this long without a decision, nothing happens. */
+      timeoutMinutes: z._default(Minutes(24 * 60), 60),
+    }),
+    { required: [], timeoutMinutes: 60 },
+  ),
+  /** Pipeline, CodeBuild and ECS task roles (names or ARNs, globs): revoking their sessions kills in-flight builds and tasks, so it waits for approval. */
+  protectedRoles: z._default(z.array(Glob), []),
+  /** Buckets whose Block Public Access is always turned on again, public in effect or not (pipeline artifact stores). */
+  artifactBuckets: z._default(z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'))), []),
+  ec2: z._default(
+    z.strictObject({
+      /** Add a network ACL deny for the finding's remote IP (cuts tracked connections too), removed after `expiryHours`. */
+      denyRemoteIp: z._default(z.boolean(), false),
+      denyExpiryHours: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 24),
+      /** Stop the instance after the evidence is kept and it is isolated. */
+      stopInstance: z._default(z.boolean(), false),
+      /** The isolation group's name in each VPC (created without rules where missing). */
+      isolationGroupName: z._default(z.string().check(z.regex(/^[\w .:/()#,@[\]+=&;{}!$*-]{1,255}$/, 'a security group name')), 'cicd-guardian-isolation'),
+    }),
+    { denyRemoteIp: false, denyExpiryHours: 24, stopInstance: false, isolationGroupName: 'cicd-guardian-isolation' },
+  ),
+  ecs: z._default(
+    z.strictObject({
+      /** What a runtime finding in a service's task does: roll the service back to its known-good revision, isolate its tasks, or scale it to zero. */
+      onServiceFinding: z._default(z.enum(['rollback', 'isolate', 'scaleToZero']), 'rollback'),
+    }),
+    { onServiceFinding: 'rollback' },
+  ),
+  /** Run the playbooks of the resources an attack sequence names (otherwise it is only notified). */
+  actOnAttackSequences: z._default(z.boolean(), false),
+});
+export type RemediationConfig = z.output<typeof RemediationShape>;
+
 const GuardianConfigShape = z.strictObject({
   /** Log and return plans instead of acting. The GUARDIAN_DRY_RUN environment variable overrides it. */
   dryRun: z._default(z.boolean(), false),
@@ -377,6 +481,10 @@ const GuardianConfigShape = z.strictObject({
       .strictObject({
         botToken: z.optional(SecretRef),
         webhookUrl: z.optional(SecretRef),
+        /** The workspace (team id, T0123ABCD) whose interactions `slack-interactions` accepts; others are refused (403). */
+        teamId: z.optional(z.string().check(z.regex(/^[TE][A-Z0-9]{2,}$/, 'a Slack team id such as T0123ABCD'))),
+        /** The Slack app (api_app_id, A0123ABCD) whose interactions `slack-interactions` accepts; others are refused (403). */
+        appId: z.optional(z.string().check(z.regex(/^A[A-Z0-9]{2,}$/, 'a Slack app id such as A0123ABCD'))),
       })
       .check(
         z.refine((s) => s.botToken !== undefined || s.webhookUrl !== undefined, {
@@ -437,6 +545,7 @@ const GuardianConfigShape = z.strictObject({
     }),
     { pipelines: [], services: [], trails: [], freezeTransitions: false },
   ),
+  remediation: z._default(RemediationShape, RemediationShape.parse({})),
   audit: z._default(
     z.strictObject({
       /** How long decision records are kept in the state table (DynamoDB TTL). */

@@ -1,8 +1,11 @@
 import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
-import type { SlackClick } from '../events/slack-interaction.js';
+import type { SlackClick, SlackInteraction, SlackSubmission } from '../events/slack-interaction.js';
+import { REASON_BLOCK, REASON_INPUT, REJECT_REASON_CALLBACK } from '../messages/reject-reason.js';
 import type { ApprovalFacts } from '../policies/approval.js';
-import { afterClickPlan, approvalResult, buttonDecision, judgeClick, refusalPlan, tokenChanged } from '../policies/approval-click.js';
+import { afterClickPlan, approvalResult, buttonDecision, judgeClick, reasonModalPlan, refusalPlan, rejectReasonOf, tokenChanged } from '../policies/approval-click.js';
+import { tally } from '../policies/approval.js';
+import { slackDecision } from '../policies/approval-gate.js';
 import type { Plan, PutApprovalResultAction } from '../plan/plan.js';
 import { emptyDelivery } from '../plan/delivery.js';
 import { approvalFacts } from '../facts/approval.js';
@@ -12,7 +15,7 @@ import type { SubjectRecord } from '../state/store.js';
 import { castVote, deciderId, settleDecision } from '../state/votes.js';
 import { APPROVAL_ACTIONS } from '../actions/change-actions.js';
 import type { Channels } from '../actions/module.js';
-import type { Deadline } from '../runtime/deadline.js';
+import { deadlineIn, type Deadline } from '../runtime/deadline.js';
 import type { Place } from '../runtime/aws.js';
 import { placeOf } from '../runtime/identity.js';
 import { logger } from '../runtime/observability.js';
@@ -39,23 +42,37 @@ export interface ClickRun {
 
 export type ClickResult =
   | { status: 'refused'; reason: string }
-  | { status: 'voted' | 'decided' | 'closed' | 'dry-run'; request: string; outcome?: string };
+  /** A modal's input is not acceptable (`field`: its block_id); the modal says so and stays open. */
+  | { status: 'invalid'; field: string; reason: string }
+  /** `asked`: a Reject click opened the modal that asks for its reason; no vote yet. */
+  | { status: 'voted' | 'decided' | 'closed' | 'dry-run' | 'asked'; request: string; outcome?: string };
 
-const channelsFor = (run: ClickRun, place?: Place) => async (): Promise<Channels> => ({
+/** Who acts: a click's user (answered privately through its response_url) or a modal's submitter (answered in the modal: no responseUrl). */
+type Actor = { userId: string; value: string; responseUrl?: string };
+
+/** Room left after PutApprovalResult, to record the decision and show it in the message before the answer is due. */
+export const RECORD_DECISION_MS = 800;
+
+// Every call (Slack, the audit trail, changes) is cut short at `deadline`: nothing of a click runs on after its answer.
+const channelsFor = (run: ClickRun, place?: Place, deadline: Deadline = run.deadline) => async (): Promise<Channels> => ({
   // The audit trail (channels.audit) comes with them: every vote, refusal and decision is an audit.record action.
-  ...(await notificationChannels(run.config, run.env, run.deadline, run.invokedFunctionArn)),
+  ...(await notificationChannels(run.config, run.env, deadline, run.invokedFunctionArn, { bound: true })),
   changes: APPROVAL_ACTIONS,
   ...(place ? { place } : {}),
 });
 
-/** Performs a plan that belongs to no stored subject (a refusal's answer and audit entry). */
-async function perform(run: ClickRun, plan: Plan): Promise<void> {
+/** Performs a plan that belongs to no stored subject (a refusal's answer and audit entry, a modal); whether every action was done. */
+async function perform(run: ClickRun, plan: Plan): Promise<boolean> {
   logger.info('plan', { subject: plan.subject, actions: plan.actions.map((a) => ({ type: a.type, reason: a.reason })) });
-  if (run.state.dryRun) await rehearse(`CLICK#${plan.subject}`, undefined, undefined, plan, run.now);
-  else await executePlan(plan, emptyDelivery(), await channelsFor(run)(), async () => undefined, run.now);
+  if (run.state.dryRun) {
+    await rehearse(`CLICK#${plan.subject}`, undefined, undefined, plan, run.now);
+    return true;
+  }
+  const { outcomes } = await executePlan(plan, emptyDelivery(), await channelsFor(run)(), async () => undefined, run.now);
+  return outcomes.every((o) => o.result !== 'failed');
 }
 
-async function refuse(run: ClickRun, click: SlackClick, reason: string, request?: ApprovalRequest, person?: string): Promise<ClickResult> {
+async function refuse(run: ClickRun, click: Actor, reason: string, request?: ApprovalRequest, person?: string): Promise<ClickResult> {
   logger.info('click refused', { reason, request: request?.key });
   await perform(run, refusalPlan(click, reason, run.now(), request, person));
   return { status: 'refused', reason };
@@ -74,9 +91,34 @@ const showRequest = (run: ClickRun, pk: string, policy: ApprovalPolicyConfig, pl
     changes: APPROVAL_ACTIONS,
   });
 
+/** A verified interaction: a click on an approval button, or the submission of a Reject's reason modal. */
+export const actOnInteraction = (interaction: SlackInteraction, run: ClickRun): Promise<ClickResult> =>
+  interaction.kind === 'click' ? actOnClick(interaction, run) : actOnSubmission(interaction, run);
+
 export async function actOnClick(click: SlackClick, run: ClickRun): Promise<ClickResult> {
   const decision = buttonDecision(click.actionId);
   if (!decision || !isApprovalRequestKey(click.value)) return refuse(run, click, 'this is not an approval button of cicd-guardian');
+  // A button carries no text: a Reject asks for its reason in a modal when Slack can open one (a trigger_id, good for 3 s).
+  return actOnVote(run, click, decision, undefined, decision === 'reject' ? click.triggerId : undefined);
+}
+
+/** The reason modal submitted: its private_metadata names the request (untrusted: looked up and checked again as a click is). */
+export async function actOnSubmission(submission: SlackSubmission, run: ClickRun): Promise<ClickResult> {
+  const actor = { userId: submission.userId, value: submission.privateMetadata };
+  if (submission.callbackId !== REJECT_REASON_CALLBACK || !isApprovalRequestKey(submission.privateMetadata)) {
+    return refuse(run, actor, 'this is not a reject modal of cicd-guardian');
+  }
+  const reason = rejectReasonOf(submission.values[REASON_BLOCK]?.[REASON_INPUT]);
+  if (!reason.ok) return { status: 'invalid', field: REASON_BLOCK, reason: reason.problem };
+  return actOnVote(run, actor, 'reject', reason.text);
+}
+
+/**
+ * A vote (`reason`: a rejection's), checked again with facts read now; `askReasonWith`: a Reject
+ * click's trigger_id, to open the modal asking for its reason instead of voting (when it cannot be
+ * opened, the vote is cast without one, as "rejected in Slack").
+ */
+async function actOnVote(run: ClickRun, click: Actor, decision: 'approve' | 'reject', reason?: string, askReasonWith?: string): Promise<ClickResult> {
   const pk = approvalRequestPk(click.value);
   const stored = await run.state.read<ApprovalRequest>(pk);
   const request = stored?.view;
@@ -89,7 +131,7 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
   } catch (error) {
     return refuse(run, click, (error as Error).message, request);
   }
-  const facts = await approvalFacts(place).gather(request.place);
+  const facts = await approvalFacts(place).gather(request.place, run.deadline);
   for (const problem of facts.unreadable) logger.warn('approval fact unreadable', { problem });
 
   // The approval moved on to another execution: this request is over, shown in its message, never retried.
@@ -98,8 +140,17 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
     await showRequest(run, pk, policy, place, (r) => closeRequest(r!, 'closed', { by: [], reason: changed, at: run.now().toISOString(), automatic: false }));
     return refuse(run, click, changed, request);
   }
-  const verdict = judgeClick({ slackUserId: click.userId, decision }, request, facts, policy, run.config, run.now());
+  const verdict = judgeClick({ slackUserId: click.userId, decision, ...(reason !== undefined ? { reason } : {}) }, request, facts, policy, run.config, run.now());
   if (verdict.kind === 'refused') return refuse(run, click, verdict.reason, request, verdict.person);
+  // (Not for a voter finishing what their votes decided: that casts their vote again.)
+  if (askReasonWith && tally(request.votes, policy).outcome === 'pending') {
+    const opened = await perform(run, reasonModalPlan(request, askReasonWith, click.userId)).catch((error: unknown) => {
+      logger.warn('views.open failed', { error: error as Error });
+      return false;
+    });
+    if (opened) return { status: 'asked', request: request.key };
+    logger.warn('the reject reason modal could not be opened: rejecting without a reason', { request: request.key });
+  }
   if (run.state.dryRun) return rehearseVote(run, pk, stored!, verdict.vote, facts, policy);
 
   const store = run.state.store();
@@ -119,7 +170,7 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
   const result = approvalResult(cast.request, facts.token!, policy, run.config)!;
   let closed: ApprovalRequest;
   try {
-    closed = await decide(run, pk, owner, cast.request, result, place);
+    closed = await decide(run, pk, owner, cast.request, result, policy, place);
   } catch (error) {
     // Give the decision back at once: the next click (a voter's again) makes it.
     await store.releaseLock(pk, owner);
@@ -135,39 +186,43 @@ export async function actOnClick(click: SlackClick, run: ClickRun): Promise<Clic
  * under the lease, so a decider taking over a dead one's lease does not repeat it),
  * then the request closed as CodePipeline answered and the lease given back.
  * A token CodePipeline calls expired or already used closes the request with that reason.
+ * The attempt is recorded in the request before the call is sent, and the call is cut
+ * short RECORD_DECISION_MS before the answer is due: a call whose answer never came
+ * may have landed, and the next attempt (or CodePipeline's event) counts it as ours.
  */
-async function decide(run: ClickRun, pk: string, owner: string, request: ApprovalRequest, result: PutApprovalResultAction, place: Place): Promise<ApprovalRequest> {
+async function decide(run: ClickRun, pk: string, owner: string, request: ApprovalRequest, result: PutApprovalResultAction, policy: ApprovalPolicyConfig, place: Place): Promise<ApprovalRequest> {
   const store = run.state.store();
   const record = await store.get<ApprovalRequest>(pk);
   let delivery = record?.delivery ?? emptyDelivery();
   if (!delivery.sent.includes(result.key)) {
-    const plan: Plan = { subject: `approval ${request.key}`, actions: [result], skipped: [] };
-    ({ delivery } = await executePlan(plan, delivery, await channelsFor(run, place)(), (d) => store.saveDelivery(pk, owner, d), run.now));
+    const earlier = record?.view.attempt;
+    const resent = earlier?.token === result.token && earlier.status === result.status;
+    if (!resent) {
+      const attempt = { status: result.status, token: result.token, at: run.now().toISOString() };
+      await store.updateView<ApprovalRequest>(pk, (r) => (r && r.status === 'pending' ? { ...r, attempt } : r!), record ? { record } : undefined, { deadline: run.deadline });
+    }
+    const plan: Plan = { subject: `approval ${request.key}`, actions: [{ ...result, ...(resent ? { resent } : {}) }], skipped: [] };
+    const call = deadlineIn(Math.max(0, run.deadline.remainingMs() - RECORD_DECISION_MS), run.deadline);
+    ({ delivery } = await executePlan(plan, delivery, await channelsFor(run, place, call)(), (d) => store.saveDelivery(pk, owner, d), run.now));
   }
   const detail = delivery.changes?.find((c) => c.key === result.key)?.detail ?? result.status;
   const refused = detail.startsWith('not ');
   const approved = result.status === 'Approved';
-  const deciders = request.votes.filter((v) => v.decision === (approved ? 'approve' : 'reject')).map((v) => v.personId);
   const at = run.now().toISOString();
-  const outcome = refused
+  const decided = slackDecision(request, policy, run.config);
+  const outcome = refused || !decided
     ? { by: [], reason: `CodePipeline refused the ${approved ? 'approval' : 'rejection'} (${detail}): it expired or was decided elsewhere`, at, automatic: false }
-    : { by: deciders, reason: approved ? result.summary : rejectReasons(request), at, automatic: false };
+    : { by: decided.by, reason: decided.because, at, automatic: false };
   return settleDecision<ApprovalRequest>(store, pk, owner, (r) => closeRequest(r, refused ? 'closed' : approved ? 'approved' : 'rejected', outcome), run.deadline);
 }
-
-const rejectReasons = (request: ApprovalRequest) =>
-  request.votes
-    .filter((v) => v.decision === 'reject')
-    .map((v) => v.reason ?? 'no reason given')
-    .join('; ');
 
 /** A dry-run: the vote folded into the request as stored, and what it would call for rehearsed (nothing written). */
 async function rehearseVote(run: ClickRun, pk: string, stored: SubjectRecord<ApprovalRequest>, vote: ApprovalRequest['votes'][number], facts: ApprovalFacts, policy: ApprovalPolicyConfig): Promise<ClickResult> {
   const voted: ApprovalRequest = { ...stored.view, votes: [...stored.view.votes.filter((v) => v.personId !== vote.personId), vote] };
   const result = approvalResult(voted, facts.token!, policy, run.config);
-  const by = voted.votes.filter((v) => v.decision === (result?.status === 'Rejected' ? 'reject' : 'approve')).map((v) => v.personId);
-  const view = result
-    ? closeRequest(voted, result.status === 'Approved' ? 'approved' : 'rejected', { by, reason: result.status === 'Approved' ? result.summary : rejectReasons(voted), at: run.now().toISOString(), automatic: false })
+  const decided = slackDecision(voted, policy, run.config);
+  const view = result && decided
+    ? closeRequest(voted, result.status === 'Approved' ? 'approved' : 'rejected', { by: decided.by, reason: decided.because, at: run.now().toISOString(), automatic: false })
     : voted;
   const plan = afterClickPlan(view, policy, run.config, run.now());
   const rehearsed = await rehearse(pk, stored, view, { ...plan, actions: [...(result ? [result] : []), ...plan.actions] }, run.now, APPROVAL_ACTIONS);

@@ -19,6 +19,7 @@ import {
   type OpenRequests,
 } from '../state/approval-request.js';
 import type { InvocationState } from '../state/invocation-state.js';
+import { decisionMade } from '../state/votes.js';
 import { APPROVAL_ACTIONS } from '../actions/change-actions.js';
 import type { Channels } from '../actions/module.js';
 import type { Deadline } from '../runtime/deadline.js';
@@ -69,7 +70,10 @@ export async function gateApproval(event: ActionExecutionEvent, place: Place | u
   const decide = (r: ApprovalRequest) => planForRequest(r, policy, run.config, { ...(thread ? { thread } : {}), now: run.now() });
 
   if (event.state !== 'STARTED') {
-    const result = await settleRequest(run, pk, (r) => (r ? (closedByEvent(r, event.state, event.time) as ApprovalRequest) : closedUnknown(where, key, policy.name, event)), decide, place);
+    // A decision being made in Slack is let finish first: this end may be its own PutApprovalResult landing.
+    if (!run.state.dryRun) await decisionMade(run.state.store(), pk, run.deadline);
+    const close = (r: ApprovalRequest) => closedByEvent(r, event.state, event.time, policy, run.config) as ApprovalRequest;
+    const result = await settleRequest(run, pk, (r) => (r ? close(r) : close(unknownRequest(where, key, policy.name, event))), decide, place);
     await updateOpenIndex(run, (index) => withoutOpenRequest(index, key));
     return result;
   }
@@ -84,11 +88,17 @@ export async function gateApproval(event: ActionExecutionEvent, place: Place | u
   return result;
 }
 
-/** A request we never opened (its STARTED was missed), closed as its end event says. */
-function closedUnknown(place: ApprovalRequest['place'], key: string, policy: string, event: ActionExecutionEvent): ApprovalRequest {
-  const pending: ApprovalRequest = { key, place, policy, requestedAt: event.time, expiresAt: event.time, facts: { notes: [] }, votes: [], status: 'pending' };
-  return closedByEvent(pending, event.state, event.time) as ApprovalRequest;
-}
+/** A request we never opened (its STARTED was missed), to be closed as its end event says. */
+const unknownRequest = (place: ApprovalRequest['place'], key: string, policy: string, event: ActionExecutionEvent): ApprovalRequest => ({
+  key,
+  place,
+  policy,
+  requestedAt: event.time,
+  expiresAt: event.time,
+  facts: { notes: [] },
+  votes: [],
+  status: 'pending',
+});
 
 /** The reminder schedule: each open request due a reminder gets one (in its channel and the escalation channel); ended ones leave the index. */
 export async function remindApprovals(run: GateRun) {

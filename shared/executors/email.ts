@@ -1,5 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { clientFor } from '../runtime/aws.js';
+import { signalFor, type Deadline } from '../runtime/deadline.js';
 import { ownIdentity } from '../runtime/identity.js';
 import type { GuardianEnv } from '../config/env.js';
 
@@ -10,11 +11,13 @@ export class EmailNotifier {
     private readonly client: SNSClient,
     /** The stack's topic, resolved only when an email goes to it. */
     private readonly defaultTopicArn: () => Promise<string>,
+    /** When given, no publish outlives it (an answer Slack waits for). */
+    private readonly bound?: Deadline,
   ) {}
 
   async publish(topicArn: string | undefined, email: { subject: string; body: string }): Promise<string | undefined> {
     const target = topicArn ?? (await this.defaultTopicArn());
-    const res = await this.client.send(new PublishCommand({ TopicArn: target, Subject: email.subject, Message: email.body }));
+    const res = await this.client.send(new PublishCommand({ TopicArn: target, Subject: email.subject, Message: email.body }), this.bound ? { abortSignal: signalFor(this.bound) } : {});
     return res.MessageId;
   }
 }
@@ -35,5 +38,5 @@ export async function stackTopicArn(invokedFunctionArn: string | undefined, env:
 }
 
 /** Email through SNS, in the function's own place; the stack's topic is found from the invoked function ARN, else the function's own identity. */
-export const emailNotifier = (invokedFunctionArn: string | undefined, env: Pick<GuardianEnv, 'topicArn' | 'topicName'>): EmailNotifier =>
-  new EmailNotifier(clientFor(SNSClient), () => stackTopicArn(invokedFunctionArn, env));
+export const emailNotifier = (invokedFunctionArn: string | undefined, env: Pick<GuardianEnv, 'topicArn' | 'topicName'>, bound?: Deadline): EmailNotifier =>
+  new EmailNotifier(clientFor(SNSClient), () => stackTopicArn(invokedFunctionArn, env), bound);

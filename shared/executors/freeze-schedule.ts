@@ -1,9 +1,9 @@
-import type { ApprovalPolicyConfig, GuardianConfig, SlackMode } from '../config/schema.js';
+import type { GuardianConfig, SlackMode } from '../config/schema.js';
 import type { Place } from '../runtime/aws.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Plan } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
-import { announceChannel, decideFreezeTransition, governingPolicy, type StageTransition } from '../policies/freeze-schedule.js';
+import { announceChannel, decideFreezeTransition, governingPolicy, schedulablePolicies, type StageTransition } from '../policies/freeze-schedule.js';
 import { inboundTransitions, pipelinesMatching } from '../facts/pipeline-transitions.js';
 import type { InvocationState } from '../state/invocation-state.js';
 import type { Channels } from '../actions/module.js';
@@ -17,16 +17,16 @@ import type { DeliveryResult } from './deliver.js';
 // changed, announced and audited for it), as notify settles an execution.
 
 /** The stages some policy governs, with their transitions as read now; `unread`: why a pipeline (or the listing) could not be read. */
-export async function governedTransitions(policies: ApprovalPolicyConfig[], place: Place): Promise<{ transitions: StageTransition[]; unread: string[] }> {
+export async function governedTransitions(config: GuardianConfig, place: Place): Promise<{ transitions: StageTransition[]; unread: string[] }> {
   let pipelines: string[];
   try {
-    pipelines = await pipelinesMatching(policies.flatMap((p) => p.pipelines), place);
+    pipelines = await pipelinesMatching(schedulablePolicies(config).flatMap((p) => p.pipelines), place);
   } catch (error) {
     return { transitions: [], unread: [`ListPipelines failed: ${(error as Error).message}`] };
   }
   const read = await Promise.allSettled(pipelines.map((name) => inboundTransitions(name, place)));
-  const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`GetPipelineState ${pipelines[i]} failed: ${(r.reason as Error).message}`] : []));
-  const transitions = read.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).filter((t) => governingPolicy(policies, t.pipeline, t.stage));
+  const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`GetPipelineState or GetPipeline ${pipelines[i]} failed: ${(r.reason as Error).message}`] : []));
+  const transitions = read.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).filter((t) => governingPolicy(config, t));
   return { transitions, unread };
 }
 
@@ -37,7 +37,6 @@ export interface TransitionView extends StageTransition {
 
 export interface StageRun {
   config: GuardianConfig;
-  policies: ApprovalPolicyConfig[];
   place: Place;
   at: Date;
   slackMode: SlackMode;
@@ -53,7 +52,7 @@ export const transitionKey = (place: Place, t: StageTransition) => `FREEZE#${pla
 export async function settleTransition(t: StageTransition, run: StageRun): Promise<{ stage: string } & (Rehearsal | DeliveryResult)> {
   const view: TransitionView = { ...t, checkedOn: run.at.toISOString().slice(0, 10) };
   const fold = (current: TransitionView | undefined) => (current && JSON.stringify(current) === JSON.stringify(view) ? current : view);
-  const policy = governingPolicy(run.policies, t.pipeline, t.stage);
+  const policy = governingPolicy(run.config, t);
   const channel = announceChannel(run.config, t.pipeline);
   const decide = (_: TransitionView, record: Delivery) =>
     decideFreezeTransition(run.at, policy, run.config.approvals.freezes, { ...t, ...run.place, record, ...(channel ? { channel } : {}) }, run.slackMode);

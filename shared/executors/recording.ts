@@ -10,7 +10,7 @@ import { ephemeral } from './slack.js';
 // so a dry-run makes the calls a real run would make, in the same order.
 
 export type RecordedCall =
-  | { to: 'slack'; method: 'chat.postMessage' | 'chat.update'; body: Record<string, unknown>; ts?: string }
+  | { to: 'slack'; method: 'chat.postMessage' | 'chat.update' | 'views.open'; body: Record<string, unknown>; ts?: string }
   | { to: 'webhook'; method: 'webhook'; body: Record<string, unknown> }
   | { to: 'response_url'; method: 'response_url'; url: string; body: Record<string, unknown> }
   | { to: 'email'; topicArn: string; subject: string; body: string }
@@ -36,6 +36,7 @@ export class RecordingSink {
           record({ to: 'slack', method: 'chat.update', body: { channel: channelId, ts, ...content } });
           return true;
         },
+        openView: async (triggerId: string, view: Record<string, unknown>) => void record({ to: 'slack', method: 'views.open', body: { trigger_id: triggerId, view } }),
         reply: async (channelId: string, threadTs: string, content: SlackMessage, broadcast: boolean) => {
           record({ to: 'slack', method: 'chat.postMessage', body: { channel: channelId, thread_ts: threadTs, reply_broadcast: broadcast, ...content } });
         },

@@ -189,6 +189,11 @@ export class SlackNotifier {
     }
   }
 
+  /** Opens a modal for the user whose interaction gave `triggerId` (views.open; no scope beyond the bot token's). */
+  async openView(triggerId: string, view: Record<string, unknown>): Promise<void> {
+    await this.call('views.open', (client) => client.views.open({ trigger_id: triggerId, view: view as unknown as Parameters<WebClient['views']['open']>[0]['view'] }));
+  }
+
   async reply(channelId: string, threadTs: string, content: SlackContent, broadcast: boolean): Promise<void> {
     await this.call(`thread reply in ${channelId}`, (client) =>
       client.chat.postMessage({

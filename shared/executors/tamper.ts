@@ -52,7 +52,15 @@ export async function handleDetection(detection: Detection, run: TamperRun): Pro
   const channels = async () => ({ ...(await notificationChannels(config, env, deadline, run.invokedFunctionArn)), changes: TAMPER_CHANGE_ACTIONS, place: where });
   const approval =
     detection.kind === 'approval' && detection.status === 'Approved'
-      ? await approvedExecution(where, { pipeline: detection.pipeline, stage: detection.stage, action: detection.action })
+      ? await approvedExecution(where, {
+          pipeline: detection.pipeline,
+          stage: detection.stage,
+          action: detection.action,
+          status: detection.status,
+          at: new Date(event.calledAt),
+          ...(typeof event.request.token === 'string' ? { token: event.request.token } : {}),
+          ...(event.caller.arn ? { by: event.caller.arn } : {}),
+        })
       : undefined;
   const decide = (delivery: Delivery, revert?: RevertFacts) =>
     logPlan(decideTamper({ event, detection, config, slackMode: mode, delivery, now: run.now(), ...(approval ? { approval } : {}), ...(revert ? { revert } : {}) }));

@@ -1,17 +1,18 @@
-import { CodePipelineClient, GetPipelineStateCommand, paginateListPipelines } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand, paginateListPipelines } from '@aws-sdk/client-codepipeline';
 import { clientFor, type Place } from '../runtime/aws.js';
 import type { IamNeed } from '../runtime/iam.js';
 import { globToRegExp } from '../policies/routing.js';
 import type { StageTransition } from '../policies/freeze-schedule.js';
 
-// The pipelines freeze scheduling governs and the inbound transitions of their
-// stages, read where they run. Policies name pipelines by globs, so the
+// The pipelines freeze scheduling governs, the inbound transitions of their
+// stages and the manual approval actions each stage holds (GetPipeline: a
+// freeze closes the stages of governed approvals), read where they run. Policies name pipelines by globs, so the
 // account's pipelines are listed and matched (ListPipelines has no
 // resource-level permissions; GetPipelineState is granted on the globs' ARNs).
 
 export const PIPELINE_TRANSITION_FACTS_IAM: IamNeed[] = [
   { actions: ['codepipeline:ListPipelines'], resources: 'everything', why: 'ListPipelines has no resource-level permissions (read-only)' },
-  { actions: ['codepipeline:GetPipelineState'], resources: 'deployPipelines' },
+  { actions: ['codepipeline:GetPipelineState', 'codepipeline:GetPipeline'], resources: 'deployPipelines' },
 ];
 
 /** Listing stops here: an account has at most 1000 pipelines per Region by default. */
@@ -31,15 +32,21 @@ export async function pipelinesMatching(globs: string[], place: Place): Promise<
   return names;
 }
 
-/** The inbound transition of each stage but the first (which has none). */
+/** The inbound transition of each stage but the first (which has none), with the stage's manual approval actions. */
 export async function inboundTransitions(pipeline: string, place: Place): Promise<StageTransition[]> {
-  const { stageStates = [] } = await clientFor(CodePipelineClient, place).send(new GetPipelineStateCommand({ name: pipeline }));
+  const client = clientFor(CodePipelineClient, place);
+  const [{ stageStates = [] }, declared] = await Promise.all([client.send(new GetPipelineStateCommand({ name: pipeline })), client.send(new GetPipelineCommand({ name: pipeline }))]);
+  const approvalsOf = (stage: string) =>
+    (declared?.pipeline?.stages?.find((s) => s.name === stage)?.actions ?? [])
+      .filter((a) => a.actionTypeId?.category === 'Approval' && a.actionTypeId.provider === 'Manual' && a.name)
+      .map((a) => a.name!);
   return stageStates.slice(1).flatMap((s) =>
     s.stageName
       ? [
           {
             pipeline,
             stage: s.stageName,
+            approvals: approvalsOf(s.stageName),
             enabled: s.inboundTransitionState?.enabled ?? true,
             ...(s.inboundTransitionState?.disabledReason ? { disabledReason: s.inboundTransitionState.disabledReason } : {}),
           },

@@ -26,7 +26,7 @@ export interface ApprovalStory {
   approvedBy: string[];
   rejectedBy: string[];
   expiresAt: string;
-  facts: { commitId?: string; commitMessage?: string; ref?: { kind: 'branch' | 'tag'; name: string }; authorEmail?: string; startedBy?: string; notes: string[] };
+  facts: { commitId?: string; commitMessage?: string; ref?: { kind: 'branch' | 'tag'; name?: string }; authorEmail?: string; startedBy?: string; notes: string[] };
   outcome?: { by: string[]; reason: string; at: string; automatic: boolean };
   /** A reminder: the request is about to time out. */
   reminder?: boolean;
@@ -60,7 +60,7 @@ export function describeApproval(s: ApprovalStory): MessageModel {
   const fields: Field[] = [
     { label: 'Approval', value: `${s.stage} / ${s.action}` },
     { label: 'Policy', value: s.policy },
-    ...(f.ref ? [{ label: f.ref.kind === 'tag' ? 'Tag' : 'Branch', value: f.ref.name }] : []),
+    ...(f.ref ? [{ label: f.ref.kind === 'tag' ? 'Tag' : 'Branch', value: f.ref.name ?? 'name not recorded by the execution' }] : []),
     ...(f.commitId ? [{ label: 'Commit', value: f.commitId.slice(0, 12) }] : []),
     ...(f.authorEmail ? [{ label: 'Author', value: f.authorEmail }] : []),
     ...(f.startedBy ? [{ label: 'Started by', value: f.startedBy }] : []),

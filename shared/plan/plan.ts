@@ -56,6 +56,18 @@ export interface SlackRespondAction {
   reason: string;
 }
 
+/** Open a Slack modal for the user who clicked (views.open with the interaction's trigger_id, valid for 3 s). */
+export interface SlackOpenModalAction {
+  type: 'slack.openModal';
+  /** Names the action in logs and outcomes (a modal is not recorded as delivered: its trigger_id is good once). */
+  key: string;
+  /** The interaction's trigger_id. */
+  triggerId: string;
+  /** The modal view, as Slack's views.open takes it. */
+  view: Record<string, unknown>;
+  reason: string;
+}
+
 /** Publish an email through SNS. */
 export interface EmailAction {
   type: 'email.publish';
@@ -127,6 +139,8 @@ export interface StopExecutionAction {
 /** Start a trail's logging again (StartLogging). */
 export interface StartLoggingAction {
   type: 'cloudtrail.startLogging';
+  /** Per-playbook dry-run (remediation): performed against the recording sink. */
+  rehearsal?: true;
   key: string;
   /** The trail's name or ARN, as the StopLogging call named it. */
   trail: string;
@@ -145,6 +159,11 @@ export interface PutApprovalResultAction {
   /** Shown in the console: who approved, or why it was rejected (cut to CodePipeline's 512 characters). */
   summary: string;
   reason: string;
+  /**
+   * An earlier call of ours with this token and status may have landed (it was cut short after being sent):
+   * CodePipeline's ApprovalAlreadyCompletedException then means it did, and counts as done.
+   */
+  resent?: boolean;
 }
 
 /** Enable the inbound transition of a pipeline stage again (a freeze that closed it has ended). */
@@ -155,6 +174,100 @@ export interface EnableTransitionAction {
   stage: string;
   reason: string;
 }
+
+// --- GuardDuty remediation: one action per kind of change, in a playbook's order (evidence first).
+
+interface RemediationChange {
+  /** Per-playbook dry-run: performed against the recording sink (the call is shown, nothing changes, nothing is recorded). */
+  rehearsal?: true;
+  key: string;
+  reason: string;
+}
+
+/** Tag an instance with the finding that concerns it (CreateTags). */
+export interface Ec2TagInstanceAction extends RemediationChange {
+  type: 'ec2.tagInstance';
+  instanceId: string;
+  tags: Record<string, string>;
+}
+
+/** Snapshot each EBS volume of an instance for forensics (CreateSnapshot, tagged with the finding). */
+export interface Ec2SnapshotVolumesAction extends RemediationChange {
+  type: 'ec2.snapshotVolumes';
+  instanceId: string;
+  volumeIds: string[];
+  findingId: string;
+}
+
+/** Protect an instance from termination (ModifyInstanceAttribute DisableApiTermination), so the evidence is kept. */
+export interface Ec2ProtectInstanceAction extends RemediationChange {
+  type: 'ec2.protectInstance';
+  instanceId: string;
+}
+
+/** Detach an instance from its Auto Scaling group without lowering capacity (a replacement is launched). */
+export interface AutoScalingDetachInstanceAction extends RemediationChange {
+  type: 'autoscaling.detachInstance';
+  instanceId: string;
+  group: string;
+}
+
+/** Replace the security groups of each network interface with the VPC's isolation group (created without rules if missing). */
+export interface Ec2IsolateInstanceAction extends RemediationChange {
+  type: 'ec2.isolateInstance';
+  instanceId: string;
+  vpcId: string;
+  networkInterfaceIds: string[];
+  /** The VPC's isolation group, when it exists; else it is created with this name. */
+  groupId?: string;
+  groupName: string;
+}
+
+/** Stop an instance (StopInstances), after its evidence is kept and it is isolated. */
+export interface Ec2StopInstanceAction extends RemediationChange {
+  type: 'ec2.stopInstance';
+  instanceId: string;
+}
+
+/** Deactivate the one access key a finding names (UpdateAccessKey Inactive); the user's other keys are left alone. */
+export interface IamDeactivateAccessKeyAction extends RemediationChange {
+  type: 'iam.deactivateAccessKey';
+  userName: string;
+  accessKeyId: string;
+}
+
+/** Revoke a role's sessions issued before an instant: an inline deny-all conditioned on aws:TokenIssueTime. */
+export interface IamRevokeRoleSessionsAction extends RemediationChange {
+  type: 'iam.revokeRoleSessions';
+  roleName: string;
+  /** ISO-8601: sessions issued before it are denied everything. */
+  issuedBefore: string;
+}
+
+/** Turn all four Block Public Access settings of a bucket on (PutPublicAccessBlock). */
+export interface S3BlockPublicAccessAction extends RemediationChange {
+  type: 's3.blockPublicAccess';
+  bucket: string;
+}
+
+/** Stop a standalone ECS task (StopTask); a service's tasks are acted on through the service. */
+export interface EcsStopTaskAction extends RemediationChange {
+  type: 'ecs.stopTask';
+  cluster: string;
+  task: string;
+}
+
+export type RemediationAction =
+  | Ec2TagInstanceAction
+  | Ec2SnapshotVolumesAction
+  | Ec2ProtectInstanceAction
+  | AutoScalingDetachInstanceAction
+  | Ec2IsolateInstanceAction
+  | Ec2StopInstanceAction
+  | IamDeactivateAccessKeyAction
+  | IamRevokeRoleSessionsAction
+  | S3BlockPublicAccessAction
+  | EcsStopTaskAction;
 
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {
@@ -168,7 +281,7 @@ export interface AuditRecordAction {
 }
 
 /** A change to AWS (what the rollback, freeze-schedule, approval and tamper functions may make, each its own). */
-export type ChangeAction = RollbackAction | DisableTransitionAction | EnableTransitionAction | PutApprovalResultAction | EnforcementAction;
+export type ChangeAction = RollbackAction | DisableTransitionAction | EnableTransitionAction | PutApprovalResultAction | EnforcementAction | RemediationAction;
 /** What the tamper checks enforce besides a revert (which is a rollback's UpdateService). */
 export type EnforcementAction = StopExecutionAction | StartLoggingAction;
 export type RollbackAction = EcsStopDeploymentAction | EcsUpdateServiceAction | CodeDeployStopAction;
@@ -177,13 +290,15 @@ export type Action =
   | SlackReplyAction
   | SlackWebhookAction
   | SlackRespondAction
+  | SlackOpenModalAction
   | EmailAction
   | AuditRecordAction
   | RollbackAction
   | DisableTransitionAction
   | EnableTransitionAction
   | PutApprovalResultAction
-  | EnforcementAction;
+  | EnforcementAction
+  | RemediationAction;
 
 export interface Plan {
   /** What the plan is about, e.g. "pipeline payments-api execution 1234". */

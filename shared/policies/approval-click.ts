@@ -2,8 +2,10 @@ import type { ApprovalPolicyConfig, GuardianConfig } from '../config/schema.js';
 import type { AuditEntry } from '../plan/audit.js';
 import type { AuditRecordAction, Plan, PutApprovalResultAction } from '../plan/plan.js';
 import { APPROVE_BUTTON, REJECT_BUTTON } from '../messages/approval.js';
-import { checkVote, personBySlackId, personName, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
-import { planForRequest, type GateRequest } from './approval-gate.js';
+import { cleanText, escapeMrkdwn } from '../messages/text.js';
+import { REASON_MAX_CHARS, rejectReasonModal } from '../messages/reject-reason.js';
+import { checkVote, personBySlackId, personName, selfApprovalCaveat, tally, type ApprovalFacts, type Click, type Vote } from './approval.js';
+import { planForRequest, slackDecision, type GateRequest } from './approval-gate.js';
 
 // A click on an approval request's Approve or Reject button, decided again at
 // click time (PURE: the request as stored, facts read just now, the policy,
@@ -22,6 +24,8 @@ export interface ClickedRequest {
   token?: string;
   status: string;
   votes: Vote[];
+  /** What the request said could not be checked (its notes). */
+  facts?: { notes: string[] };
 }
 
 export type ClickVerdict =
@@ -41,12 +45,14 @@ export function judgeClick(
 ): ClickVerdict {
   if (request.status !== 'pending') return { kind: 'refused', reason: `this request is over: it was ${request.status}` };
   if (!request.token) return { kind: 'refused', reason: 'this request is over: it had no approval token' };
-  // A voter's click again finishes a decision their votes already made (its PutApprovalResult failed, or its decider died).
+  // A voter's click again finishes a decision their votes already made (its PutApprovalResult failed, or its decider died):
+  // their earlier vote is cast again, checked as on the first click (a freeze may have begun since).
   const voter = personBySlackId(config, click.slackUserId);
   const earlier = voter && request.votes.find((v) => v.personId === voter.id);
-  if (earlier && facts.token === request.token && tally(request.votes, policy).outcome !== 'pending') return { kind: 'vote', vote: earlier };
-  const check = checkVote(click, { token: request.token, votes: request.votes }, facts, policy, config, now);
+  const again = earlier !== undefined && tally(request.votes, policy).outcome !== 'pending';
+  const check = checkVote(again ? { ...click, decision: earlier.decision } : click, { token: request.token, votes: request.votes }, facts, policy, config, now, { again });
   if (!check.allowed) return { kind: 'refused', reason: check.reason };
+  if (again) return { kind: 'vote', vote: earlier };
   const vote: Vote = {
     personId: check.person.id,
     slackUserId: click.slackUserId,
@@ -57,23 +63,14 @@ export function judgeClick(
   return { kind: 'vote', vote };
 }
 
-const nameOf = (config: GuardianConfig, id: string) => {
-  const person = config.people.find((p) => p.id === id);
-  return person ? personName(person) : id;
-};
-
 /** The PutApprovalResult the votes call for, with `token` (read at click time), or undefined while they decide nothing. */
 export function approvalResult(request: ClickedRequest, token: string, policy: ApprovalPolicyConfig, config: GuardianConfig): PutApprovalResultAction | undefined {
-  const count = tally(request.votes, policy);
-  if (count.outcome === 'pending') return undefined;
+  const decision = slackDecision(request, policy, config);
+  if (!decision) return undefined;
   const { pipeline, stage, action } = request.place;
-  const base = { type: 'codepipeline.putApprovalResult' as const, key: `approval:${request.key}`, pipeline, stage, action, token };
-  if (count.outcome === 'rejected') {
-    const why = request.votes.filter((v) => v.decision === 'reject').map((v) => `${nameOf(config, v.personId)}: ${v.reason ?? 'no reason given'}`);
-    return { ...base, status: 'Rejected', summary: `Rejected in Slack by ${why.join('; ')}`, reason: `${count.rejectedBy.length} of ${count.rejectsRequired} rejection(s) needed under policy '${policy.name}'` };
-  }
-  const names = count.approvedBy.map((id) => nameOf(config, id));
-  return { ...base, status: 'Approved', summary: `Approved in Slack by ${names.join(', ')} (${count.approvedBy.length} of ${count.required} required, policy '${policy.name}')`, reason: `the required ${count.required} approval(s) are in` };
+  // An approval the no-self-approval rule could not check says so in the summary CodePipeline shows.
+  const summary = decision.status === 'Approved' ? `${decision.summary}${selfApprovalCaveat(request.facts?.notes ?? [])}` : decision.summary;
+  return { type: 'codepipeline.putApprovalResult', key: `approval:${request.key}`, pipeline, stage, action, token, status: decision.status, summary, reason: decision.reason };
 }
 
 /** The audit entry of a vote, a refusal or a decision on the request. */
@@ -94,17 +91,40 @@ export function tokenChanged(request: ClickedRequest, facts: Pick<ApprovalFacts,
   return 'the approval token changed since this request (another execution reached the approval): this request can no longer be decided here';
 }
 
-/** A refused click: the private answer saying why, and its audit entry when the request is known. */
-export function refusalPlan(click: { userId: string; responseUrl: string; value: string }, reason: string, now: Date, request?: ClickedRequest, person?: string): Plan {
+/**
+ * A refused click: the private answer saying why, and its audit entry when the request is known.
+ * Without a responseUrl (a modal's submission), only the audit entry: the modal itself says why.
+ */
+export function refusalPlan(click: { userId: string; responseUrl?: string; value: string }, reason: string, now: Date, request?: ClickedRequest, person?: string): Plan {
   const key = `refused:${click.value.slice(0, 40)}:${click.userId}:${now.getTime()}`;
   return {
     subject: `click by ${click.userId} on ${request ? request.key : 'an unknown request'}`,
     actions: [
-      { type: 'slack.respond', key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${reason}`, reason },
+      ...(click.responseUrl
+        ? [{ type: 'slack.respond' as const, key: `respond:${key}`, responseUrl: click.responseUrl, text: `Your click was not counted: ${escapeMrkdwn(reason)}`, reason }]
+        : []),
       ...(request ? [clickAudit(request, 'refused', { person: person ?? click.userId }, [reason], now, `audit:${key}`)] : []),
     ],
     skipped: [],
   };
+}
+
+/** The modal a Reject click opens to ask for its reason (no vote is cast until it is submitted). */
+export function reasonModalPlan(request: ClickedRequest, triggerId: string, userId: string): Plan {
+  const { pipeline, stage, action } = request.place;
+  return {
+    subject: `reject by ${userId} on ${request.key}`,
+    actions: [{ type: 'slack.openModal', key: `reject-reason:${request.key}:${userId}`, triggerId, view: rejectReasonModal({ key: request.key, pipeline, stage, action }), reason: 'a Reject says why: asked in a modal' }],
+    skipped: [],
+  };
+}
+
+/** The reason a reject modal was submitted with, cleaned, or what is wrong with it (shown under the input). */
+export function rejectReasonOf(value: string | undefined): { ok: true; text: string } | { ok: false; problem: string } {
+  const text = cleanText(value ?? '');
+  if (text.length === 0) return { ok: false, problem: 'Say why it is rejected: CodePipeline shows the reason with the rejection.' };
+  if (text.length > REASON_MAX_CHARS) return { ok: false, problem: `At most ${REASON_MAX_CHARS} characters, please (this is ${text.length}).` };
+  return { ok: true, text };
 }
 
 /** What the request owes after a click: its message showing the votes (and how it ended), an audit entry per vote and the gate's own. */

@@ -25,6 +25,8 @@ export interface GateRequest {
   status: ApprovalStory['status'];
   outcome?: ApprovalStory['outcome'];
   channel?: string;
+  /** Our PutApprovalResult, recorded before it was sent (shared/state/approval-request.ts DecisionAttempt). */
+  attempt?: { status: 'Approved' | 'Rejected'; token: string; at: string };
 }
 
 export const isManualApproval = (e: Pick<ActionExecutionEvent, 'provider'>): boolean => e.provider === 'Manual';
@@ -49,9 +51,50 @@ export function openedRequest(
   return request;
 }
 
-/** A SUCCEEDED, FAILED or ABANDONED approval action closes its request (someone decided in the console, it timed out, or the execution stopped). */
-export function closedByEvent(request: GateRequest, state: string, at: string): GateRequest {
+const nameIn = (config: GuardianConfig, id: string) => {
+  const person = config.people.find((p) => p.id === id);
+  return person ? personName(person) : id;
+};
+
+/** A decision the votes make in Slack: the result, the summary CodePipeline shows, why, and who decided with the reason the request closes with. */
+export interface SlackDecision {
+  status: 'Approved' | 'Rejected';
+  summary: string;
+  reason: string;
+  by: string[];
+  because: string;
+}
+
+/** What the votes decide, named; undefined while they decide nothing. */
+export function slackDecision(request: Pick<GateRequest, 'votes'>, policy: ApprovalPolicyConfig, config: GuardianConfig): SlackDecision | undefined {
+  const count = tally(request.votes, policy);
+  if (count.outcome === 'pending') return undefined;
+  if (count.outcome === 'rejected') {
+    const rejections = request.votes.filter((v) => v.decision === 'reject');
+    const why = rejections.map((v) => `${nameIn(config, v.personId)}: ${v.reason ?? 'no reason given'}`);
+    return {
+      status: 'Rejected',
+      summary: `Rejected in Slack by ${why.join('; ')}`,
+      reason: `${count.rejectedBy.length} of ${count.rejectsRequired} rejection(s) needed under policy '${policy.name}'`,
+      by: rejections.map((v) => v.personId),
+      because: rejections.map((v) => v.reason ?? 'no reason given').join('; '),
+    };
+  }
+  const names = count.approvedBy.map((id) => nameIn(config, id));
+  const summary = `Approved in Slack by ${names.join(', ')} (${count.approvedBy.length} of ${count.required} required, policy '${policy.name}')`;
+  return { status: 'Approved', summary, reason: `the required ${count.required} approval(s) are in`, by: request.votes.filter((v) => v.decision === 'approve').map((v) => v.personId), because: summary };
+}
+
+/**
+ * A SUCCEEDED, FAILED or ABANDONED approval action closes its request (someone decided in the console, it timed out, or the execution stopped).
+ * An end that our own PutApprovalResult explains (recorded as the request's attempt before it was sent, and what the votes decide)
+ * is the decision made in Slack, by the people who made it.
+ */
+export function closedByEvent(request: GateRequest, state: string, at: string, policy: ApprovalPolicyConfig, config: GuardianConfig): GateRequest {
   if (request.status !== 'pending') return request;
+  const ours = request.attempt && slackDecision(request, policy, config);
+  const explained = ours && ours.status === request.attempt!.status && (state === 'SUCCEEDED' ? ours.status === 'Approved' : state === 'FAILED' && ours.status === 'Rejected');
+  if (explained) return { ...request, status: ours.status === 'Approved' ? 'approved' : 'rejected', outcome: { by: ours.by, reason: ours.because, at, automatic: false } };
   const reason =
     state === 'SUCCEEDED' ? 'approved outside Slack (console or CLI)' : state === 'FAILED' ? 'rejected or timed out outside Slack' : 'the execution was stopped or superseded';
   return { ...request, status: state === 'FAILED' && Date.parse(at) >= Date.parse(request.expiresAt) ? 'expired' : 'closed', outcome: { by: [], reason, at, automatic: false } };

@@ -141,8 +141,10 @@ export function outsideDeployHours(hours: DeployHoursConfig, now: Date): string 
 
 /** The source revision of the execution, as far as AWS could tell. */
 export interface SourceFacts {
-  /** The branch or tag deployed (a tag only when the source says so). */
-  ref?: { kind: 'branch' | 'tag'; name: string };
+  /** The branch or tag deployed, only as the execution says it (a tag's name is never in it). */
+  ref?: { kind: 'branch' | 'tag'; name?: string };
+  /** Why the ref is unknown, when it is. */
+  refUnknown?: string;
   commitId?: string;
   commitMessage?: string;
   /** The commit author's email, where the source provider lets AWS know it (CodeCommit). */
@@ -156,6 +158,8 @@ export interface ApprovalFacts {
   source: SourceFacts;
   /** The principal that started the execution (StartPipelineExecution's caller), an ARN. */
   startedBy?: string;
+  /** Why who started the execution is unknown, when it is (no person starting it, as for a webhook, is known). */
+  startedByUnknown?: string;
   /** What could not be read, and why: shown with the request, never fatal by itself. */
   unreadable: string[];
 }
@@ -172,12 +176,13 @@ export function checkSource(check: ApprovalPolicyConfig['source'], source: Sourc
   if (!check) return verdict;
   const { ref } = source;
   if (ref?.kind === 'tag') {
-    if (!check.allowTags) verdict.problems.push(`tag '${ref.name}' is deployed, and this policy deploys branches only`);
+    if (!check.allowTags) verdict.problems.push(`${ref.name ? `tag '${ref.name}'` : 'a tag'} is deployed, and this policy deploys branches only`);
   } else if (check.branches) {
-    if (!ref) verdict.unverified.push(`the source branch is unknown (allowed: ${check.branches.join(', ')})`);
+    const why = source.refUnknown ? `: ${source.refUnknown}` : '';
+    if (!ref?.name) verdict.unverified.push(`the source branch is unknown (allowed: ${check.branches.join(', ')})${why}`);
     else if (!matches(check.branches, ref.name)) verdict.problems.push(`branch '${ref.name}' is not one of ${check.branches.join(', ')}`);
   } else if (!ref && !check.allowTags) {
-    verdict.unverified.push('whether the source is a tag is unknown');
+    verdict.unverified.push(`whether the source is a tag is unknown${source.refUnknown ? `: ${source.refUnknown}` : ''}`);
   }
   if (check.commitMessage !== undefined) {
     if (source.commitMessage === undefined) verdict.unverified.push(`the commit message is unknown (it must match /${check.commitMessage}/)`);
@@ -202,6 +207,23 @@ export function approversOf(policy: ApprovalPolicyConfig, config: GuardianConfig
 
 export const approvalsRequired = (policy: ApprovalPolicyConfig): number => policy.approvers?.required ?? 1;
 export const rejectsRequired = (policy: ApprovalPolicyConfig): number => policy.approvers?.rejectsRequired ?? 1;
+
+const AUTHOR_UNKNOWN = 'author unknown';
+const STARTER_UNKNOWN = 'who started the execution is unknown';
+
+/** What the no-self-approval rule cannot check: the commit author's email, or who started the execution, unknown. */
+export function selfApprovalUnverified(facts: Pick<ApprovalFacts, 'source' | 'startedByUnknown'>): string[] {
+  return [
+    ...(facts.source.authorEmail ? [] : [`${AUTHOR_UNKNOWN}: the source gives no commit author email (only CodeCommit does), so no-self-approval is not checked against the author`]),
+    ...(facts.startedByUnknown ? [`${STARTER_UNKNOWN} (${facts.startedByUnknown}), so no-self-approval is not checked against them`] : []),
+  ];
+}
+
+/** " (author unknown)" and the like for an approval's summary, from the request's notes (selfApprovalUnverified's). */
+export function selfApprovalCaveat(notes: string[]): string {
+  const unknown = [AUTHOR_UNKNOWN, STARTER_UNKNOWN].filter((u) => notes.some((n) => n.startsWith(u)));
+  return unknown.length ? ` (${unknown.join('; ')}: self-approval not checked)` : '';
+}
 
 /** Why approving would be approving one's own change (the commit's author, or whoever started the execution), or undefined. */
 export function selfApproval(person: PersonConfig, facts: Pick<ApprovalFacts, 'source' | 'startedBy'>): string | undefined {
@@ -278,7 +300,9 @@ export function decideGate(facts: ApprovalFacts, policy: ApprovalPolicyConfig, c
     return { outcome: 'approve', reasons: [`policy '${policy.name}' approves automatically: every check passed`] };
   }
   const notes = policy.whenAllowed === 'approve' ? [...unverified, 'so it is not approved automatically'] : unverified;
-  return { outcome: 'ask', approvers: approversOf(policy, config).map((p) => p.id), required: approvalsRequired(policy), unverified: notes };
+  // People approve: say what the no-self-approval rule cannot check (an automatic approval has no person to check).
+  const unchecked = selfApprovalUnverified(facts).map((n) => (policy.selfApproval === 'verifiedOnly' ? `${n}; approvals are refused (selfApproval: verifiedOnly)` : n));
+  return { outcome: 'ask', approvers: approversOf(policy, config).map((p) => p.id), required: approvalsRequired(policy), unverified: [...notes, ...unchecked] };
 }
 
 export interface Click {
@@ -292,6 +316,7 @@ export type VoteCheck = { allowed: true; person: PersonConfig } | { allowed: fal
  * Whether a click counts, checked at click time against fresh facts: the person is
  * known and an approver, has not voted, the token is the request's and, for an
  * approval, no freeze, deploy hours or source check forbids it and it is not their own change.
+ * `again`: the person's own earlier vote, cast again to finish a decision it made; every other check still holds.
  */
 export function checkVote(
   click: Click,
@@ -300,6 +325,7 @@ export function checkVote(
   policy: ApprovalPolicyConfig,
   config: GuardianConfig,
   now: Date,
+  { again = false } = {},
 ): VoteCheck {
   const person = personBySlackId(config, click.slackUserId);
   if (!person) return { allowed: false, reason: `Slack user ${click.slackUserId} is not one of the people in guardian.yml, so cannot vote` };
@@ -307,7 +333,7 @@ export function checkVote(
     return { allowed: false, reason: `${personName(person)} is not an approver under policy '${policy.name}'` };
   }
   const earlier = request.votes.find((v) => v.personId === person.id);
-  if (earlier) return { allowed: false, reason: `${personName(person)} already voted (${earlier.decision}, ${earlier.at})` };
+  if (earlier && !again) return { allowed: false, reason: `${personName(person)} already voted (${earlier.decision}, ${earlier.at})` };
   if (!facts.token) return { allowed: false, reason: 'the approval is no longer waiting (no token): it was decided, expired or its execution ended' };
   if (facts.token !== request.token) return { allowed: false, reason: 'the approval changed since this request (another execution reached it): this request is closed' };
   if (click.decision === 'reject') return { allowed: true, person };
@@ -315,6 +341,10 @@ export function checkVote(
   if (problems.length > 0) return { allowed: false, reason: `cannot approve now: ${problems.join('; ')}` };
   const own = selfApproval(person, facts);
   if (own) return { allowed: false, reason: `no self-approval: ${own}` };
+  const unchecked = selfApprovalUnverified(facts);
+  if (policy.selfApproval === 'verifiedOnly' && unchecked.length > 0) {
+    return { allowed: false, reason: `cannot approve: ${unchecked.join('; ')}, and policy '${policy.name}' counts only approvals it could check (selfApproval: verifiedOnly)` };
+  }
   return { allowed: true, person };
 }
 

@@ -5,7 +5,7 @@ import type { Action, Plan } from '../plan/plan.js';
 import type { AuditEntry } from '../plan/audit.js';
 import type { MessageModel } from '../messages/model.js';
 import { pipelineUrl } from '../messages/links.js';
-import { activeFreeze, formatInZone, outsideDeployHours } from './approval.js';
+import { activeFreeze, approvalPolicyFor, formatInZone, outsideDeployHours } from './approval.js';
 import { globToRegExp, routesFor } from './routing.js';
 
 // Freeze scheduling, pure: while a freeze window of an approval policy (or the
@@ -23,6 +23,8 @@ export const FREEZE_REASON_PREFIX = 'cicd-guardian freeze';
 export interface StageTransition {
   pipeline: string;
   stage: string;
+  /** The names of the stage's manual approval actions (GetPipeline). */
+  approvals: string[];
   enabled: boolean;
   disabledReason?: string;
 }
@@ -48,13 +50,22 @@ export interface Closure {
   occurrence: string;
 }
 
-/** The approval policies freeze scheduling acts on: those with freezes or deploy hours. */
-export const schedulablePolicies = (config: GuardianConfig): ApprovalPolicyConfig[] =>
-  config.approvals.policies.filter((p) => p.freezes.length > 0 || p.deployHours !== undefined);
+const schedulable = (p: ApprovalPolicyConfig) => p.freezes.length > 0 || p.deployHours !== undefined;
 
-/** The first schedulable policy whose pipeline and stage globs match, as the approval gate picks its policy. */
-export const governingPolicy = (policies: ApprovalPolicyConfig[], pipeline: string, stage: string): ApprovalPolicyConfig | undefined =>
-  policies.find((p) => p.pipelines.some((g) => globToRegExp(g).test(pipeline)) && p.stages.some((g) => globToRegExp(g).test(stage)));
+/** The approval policies freeze scheduling acts on: those with freezes or deploy hours. */
+export const schedulablePolicies = (config: GuardianConfig): ApprovalPolicyConfig[] => config.approvals.policies.filter(schedulable);
+
+/**
+ * The policy whose freezes or deploy hours close the stage, if any: the approval gate's own policy
+ * (approvalPolicyFor: the first whose pipeline, stage and action globs match) of one of the stage's
+ * manual approvals; a stage without one (a Source or Build stage, however wide the globs) only when
+ * a policy names it exactly in `stages`. A policy without freezes or deploy hours closes nothing.
+ */
+export function governingPolicy(config: GuardianConfig, t: Pick<StageTransition, 'pipeline' | 'stage' | 'approvals'>): ApprovalPolicyConfig | undefined {
+  const gate = t.approvals.map((action) => approvalPolicyFor(config, { pipeline: t.pipeline, stage: t.stage, action })).find((p) => p !== undefined);
+  const named = gate ?? config.approvals.policies.find((p) => p.pipelines.some((g) => globToRegExp(g).test(t.pipeline)) && p.stages.includes(t.stage));
+  return named && schedulable(named) ? named : undefined;
+}
 
 /** The Slack channel of the pipeline's route (the first route with one). */
 export const announceChannel = (config: GuardianConfig, pipeline: string): string | undefined =>
@@ -128,14 +139,8 @@ export function decideFreezeTransition(now: Date, policy: ApprovalPolicyConfig |
 }
 
 /** Every stage's decision: `transitionStates` are the governed pipelines' stages as read now, with their records. */
-export function decideFreezeTransitions(
-  now: Date,
-  policies: ApprovalPolicyConfig[],
-  freezes: FreezeWindowConfig[],
-  transitionStates: TransitionState[],
-  slackMode: SlackMode = 'bot',
-): Plan[] {
-  return transitionStates.map((t) => decideFreezeTransition(now, governingPolicy(policies, t.pipeline, t.stage), freezes, t, slackMode));
+export function decideFreezeTransitions(now: Date, config: GuardianConfig, transitionStates: TransitionState[], slackMode: SlackMode = 'bot'): Plan[] {
+  return transitionStates.map((t) => decideFreezeTransition(now, governingPolicy(config, t), config.approvals.freezes, t, slackMode));
 }
 
 /** The change, its audit entry and its announcement (both only once the change is made). */

@@ -293,6 +293,36 @@ export function restorableRevision(
   return { target };
 }
 
+/** What restoring a service's known-good revision needs: the service as the rollback capability knows it (its record), and what ECS says now. */
+export interface RevertFacts {
+  view: ServiceView;
+  /** undefined: ECS could not be read (why: `unreadable`). */
+  facts?: ServiceFacts;
+  unreadable?: string;
+}
+
+/**
+ * The revision that may replace `replacing` outside a rollback trigger (a reverted bypass of CI/CD, a
+ * GuardDuty runtime finding in one of the service's tasks), by the rollback's safety rules: something
+ * is known of the service, ECS could be read, its controller is ECS, ECS is not rolling it back itself,
+ * it does not already run it, no cooldown, and a restorable revision of its family; or why not.
+ */
+export function restoreKnownGood(settings: RollbackSettings, revert: RevertFacts | undefined, delivery: Delivery, now: Date, replacing: string | undefined): { target: string } | { refused: string } {
+  const name = `${settings.cluster}/${settings.service}`;
+  if (revert && !revert.facts && !revert.unreadable && !revert.view.knownGood) {
+    return { refused: `nothing is known of ${name} yet: no known-good revision has been learned (the rollback function learns one when a deployment completes and bakes)` };
+  }
+  if (!revert?.facts) return { refused: `${name} could not be read${revert?.unreadable ? ` (${revert.unreadable})` : ''}` };
+  const { view, facts } = revert;
+  if (facts.controller !== 'ECS') return { refused: `${name} uses the ${facts.controller} deployment controller, whose task definition UpdateService cannot change` };
+  if (facts.nativeRollbackInProgress) return { refused: `ECS is rolling ${name} back by itself` };
+  if (view.knownGood?.taskDefinitionArn === replacing) return { refused: `${name} was given its known-good revision: nothing to revert` };
+  const cooldown = withinCooldown(delivery, settings, now);
+  if (cooldown) return { refused: cooldown };
+  const restore = restorableRevision(view, facts, settings, replacing);
+  return 'refused' in restore ? { refused: restore.why } : restore;
+}
+
 /** Slack messages already posted are not posted again: a follow-up or a warning says it once. */
 const notPosted = (delivery: Delivery) => (a: Action) => a.type !== 'slack.upsert' || delivery.messages[a.messageKey ?? a.channel] === undefined;
 

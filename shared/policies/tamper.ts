@@ -1,4 +1,4 @@
-import type { ApprovalPolicyConfig, GuardianConfig, ProtectedServiceConfig, ProtectedTrailConfig, RollbackSettings, SlackMode } from '../config/schema.js';
+import type { ApprovalPolicyConfig, GuardianConfig, PersonConfig, ProtectedServiceConfig, ProtectedTrailConfig, RollbackSettings, SlackMode } from '../config/schema.js';
 import type { ApiCallEvent, Caller } from '../events/types.js';
 import { clusterNameOf, serviceArnParts } from '../events/ecs.js';
 import type { AuditEntry } from '../plan/audit.js';
@@ -6,10 +6,9 @@ import type { Action, AuditRecordAction, Plan } from '../plan/plan.js';
 import type { Delivery } from '../plan/delivery.js';
 import { describeTamper, type TamperStory } from '../messages/tamper.js';
 import { truncate } from '../views/bounds.js';
-import type { ServiceFacts, ServiceView } from '../views/service-view.js';
-import { approvalPolicyFor, approversOf, approvalsRequired, blockers, personName, selfApproval, type ApprovalFacts } from './approval.js';
+import { approvalPolicyFor, approversOf, approvalsRequired, blockers, personName, selfApproval, selfApprovalUnverified, type ApprovalFacts } from './approval.js';
 import { globToRegExp, routesFor } from './routing.js';
-import { restorableRevision, rollbackSettings, withinCooldown } from './rollback.js';
+import { restoreKnownGood, rollbackSettings, type RevertFacts } from './rollback.js';
 
 // The tamper checks: what a CloudTrail-recorded call did to what guardian.yml's
 // `protection` marks protected, whether its caller was allowed to, and what to
@@ -48,8 +47,16 @@ export type Detection =
 
 const matchesAny = (globs: string[], value: string | undefined) => value !== undefined && globs.some((g) => globToRegExp(g).test(value));
 
-/** A principal glob names the caller's ARN or, for a role session, the role's ARN (arn:aws:iam::<account>:role/<name>). */
+/** A role's principal glob (deployedBy, changeableBy) names the caller's ARN or, for a role session, the role's ARN (arn:aws:iam::<account>:role/<name>). */
 export const callerMatches = (globs: string[], caller: Caller): boolean => matchesAny(globs, caller.arn) || matchesAny(globs, caller.issuerArn);
+
+/**
+ * The guardian.yml person who made the call: their principals are matched against the caller's own ARN
+ * only (for a role session such as an SSO user's, arn:aws:sts::<account>:assumed-role/<role>/<session>),
+ * never the role that issued it, or everyone who may assume that role would count as the person.
+ */
+export const personOf = (config: GuardianConfig, caller: Caller): PersonConfig | undefined =>
+  config.people.find((p) => matchesAny(p.principals, caller.arn));
 
 /** Whether the call was made by one of cicd-guardian's own roles (a Lambda's session of the role it was given). */
 export function isOwnCall(caller: Caller, own: OwnRoles): boolean {
@@ -137,7 +144,46 @@ const PIPELINE_CHANGES: Record<string, (e: ApiCallEvent) => { pipeline?: string;
   }),
 };
 const SERVICE_CHANGES = ['UpdateService', 'DeleteService'];
+
+/** The CodeDeploy deployment group of a protected service: its own `codeDeploy`, else its rollback.services entry's. */
+export const deploymentGroupOf = (rule: ProtectedServiceConfig, config: GuardianConfig): { application: string; deploymentGroup: string } | undefined =>
+  rule.codeDeploy ?? config.rollback.services.find((s) => s.cluster === rule.cluster && s.service === rule.service)?.codeDeploy;
+
+/** What a CodeDeploy CreateDeployment deploys: its id, its revision (an AppSpec's digest, or where it lies) and its description. */
+function deploymentChange(event: ApiCallEvent): string {
+  const revision = obj(event.request.revision);
+  const appSpec = obj(revision.appSpecContent);
+  const s3 = obj(revision.s3Location);
+  const what = str(appSpec.sha256) ? `AppSpec sha256 ${text(appSpec.sha256).slice(0, 12)}` : str(s3.bucket) ? `s3://${text(s3.bucket)}/${text(s3.key)}` : text(revision.revisionType ?? 'a revision');
+  const id = str(event.response.deploymentId);
+  return bounded(`CodeDeploy deployment${id ? ` ${id}` : ''} of ${what}${str(event.request.description) ? ` (description: ${text(event.request.description)})` : ''}`);
+}
 const TRAIL_CHANGES = ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail'];
+
+/** A call that changed a protected service: a bypass of CI/CD unless its caller is the pipeline's deploy role. */
+function serviceDetection(
+  event: ApiCallEvent,
+  config: GuardianConfig,
+  base: { principal: string; person?: string },
+  rule: ProtectedServiceConfig,
+  change: string,
+  deployed: { taskDefinition?: string; deploymentId?: string } = {},
+): Detection {
+  const allowedBy = callerMatches(rule.deployedBy, event.caller) ? `${base.principal} is the pipeline's deploy role (deployedBy)` : undefined;
+  const pipeline = config.rollback.services.find((s) => s.cluster === rule.cluster && s.service === rule.service)?.pipeline?.name;
+  return {
+    ...base,
+    kind: 'service',
+    subject: `service ${rule.cluster}/${rule.service}`,
+    cluster: rule.cluster,
+    service: rule.service,
+    protection: rule,
+    change,
+    ...deployed,
+    ...(pipeline ? { pipeline } : {}),
+    ...(allowedBy ? { allowedBy } : {}),
+  };
+}
 
 /**
  * What a call did to a protected pipeline, service or trail, and whether its caller may; or why it is
@@ -149,7 +195,7 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
   if (isOwnCall(event.caller, own)) return { ignored: `${call} was made by cicd-guardian (${event.caller.issuerArn})` };
   if (isServiceLinked(event.caller)) return { ignored: `${call} was made by AWS for the account (${event.caller.issuerArn ?? event.caller.invokedBy ?? event.caller.type})` };
   const principal = event.caller.arn ?? event.caller.principalId ?? event.caller.type;
-  const person = config.people.find((p) => callerMatches(p.principals, event.caller));
+  const person = personOf(config, event.caller);
   const base = { principal, ...(person ? { person: person.id } : {}) };
   const protection = config.protection;
 
@@ -179,20 +225,17 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
     const answered = obj(event.response.service);
     const taskDefinition = event.operation === 'UpdateService' && str(event.request.taskDefinition) ? (str(answered.taskDefinition) ?? str(event.request.taskDefinition)) : undefined;
     const deploymentId = str(list(answered.deployments).map(obj).find((d) => d.status === 'PRIMARY')?.id);
-    const allowedBy = callerMatches(rule.deployedBy, event.caller) ? `${principal} is the pipeline's deploy role (deployedBy)` : undefined;
-    const pipeline = config.rollback.services.find((s) => s.cluster === named.cluster && s.service === named.service)?.pipeline?.name;
-    return {
-      ...base,
-      kind: 'service',
-      subject: `service ${named.cluster}/${named.service}`,
-      ...named,
-      protection: rule,
-      change: serviceChange(event),
-      ...(taskDefinition ? { taskDefinition } : {}),
-      ...(deploymentId ? { deploymentId } : {}),
-      ...(pipeline ? { pipeline } : {}),
-      ...(allowedBy ? { allowedBy } : {}),
-    };
+    return serviceDetection(event, config, base, rule, serviceChange(event), { ...(taskDefinition ? { taskDefinition } : {}), ...(deploymentId ? { deploymentId } : {}) });
+  }
+  if (event.operation === 'CreateDeployment' && event.service === 'codedeploy.amazonaws.com') {
+    const application = str(event.request.applicationName);
+    const group = str(event.request.deploymentGroupName);
+    const rule = protection.services.find((s) => {
+      const g = deploymentGroupOf(s, config);
+      return g !== undefined && g.application === application && g.deploymentGroup === group;
+    });
+    if (!rule) return { ignored: `${call}: deployment group ${application ?? '(unnamed)'}/${group ?? '(unnamed)'} is no protected service's` };
+    return serviceDetection(event, config, base, rule, deploymentChange(event));
   }
   if (TRAIL_CHANGES.includes(event.operation)) {
     const trail = str(event.request.name) ?? str(event.request.trailName);
@@ -208,7 +251,7 @@ export function detectTampering(event: ApiCallEvent, config: GuardianConfig, own
 export function approvalViolations(detection: Extract<Detection, { kind: 'approval' }>, caller: Caller, facts: ApprovalFacts, config: GuardianConfig, at: Date): string[] {
   if (detection.status === 'Rejected') return [];
   const { policy } = detection;
-  const person = config.people.find((p) => callerMatches(p.principals, caller));
+  const person = personOf(config, caller);
   const problems: string[] = [];
   if (!person) problems.push(`${detection.principal} is none of the people in guardian.yml, so may not approve under policy '${policy.name}'`);
   else if (!approversOf(policy, config).some((p) => p.id === person.id)) problems.push(`${personName(person)} is not an approver under policy '${policy.name}'`);
@@ -217,16 +260,11 @@ export function approvalViolations(detection: Extract<Detection, { kind: 'approv
   problems.push(...blockers(facts, policy, config, at).problems);
   const own = person && selfApproval(person, facts);
   if (own) problems.push(`no self-approval: ${own}`);
+  if (policy.selfApproval === 'verifiedOnly') problems.push(...selfApprovalUnverified(facts).map((n) => `${n} (selfApproval: verifiedOnly)`));
   return problems;
 }
 
-/** What a revert of a bypass needs: the service as the rollback capability knows it (its record), and what ECS says now. */
-export interface RevertFacts {
-  view: ServiceView;
-  /** undefined: ECS could not be read (why: `unreadable`). */
-  facts?: ServiceFacts;
-  unreadable?: string;
-}
+export type { RevertFacts } from './rollback.js';
 
 export interface TamperInputs {
   event: ApiCallEvent;
@@ -275,7 +313,8 @@ export function decideTamper(inputs: TamperInputs): Plan {
       const where = { stage: detection.stage, action: detection.action, policy: detection.policy.name, ...(facts.pipelineExecutionId ? { executionId: facts.pipelineExecutionId } : {}) };
       if (violations.length === 0) {
         plan.skipped.push(`${detection.change} outside cicd-guardian, within policy '${detection.policy.name}': recorded`);
-        record(detection.status === 'Approved' ? 'approved' : 'rejected', [`${detection.status.toLowerCase()} outside cicd-guardian, within policy '${detection.policy.name}'`], where);
+        const unchecked = detection.status === 'Approved' ? selfApprovalUnverified(facts) : [];
+        record(detection.status === 'Approved' ? 'approved' : 'rejected', [`${detection.status.toLowerCase()} outside cicd-guardian, within policy '${detection.policy.name}'`, ...unchecked], where);
         return plan;
       }
       const headline = `approved outside cicd-guardian, against policy '${detection.policy.name}'`;
@@ -303,7 +342,12 @@ export function decideTamper(inputs: TamperInputs): Plan {
       const headline = 'changed outside the pipeline (bypass of CI/CD)';
       const resource = { resource: `${detection.cluster}/${detection.service}` };
       if (!wantsRevert(detection)) {
-        const why = detection.protection.onBypass === 'revert' ? `nothing to revert (${event.operation} deployed no task definition): alert only` : 'onBypass: alert';
+        const why =
+          event.operation === 'CreateDeployment'
+            ? 'a CodeDeploy deployment is never reverted: the rollback restores ECS task definitions, which a CODE_DEPLOY service takes only from CodeDeploy; stop the deployment in CodeDeploy, with rollback, if it was not meant'
+            : detection.protection.onBypass === 'revert'
+              ? `nothing to revert (${event.operation} deployed no task definition): alert only`
+              : 'onBypass: alert';
         alert(headline, reasons, `cicd-guardian only alerts (${why}).`);
         record('alerted', reasons, resource);
         return plan;
@@ -346,19 +390,8 @@ function planRevert(detection: Extract<Detection, { kind: 'service' }>, inputs: 
   const name = `${detection.cluster}/${detection.service}`;
   const settings = revertSettings(detection, inputs.config);
   if (!settings) return { refused: `${name} is not in rollback.services of guardian.yml, where its known-good revision is learned` };
-  const revert = inputs.revert;
-  if (revert && !revert.facts && !revert.unreadable && !revert.view.knownGood) {
-    return { refused: `nothing is known of ${name} yet: no known-good revision has been learned (the rollback function learns one when a deployment completes and bakes)` };
-  }
-  if (!revert?.facts) return { refused: `${name} could not be read${revert?.unreadable ? ` (${revert.unreadable})` : ''}` };
-  const { view, facts } = revert;
-  if (facts.controller !== 'ECS') return { refused: `${name} uses the ${facts.controller} deployment controller, whose task definition UpdateService cannot change` };
-  if (facts.nativeRollbackInProgress) return { refused: `ECS is rolling ${name} back by itself` };
-  if (view.knownGood?.taskDefinitionArn === detection.taskDefinition) return { refused: `${name} was given its known-good revision: nothing to revert` };
-  const cooldown = withinCooldown(inputs.delivery, settings, inputs.now);
-  if (cooldown) return { refused: cooldown };
-  const restore = restorableRevision(view, facts, settings, detection.taskDefinition);
-  if ('refused' in restore) return { refused: restore.why };
+  const restore = restoreKnownGood(settings, inputs.revert, inputs.delivery, inputs.now, detection.taskDefinition);
+  if ('refused' in restore) return restore;
   // Keyed as a rollback of the bypass deployment: the rollback function then knows it as its own (cooldown, no rollback of it).
   const key = `rollback:${detection.deploymentId ?? `bypass:${inputs.event.callId}`}`;
   const change = { type: 'ecs.updateService' as const, key, cluster: detection.cluster, service: detection.service, taskDefinitionArn: restore.target, reason: `reverting a bypass of CI/CD by ${detection.principal}` };

@@ -29,6 +29,8 @@ interface AwsErrorLike {
 
 const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown']);
 const NOT_FOUND_CONFIG = new Set(['ServiceNotFoundException', 'ClusterNotFoundException', 'PipelineNotFoundException', 'StageNotFoundException']);
+/** What a GuardDuty finding named is gone (an instance terminated, a key or user deleted): no retry brings it back. */
+const RESOURCE_GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidNetworkInterfaceID.NotFound', 'InvalidVolume.NotFound', 'InvalidGroup.NotFound', 'NoSuchEntity', 'NoSuchEntityException', 'NoSuchBucket', 'TrailNotFoundException', 'ValidationError']);
 
 /**
  * Maps an error of AWS call `call` (an IAM action name, e.g. "ecs:UpdateService") for `service`
@@ -77,10 +79,15 @@ export function rollbackError(error: unknown, service: string, call: string): Ro
       false,
     );
   }
-  if (name === 'AccessDeniedException' || name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403) {
+  if (RESOURCE_GONE.has(name)) {
+    return fail(`${service} no longer exists (terminated or deleted?): nothing left to change; check the finding in GuardDuty.`, false);
+  }
+  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation' || e.$metadata?.httpStatusCode === 403) {
     const denied = /not authorized to perform:?\s+([\w-]+:[\w*]+)/i.exec(awsMessage)?.[1] ?? call;
-    const hint =
-      denied.toLowerCase() === 'iam:passrole'
+    const remediation = /^(ec2|autoscaling|iam|s3|sts):/.test(call);
+    const hint = remediation
+      ? `The remediate function's role lacks ${denied}: its role is built from the IAM the action and fact modules declare (functions/permissions.ts); in a member account, the member role (organization.memberRole, from the member-account template) must allow it.`
+      : denied.toLowerCase() === 'iam:passrole'
         ? `The rollback function's role may not pass the task definition's IAM roles: list them in rollback.passRoles in guardian.yml (iam:PassRole) and redeploy the stack.`
         : `The rollback function's role lacks ${denied}: its role is built from the IAM the action and fact modules declare (functions/permissions.ts), scoped by guardian.yml: check that the resource is named there (rollback.services), then redeploy the stack.`;
     return fail(hint, false);

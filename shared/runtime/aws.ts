@@ -1,7 +1,7 @@
+import type { IamNeed } from './iam.js';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { tracer } from './observability.js';
-import type { IamNeed } from './iam.js';
 
 // One way to get an AWS client: `clientFor(ECSClient, place)`, for the account
 // and region where something happened, through a role when the account is not

@@ -61,6 +61,15 @@ export interface IamScope {
   /** The function's own log group and dead-letter queue. */
   ownLogGroup: IamValue[];
   ownDeadLetterQueue: IamValue[];
+  /** GuardDuty remediation acts on whatever a finding names in the account: its EC2 resources (instances, volumes, snapshots, groups, interfaces), Auto Scaling groups, IAM users and roles, S3 buckets, ECS tasks. */
+  anyEc2: IamValue[];
+  anyAutoScalingGroup: IamValue[];
+  anyUser: IamValue[];
+  anyRole: IamValue[];
+  anyBucket: IamValue[];
+  anyTask: IamValue[];
+  /** The account the role is in (the guardian's, or the member account's for the member role): for keys such as aws:ResourceAccount. */
+  thisAccount: IamValue[];
   /** Actions with no resource-level permissions. */
   everything: IamValue[];
   /** The member role (organization.memberRole) in any account, and the organisation it must belong to: none without an organization section. */
@@ -72,7 +81,7 @@ export type IamScopeList = keyof IamScope;
 
 /**
  * The lists that are resources of the account where events happen (pipelines, builds, services,
- * trails, repositories): in a member account, the member role grants what is declared on them. The
+ * trails, repositories, what GuardDuty findings name): in a member account, the member role grants what is declared on them. The
  * others (the state table, the topic, Slack secrets, the function's own logs) stay in the guardian's account.
  */
 export const MEMBER_SCOPE_LISTS: IamScopeList[] = [
@@ -90,6 +99,12 @@ export const MEMBER_SCOPE_LISTS: IamScopeList[] = [
   'approvalPipelines',
   'anyRepository',
   'passRoles',
+  'anyEc2',
+  'anyAutoScalingGroup',
+  'anyUser',
+  'anyRole',
+  'anyBucket',
+  'anyTask',
   'everything',
 ];
 

@@ -1,3 +1,4 @@
+import { logger } from './observability.js';
 import { clientFor, type Place } from './aws.js';
 import type { RollbackEvent } from '../events/types.js';
 import type { OrganizationConfig } from '../config/schema.js';
@@ -59,6 +60,19 @@ export function placeFor(where: { account: string; region: string }, own: Pick<O
   if (refused) throw new Error(refused);
   if (where.account === own.account) return { account: where.account, region: where.region };
   return { account: where.account, region: where.region, roleArn: memberRoleArn(own.partition, where.account, organization!.memberRole) };
+}
+
+/**
+ * The function's own account: unknown offline (no ARN, no STS), a dry-run
+ * decides as if it were `assumed` (the event's) and says so; a real run fails.
+ */
+export async function ownAccountOr(invokedFunctionArn: string | undefined, dryRun: boolean, assumed: string): Promise<Pick<OwnIdentity, 'account' | 'partition'>> {
+  return ownIdentity(invokedFunctionArn).catch((error: unknown) => {
+    if (!dryRun) throw error;
+    logger.warn(`${(error as Error).message}; deciding as if in account ${assumed}`);
+    // As if in that account, so no member role ARN is ever made from this partition.
+    return { account: assumed, partition: 'aws' };
+  });
 }
 
 /** placeFor with the function's own identity (from the invoked function ARN, else STS). */

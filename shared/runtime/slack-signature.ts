@@ -17,8 +17,8 @@ const TIMESTAMP = /^\d{1,12}$/;
 export type SignatureCheck =
   /** `signature`: the header as sent, which names this request (replays repeat it); `timestamp` in seconds. */
   | { ok: true; signature: string; timestamp: number }
-  /** Why the request is refused (for the log: never echoed to the caller), and the HTTP status that says so. */
-  | { ok: false; status: number; reason: string };
+  /** Why the request is refused (for the log: never echoed to the caller), and the HTTP status that says so; `mismatch`: only the signature is wrong (perhaps a rotated secret). */
+  | { ok: false; status: number; reason: string; mismatch?: true };
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
@@ -54,6 +54,6 @@ export function checkSlackSignature(request: Pick<HttpRequest, 'headers' | 'rawB
   const expected = Buffer.from(slackSignature(secret, timestamp, request.rawBody));
   const given = Buffer.from(sent);
   // Same length by the pattern above; checked again because timingSafeEqual throws otherwise.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'X-Slack-Signature does not match the body' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'X-Slack-Signature does not match the body', mismatch: true };
   return { ok: true, signature: sent, timestamp: Number(timestamp) };
 }

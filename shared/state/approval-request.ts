@@ -55,6 +55,18 @@ export interface ApprovalRequest {
   outcome?: { by: string[]; reason: string; at: string; automatic: boolean };
   /** The channel the request was asked in (as configured). */
   channel?: string;
+  /**
+   * Our PutApprovalResult, recorded before it is sent: it may have landed even when its answer never came
+   * (cut short at the click's deadline), so CodePipeline's event or ApprovalAlreadyCompleted after it is our decision.
+   */
+  attempt?: DecisionAttempt;
+}
+
+/** A PutApprovalResult we sent (or were about to). */
+export interface DecisionAttempt {
+  status: 'Approved' | 'Rejected';
+  token: string;
+  at: string;
 }
 
 /** The delivery record's key of the Slack message that asks. */
@@ -86,7 +98,7 @@ export function summarizeFacts(facts: ApprovalFacts, unverified: string[] = []):
   return {
     ...(source.commitId ? { commitId: source.commitId.slice(0, 64) } : {}),
     ...(source.commitMessage !== undefined ? { commitMessage: cut(source.commitMessage, MESSAGE_CHARS) } : {}),
-    ...(source.ref ? { ref: { kind: source.ref.kind, name: cut(source.ref.name, 255)! } } : {}),
+    ...(source.ref ? { ref: { kind: source.ref.kind, ...(source.ref.name ? { name: cut(source.ref.name, 255)! } : {}) } } : {}),
     ...(source.authorEmail ? { authorEmail: cut(source.authorEmail, 254) } : {}),
     ...(facts.startedBy ? { startedBy: cut(facts.startedBy, 512) } : {}),
     notes: [...unverified, ...facts.unreadable].slice(0, MAX_NOTES).map((n) => cut(n, NOTE_CHARS)!),

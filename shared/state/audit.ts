@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { clientFor } from '../runtime/aws.js';
+import { signalFor, type Deadline } from '../runtime/deadline.js';
 import type { IamNeed } from '../runtime/iam.js';
 import { logger } from '../runtime/observability.js';
 import type { AuditEntry, AuditWriter } from '../plan/audit.js';
@@ -106,6 +107,8 @@ export class AuditTrail implements AuditWriter {
     private readonly table: string,
     /** guardian.yml `audit.retentionDays`: items expire (DynamoDB TTL) this long after the decision. */
     private readonly retentionDays: number,
+    /** When given, no write outlives it (an answer Slack waits for). */
+    private readonly bound?: Deadline,
   ) {}
 
   /** Writes the entry once; a second write of the same entry (a retry) changes nothing. Every entry is logged, structured. */
@@ -127,6 +130,7 @@ export class AuditTrail implements AuditWriter {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
+        this.bound ? { abortSignal: signalFor(this.bound) } : {},
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -176,7 +180,7 @@ function startKey(token: string, auditPk: string): Record<string, AttributeValue
 }
 
 /** The function's audit trail, on the table GUARDIAN_TABLE names (env.table). */
-export function auditTrail(table: string | undefined, retentionDays: number): AuditTrail {
+export function auditTrail(table: string | undefined, retentionDays: number, bound?: Deadline): AuditTrail {
   if (!table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table, which holds the audit trail');
-  return new AuditTrail(clientFor(DynamoDBClient), table, retentionDays);
+  return new AuditTrail(clientFor(DynamoDBClient), table, retentionDays, bound);
 }

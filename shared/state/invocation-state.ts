@@ -1,5 +1,6 @@
 import { peekState, stateStore, type StateStore, type SubjectRecord } from './store.js';
 import { peekRehearsed } from './dry-run.js';
+import type { Deadline } from '../runtime/deadline.js';
 
 /**
  * The state table as one invocation sees it: a real run reads and writes it; a
@@ -18,8 +19,10 @@ export function invocationState(
   now: () => Date,
   dryRun: boolean,
   onReadError: (call: string, error: unknown) => void,
+  /** When given, no call to the table outlives it (an answer Slack waits for). */
+  bound?: Deadline,
 ): InvocationState {
-  const store = () => stateStore(table, now);
+  const store = () => stateStore(table, now, bound);
   const peek = <V>(pk: string) => peekRehearsed<V>(pk, (key) => peekState(table ? store() : undefined, key, onReadError));
   return { dryRun, store, read: (pk) => (dryRun ? peek(pk) : store().get(pk)) };
 }

@@ -3,10 +3,12 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
+  type GetItemCommandOutput,
   UpdateItemCommand,
+  type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { clientFor } from '../runtime/aws.js';
-import type { Deadline } from '../runtime/deadline.js';
+import { signalFor, type Deadline } from '../runtime/deadline.js';
 import type { IamNeed } from '../runtime/iam.js';
 import type { Delivery } from '../plan/delivery.js';
 import { boundDelivery, DELIVERY_BYTES, emptyDelivery } from '../plan/delivery.js';
@@ -51,10 +53,19 @@ export class StateStore {
     private readonly table: string,
     /** The invocation's clock: lease times and item expiry are measured by it. */
     readonly now: () => Date,
+    /** When given, no call outlives it (an answer Slack waits for): each carries an abort signal that fires then. */
+    private readonly bound?: Deadline,
   ) {}
 
+  private readonly callOptions = () => (this.bound ? { abortSignal: signalFor(this.bound) } : {});
+  private send(command: GetItemCommand): Promise<GetItemCommandOutput>;
+  private send(command: UpdateItemCommand): Promise<UpdateItemCommandOutput>;
+  private send(command: GetItemCommand | UpdateItemCommand): Promise<GetItemCommandOutput | UpdateItemCommandOutput> {
+    return command instanceof GetItemCommand ? this.client.send(command, this.callOptions()) : this.client.send(command, this.callOptions());
+  }
+
   async get<V>(pk: string): Promise<SubjectRecord<V> | undefined> {
-    const { Item } = await this.client.send(
+    const { Item } = await this.send(
       new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, ConsistentRead: true }),
     );
     return toRecord<V>(Item);
@@ -93,7 +104,7 @@ export class StateStore {
       const withLease = lease !== undefined && lease.wanted(next, current);
       const now = this.now().getTime();
       try {
-        const { Attributes } = await this.client.send(
+        const { Attributes } = await this.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: { pk: { S: pk } },
@@ -141,7 +152,7 @@ export class StateStore {
   async acquireLock<V>(pk: string, owner: string, leaseMs: number): Promise<SubjectRecord<V> | undefined> {
     const now = this.now().getTime();
     try {
-      const { Attributes } = await this.client.send(
+      const { Attributes } = await this.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
@@ -168,7 +179,7 @@ export class StateStore {
    */
   async releaseLock(pk: string, owner: string, delivery?: Delivery): Promise<number | undefined> {
     const release = (d: Delivery | undefined) =>
-      this.client.send(
+      this.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
@@ -193,7 +204,7 @@ export class StateStore {
   /** Records what was delivered; only the lease holder may. */
   async saveDelivery(pk: string, owner: string, delivery: Delivery): Promise<void> {
     await withDeliveryFitted(pk, delivery, (d) =>
-      this.client.send(
+      this.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
@@ -245,10 +256,10 @@ function toRecord<V>(item: Record<string, AttributeValue> | undefined): SubjectR
   };
 }
 
-/** The function's store, on the table GUARDIAN_TABLE names (env.table), measuring time by `now`. */
-export function stateStore(table: string | undefined, now: () => Date): StateStore {
+/** The function's store, on the table GUARDIAN_TABLE names (env.table), measuring time by `now`; `bound`: no call outlives it. */
+export function stateStore(table: string | undefined, now: () => Date, bound?: Deadline): StateStore {
   if (!table) throw new Error('GUARDIAN_TABLE is not set: the name of the state table');
-  return new StateStore(clientFor(DynamoDBClient), table, now);
+  return new StateStore(clientFor(DynamoDBClient), table, now, bound);
 }
 
 /**

@@ -87,6 +87,23 @@ export async function castVote<R extends Ballot>(
   return { status: 'cast', request, counted, deciding: false };
 }
 
+/** How often a reader waiting for a decider looks again. */
+const DECISION_POLL_MS = 100;
+
+/**
+ * Waits while a decider holds the request's lease (its PutApprovalResult, then the request closed with who decided),
+ * until it gives the lease back, the lease expires (the decider died) or `deadline` leaves too little time.
+ */
+export async function decisionMade(store: StateStore, pk: string, deadline: Deadline): Promise<void> {
+  for (;;) {
+    const record = await store.get<Ballot>(pk);
+    const lease = record?.lease;
+    if (!lease || !isDecider(lease.owner) || lease.until < store.now().getTime()) return;
+    if (deadline.remainingMs() < DECISION_POLL_MS * 4) return;
+    await new Promise((r) => setTimeout(r, DECISION_POLL_MS));
+  }
+}
+
 /** Closes the decided request (`close` makes its final state) and gives the decision back. */
 export async function settleDecision<R extends Ballot>(store: StateStore, pk: string, owner: string, close: (request: R) => R, deadline: Deadline): Promise<R> {
   const { record } = await store.updateView<R>(pk, (request) => close(request!), undefined, { deadline });

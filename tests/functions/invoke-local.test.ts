@@ -42,6 +42,9 @@ const CLI_CALLS: { mode: Mode; fn: string; file: string }[] = [
   { mode: 'stand-ins', fn: 'audit', file: 'events/manual/audit-request.json' },
   { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/cloudtrail-stop-logging.json' },
   { mode: 'offline', fn: 'tamper', file: 'events/cloudtrail/ecs-update-service.json' },
+  // README's lines: a finding's plan offline, and its changes against the fake AWS world's HTTP front.
+  { mode: 'offline', fn: 'remediate', file: 'events/guardduty/ec2-backdoor-cc-activity.json' },
+  { mode: 'stand-ins', fn: 'remediate', file: 'events/guardduty/iam-user-access-key.json' },
 ];
 /** The secret events/slack/*.json are signed with (README: Approving from Slack). */
 const SIGNING_SECRET = { SLACK_SIGNING_SECRET: 'local-signing-secret-not-for-production' };
@@ -51,7 +54,7 @@ const SIGNING_SECRET = { SLACK_SIGNING_SECRET: 'local-signing-secret-not-for-pro
  * tamper is swept offline only: its enforcements (StartLogging, StopPipelineExecution) are calls the fake AWS world
  * does not answer; tests/functions/tamper.test.ts runs them for real against mocked AWS.
  */
-const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'approval-gate', 'slack-interactions', 'tamper'], 'stand-ins': ['notify', 'rollback', 'approval-gate', 'slack-interactions'] };
+const SWEPT: Record<Mode, string[]> = { offline: ['notify', 'rollback', 'approval-gate', 'slack-interactions', 'tamper', 'remediate'], 'stand-ins': ['notify', 'rollback', 'approval-gate', 'slack-interactions', 'remediate'] };
 
 /** A listing by hand offline, where there is no table to read: the README's line, expected to fail, saying so. */
 const OFFLINE_AUDIT = { fn: 'audit', file: 'events/manual/audit-request.json' };
@@ -137,7 +140,7 @@ function expectPlanned(fn: string, answer: Answer) {
   if (fn === 'slack-interactions') return expectHttpAnswer(answer);
   if (answer!.status === 'ignored') return;
   if (fn === 'approval-gate' && answer!.status === 'reminded') return;
-  if (fn === 'notify' || fn === 'tamper' || fn === 'approval-gate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
+  if (fn === 'notify' || fn === 'tamper' || fn === 'approval-gate' || fn === 'remediate') expect(answer).toMatchObject({ status: 'dry-run', plan: { actions: expect.any(Array) } });
   else if (fn === 'freeze-schedule') expect(answer).toMatchObject({ status: 'handled', stages: expect.any(Array) });
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: 'dry-run' })] });
 }
@@ -153,6 +156,7 @@ function expectHandled(fn: string, answer: Answer) {
   if (fn === 'notify') expect(['delivered', 'deferred', 'recorded']).toContain(answer!.status);
   else if (fn === 'audit') expect(answer).toMatchObject({ subject: 'payments-api', account: ACCOUNT, region: REGION, entries: expect.any(Array) });
   else if (fn === 'approval-gate') expect(['delivered', 'deferred', 'reminded']).toContain(answer!.status);
+  else if (fn === 'remediate') expect(['delivered', 'deferred']).toContain(answer!.status);
   else expect(answer).toMatchObject({ status: 'handled', services: [expect.objectContaining({ status: expect.stringMatching(/^(delivered|deferred|dry-run)$/) })] });
 }
 
@@ -220,7 +224,7 @@ describe('every sample event, through the wrapper `sls invoke local` runs the bu
   });
 
   // "ignored" is a fine answer for one sample, never for all: each function must act on some of them.
-  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'tamper'], ['offline', 'approval-gate'], ['stand-ins', 'notify'], ['stand-ins', 'rollback'], ['stand-ins', 'approval-gate']] as const)(
+  it.each([['offline', 'notify'], ['offline', 'rollback'], ['offline', 'tamper'], ['offline', 'approval-gate'], ['offline', 'remediate'], ['stand-ins', 'notify'], ['stand-ins', 'rollback'], ['stand-ins', 'approval-gate'], ['stand-ins', 'remediate']] as const)(
     '%s, %s answers more than "ignored" for some of its samples',
     (mode, fn) => {
       const acted = samples.filter(([file, f]) => f === fn && answers[mode].get(key(fn, file))?.status !== 'ignored');

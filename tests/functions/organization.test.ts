@@ -10,6 +10,7 @@ import { createHandler as rollback } from '../../functions/rollback';
 import { createHandler as approvalGate } from '../../functions/approval-gate';
 import { createHandler as tamper } from '../../functions/tamper';
 import { createHandler as freezeSchedule } from '../../functions/freeze-schedule';
+import { createHandler as remediate } from '../../functions/remediate';
 import { loadEvent } from '../helpers/fixtures';
 
 // Cross-account spoofing: every EventBridge function accepts an event only from
@@ -49,6 +50,7 @@ describe('an event from an account or region the policy does not serve', () => {
     ['approval-gate', approvalGate, 'codepipeline/approval-needed.json'],
     ['tamper', tamper, 'cloudtrail/ecs-update-service.json'],
     ['freeze-schedule', freezeSchedule, 'schedule/scheduled-event.json'],
+    ['remediate', remediate, 'guardduty/ec2-backdoor-cc-activity.json'],
   ])('%s rejects it at the entry, counts it, and calls nothing', async (_, create, path) => {
     const answer = await create()(from(path, { account: STRANGER }), context());
     expect(answer).toEqual({

@@ -21,6 +21,8 @@ import { stateStore } from '../../shared/state/store';
 import { auditTrail } from '../../shared/state/audit';
 import { loadEvent } from '../helpers/fixtures';
 import { formBody, payloadOf, sampleClick, signedRequest } from '../helpers/slack-requests';
+import { openedModal, viewSubmissionPayload } from '../../local/slack-click';
+import { REASON_BLOCK, REASON_INPUT } from '../../shared/messages/reject-reason';
 
 // Approving from Slack, end to end through the real handlers: the approval gate
 // asks (events/codepipeline/approval-needed.json), people click the message's
@@ -134,10 +136,11 @@ async function asked(): Promise<void> {
 }
 
 let actionSeq = 0;
-/** A click by `user` on the request's button, signed by Slack now. */
-function click(user: string, button: 'approval.approve' | 'approval.reject' = 'approval.approve', headers: Record<string, string> = {}) {
-  const payload = payloadOf(sampleClick()) as { user: { id: string }; actions: { action_id: string; value: string; action_ts: string }[] };
+/** A click by `user` on the request's button, signed by Slack now; `modal: false`: a click Slack gives no trigger_id (no modal can be opened). */
+function click(user: string, button: 'approval.approve' | 'approval.reject' = 'approval.approve', headers: Record<string, string> = {}, { modal = true } = {}) {
+  const payload = payloadOf(sampleClick()) as { user: { id: string }; trigger_id?: string; actions: { action_id: string; value: string; action_ts: string }[] };
   payload.user.id = user;
+  if (!modal) delete payload.trigger_id;
   payload.actions[0]!.action_id = button;
   payload.actions[0]!.value = key();
   payload.actions[0]!.action_ts = `${Math.floor(clock.getTime() / 1000)}.${String(++actionSeq).padStart(6, '0')}`;
@@ -259,7 +262,7 @@ describe('refused clicks are answered privately, saying why, and change nothing'
 describe('rejecting, and approvals that ended elsewhere', () => {
   it('one rejection rejects, naming who and why', async () => {
     await asked();
-    await send(click(BOB, 'approval.reject'));
+    await send(click(BOB, 'approval.reject', {}, { modal: false }));
     expect(approvals()).toEqual([expect.objectContaining({ result: { status: 'Rejected', summary: 'Rejected in Slack by Bob: rejected by Bob in Slack' } })]);
     expect((await stored()).status).toBe('rejected');
     expect(lastMessage()).toContain('Rejected by Bob');
@@ -288,6 +291,191 @@ describe('rejecting, and approvals that ended elsewhere', () => {
     expect((await stored()).status).toBe('closed');
     expect(lastMessage()).toContain('token changed');
     expect(privateAnswers()).toEqual([expect.objectContaining({ text: expect.stringContaining('token changed') })]);
+  });
+});
+
+/** CodePipeline's event of the approval action ending (SUCCEEDED: approved, by us or in the console), through the real approval gate. */
+async function ended(state: 'SUCCEEDED' | 'FAILED') {
+  const end = loadEvent<{ time: string; detail: Record<string, unknown> }>('codepipeline/approval-succeeded.json');
+  end.detail['execution-id'] = place.executionId;
+  end.detail.state = state;
+  end.time = clock.toISOString();
+  return approvalGate({ env: env(), now: () => clock })(end, context('approval-gate'));
+}
+
+/** The abort signal the latest PutApprovalResult was sent with (aws-sdk-client-mock keeps the call's options). */
+const lastCallSignal = () => (codepipeline.commandCalls(PutApprovalResultCommand).at(-1)!.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
+
+/** PutApprovalResult that CodePipeline never answers: it ends only when the call is cut short. */
+function putApprovalHangs() {
+  codepipeline.on(PutApprovalResultCommand).callsFake(
+    () =>
+      new Promise((_, reject) => {
+        lastCallSignal()?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+      }),
+  );
+}
+
+describe('the click answers within its 2.5 s, and what it leaves undone is finished safely', () => {
+  it('a PutApprovalResult with no answer is cut short before the answer is due: the lease is given back and the voter told to click again', async () => {
+    await asked();
+    await send(click(ALICE));
+    putApprovalHangs();
+    const started = Date.now();
+    expect(await send(click(BOB))).toMatchObject({ statusCode: 200 });
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(lastCallSignal()?.abortSignal).toBeInstanceOf(AbortSignal);
+    expect(privateAnswers()).toEqual([expect.objectContaining({ text: expect.stringMatching(/your vote is counted, but CodePipeline could not be told .*click again/) })]);
+    const request = await stored();
+    expect(request).toMatchObject({ status: 'pending', attempt: { status: 'Approved', token: TOKEN } });
+
+    // The call had landed after all: the click again gets ApprovalAlreadyCompleted for our own token, which is our decision.
+    codepipeline.on(PutApprovalResultCommand).rejects(Object.assign(new Error('The approval action has already been completed'), { name: 'ApprovalAlreadyCompletedException' }));
+    expect(await send(click(BOB))).toMatchObject({ statusCode: 200 });
+    expect(await stored()).toMatchObject({ status: 'approved', outcome: { by: ['alice', 'bob'] } });
+    expect(lastMessage()).toContain('Approved by Alice, Bob');
+  });
+
+  it('a decision cut short, then CodePipeline\'s SUCCEEDED event: approved in Slack by the people who approved, not "outside Slack"', async () => {
+    await asked();
+    await send(click(ALICE));
+    putApprovalHangs();
+    await send(click(BOB));
+    expect(await ended('SUCCEEDED')).toMatchObject({ status: 'delivered' });
+    expect(await stored()).toMatchObject({ status: 'approved', outcome: { by: ['alice', 'bob'], reason: expect.stringMatching(/^Approved in Slack by Alice, Bob/) } });
+    expect(lastMessage()).toContain('Approved by Alice, Bob');
+  });
+
+  it('ApprovalAlreadyCompleted without an attempt of ours before it is a decision made elsewhere', async () => {
+    setConfig(config(1));
+    await asked();
+    codepipeline.on(PutApprovalResultCommand).rejects(Object.assign(new Error('The approval action has already been completed'), { name: 'ApprovalAlreadyCompletedException' }));
+    await send(click(ALICE));
+    expect(await stored()).toMatchObject({ status: 'closed', outcome: { reason: expect.stringContaining('ApprovalAlreadyCompletedException') } });
+  });
+
+  it('every call of a click carries an abort signal that fires at its deadline: facts, the state table, CodePipeline', async () => {
+    await asked();
+    setConfig(config(1));
+    await send(click(ALICE));
+    for (const command of [GetPipelineStateCommand, GetPipelineExecutionCommand, PutApprovalResultCommand]) {
+      const calls = codepipeline.commandCalls(command as never);
+      expect((calls.at(-1)!.args as unknown[])[1]).toEqual({ abortSignal: expect.any(AbortSignal) });
+    }
+  });
+});
+
+describe('the approval action\'s end event racing the decision in Slack', () => {
+  it('a SUCCEEDED event handled while the decider is between PutApprovalResult and recording it: approved in Slack by Alice and Bob', async () => {
+    await asked();
+    await send(click(ALICE));
+    let gate: Promise<unknown> | undefined;
+    codepipeline.on(PutApprovalResultCommand).callsFake(async () => {
+      gate = ended('SUCCEEDED'); // CodePipeline's event of this very approval, handled by the gate at once
+      await new Promise((r) => setTimeout(r, 300));
+      return { approvedAt: clock };
+    });
+    await send(click(BOB));
+    expect(await gate).toMatchObject({ status: expect.stringMatching(/^(delivered|deferred)$/) });
+    const request = await stored();
+    expect(request).toMatchObject({ status: 'approved', outcome: { by: ['alice', 'bob'] } });
+    expect(lastMessage()).toContain('Approved by Alice, Bob');
+    const { entries } = await auditTrail(dynamo.tableName, 30).list({ account: PLACE.account, region: PLACE.region, subject: 'payments-api', from: new Date(NOW.getTime() - 3600_000), until: new Date(NOW.getTime() + 3600_000), limit: 100 });
+    const ours = entries.filter((e) => e.executionId === place.executionId).map((e) => e.decision);
+    expect(ours).toContain('approved');
+    expect(ours).not.toContain('closed');
+  });
+
+  it('a SUCCEEDED event with no decision of ours is still approved outside Slack', async () => {
+    await asked();
+    await send(click(ALICE));
+    await ended('SUCCEEDED');
+    expect(await stored()).toMatchObject({ status: 'closed', outcome: { reason: 'approved outside Slack (console or CLI)' } });
+  });
+});
+
+/** The modal the function opened (views.open, as the Slack stand-in saw it). */
+const modals = () => slack.calls.filter((c) => c.method === 'views.open');
+/** `user` submits the reject modal `view` with `reason` typed in, signed by Slack now. */
+function submit(user: string, view: Record<string, unknown>, reason: string | undefined) {
+  const values: Record<string, Record<string, string>> = reason === undefined ? {} : { [REASON_BLOCK]: { [REASON_INPUT]: reason } };
+  return signedRequest(clock, { body: formBody(viewSubmissionPayload(user, view, values, `V0TEST${String(++actionSeq).padStart(5, '0')}`)), secret: SECRET });
+}
+/** The modal Bob's Reject opened. */
+async function bobsModal(): Promise<Record<string, unknown>> {
+  await asked();
+  expect(await send(click(BOB, 'approval.reject'))).toEqual({ statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' });
+  return openedModal(slack.calls)!;
+}
+const modalErrors = (answer: unknown) => JSON.parse((answer as { body: string }).body) as { response_action: string; errors: Record<string, string> };
+
+describe('the reason of a Reject, asked in a modal', () => {
+  it('a Reject opens a modal with the click\'s trigger_id, naming the request in private_metadata, and casts no vote yet', async () => {
+    const view = await bobsModal();
+    expect(modals()).toEqual([expect.objectContaining({ body: expect.objectContaining({ trigger_id: payloadOf(sampleClick()).trigger_id }) })]);
+    expect(view).toMatchObject({ type: 'modal', callback_id: 'approval.reject_reason', private_metadata: key() });
+    expect(JSON.stringify(view.blocks)).toContain('"max_length":300');
+    expect((await stored()).votes).toEqual([]);
+    expect(approvals()).toEqual([]);
+    expect(privateAnswers()).toEqual([]);
+  });
+
+  it('its submission rejects with the reason: PutApprovalResult naming who and why, the message updated, an empty 200 closing the modal', async () => {
+    const view = await bobsModal();
+    const answer = await send(submit(BOB, view, 'PAY-142 breaks refunds: the migration is missing'));
+    expect(answer).toEqual({ statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' });
+    expect(approvals()).toEqual([expect.objectContaining({ token: TOKEN, result: { status: 'Rejected', summary: 'Rejected in Slack by Bob: PAY-142 breaks refunds: the migration is missing' } })]);
+    expect(await stored()).toMatchObject({ status: 'rejected', outcome: { by: ['bob'], reason: 'PAY-142 breaks refunds: the migration is missing' } });
+    expect(lastMessage()).toContain('Rejected by Bob');
+    expect(lastMessage()).toContain('PAY-142 breaks refunds: the migration is missing');
+  });
+
+  it.each<[string, string | undefined, RegExp]>([
+    ['no reason', undefined, /^Say why it is rejected/],
+    ['only spaces', '   \n ', /^Say why it is rejected/],
+    ['a reason over 300 characters', 'x'.repeat(301), /^At most 300 characters/],
+  ])('a submission with %s stays open saying so (response_action errors), and rejects nothing', async (_, reason, message) => {
+    const view = await bobsModal();
+    const answer = await send(submit(BOB, view, reason));
+    expect(answer).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
+    expect(modalErrors(answer)).toEqual({ response_action: 'errors', errors: { reject_reason: expect.stringMatching(message) } });
+    expect((await stored()).votes).toEqual([]);
+    expect(approvals()).toEqual([]);
+  });
+
+  it('is checked again as a click is: a submitter who may not reject is told so in the modal, and nothing changes', async () => {
+    const view = await bobsModal();
+    const answer = await send(submit('U0STRANGER', view, 'I do not like it'));
+    expect(modalErrors(answer).errors.reject_reason).toMatch(/^Not rejected: Slack user U0STRANGER is not one of the people in guardian.yml/);
+    expect((await stored()).votes).toEqual([]);
+    expect(approvals()).toEqual([]);
+  });
+
+  it('treats private_metadata as untrusted: a modal naming no request, or not ours, rejects nothing', async () => {
+    const view = await bobsModal();
+    for (const forged of [{ ...view, private_metadata: 'apr_00000000000000000000000000000000' }, { ...view, private_metadata: '{"key":"x"}' }, { ...view, callback_id: 'someone.else' }]) {
+      expect(modalErrors(await send(submit(BOB, forged, 'reason'))).errors.reject_reason).toMatch(/^Not rejected: (no approval request is known|this is not a reject modal of cicd-guardian)/);
+    }
+    expect((await stored()).votes).toEqual([]);
+    expect(approvals()).toEqual([]);
+  });
+
+  it('a submission after the request was decided (Alice and Carol approved meanwhile) rejects nothing', async () => {
+    const view = await bobsModal();
+    awaiting(TOKEN);
+    await send(click(ALICE));
+    codepipeline.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { pipelineExecutionId: place.executionId, status: 'InProgress', trigger: { triggerType: 'Webhook' } } });
+    await send(click(CAROL));
+    expect(modalErrors(await send(submit(BOB, view, 'too late'))).errors.reject_reason).toMatch(/^Not rejected: this request is over: it was approved/);
+    expect(approvals()).toEqual([expect.objectContaining({ result: expect.objectContaining({ status: 'Approved' }) })]);
+  });
+
+  it('where Slack cannot open the modal (views.open fails), rejects at once "in Slack" as before', async () => {
+    await asked();
+    slack.failNext({ error: 'expired_trigger_id' });
+    await send(click(BOB, 'approval.reject'));
+    expect(approvals()).toEqual([expect.objectContaining({ result: { status: 'Rejected', summary: 'Rejected in Slack by Bob: rejected by Bob in Slack' } })]);
+    expect((await stored()).status).toBe('rejected');
   });
 });
 

@@ -5,7 +5,7 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackStandIn } from '../../local/slack-stand-in';
-import { createHandler } from '../../functions/slack-interactions';
+import { createHandler, resetSecretRefetch } from '../../functions/slack-interactions';
 import { readEnv } from '../../shared/config/env';
 import { parseConfig, setConfig } from '../../shared/config/load';
 import { logger } from '../../shared/runtime/observability';
@@ -36,6 +36,7 @@ beforeEach(() => {
   slack.reset();
   ssm.reset();
   clearCaches();
+  resetSecretRefetch();
   setConfig(parseConfig({ approvals: { signingSecret: { ssm: '/cicd-guardian/slack/signing-secret' } } }, 'test'));
   ssm.on(GetParameterCommand, { Name: '/cicd-guardian/slack/signing-secret', WithDecryption: true }).resolves({ Parameter: { Value: LOCAL_SIGNING_SECRET } });
 });
@@ -192,5 +193,58 @@ describe('only signed, fresh, unaltered POSTs from Slack get through', () => {
     await invoke(freshClick(NOW, { secret: 'wrong' }));
     expect(lines.join('\n')).not.toContain(LOCAL_SIGNING_SECRET);
     spies.forEach((s) => s.mockRestore());
+  });
+});
+
+describe('only interactions of the workspace and app guardian.yml names (slack.teamId, slack.appId)', () => {
+  const withSlack = (slack: Record<string, string>) =>
+    setConfig(parseConfig({ slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' }, ...slack }, approvals: { signingSecret: { ssm: '/cicd-guardian/slack/signing-secret' } } }, 'test'));
+  const bot = { SLACK_BOT_TOKEN: 'xoxb-test' };
+
+  it.each([
+    ['another workspace', { teamId: 'T0ELSEWHERE' }, 'team.id T0GUARDIAN is not slack.teamId T0ELSEWHERE'],
+    ['another app', { appId: 'A0SOMEOTHER' }, 'api_app_id A0GUARDIAN is not slack.appId A0SOMEOTHER'],
+  ])('refuses a signed click from %s (403), logging why, before anything is recorded', async (_, slack, reason) => {
+    withSlack(slack);
+    const warn = jest.spyOn(logger, 'warn');
+    const click = freshClick();
+    expect(await invoke(click, bot)).toMatchObject({ statusCode: 403 });
+    expect(warn).toHaveBeenCalledWith('Slack request refused', { status: 403, reason });
+    expect(acted()).toEqual([]);
+    warn.mockRestore();
+    // Nothing was recorded, not even the request's signature: the same request, once it is ours, is taken (not a replay).
+    withSlack({ teamId: 'T0GUARDIAN', appId: 'A0GUARDIAN' });
+    expect(await invoke(click, bot)).toMatchObject({ statusCode: 200 });
+    expect(acted()).toHaveLength(1);
+  });
+
+  it('acts on a click from the workspace and app it names', async () => {
+    withSlack({ teamId: 'T0GUARDIAN', appId: 'A0GUARDIAN' });
+    expect(await invoke(freshClick(), bot)).toMatchObject({ statusCode: 200 });
+    expect(acted()).toHaveLength(1);
+  });
+});
+
+describe('a signing secret rotated in SSM', () => {
+  it('is read once afresh when a signature does not match, and the request verified with it; cached after', async () => {
+    ssm.reset();
+    ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: LOCAL_SIGNING_SECRET } }).resolves({ Parameter: { Value: 'the-rotated-secret' } });
+    expect(await invoke(freshClick())).toMatchObject({ statusCode: 200 });
+    expect(await invoke(freshClick(NOW, { secret: 'the-rotated-secret' }))).toMatchObject({ statusCode: 200 });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(ssm.commandCalls(GetParameterCommand).every((c) => c.args[0].input.Name === '/cicd-guardian/slack/signing-secret')).toBe(true);
+    // The fresh secret is the cached one now: the next request reads nothing.
+    expect(await invoke(freshClick(NOW, { secret: 'the-rotated-secret' }))).toMatchObject({ statusCode: 200 });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(acted()).toHaveLength(3);
+  });
+
+  it('a forged signature costs at most one fresh read, then is refused (401)', async () => {
+    expect(await invoke(freshClick(NOW, { secret: 'a-forger-guess' }))).toMatchObject({ statusCode: 401 });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    // More forgeries right after: no more fresh reads (the secret just read is the cached one).
+    expect(await invoke(freshClick(NOW, { secret: 'a-forger-guess' }))).toMatchObject({ statusCode: 401 });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(acted()).toEqual([]);
   });
 });

@@ -94,11 +94,20 @@ describe('the tamper function', () => {
     expect(posted('trail-1')).toHaveLength(1);
   });
 
-  it('stops the execution an approval outside cicd-guardian let through, with abandon=false and a reason', async () => {
-    codepipeline.on(GetPipelineStateCommand).resolves({ stageStates: [{ stageName: 'Approve', latestExecution: { pipelineExecutionId: 'exec-9', status: 'Succeeded' } }] });
+  it('stops the execution an approval outside cicd-guardian let through (the one whose approval it decided, not the stage\'s latest), with abandon=false and a reason', async () => {
+    // exec-10 has reached the stage since; exec-9's approval was decided by the call (its time, its caller).
+    codepipeline.on(GetPipelineStateCommand).resolves({ stageStates: [{ stageName: 'Approve', latestExecution: { pipelineExecutionId: 'exec-10', status: 'InProgress' } }] });
+    const mallory = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_5f1e2d3c4b5a6978/mallory@example.com`;
+    const approval = { stageName: 'Approve', actionName: 'ProductionGate', startTime: new Date('2025-06-12T13:00:00Z') };
+    codepipeline.on(ListActionExecutionsCommand, { filter: undefined }).resolves({
+      actionExecutionDetails: [
+        { ...approval, pipelineExecutionId: 'exec-10', status: 'InProgress', startTime: new Date('2025-06-12T14:05:40Z'), lastUpdateTime: new Date('2025-06-12T14:05:40Z') },
+        { ...approval, pipelineExecutionId: 'exec-9', status: 'Succeeded', lastUpdateTime: new Date('2025-06-12T14:05:29Z'), updatedBy: mallory },
+      ],
+    });
     codepipeline.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { pipelineExecutionId: 'exec-9', trigger: { triggerType: 'StartPipelineExecution', triggerDetail: `arn:aws:sts::${ACCOUNT}:assumed-role/x/y` } } });
     codepipeline.on(GetPipelineCommand).resolves({ pipeline: { name: 'payments-api', roleArn: 'r', stages: [] } });
-    codepipeline.on(ListActionExecutionsCommand).resolves({ actionExecutionDetails: [] });
+    codepipeline.on(ListActionExecutionsCommand, { filter: { pipelineExecutionId: 'exec-9' } }).resolves({ actionExecutionDetails: [] });
     codepipeline.on(StopPipelineExecutionCommand).resolves({ pipelineExecutionId: 'exec-9' });
     await invoke('codepipeline-put-approval-result.json', fresh('approval-1'));
     expect(codepipeline.commandCalls(StopPipelineExecutionCommand).map((c) => c.args[0].input)).toEqual([

@@ -58,7 +58,20 @@ const EXPECTED: Record<string, string[]> = {
       'ecs-delete-service', 'ecs-update-service-by-guardian', 'ecs-update-service-by-pipeline', 'ecs-update-service-desired-count', 'ecs-update-service',
     ].map((name) => [`cloudtrail/${name}.json`, ['tamper']]),
   ),
+  // The example guardian.yml protects no CodeDeploy deployment group: no rule asks for CreateDeployment.
+  'cloudtrail/codedeploy-create-deployment.json': [],
   'manual/rollback-request.json': [],
+  // GuardDuty findings reach remediate at guardian.yml's floor (4), S3 and CloudTrail findings at their playbooks' (1);
+  // sample findings never, and a malformed one (severity "HIGH") matches no numeric floor.
+  ...Object.fromEntries(
+    [
+      'attack-sequence-compromised-credentials', 'cloudtrail-logging-disabled', 'ec2-backdoor-cc-activity-republished', 'ec2-backdoor-cc-activity', 'ec2-bitcoin-tool',
+      'ec2-exempted-by-tag', 'ec2-other-account', 'ecs-runtime-service-task', 'ecs-runtime-standalone-task', 'iam-assumed-role-credential-exfiltration',
+      'iam-user-access-key', 's3-block-public-access-disabled', 's3-bucket-public-access-granted',
+    ].map((name) => [`guardduty/${name}.json`, ['remediate']]),
+  ),
+  'guardduty/ec2-sample-finding.json': [],
+  'guardduty/malformed-finding.json': [],
   // A Function URL request: no rule, slack-interactions' URL.
   'slack/approve-click.json': [],
   'codebuild/build-failed-from-pipeline.json': NOTIFY,
@@ -92,6 +105,11 @@ const EXPECTED: Record<string, string[]> = {
   'scenarios/approval-approved-by-two/05-bob-approves.json': [],
   'scenarios/approval-approved-by-two/06-carol-approves.json': [],
   'scenarios/approval-approved-by-two/07-approval-action-succeeded.json': ['notify', 'approval-gate'],
+  'scenarios/approval-rejected-with-reason/01-pipeline-started.json': ['notify'],
+  'scenarios/approval-rejected-with-reason/02-approval-stage-started.json': ['notify'],
+  'scenarios/approval-rejected-with-reason/03-approval-action-started.json': ['notify', 'approval-gate'],
+  'scenarios/approval-rejected-with-reason/04-bob-rejects-with-a-reason.json': [],
+  'scenarios/approval-rejected-with-reason/05-approval-action-failed.json': ['notify', 'approval-gate'],
   'scenarios/changes-around-the-pipeline/01-approved-in-console-by-its-author.json': ['tamper'],
   'scenarios/changes-around-the-pipeline/02-service-deployed-around-the-pipeline.json': ['tamper'],
   'scenarios/changes-around-the-pipeline/03-trail-logging-stopped.json': ['tamper'],
@@ -279,14 +297,32 @@ describe('the rollback rules follow the policy', () => {
   });
 });
 
-it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, the approval gate one, slack-interactions none (its URL), tamper one per protected kind; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
+it('every function names its handler; notify has its two rules, rollback one per kind of signal the policy asks for, the approval gate one, slack-interactions none (its URL), tamper one per protected kind, remediate one; freeze-schedule runs on a schedule and audit by hand (no pattern)', () => {
   expect(functions.map((f) => ({ name: f.name, handler: f.handler, rules: f.patterns.length }))).toEqual([
     { name: 'notify', handler: 'functions/notify.handler', rules: 2 },
     { name: 'rollback', handler: 'functions/rollback.handler', rules: 5 },
     { name: 'approval-gate', handler: 'functions/approval-gate.handler', rules: 1 },
     { name: 'slack-interactions', handler: 'functions/slack-interactions.handler', rules: 0 },
     { name: 'tamper', handler: 'functions/tamper.handler', rules: 3 },
+    { name: 'remediate', handler: 'functions/remediate.handler', rules: 1 },
     { name: 'freeze-schedule', handler: 'functions/freeze-schedule.handler', rules: 0 },
     { name: 'audit', handler: 'functions/audit.handler', rules: 0 },
   ]);
+});
+
+describe('the remediate rule matches severity numerically, by playbook floor', () => {
+  const withDetail = (file: string, detail: Record<string, unknown>) => {
+    const e = loadEvent<{ detail: Record<string, unknown> }>(file);
+    Object.assign(e.detail, detail);
+    return e;
+  };
+
+  it.each([
+    ['an EC2 finding at 3.9, below the floor of 4', 'guardduty/ec2-bitcoin-tool.json', { severity: 3.9 }, []],
+    ['an EC2 finding at 4', 'guardduty/ec2-bitcoin-tool.json', { severity: 4 }, ['remediate']],
+    ['an S3 policy finding at 2 (its playbook floor is 1)', 'guardduty/s3-block-public-access-disabled.json', { severity: 2 }, ['remediate']],
+    ['another low finding at 2 (no lower floor for its type)', 'guardduty/ec2-bitcoin-tool.json', { severity: 2, type: 'Recon:EC2/PortProbeUnprotectedPort' }, []],
+  ])('%s', (_, file, detail, expected) => {
+    expect(reached(withDetail(file, detail))).toEqual(expected);
+  });
 });

@@ -60,6 +60,41 @@ describe('npm start -- events/scenarios/approval-approved-by-two', () => {
   });
 });
 
+describe('npm start -- events/scenarios/approval-rejected-with-reason', () => {
+  let run: Run;
+  beforeAll(async () => {
+    run = await runLocal('events/scenarios/approval-rejected-with-reason');
+  }, TIMEOUT_MS);
+
+  it('exits 0 with nothing on stderr', () => {
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('opens a modal asking why when Bob presses Reject, and rejects nothing yet', () => {
+    const click = step(run, '04-bob-rejects-with-a-reason.json');
+    const [beforeSubmit] = click.split('Slack modal: U0BOB00001 submits');
+    expect(beforeSubmit).toMatch(/slack modal {2}Reject approval {2}views\.open, for the clicking user/);
+    expect(beforeSubmit).toMatch(/Why is it rejected\? \[ text, at most 300 characters \]/);
+    expect(beforeSubmit).not.toMatch(/PutApprovalResult/);
+  });
+
+  it('rejects in CodePipeline with the reason submitted, naming Bob, and shows it in the message', () => {
+    const click = step(run, '04-bob-rejects-with-a-reason.json');
+    expect(click).toMatch(/Slack modal: U0BOB00001 submits the reason "PAY-142 changes refunds/);
+    expect(click.match(/aws change {3}codepipeline PutApprovalResult/g)).toHaveLength(1);
+    expect(click).toMatch(/status Rejected · summary Rejected in Slack by Bob Example: PAY-142 changes refunds, and the refund migration is not in this release/);
+    expect(click).toMatch(/❌ payments-web rejected/);
+    expect(click).toMatch(/Rejected by Bob Example at 2026-12-04T14:06:40\.\d+Z: PAY-142 changes refunds/);
+  });
+
+  it("keeps it rejected in Slack by Bob when CodePipeline's FAILED event arrives (not 'outside Slack')", () => {
+    const failed = step(run, '05-approval-action-failed.json');
+    expect(failed).toMatch(/→ approval-gate/);
+    expect(failed).not.toMatch(/outside Slack/);
+    expect(run.stdout).toMatch(/AWS changes: 1 \(codepipeline PutApprovalResult\)/);
+  });
+});
+
 describe('npm start -- events/scenarios/approval-click-in-freeze', () => {
   it('refuses a click made after the weekend freeze began, saying until when, and approves nothing', async () => {
     const run = await runLocal('events/scenarios/approval-click-in-freeze');
@@ -77,7 +112,7 @@ describe('npm start -- events/scenarios/changes-around-the-pipeline', () => {
 
   it("stops the execution its author approved alone in the console, naming her and the policy's reasons", () => {
     const approved = step(run, '01-approved-in-console-by-its-author.json');
-    expect(approved).toMatch(/aws change {3}codepipeline StopPipelineExecution payments-web pipelineExecutionId c41d7e2a-9b3f-4e18-a6d5-2f7c0b9e8a14 · abandon false/);
+    expect(approved).toMatch(/aws change {3}codepipeline StopPipelineExecution payments-web pipelineExecutionId a7c9e1b3-5d2f-4c8a-9e6b-3f1d5a7c9e20 · abandon false/);
     expect(approved).toMatch(/Who: Alice Example/);
     expect(approved).toMatch(/requires 2 distinct approvals.*no self-approval/);
   });

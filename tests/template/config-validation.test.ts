@@ -123,6 +123,17 @@ describe("the tamper function's rules, derived from guardian.yml", () => {
     expect(withPolicy.map((r) => [r.name, r.pattern.detail.eventName])).toEqual([['${self:service}-${sls:stage}-tamper-pipelines', ['PutApprovalResult']]]);
   });
 
+  it("ask for CodeDeploy's CreateDeployment only when a protected service has a deployment group (its own, or its rollback service's)", () => {
+    const service = { cluster: 'payments-prod', service: 'payments-api', deployedBy: ['arn:aws:iam::123456789012:role/payments-api-pipeline'] };
+    const group = { application: 'AppECS-payments-prod-payments-api', deploymentGroup: 'DgpECS-payments-prod-payments-api' };
+    const deployments = (rules: ReturnType<typeof rulesFor>) => rules.filter((r) => r.pattern.detail.eventName.includes('CreateDeployment'));
+    expect(deployments(rulesFor({ protection: { services: [service] } }))).toEqual([]);
+    const own = deployments(rulesFor({ protection: { services: [{ ...service, codeDeploy: group }] } }));
+    expect(own).toEqual([expect.objectContaining({ name: '${self:service}-${sls:stage}-tamper-deployments', pattern: expect.objectContaining({ source: ['aws.codedeploy'], detail: { eventSource: ['codedeploy.amazonaws.com'], eventName: ['CreateDeployment'] } }) })]);
+    const viaRollback = rulesFor({ rollback: { services: [{ cluster: 'payments-prod', service: 'payments-api', codeDeploy: group }] }, protection: { services: [service] } });
+    expect(deployments(viaRollback)).toHaveLength(1);
+  });
+
   it('ask for the trail calls only when a trail is protected', () => {
     const rules = rulesFor({ protection: { trails: [{ trails: ['org-*'] }] } });
     expect(rules.map((r) => r.pattern.detail.eventName)).toEqual([['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail']]);

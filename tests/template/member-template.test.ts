@@ -99,8 +99,10 @@ describe('the member role', () => {
       }
       for (const resource of resources) {
         const text = typeof resource === 'string' ? resource : String((resource as { 'Fn::Sub'?: string })['Fn::Sub']);
-        // An ARN in the member account (the StackSet instance's own), or a role rollback.passRoles names.
-        expect({ sid: statement.Sid, text, inMember: text.includes('${AWS::AccountId}') && !text.includes('${AWS::Region}') || text.startsWith('arn:aws:iam::') }).toEqual({ sid: statement.Sid, text, inMember: true });
+        // An ARN in the member account (the StackSet instance's own), a role rollback.passRoles names, or a bucket (S3 ARNs name no account) of the member account by condition.
+        const ownBucket = text === 'arn:${AWS::Partition}:s3:::*' && JSON.stringify(statement.Condition) === JSON.stringify({ StringEquals: { 'aws:ResourceAccount': [{ Ref: 'AWS::AccountId' }] } });
+        const inMember = (text.includes('${AWS::AccountId}') && !text.includes('${AWS::Region}')) || text.startsWith('arn:aws:iam::') || ownBucket;
+        expect({ sid: statement.Sid, text, inMember }).toEqual({ sid: statement.Sid, text, inMember: true });
         const region = /:(codepipeline|codebuild|ecs|codedeploy|cloudtrail|codecommit):([a-z0-9-]+):/.exec(text)?.[2];
         if (region) expect(organization.regions).toContain(region);
       }

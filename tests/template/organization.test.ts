@@ -77,7 +77,7 @@ describe('acting in member accounts', () => {
         p.PolicyDocument.Statement.filter((s) => asArray(s.Action).includes('sts:AssumeRole')).map((s) => ({ id, ...s })),
       ),
     );
-    expect(grants.map((g) => g.id).sort()).toEqual(['ApprovalGateRole', 'NotifyRole', 'RollbackRole', 'SlackInteractionsRole', 'TamperRole']);
+    expect(grants.map((g) => g.id).sort()).toEqual(['ApprovalGateRole', 'NotifyRole', 'RemediateRole', 'RollbackRole', 'SlackInteractionsRole', 'TamperRole']);
     for (const grant of grants) {
       expect(grant).toMatchObject({
         Action: 'sts:AssumeRole',

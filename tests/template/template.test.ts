@@ -498,3 +498,38 @@ describe('the tamper function', () => {
     ]);
   });
 });
+
+describe('the remediate function', () => {
+  const ROLE = 'RemediateRole';
+  const roleActions = () => allowed().filter(({ owner }) => owner === ROLE).flatMap(({ statement }) => asArray(statement.Action));
+  const rule = () => ofType('AWS::Events::Rule').find(([, r]) => String(props(r).Name).endsWith('-remediate-findings'));
+
+  it('has a role of its own and its own dead-letter queue as on-failure destination', () => {
+    const owners = functions().filter(([, fn]) => target(props(fn).Role) === ROLE);
+    expect(owners.map(([id]) => id)).toEqual(['RemediateLambdaFunction']);
+    expect(target(onFailureDestination('RemediateLambdaFunction'))).toBe('RemediateDeadLetterQueue');
+  });
+
+  it("is subscribed to GuardDuty findings at guardian.yml's severity floor (numeric matching), lower playbook floors by type prefix, no samples", () => {
+    const pattern = props(rule()![1]).EventPattern as { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
+    expect(pattern.source).toEqual(['aws.guardduty']);
+    expect(pattern['detail-type']).toEqual(['GuardDuty Finding']);
+    expect(pattern.detail.service).toEqual({ additionalInfo: { sample: [{ exists: false }, false] } });
+    expect(pattern.detail.$or).toEqual([
+      { severity: [{ numeric: ['>=', 4] }] },
+      { type: [{ prefix: 'Policy:S3/BucketBlockPublicAccessDisabled' }, { prefix: 'Policy:S3/BucketAnonymousAccessGranted' }, { prefix: 'Policy:S3/BucketPublicAccessGranted' }], severity: [{ numeric: ['>=', 1] }] },
+      { type: [{ prefix: 'Stealth:IAMUser/CloudTrailLoggingDisabled' }], severity: [{ numeric: ['>=', 1] }] },
+    ]);
+  });
+
+  it('may make the playbooks\' changes, and deletes nothing: a key is deactivated, never deleted; an instance stopped, never terminated', () => {
+    const actions = roleActions();
+    expect(actions).toEqual(expect.arrayContaining(['ec2:ModifyNetworkInterfaceAttribute', 'ec2:CreateSnapshot', 'autoscaling:DetachInstances', 'iam:UpdateAccessKey', 'iam:PutRolePolicy', 's3:PutBucketPublicAccessBlock', 'ecs:StopTask', 'cloudtrail:StartLogging', 'ecs:UpdateService']));
+    expect(actions.filter((a) => /:(Delete|Terminate|Detach(Role|User)Policy)/.test(a))).toEqual([]);
+  });
+
+  it("assumes no role but the organisation's member role (organization.memberRole), in its accounts", () => {
+    const assumes = allowed().filter(({ owner, statement }) => owner === ROLE && asArray(statement.Action).includes('sts:AssumeRole'));
+    expect(assumes.map(({ statement }) => [statement.Action, statement.Resource])).toEqual([['sts:AssumeRole', { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/cicd-guardian-member' }]]);
+  });
+});

@@ -51,6 +51,25 @@ describe('codepipeline.putApprovalResult', () => {
     expect(recorded?.changes?.[0]?.detail).toMatch(new RegExp(`^not approved: ${error.name}`));
   });
 
+  it('counts ApprovalAlreadyCompleted after an earlier call of ours with the token (resent) as that call having landed', async () => {
+    codepipeline.on(PutApprovalResultCommand).rejects(new ApprovalAlreadyCompletedException({ message: 'already completed', ...meta }));
+    const { done, recorded } = await perform({ ...approve, resent: true });
+    expect(done).toBe(true);
+    expect(recorded?.changes?.[0]?.detail).toBe('Approved (by our earlier call: CodePipeline answered ApprovalAlreadyCompleted)');
+  });
+
+  it('is cut short at channels.bound: the call carries an abort signal that fires then', async () => {
+    codepipeline.on(PutApprovalResultCommand).resolves({ approvedAt: new Date() });
+    let recorded: Delivery | undefined;
+    const channels = { place: { account: '123456789012', region: 'eu-central-1' }, bound: { remainingMs: () => 50 } } as Channels;
+    await ACTIONS[approve.type].perform(approve, { delivery: emptyDelivery(), channels, done: async (d) => void (recorded = d), now: () => new Date() });
+    const options = (codepipeline.commandCalls(PutApprovalResultCommand)[0]!.args as unknown[])[1] as { abortSignal: AbortSignal };
+    expect(options.abortSignal).toBeInstanceOf(AbortSignal);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(options.abortSignal.aborted).toBe(true);
+    expect(recorded?.sent).toEqual([approve.key]);
+  });
+
   it('fails on what a retry can fix (throttling), recording nothing', async () => {
     codepipeline.on(PutApprovalResultCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $retryable: { throttling: true } }));
     await expect(perform(approve)).rejects.toBeInstanceOf(RollbackError);

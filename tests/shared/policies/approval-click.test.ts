@@ -1,5 +1,5 @@
 import { parseConfig } from '../../../shared/config/load';
-import { afterClickPlan, approvalResult, buttonDecision, judgeClick, refusalPlan, tokenChanged, type ClickedRequest } from '../../../shared/policies/approval-click';
+import { afterClickPlan, approvalResult, buttonDecision, judgeClick, reasonModalPlan, refusalPlan, rejectReasonOf, tokenChanged, type ClickedRequest } from '../../../shared/policies/approval-click';
 import type { ApprovalFacts, Vote } from '../../../shared/policies/approval';
 import type { GateRequest } from '../../../shared/policies/approval-gate';
 
@@ -92,6 +92,13 @@ describe('the PutApprovalResult the votes call for', () => {
     });
   });
 
+  it('says in its summary that self-approval was not checked when the request noted the author unknown', () => {
+    const notes = ['author unknown: the source gives no commit author email (only CodeCommit does), so no-self-approval is not checked against the author'];
+    expect(approvalResult(request({ votes: [vote('ada'), vote('grace')], facts: { notes } }), 'token-1', policy, config)?.summary).toBe(
+      "Approved in Slack by Ada Lovelace, Grace Hopper (2 of 2 required, policy 'prod') (author unknown: self-approval not checked)",
+    );
+  });
+
   it('rejects on one rejection (the default), naming who and why', () => {
     expect(approvalResult(request({ votes: [vote('ada'), vote('linus', 'reject', 'the migration is not reviewed')] }), 'token-1', policy, config)).toMatchObject({
       status: 'Rejected',
@@ -104,6 +111,20 @@ describe('a voter clicking again once the votes decide', () => {
   it('re-casts their vote, so their click finishes a decision that was owed (its PutApprovalResult failed, or its decider died)', () => {
     const decided = request({ votes: [vote('ada'), vote('grace')] });
     expect(judgeClick(approveBy('U0APPROVE1'), decided, facts(), policy, config, NOW)).toEqual({ kind: 'vote', vote: vote('ada') });
+  });
+
+  it('checks it again as on the first click: a freeze that began since, or a person no longer an approver, refuses it', () => {
+    const decided = request({ votes: [vote('ada'), vote('grace')] });
+    const inFreeze = judgeClick(approveBy('U0APPROVE1'), decided, facts(), policy, config, IN_FREEZE);
+    expect(inFreeze).toEqual({ kind: 'refused', reason: expect.stringMatching(/^cannot approve now: .*year-end/) });
+    const regrouped = parseConfig({ ...config, groups: { release: ['grace', 'linus'] } }, 'test');
+    expect(judgeClick(approveBy('U0APPROVE1'), decided, facts(), regrouped.approvals.policies[0]!, regrouped, NOW)).toEqual({ kind: 'refused', reason: "Ada Lovelace is not an approver under policy 'prod'" });
+    expect(judgeClick(approveBy('U0APPROVE1'), decided, facts({ source: { authorEmail: 'ada@example.com' } }), policy, config, NOW)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^no self-approval/) });
+  });
+
+  it('finishes a rejection inside a freeze (stopping a change is always allowed)', () => {
+    const rejected = request({ votes: [vote('linus', 'reject', 'not tested')] });
+    expect(judgeClick({ slackUserId: 'U0APPROVE3', decision: 'approve' }, rejected, facts(), policy, config, IN_FREEZE)).toEqual({ kind: 'vote', vote: vote('linus', 'reject', 'not tested') });
   });
 
   it('refuses it as a second vote while the votes decide nothing yet, or once the token changed', () => {
@@ -134,6 +155,17 @@ describe('buttons, tokens and the answers a click gets', () => {
     expect(refusalPlan(click, 'no such request', NOW).actions.map((a) => a.type)).toEqual(['slack.respond']);
   });
 
+  it('answers a refused modal submission (no response_url) with its audit entry only: the modal itself says why', () => {
+    const plan = refusalPlan({ userId: 'U0OUTSIDER', value: request().key }, 'eve is not an approver', NOW, request(), 'eve');
+    expect(plan.actions.map((a) => a.type)).toEqual(['audit.record']);
+  });
+
+  it('escapes the reason of a private answer: untrusted text in it cannot mention or link', () => {
+    const click = { userId: 'U0APPROVE1', responseUrl: 'https://hooks.slack.com/actions/T0/1/x', value: request().key };
+    const plan = refusalPlan(click, "cannot approve now: branch '<!channel> & <https://evil.example|docs>' is not one of main", NOW, request());
+    expect(plan.actions[0]).toMatchObject({ text: "Your click was not counted: cannot approve now: branch '&lt;!channel&gt; &amp; &lt;https://evil.example|docs&gt;' is not one of main" });
+  });
+
   it('after a click, shows the request and audits each vote once (keyed by person)', () => {
     const gate: GateRequest = {
       ...request({ votes: [vote('ada'), vote('linus', 'reject', 'not tested')] }),
@@ -153,5 +185,27 @@ describe('buttons, tokens and the answers a click gets', () => {
       ['audit:apr_0123456789abcdef0123456789abcdef:vote:ada', 'vote'],
       ['audit:apr_0123456789abcdef0123456789abcdef:vote:linus', 'vote'],
     ]);
+  });
+});
+
+describe('the reason of a Reject', () => {
+  it('is asked in a modal opened with the click\'s trigger_id, naming the request in private_metadata', () => {
+    const plan = reasonModalPlan(request(), '1781269800.1234567890.abcdef', 'U0APPROVE3');
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        type: 'slack.openModal',
+        triggerId: '1781269800.1234567890.abcdef',
+        view: expect.objectContaining({ type: 'modal', callback_id: 'approval.reject_reason', private_metadata: request().key }),
+      }),
+    ]);
+  });
+
+  it.each<[string | undefined, ReturnType<typeof rejectReasonOf>]>([
+    ['  not tested on staging\u202E  ', { ok: true, text: 'not tested on staging' }],
+    [undefined, { ok: false, problem: expect.stringMatching(/^Say why it is rejected/) as unknown as string }],
+    ['\n\t ', { ok: false, problem: expect.stringMatching(/^Say why it is rejected/) as unknown as string }],
+    ['x'.repeat(301), { ok: false, problem: 'At most 300 characters, please (this is 301).' }],
+  ])('is required, cleaned and at most 300 characters: %j', (value, expected) => {
+    expect(rejectReasonOf(value)).toEqual(expected);
   });
 });

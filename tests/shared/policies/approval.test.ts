@@ -163,6 +163,13 @@ describe('source checks', () => {
     ['a tag', { ref: { kind: 'tag', name: 'v1.2.0' }, commitMessage: 'PAY-1' }, ["tag 'v1.2.0' is deployed, and this policy deploys branches only"], []],
     ['no ticket in the message', { ref: { kind: 'branch', name: 'main' }, commitMessage: 'fix typo' }, ['the commit message does not match /[A-Z]+-\\d+/'], []],
     ['nothing known', {}, [], ['the source branch is unknown (allowed: main, release/*)', 'the commit message is unknown (it must match /[A-Z]+-\\d+/)']],
+    ['a tag whose name the execution does not give', { ref: { kind: 'tag' }, commitMessage: 'PAY-1' }, ['a tag is deployed, and this policy deploys branches only'], []],
+    [
+      'tag or branch unknown, saying why',
+      { refUnknown: 'the pipeline starts on tag pushes too', commitMessage: 'PAY-1' },
+      [],
+      ['the source branch is unknown (allowed: main, release/*): the pipeline starts on tag pushes too'],
+    ],
   ] as const)('%s', (_, source, problems, unverified) => {
     expect(checkSource(check, source as never)).toEqual({ problems, unverified });
   });
@@ -253,7 +260,27 @@ describe('the gate decision', () => {
   it('asks people, instead of approving automatically, when a check could not be made', () => {
     const withBranches = { ...sandbox, source: { branches: ['main'], allowTags: false } };
     const decision = decideGate({ ...goodFacts, source: {} }, withBranches, config, wednesday);
-    expect(decision).toMatchObject({ outcome: 'ask', unverified: ['the source branch is unknown (allowed: main)', 'so it is not approved automatically'] });
+    expect(decision).toMatchObject({
+      outcome: 'ask',
+      unverified: ['the source branch is unknown (allowed: main)', 'so it is not approved automatically', expect.stringMatching(/^author unknown: .* no-self-approval is not checked/)],
+    });
+  });
+
+  it('says in the request what no-self-approval cannot check: the author, who started the execution', () => {
+    const facts = { ...goodFacts, source: { ...goodFacts.source, authorEmail: undefined }, startedBy: undefined, startedByUnknown: 'the execution could not be read' };
+    expect(decideGate(facts, prod, config, wednesday)).toMatchObject({
+      outcome: 'ask',
+      unverified: [
+        'author unknown: the source gives no commit author email (only CodeCommit does), so no-self-approval is not checked against the author',
+        'who started the execution is unknown (the execution could not be read), so no-self-approval is not checked against them',
+      ],
+    });
+    const verifiedOnly = { ...prod, selfApproval: 'verifiedOnly' as const };
+    expect(decideGate(facts, verifiedOnly, config, wednesday)).toMatchObject({ unverified: [expect.stringMatching(/approvals are refused \(selfApproval: verifiedOnly\)$/), expect.anything()] });
+  });
+
+  it('approves automatically without the author: no person approves, so there is no self-approval to check', () => {
+    expect(decideGate({ ...goodFacts, source: { ...goodFacts.source, authorEmail: undefined } }, sandbox, config, wednesday).outcome).toBe('approve');
   });
 
   it('says nothing can be approved without a token, and why it is missing', () => {
@@ -279,6 +306,22 @@ describe('a click, checked again when it happens', () => {
     ['no token any more', click('U0BOB0001'), { ...goodFacts, token: undefined }, wednesday, { allowed: false, reason: 'the approval is no longer waiting (no token): it was decided, expired or its execution ended' }],
   ])('%s', (_, c, facts, now, expected) => {
     expect(checkVote(c, request, facts, prod, config, now)).toMatchObject(expected);
+  });
+
+  const authorUnknown = { ...goodFacts, source: { ...goodFacts.source, authorEmail: undefined } };
+  it('lets an approver approve when the author is unknown, by default (selfApproval: unverifiedAllowed)', () => {
+    expect(prod.selfApproval).toBe('unverifiedAllowed');
+    expect(checkVote(click('U0BOB0001'), request, authorUnknown, prod, config, wednesday)).toMatchObject({ allowed: true });
+  });
+
+  it('refuses an approval that no-self-approval could not check under selfApproval: verifiedOnly, and still counts a rejection', () => {
+    const verifiedOnly = { ...prod, selfApproval: 'verifiedOnly' as const };
+    expect(checkVote(click('U0BOB0001'), request, authorUnknown, verifiedOnly, config, wednesday)).toEqual({
+      allowed: false,
+      reason: expect.stringMatching(/^cannot approve: author unknown: .*, and policy 'prod' counts only approvals it could check \(selfApproval: verifiedOnly\)$/),
+    });
+    expect(checkVote(click('U0BOB0001', 'reject'), request, authorUnknown, verifiedOnly, config, wednesday)).toMatchObject({ allowed: true });
+    expect(checkVote(click('U0BOB0001'), request, goodFacts, verifiedOnly, config, wednesday)).toMatchObject({ allowed: true });
   });
 
   it('refuses a second vote by the same person', () => {

@@ -1,9 +1,9 @@
 import { parseConfig } from '../../../shared/config/load';
 import { emptyDelivery, type Delivery } from '../../../shared/plan/delivery';
 import type { Plan } from '../../../shared/plan/plan';
-import { consoleReason, decideFreezeTransitions, FREEZE_REASON_PREFIX, schedulablePolicies, type TransitionState } from '../../../shared/policies/freeze-schedule';
+import { consoleReason, decideFreezeTransitions, FREEZE_REASON_PREFIX, governingPolicy, schedulablePolicies, type TransitionState } from '../../../shared/policies/freeze-schedule';
 
-// Freeze scheduling as a pure decision: (now, policies, freezes, transitions as read) -> plans.
+// Freeze scheduling as a pure decision: (now, guardian.yml, transitions as read) -> plans.
 // Times straddle the end of daylight-saving time in Berlin (Sunday 2026-10-25, 03:00 CEST -> 02:00 CET).
 
 const config = parseConfig(
@@ -24,20 +24,20 @@ const config = parseConfig(
   'test',
 );
 const policies = schedulablePolicies(config);
-const freezes = config.approvals.freezes;
 
 const prod = (over: Partial<TransitionState> = {}): TransitionState => ({
   account: '123456789012',
   region: 'eu-central-1',
   pipeline: 'payments-api',
   stage: 'Prod',
+  approvals: [],
   enabled: true,
   record: emptyDelivery(),
   channel: '#deployments',
   ...over,
 });
 
-const decide = (at: string, t: TransitionState) => decideFreezeTransitions(new Date(at), policies, freezes, [t])[0]!;
+const decide = (at: string, t: TransitionState) => decideFreezeTransitions(new Date(at), config, [t])[0]!;
 const types = (plan: Plan) => plan.actions.map((a) => a.type);
 
 /** The stage's record after performing `plan` (what the executor keeps for it). */
@@ -134,11 +134,45 @@ describe('deploy hours', () => {
 
   it('announces through the webhook in webhook mode, and nowhere without Slack', () => {
     const at = new Date('2026-10-30T21:05:00Z');
-    expect(types(decideFreezeTransitions(at, policies, freezes, [sandbox()], 'webhook')[0]!)).toEqual(['codepipeline.disableTransition', 'audit.record', 'slack.webhook']);
-    expect(types(decideFreezeTransitions(at, policies, freezes, [sandbox()], 'off')[0]!)).toEqual(['codepipeline.disableTransition', 'audit.record']);
+    expect(types(decideFreezeTransitions(at, config, [sandbox()], 'webhook')[0]!)).toEqual(['codepipeline.disableTransition', 'audit.record', 'slack.webhook']);
+    expect(types(decideFreezeTransitions(at, config, [sandbox()], 'off')[0]!)).toEqual(['codepipeline.disableTransition', 'audit.record']);
   });
 });
 
 it('acts only on policies with freezes or deploy hours', () => {
   expect(policies.map((p) => p.name)).toEqual(['prod', 'sandbox']);
+});
+
+describe('which stages a freeze closes: those of the manual approvals the gate would govern with it', () => {
+  const wide = parseConfig(
+    {
+      approvals: {
+        freezes: [{ name: 'year-end', reason: 'Year-end change freeze', timezone: 'Europe/Berlin', from: '2026-12-20T00:00', until: '2027-01-04T09:00' }],
+        policies: [
+          { name: 'security', pipelines: ['payments-*'], actions: ['Security*'], approvers: { people: [] } },
+          { name: 'everything', pipelines: ['payments-*'], freezes: ['year-end'] },
+          { name: 'named', pipelines: ['orders-*'], stages: ['Warmup'], freezes: ['year-end'] },
+        ],
+      },
+    },
+    'test',
+  );
+  const stage = (pipeline: string, name: string, approvals: string[]) => ({ pipeline, stage: name, approvals });
+
+  it.each([
+    ['a stage holding a governed manual approval', stage('payments-api', 'Approve', ['ReleaseApproval']), 'everything'],
+    ["a Build stage under stages '*': no manual approval, so never", stage('payments-api', 'Build', []), undefined],
+    ["a stage whose approval the gate governs by an earlier policy without freezes (first match, the action's glob too)", stage('payments-api', 'Approve', ['SecuritySignOff']), undefined],
+    ['a stage the policy names exactly, approval or not', stage('orders-api', 'Warmup', []), 'named'],
+    ['a stage of a pipeline no policy names', stage('billing-api', 'Approve', ['ReleaseApproval']), undefined],
+  ])('%s', (_, t, policy) => {
+    expect(governingPolicy(wide, t)?.name).toBe(policy);
+  });
+
+  it("leaves a Build stage open during a freeze of a policy with stages '*'", () => {
+    const at = new Date('2026-12-22T10:00:00Z');
+    const [build, approve] = decideFreezeTransitions(at, wide, [prod({ stage: 'Build' }), prod({ stage: 'Approve', approvals: ['ReleaseApproval'] })]);
+    expect(build!.actions).toEqual([]);
+    expect(types(approve!)).toEqual(['codepipeline.disableTransition', 'audit.record', 'slack.upsert']);
+  });
 });

@@ -138,10 +138,29 @@ describe('approvals made outside cicd-guardian', () => {
     expect(audits(plan)[0]!.entry.reasons.join('; ')).toMatch(why);
   });
 
+  it('by an allowed approver while the commit author is unknown: recorded, saying self-approval was not checked; stopped under selfApproval: verifiedOnly', () => {
+    const recorded = decide(byAlice(), { approval: execution() });
+    expect(audits(recorded)[0]!.entry).toMatchObject({ decision: 'approved', reasons: [expect.any(String), expect.stringMatching(/^author unknown: /)] });
+    const cfg = policy({ approvals: { policies: [{ name: 'production', pipelines: ['payments-*'], stages: ['Approve'], approvers: { people: ['alice'] }, selfApproval: 'verifiedOnly' }] } });
+    const stopped = decide(byAlice(), { approval: execution() }, cfg);
+    expect(types(stopped)).toContain('codepipeline.stopExecution');
+    expect(audits(stopped)[0]!.entry.reasons).toContainEqual(expect.stringMatching(/^author unknown: .*\(selfApproval: verifiedOnly\)$/));
+  });
+
   it('an N-of-M policy is broken by one console approval', () => {
     const cfg = policy({ approvals: { policies: [{ name: 'production', pipelines: ['payments-*'], stages: ['Approve'], approvers: { people: ['alice', 'mallory'], required: 2 } }] } });
     const plan = decide(byAlice(), { approval: execution() }, cfg);
     expect(audits(plan)[0]!.entry.reasons).toContain("policy 'production' requires 2 distinct approvals; an approval in the console is one person's");
+  });
+
+  it("a person's principal naming only the role their session was issued by does not make everyone in that role the person", () => {
+    const SSO_ROLE = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_5f1e2d3c4b5a6978`;
+    const cfg = policy({ people: [{ id: 'alice', name: 'Alice', principals: [SSO_ROLE] }] });
+    const byMallory = call('codepipeline-put-approval-result.json');
+    expect(detect(byMallory, cfg).person).toBeUndefined();
+    const plan = decide(byMallory, { approval: execution() }, cfg);
+    expect(types(plan)).toContain('codepipeline.stopExecution');
+    expect(audits(plan)[0]!.entry.reasons[0]).toMatch(/mallory@example.com is none of the people in guardian.yml/);
   });
 
   it('a rejection is recorded: it stops the change by itself', () => {
@@ -267,6 +286,45 @@ describe('protected ECS services changed outside the pipeline', () => {
     const cfg = policy({ protection: { services: [{ cluster: 'payments-prod', service: 'payments-api', deployedBy: ['arn:aws:iam::*:role/payments-api-pipeline'] }] } });
     const plan = decide(call('ecs-update-service.json'), { revert: { view: knownGood(), facts: facts() } }, cfg);
     expect(types(plan)).toEqual(['slack.upsert', 'email.publish', 'audit.record']);
+  });
+});
+
+describe('CodeDeploy deployments of protected services made outside the pipeline', () => {
+  const GROUP = { application: 'AppECS-payments-prod-payments-api', deploymentGroup: 'DgpECS-payments-prod-payments-api' };
+  const withGroup = policy({
+    protection: {
+      slack: { channel: '#security-alerts' },
+      services: [{ cluster: 'payments-prod', service: 'payments-api', deployedBy: [`arn:aws:iam::${ACCOUNT}:role/payments-api-pipeline`], onBypass: 'revert', codeDeploy: GROUP }],
+    },
+  });
+  const deployment = (change?: (d: JsonObject) => void) => call('codedeploy-create-deployment.json', change);
+
+  it('CreateDeployment by someone else on the service\'s deployment group: a bypass, alerted with the deployment, never reverted (and says so)', () => {
+    const detection = detect(deployment(), withGroup);
+    expect(detection).toMatchObject({ kind: 'service', cluster: 'payments-prod', service: 'payments-api', change: 'CodeDeploy deployment d-7KX3Q9V2B of AppSpec sha256 5f2b8c1e9d4a (description: hotfix from my laptop)' });
+    const plan = decide(deployment(), {}, withGroup);
+    expect(types(plan)).toEqual(['slack.upsert', 'email.publish', 'audit.record']);
+    const [alert] = ofType(plan, 'slack.upsert');
+    expect(alert!.message.title).toMatch(/changed outside the pipeline \(bypass of CI\/CD\)/);
+    expect(alert!.message.summary).toMatch(/only alerts \(a CodeDeploy deployment is never reverted: .*stop the deployment in CodeDeploy, with rollback/);
+    expect(audits(plan)[0]!.entry).toMatchObject({ decision: 'alerted', resource: 'payments-prod/payments-api' });
+  });
+
+  it("the pipeline's deploy role deploying through CodeDeploy is no bypass", () => {
+    const byPipeline = deployment((d) => {
+      (d.userIdentity as JsonObject).arn = `arn:aws:sts::${ACCOUNT}:assumed-role/payments-api-pipeline/1718205605123`;
+      ((d.userIdentity as JsonObject).sessionContext as { sessionIssuer: JsonObject }).sessionIssuer.arn = `arn:aws:iam::${ACCOUNT}:role/payments-api-pipeline`;
+    });
+    expect(detect(byPipeline, withGroup).allowedBy).toMatch(/deploy role/);
+  });
+
+  it("finds the deployment group in the service's rollback.services entry too", () => {
+    const viaRollback = policy({ rollback: { services: [{ cluster: 'payments-prod', service: 'payments-api', codeDeploy: GROUP }] } });
+    expect(detect(deployment(), viaRollback)).toMatchObject({ kind: 'service', service: 'payments-api' });
+  });
+
+  it('ignores a deployment group that is no protected service\'s', () => {
+    expect(detectTampering(deployment(), config, OWN)).toEqual({ ignored: expect.stringMatching(/deployment group AppECS-payments-prod-payments-api\/DgpECS-payments-prod-payments-api is no protected service's/) });
   });
 });
 
