@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CiEventSchema } from '../shared/events/parse.js';
 import type { BuildEvent, CiEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
+import { capabilityFor } from '../shared/config/organization.js';
 import { applyBuildFailure, applyEvent, applyFacts, emptyView, EXECUTION_VIEW_BYTES, executionKey, fitExecutionView, type ExecutionView } from '../shared/views/execution-view.js';
 import { boundBuildEvent, BUILD_CONTEXT_CHARS, laterBuildEvent } from '../shared/views/build-view.js';
 import { decideBuildNotifications, decideExecutionNotifications, hasTargets, notificationSubject, type NotifyInputs } from '../shared/policies/notifications.js';
@@ -20,6 +21,7 @@ import { logger, metrics } from '../shared/runtime/observability.js';
 import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { slackMode } from '../shared/runtime/slack-credentials.js';
 import { placeOf } from '../shared/runtime/identity.js';
+import { reachable } from '../shared/state/member-access.js';
 import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // Pipeline and build notifications: fold the event into what we know of its
@@ -34,10 +36,12 @@ export type NotifyResult =
   | ({ status: 'delivered' | 'deferred' } & Pick<DeliveryResult, 'plans' | 'outcomes'>);
 
 export async function notify(event: CiEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, { env, now }: Runtime): Promise<NotifyResult> {
-  const config = getConfig(env.configFile);
+  // The policy of the event's account (its units' and its own overrides over guardian.yml's).
+  const { config, off } = capabilityFor(getConfig(env.configFile), event.account, 'notify');
   const subject = notificationSubject(event, config);
   logger.appendKeys({ eventId: event.eventId, subject: subject.name });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
+  if (off) return { status: 'ignored', reason: off };
   if (!hasTargets(subject, config)) return { status: 'ignored', reason: `no route for ${subject.kind} ${subject.name}` };
 
   const deadline = deadlineFrom(() => context.getRemainingTimeInMillis());
@@ -57,8 +61,9 @@ export async function notify(event: CiEvent, context: Pick<Context, 'getRemainin
 
   const pk = executionKey(event);
   const known = await state.read<ExecutionView>(pk);
-  // AWS is read where the pipeline runs; where it cannot be (no role in its account), the message goes out with what the event says.
-  const place = await placeOf(event, context.invokedFunctionArn).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
+  // AWS is read where the pipeline runs; where it cannot be (its member role missing or denying), the message goes out with what the event says.
+  const where = await placeOf(event, context.invokedFunctionArn, config.organization).catch((error: unknown) => (onFactError(`reading AWS in account ${event.account}`, error), undefined));
+  const place = where && (await reachable(where, { table: state.dryRun ? undefined : env.table, now, deadline }));
   const facts = place ? await pipelineFacts(place).gather(event, known?.view, onFactError) : {};
   const build = await failedBuild(event, facts, known?.view, state, deadline, onFactError, place);
   const fold = (view: ExecutionView | undefined) => {

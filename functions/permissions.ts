@@ -2,7 +2,7 @@ import type { Action } from '../shared/plan/plan.js';
 import { ACTIONS } from '../shared/actions/index.js';
 import { NOTIFICATION_ACTIONS } from '../shared/actions/notification-actions.js';
 import { APPROVAL_ACTIONS, CHANGE_ACTIONS, FREEZE_ACTIONS, REMEDIATION_ACTIONS, TAMPER_CHANGE_ACTIONS } from '../shared/actions/change-actions.js';
-import { LAMBDA_RUNTIME_IAM, type IamNeed } from '../shared/runtime/iam.js';
+import { LAMBDA_RUNTIME_IAM, MEMBER_SCOPE_LISTS, type IamNeed } from '../shared/runtime/iam.js';
 import { SIGNING_SECRET_IAM } from '../shared/runtime/slack-credentials.js';
 import { STATE_IAM } from '../shared/state/store.js';
 import { PIPELINE_FACTS_IAM } from '../shared/facts/codepipeline.js';
@@ -13,7 +13,7 @@ import { APPROVED_EXECUTION_IAM } from '../shared/facts/tamper.js';
 import { PIPELINE_TRANSITION_FACTS_IAM } from '../shared/facts/pipeline-transitions.js';
 import { AUDIT_LIST_IAM } from '../shared/state/audit.js';
 import { REMEDIATION_FACTS_IAM } from '../shared/facts/remediation.js';
-import { ACCOUNT_ROLES_IAM } from '../shared/runtime/aws.js';
+import { MEMBER_ROLE_IAM } from '../shared/runtime/aws.js';
 
 // What each function may do: the actions its plans may hold and the facts it
 // reads. The guardian plugin builds each function's role from this and the
@@ -39,17 +39,17 @@ const typesOf = (modules: object) => Object.keys(modules) as Action['type'][];
 export const FUNCTIONS = {
   notify: {
     actions: typesOf(NOTIFICATION_ACTIONS),
-    reads: [STATE_IAM, PIPELINE_FACTS_IAM, BUILD_FACTS_IAM],
+    reads: [STATE_IAM, PIPELINE_FACTS_IAM, BUILD_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'routes',
   },
   rollback: {
     actions: [...typesOf(CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM],
+    reads: [STATE_IAM, ECS_FACTS_IAM, PIPELINE_STATE_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
   tamper: {
     actions: [...typesOf(TAMPER_CHANGE_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, APPROVED_EXECUTION_IAM, APPROVAL_FACTS_IAM, ECS_FACTS_IAM],
+    reads: [STATE_IAM, APPROVED_EXECUTION_IAM, APPROVAL_FACTS_IAM, ECS_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
     ecsServices: 'reverted',
   },
@@ -67,19 +67,19 @@ export const FUNCTIONS = {
   },
   'approval-gate': {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, APPROVAL_FACTS_IAM],
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
   'slack-interactions': {
     actions: [...typesOf(APPROVAL_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
     // The state table (requests seen, votes, decisions), the fresh approval facts of each click, the signing secret.
-    reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM],
+    reads: [STATE_IAM, APPROVAL_FACTS_IAM, SIGNING_SECRET_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
   /** GuardDuty remediation: the playbooks' changes, the facts they read, an ECS service's rollback through the rollback's own modules and facts. */
   remediate: {
     actions: [...typesOf(REMEDIATION_ACTIONS), ...typesOf(NOTIFICATION_ACTIONS)],
-    reads: [STATE_IAM, REMEDIATION_FACTS_IAM, ECS_FACTS_IAM, ACCOUNT_ROLES_IAM],
+    reads: [STATE_IAM, REMEDIATION_FACTS_IAM, ECS_FACTS_IAM, MEMBER_ROLE_IAM],
     emailTopics: 'stack',
   },
 } satisfies Record<string, FunctionUses>;
@@ -90,4 +90,14 @@ export type FunctionName = keyof typeof FUNCTIONS;
 export function iamNeedsOf(name: FunctionName): IamNeed[] {
   const uses: FunctionUses = FUNCTIONS[name];
   return [...LAMBDA_RUNTIME_IAM, ...uses.reads.flat(), ...uses.actions.flatMap((type) => ACTIONS[type].iam)];
+}
+
+/**
+ * What a function needs of a member account's role: its reads' and actions' needs on that account's
+ * resources (MEMBER_SCOPE_LISTS), none of its runtime's; nothing for a function that assumes no member role.
+ */
+export function memberNeedsOf(name: FunctionName): IamNeed[] {
+  const uses: FunctionUses = FUNCTIONS[name];
+  if (!uses.reads.includes(MEMBER_ROLE_IAM)) return [];
+  return [...uses.reads.flat(), ...uses.actions.flatMap((type) => ACTIONS[type].iam)].filter((need) => MEMBER_SCOPE_LISTS.includes(need.resources) && !MEMBER_ROLE_IAM.includes(need));
 }

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { FindingEventStandardSchema, type Finding } from '../shared/events/guardduty.js';
 import { getConfig } from '../shared/config/load.js';
+import { capabilityFor } from '../shared/config/organization.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { remediateFinding } from '../shared/executors/remediation.js';
 import type { Rehearsal } from '../shared/executors/rehearse.js';
@@ -14,32 +15,35 @@ import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // GuardDuty remediation: a finding's playbook (decided pure, with its
 // guardrails), carried out against its resource where it is: in the function's
-// own account, or in another through the role guardian.yml names for it
-// (without one it is notified only, and says so).
+// own account, or in a member account the organization section serves through
+// its member role, where that account's policy lets remediation act (otherwise
+// it is notified only, and says why).
 
 export type RemediateResult = Rehearsal | DeliveryResult;
 
 export async function remediate(finding: Finding, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, { env, now }: Runtime): Promise<RemediateResult> {
-  const config = getConfig(env.configFile);
+  // The policy of the account the finding's resource is in (a GuardDuty administrator account sends its members' findings).
+  const { config, exempt, off } = capabilityFor(getConfig(env.configFile), finding.findingAccount, 'remediate');
   logger.appendKeys({ eventId: finding.eventId, findingId: finding.id, findingType: finding.type });
   metrics.addMetric('FindingReceived', MetricUnit.Count, 1);
   const dryRun = isDryRun(config.dryRun, env);
   // The function's own account, unknown offline (no ARN, no STS): a dry-run takes the event's.
   const own = await ownAccountOr(context.invokedFunctionArn, dryRun, finding.account);
   const where = (() => {
+    if (off) return { refused: off };
     try {
-      return placeFor({ account: finding.findingAccount, region: finding.findingRegion }, own, config.remediation.accountRoles);
+      return placeFor({ account: finding.findingAccount, region: finding.findingRegion }, own, config.organization);
     } catch (error) {
       logger.warn((error as Error).message);
-      return undefined;
+      return { refused: (error as Error).message };
     }
   })();
   return remediateFinding({
     finding,
     config,
     env,
-    ownAccount: own.account,
     where,
+    exemptServices: exempt.services,
     state: invocationState(env.table, now, dryRun, onFactError),
     deadline: deadlineFrom(() => context.getRemainingTimeInMillis()),
     invokedFunctionArn: context.invokedFunctionArn,

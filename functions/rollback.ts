@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { rollbackEventSchema } from '../shared/events/parse-rollback.js';
 import type { RollbackEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
+import { capabilityFor } from '../shared/config/organization.js';
 import { servicesToHandle } from '../shared/policies/rollback.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { handleService, type ServiceResult } from '../shared/executors/rollback.js';
@@ -20,14 +21,16 @@ import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 export type RollbackResult = { status: 'ignored'; reason: string } | { status: 'handled'; services: ServiceResult[] };
 
 export async function rollback(event: RollbackEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, { env, now }: Runtime): Promise<RollbackResult> {
-  const config = getConfig(env.configFile);
+  // The policy of the event's account (a request by hand: guardian.yml's); exempt services are not rolled back there.
+  const { config, exempt, off } = capabilityFor(getConfig(env.configFile), event.kind === 'manual' ? undefined : event.account, 'rollback');
   logger.appendKeys({ eventId: event.eventId, eventKind: event.kind });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
-  const services = servicesToHandle(event, config);
+  if (off) return { status: 'ignored', reason: off };
+  const services = servicesToHandle(event, config).filter((s) => !exempt.services.includes(`${s.cluster}/${s.service}`));
   if (services.length === 0) return { status: 'ignored', reason: `no service in the rollback policy for this ${event.kind} event` };
 
   const dryRun = isDryRun(config.dryRun, env);
-  const where = await whereabouts(event, context.invokedFunctionArn, dryRun, env.region);
+  const where = await whereabouts(event, context.invokedFunctionArn, dryRun, env.region, config.organization);
   if (where.unknown) logger.warn(where.unknown);
   const run = {
     event,

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ApiCallEventStandardSchema } from '../shared/events/cloudtrail.js';
 import type { ApiCallEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
+import { capabilityFor } from '../shared/config/organization.js';
 import { detectTampering } from '../shared/policies/tamper.js';
 import { invocationState } from '../shared/state/invocation-state.js';
 import { handleDetection } from '../shared/executors/tamper.js';
@@ -21,9 +22,10 @@ import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 export type TamperResult = { status: 'ignored'; reason: string } | Rehearsal | DeliveryResult;
 
 export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>, { env, now }: Runtime): Promise<TamperResult> {
-  const config = getConfig(env.configFile);
+  const { config, off } = capabilityFor(getConfig(env.configFile), event.account, 'tamper');
   logger.appendKeys({ eventId: event.eventId, callId: event.callId, operation: event.operation });
   metrics.addMetric('EventReceived', MetricUnit.Count, 1);
+  if (off) return { status: 'ignored', reason: off };
   const dryRun = isDryRun(config.dryRun, env);
   // Own roles are those of the function's own account; unknown offline (no ARN, no STS), a dry-run takes the event's.
   const own = await ownAccountOr(context.invokedFunctionArn, dryRun, event.account);
@@ -37,7 +39,7 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
     event,
     config,
     env,
-    where: placeFor(event, own),
+    where: placeFor(event, own, config.organization),
     state: invocationState(env.table, now, dryRun, onFactError),
     deadline: deadlineFrom(() => context.getRemainingTimeInMillis()),
     invokedFunctionArn: context.invokedFunctionArn,

@@ -5,6 +5,7 @@
 
 import type { SlackCall } from './slack-stand-in';
 import type { AwsChange, PublishedEmail } from './fakes/service-fake';
+import type { AwsCall } from './fakes/world';
 import { truncate } from '../shared/views/bounds';
 import { ACTIONS } from '../shared/actions/index';
 import type { ActionModule } from '../shared/actions/module';
@@ -243,6 +244,12 @@ export function awsChangeLines(change: AwsChange, s: Style): string[] {
     .map(([k, v]) => `${k} ${v}`)
     .join(' · ');
   return [`  ${s.bold('aws change')}   ${change.service} ${s.yellow(change.operation)} ${change.target}${detail ? ` ${detail}` : ''}`];
+}
+
+/** An STS AssumeRole call a function made (a member account's role), and how STS answered. */
+export function assumedRoleLines(call: AwsCall, s: Style): string[] {
+  const answer = call.status === 200 ? s.green('credentials') : s.red(`${call.status} ${call.errorCode ?? ''}`.trim());
+  return [`  ${s.bold('assume role')}  ${String(call.input.RoleArn)} ${s.dim(`session ${String(call.input.RoleSessionName)}`)} → ${answer}`];
 }
 
 // ------------------------------------------------------------------ Slack

@@ -50,6 +50,7 @@ import {
   type Handler,
 } from '../local/service-definition';
 import {
+  assumedRoleLines,
   awsChangeLines,
   decisionLines,
   httpAnswerLines,
@@ -204,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
       stats.byFunction.set(name, counts);
       counts.invocations++;
       deliveries.length = 0;
+      const callsBefore = aws.calls.length;
       let failed: unknown;
       let result: unknown;
       const output = captureOutput();
@@ -219,6 +221,8 @@ async function main(argv: string[]): Promise<number> {
         output.restore();
       }
       print(...logLines(output.text(), s, seenLogs, logCounter));
+      // Roles assumed in member accounts: once per role per container, while the credentials last.
+      for (const call of aws.calls.slice(callsBefore)) if (call.service === 'sts' && call.operation === 'AssumeRole') print(...assumedRoleLines(call, s));
       if (!failed) print(...(fn.url ? httpAnswerLines(result, s) : decisionLines(result, s)).map((l) => `  ${l}`));
       // A dry-run's calls, from the recording sink: what would be posted, sent and changed.
       const recorded = failed ? [] : recordedCalls(result);

@@ -16,6 +16,8 @@
 //   roleNames.<function>         each function's role name (also how the tamper function knows cicd-guardian's own calls)
 //   ownRoleNames                 those names, comma-separated (GUARDIAN_OWN_ROLES)
 //   freezeTransitions            whether the freeze-schedule rule is enabled (protection.freezeTransitions)
+//   organizationResources        with an organization section: the organisation's event bus and its policy (aws:PrincipalOrgID),
+//                                the MemberAccountUnreachable alarm; the package hook copies every event-pattern rule onto the bus
 //   approvalEvents               the approval gate's rule (manual approvals of the pipelines policies govern) and reminder schedule
 //   roleStatements.<function>    each function's IAM statements, built from the IAM its actions, facts
 //                                and runtime declare (functions/permissions.ts), scoped by guardian.yml:
@@ -430,8 +432,10 @@ function iamScope(config, name, uses) {
     anyRole: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')],
     anyBucket: [sub('arn:${AWS::Partition}:s3:::*')],
     anyTask: [arn('ecs', 'task/*')],
-    accountRoles: unique(Object.values(config.remediation.accountRoles)),
+    thisAccount: [{ Ref: 'AWS::AccountId' }],
     everything: ['*'],
+    memberRoles: config.organization ? [sub(`arn:\${AWS::Partition}:iam::*:role/${config.organization.memberRole}`)] : [],
+    organizationId: config.organization ? [config.organization.id] : [],
   };
 }
 
@@ -490,6 +494,104 @@ function roleStatements(config) {
   return Object.fromEntries(Object.entries(FUNCTIONS).map(([name, uses]) => [name, statementsFor(config, name, uses, iamNeedsOf(name))]));
 }
 
+// ---------------------------------------------------------------- organisation
+
+/** Logical id of the bus the member accounts forward to (only with an organization section). */
+const ORGANIZATION_BUS = 'OrganizationEventBus';
+
+/**
+ * The organisation's event bus and its policy: PutEvents only by principals of accounts in the
+ * organisation (aws:PrincipalOrgID); which of those accounts are served is the functions' check. And the
+ * alarm that emails the stack's topic when a member account's role cannot be assumed (MemberAccountUnreachable,
+ * counted once per account, role and hour: shared/state/member-access.ts).
+ */
+function organizationResources(config) {
+  const organization = config.organization;
+  if (!organization) return {};
+  return {
+    [ORGANIZATION_BUS]: { Type: 'AWS::Events::EventBus', Properties: { Name: '${self:service}-${sls:stage}-organization' } },
+    OrganizationEventBusPolicy: {
+      Type: 'AWS::Events::EventBusPolicy',
+      Properties: {
+        EventBusName: { Ref: ORGANIZATION_BUS },
+        StatementId: 'OrganizationAccountsPutEvents',
+        Statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::GetAtt': [ORGANIZATION_BUS, 'Arn'] },
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': organization.id } },
+        },
+      },
+    },
+    MemberAccountUnreachableAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: "A member account's role (organization.memberRole) is missing or denies: cicd-guardian notifies there from events alone and acts on nothing (the functions' logs name the account)",
+        Namespace: '${self:provider.environment.POWERTOOLS_METRICS_NAMESPACE}',
+        MetricName: 'MemberAccountUnreachable',
+        Dimensions: [{ Name: 'service', Value: '${self:provider.environment.POWERTOOLS_SERVICE_NAME}' }],
+        Statistic: 'Sum',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: TOPIC }],
+      },
+    },
+  };
+}
+
+/**
+ * Every event-pattern rule of the default bus, once more on the organisation's bus (same pattern, targets,
+ * retries and dead letters), with its Lambda permission; the events DLQ admits the copies too. Schedules
+ * stay on the default bus only. Nothing without an organization section.
+ */
+function addOrganizationRules(resources, config) {
+  if (!config.organization) return;
+  const copies = new Map();
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties.EventPattern || resource.Properties.EventBusName) continue;
+    const copy = `${id}Organization`;
+    resources[copy] = { ...resource, Properties: { ...resource.Properties, EventBusName: { Ref: ORGANIZATION_BUS } } };
+    copies.set(id, copy);
+  }
+  // Serverless names a rule's ARN in its permission by the rule's name (["rule", name] in an Fn::Join).
+  const copyByName = new Map([...copies].map(([id, copy]) => [JSON.stringify(['rule', resources[id].Properties.Name]), copy]));
+  const ruleOf = (sourceArn) => [...copyByName.keys()].find((named) => JSON.stringify(sourceArn ?? null).includes(named));
+  for (const [id, resource] of Object.entries(resources)) {
+    const named = resource.Type === 'AWS::Lambda::Permission' && ruleOf(resource.Properties.SourceArn);
+    if (!named) continue;
+    resources[`${id}Organization`] = { ...resource, Properties: { ...resource.Properties, SourceArn: { 'Fn::GetAtt': [copyByName.get(named), 'Arn'] } } };
+  }
+  const deadLetters = resources[`${EVENTS_DLQ}Policy`];
+  for (const statement of deadLetters ? deadLetters.Properties.PolicyDocument.Statement : []) {
+    const condition = statement.Condition && statement.Condition.ArnEquals;
+    if (condition) condition['aws:SourceArn'] = [...condition['aws:SourceArn'], ...[...copies.values()].map((copy) => ({ 'Fn::GetAtt': [copy, 'Arn'] }))];
+  }
+}
+
+/**
+ * The member role's statements: each function's member needs (functions/permissions.ts memberNeedsOf),
+ * scoped as its own role is, ARNs in the member account (AWS::AccountId where the member stack runs), once
+ * per region of organization.regions (the role is global). Sids name the function.
+ */
+function memberRoleStatements(config) {
+  const { FUNCTIONS, memberNeedsOf } = loadTs('../functions/permissions.ts');
+  const regions = config.organization ? config.organization.regions : [];
+  const perRegion = (value) =>
+    value && typeof value['Fn::Sub'] === 'string' && value['Fn::Sub'].includes('${AWS::Region}')
+      ? regions.map((region) => sub(value['Fn::Sub'].split('${AWS::Region}').join(region)))
+      : [value];
+  return Object.entries(FUNCTIONS).flatMap(([name, uses]) =>
+    statementsFor(config, name, uses, memberNeedsOf(name)).map((statement) => {
+      const resources = [statement.Resource].flat().flatMap(perRegion);
+      return { ...statement, Sid: `${pascal(camel(name))}${statement.Sid}`, Resource: resources.length === 1 ? resources[0] : resources };
+    }),
+  );
+}
+
 /** All `${guardian:...}` values for a validated config. */
 function deriveValues(config) {
   return {
@@ -505,6 +607,7 @@ function deriveValues(config) {
     approvalEvents: approvalEvents(config),
     roleStatements: roleStatements(config),
     freezeTransitions: config.protection.freezeTransitions,
+    organizationResources: organizationResources(config),
   };
 }
 
@@ -561,7 +664,9 @@ class GuardianPlugin {
 
     this.hooks = {
       'after:aws:package:finalize:mergeCustomProviderResources': () => {
-        dropEmptyStatements(serverless.service.provider.compiledCloudFormationTemplate.Resources);
+        const resources = serverless.service.provider.compiledCloudFormationTemplate.Resources;
+        dropEmptyStatements(resources);
+        addOrganizationRules(resources, this.config);
       },
     };
   }
@@ -571,6 +676,7 @@ class GuardianPlugin {
     if (!this.cached) {
       try {
         const config = loadGuardianConfig(path.resolve(this.serverless.serviceDir, configFile ?? 'guardian.yml'));
+        this.config = config;
         this.cached = deriveValues(config);
       } catch (error) {
         if (error.name !== 'ConfigError') throw error;
@@ -585,3 +691,5 @@ module.exports = GuardianPlugin;
 module.exports.loadGuardianConfig = loadGuardianConfig;
 module.exports.deriveValues = deriveValues;
 module.exports.iamScope = iamScope;
+module.exports.memberRoleStatements = memberRoleStatements;
+module.exports.roleName = roleName;

@@ -10,7 +10,7 @@ export const s3BlockPublicAccess: ActionModule<S3BlockPublicAccessAction> = {
   type: 's3.blockPublicAccess',
   kind: 'change',
   order: 0,
-  iam: [{ actions: ['s3:PutBucketPublicAccessBlock'], resources: 'anyBucket' }],
+  iam: [{ actions: ['s3:PutBucketPublicAccessBlock'], resources: 'anyBucket', conditions: { StringEquals: { 'aws:ResourceAccount': 'thisAccount' } }, why: 'bucket ARNs name no account: only buckets of the account the role is in' }],
   target: (action) => `bucket ${action.bucket}`,
   perform: (action, ctx) =>
     performChange(

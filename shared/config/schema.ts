@@ -302,6 +302,86 @@ const ProtectedTrail = z.strictObject({
   onStopLogging: z._default(z.enum(['alert', 'restart']), 'alert'),
 });
 
+
+// --- Organization: one deployment guarding the member accounts of an AWS Organization.
+
+const AccountId = z.string().check(z.regex(/^\d{12}$/, 'an AWS account id: 12 digits'));
+const OuId = z.string().check(z.regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, 'an organizational unit id such as ou-ab12-cd34ef56'));
+const Region = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1'));
+
+/** What the guardian can do in an account; an override can switch each off (or back on). */
+export const CAPABILITIES = ['notify', 'rollback', 'approvals', 'tamper', 'remediate'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/**
+ * What an organizational unit or an account changes of the global policy (account over unit over global).
+ * Absent fields keep what the level above says.
+ */
+const AccountOverride = {
+  /** Decide and notify, change nothing in this account (GUARDIAN_DRY_RUN still overrides it). */
+  dryRun: z.optional(z.boolean()),
+  /** Which capabilities act here, e.g. `{ remediate: false }`; all act unless switched off. */
+  act: z.optional(
+    z.strictObject({
+      notify: z.optional(z.boolean()),
+      rollback: z.optional(z.boolean()),
+      approvals: z.optional(z.boolean()),
+      tamper: z.optional(z.boolean()),
+      remediate: z.optional(z.boolean()),
+    } satisfies Record<Capability, unknown>),
+  ),
+  /** Replace `notifications.routes` for this account's pipelines and builds. */
+  routes: z.optional(z.array(Route)),
+  /** Replace `notifications.default` (what no route matches). */
+  default: z.optional(z.strictObject(Targets)),
+  /** Slack channels swapped for this account's messages, e.g. `'#deployments': '#payments-prod-deployments'`. */
+  channels: z.optional(z.record(SlackTarget.shape.channel, SlackTarget.shape.channel)),
+  /** In this account: pipelines (globs) whose approvals the approval gate leaves to people, ECS services ("cluster/service") rollback leaves alone; both are still notified. */
+  exempt: z.optional(
+    z.strictObject({
+      pipelines: z._default(z.array(Glob), []),
+      services: z._default(z.array(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,255}\/[A-Za-z0-9_-]{1,255}$/, 'a service is "cluster/service"'))), []),
+    }),
+  ),
+};
+
+const Organization = z.strictObject({
+  /** The organisation's id (o-...): the guardian's event bus admits PutEvents only from its accounts (aws:PrincipalOrgID). */
+  id: z.string().check(z.regex(/^o-[a-z0-9]{10,32}$/, 'an organization id such as o-a1b2c3d4e5')),
+  /** The role the member-account template creates and the functions assume in each member account. */
+  memberRole: z._default(z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name')), 'cicd-guardian-member'),
+  /** The member accounts served: `all` (every account of the organisation), or account ids and OU ids (ou-..., their accounts listed under `units`). */
+  serve: z.union([z.literal('all'), z.array(z.union([AccountId, OuId])).check(z.minLength(1))]),
+  /** Regions whose events the guardian accepts from member accounts (the member template forwards from these). */
+  regions: z.array(Region).check(z.minLength(1)),
+  /**
+   * Organizational units, by id: the accounts in each (listed here, so no Organizations call is needed per event)
+   * and their overrides. An account in nested units is listed in each, parents first: a later unit overrides an earlier one.
+   */
+  units: z._default(
+    z.record(
+      OuId,
+      z.strictObject({
+        name: z.optional(z.string().check(z.minLength(1))),
+        accounts: z._default(z.array(AccountId), []),
+        ...AccountOverride,
+      }),
+    ),
+    {},
+  ),
+  /** Accounts by id: the name messages give them (alias) and their overrides (over their units'). */
+  accounts: z._default(
+    z.record(
+      AccountId,
+      z.strictObject({
+        alias: z.optional(z.string().check(z.minLength(1))),
+        ...AccountOverride,
+      }),
+    ),
+    {},
+  ),
+});
+
 // --- GuardDuty remediation (function `remediate`).
 
 /** The playbooks, each for the finding types it names by prefix (GuardDuty renames types: prefixes, not exact strings). */
@@ -317,8 +397,6 @@ export const REMEDIATION_STEPS = [
 export type RemediationStepName = (typeof REMEDIATION_STEPS)[number];
 
 const Severity = z.number().check(z.minimum(0), z.maximum(10));
-const RoleArn = z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN'));
-const AccountId = z.string().check(z.regex(/^\d{12}$/, 'a 12-digit account id'));
 const FindingTypePrefix = z.string().check(z.regex(/^[A-Za-z0-9:/._&-]{1,128}$/, 'a GuardDuty finding type prefix such as "Backdoor:EC2"'));
 
 const Playbook = z.strictObject({
@@ -367,8 +445,6 @@ const RemediationShape = z.strictObject({
     }),
     { required: [], timeoutMinutes: 60 },
   ),
-  /** The role to act through in each other account (acting in the function's own account needs none). */
-  accountRoles: z._default(z.record(AccountId, RoleArn), {}),
   /** Pipeline, CodeBuild and ECS task roles (names or ARNs, globs): revoking their sessions kills in-flight builds and tasks, so it waits for approval. */
   protectedRoles: z._default(z.array(Glob), []),
   /** Buckets whose Block Public Access is always turned on again, public in effect or not (pipeline artifact stores). */
@@ -477,6 +553,8 @@ const GuardianConfigShape = z.strictObject({
     }),
     { retentionDays: 400 },
   ),
+  /** One deployment guarding member accounts of an AWS Organization (absent: the function's own account only). */
+  organization: z.optional(Organization),
 });
 
 type ConfigShape = z.output<typeof GuardianConfigShape>;
@@ -517,6 +595,7 @@ function crossReferences(config: ConfigShape, ctx: z.core.$RefinementCtx<ConfigS
       if (!people.has(m)) problem(['groups', group, i], `unknown person '${m}' (people ${known(people)})`);
     });
   }
+  organizationReferences(config, problem);
   config.approvals.policies.forEach((policy, p) => {
     const at = ['approvals', 'policies', p];
     policy.freezes.forEach((f, i) => {
@@ -536,6 +615,18 @@ function crossReferences(config: ConfigShape, ctx: z.core.$RefinementCtx<ConfigS
   });
 }
 
+/** Served OUs must list their accounts (the guardian reads no Organizations API per event); an account id is in the served set to be configured. */
+function organizationReferences(config: ConfigShape, problem: (path: (string | number)[], message: string) => void): void {
+  const org = config.organization;
+  if (!org) return;
+  if (org.serve !== 'all') {
+    org.serve.forEach((member, i) => {
+      if (member.startsWith('ou-') && !org.units[member]?.accounts.length)
+        problem(['organization', 'serve', i], `unit ${member} is served but its accounts are not listed (organization.units.${member}.accounts)`);
+    });
+  }
+}
+
 export const GuardianConfigSchema = GuardianConfigShape.check(z.superRefine(crossReferences));
 
 export type GuardianConfig = z.output<typeof GuardianConfigSchema>;
@@ -550,6 +641,7 @@ export type ProtectedPipelineConfig = z.output<typeof ProtectedPipeline>;
 export type ProtectedServiceConfig = z.output<typeof ProtectedService>;
 export type ProtectedTrailConfig = z.output<typeof ProtectedTrail>;
 export type RollbackServiceConfig = z.output<typeof RollbackService>;
+export type OrganizationConfig = z.output<typeof Organization>;
 export type RollbackSettings = RollbackServiceConfig & { [K in keyof typeof ROLLBACK_DEFAULTS]: (typeof ROLLBACK_DEFAULTS)[K] extends boolean ? boolean : number };
 
 /** How Slack is reached, as the config (and, locally, the environment) sets it up. */

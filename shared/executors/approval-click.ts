@@ -141,7 +141,7 @@ async function actOnVote(run: ClickRun, click: Actor, decision: 'approve' | 'rej
   }
   let place: Place;
   try {
-    place = await placeOf(request.place, run.invokedFunctionArn);
+    place = await placeOf(request.place, run.invokedFunctionArn, run.config.organization);
   } catch (error) {
     return refuse(run, click, (error as Error).message, request);
   }

@@ -1,7 +1,7 @@
 import type { GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
 import type { Finding } from '../events/guardduty.js';
-import { capWindow, decideRemediation, decideRemediationFailure, destructiveOwed, playbookFor, resourceKeyOf, whyOnlyNotified, type RemediationFacts, type RemediationInputs } from '../policies/remediation.js';
+import { capWindow, decideRemediation, decideRemediationFailure, destructiveOwed, playbookFor, resourceKeyOf, whyOnlyNotified, type Reach, type RemediationFacts, type RemediationInputs } from '../policies/remediation.js';
 import { restoreKnownGood, rollbackSettings } from '../policies/rollback.js';
 import { emptyDelivery, type Delivery } from '../plan/delivery.js';
 import type { Plan } from '../plan/plan.js';
@@ -34,9 +34,10 @@ export interface RemediationRun {
   config: GuardianConfig;
   env: GuardianEnv;
   state: InvocationState;
-  ownAccount: string;
-  /** Where the finding's resource is: its account and region, and the role to act there (undefined: not acted on). */
-  where: Place | undefined;
+  /** Where the finding's resource is: its account and region, and the role to act there; or why it is not acted on there. */
+  where: Place | { refused: string };
+  /** ECS services the finding's account exempts (capabilityFor's exempt.services). */
+  exemptServices: string[];
   deadline: Deadline;
   invokedFunctionArn: string | undefined;
   now: () => Date;
@@ -90,13 +91,14 @@ async function serviceRestore(run: RemediationRun, place: Place): Promise<Remedi
 export async function remediateFinding(run: RemediationRun): Promise<Rehearsal | DeliveryResult> {
   const { finding, config, env, state, deadline } = run;
   const playbook = playbookFor(finding.type, config);
-  const notifiedOnly = whyOnlyNotified(finding, config, run.ownAccount, playbook) !== undefined || !run.where;
-  const place = run.where;
+  const place = 'refused' in run.where ? undefined : run.where;
+  const reach: Reach = place ? (place.roleArn ? { roleArn: place.roleArn } : {}) : (run.where as { refused: string });
+  const notifiedOnly = whyOnlyNotified(finding, config, { reach, exemptServices: run.exemptServices }, playbook) !== undefined;
   const facts: RemediationFacts =
     notifiedOnly || !place
       ? {}
       : { ...(await remediationFacts(place, finding, config, run.onFactError)), ...(playbook?.name === 'ecsRuntime' ? { service: await serviceRestore(run, place) } : {}) };
-  const base: Omit<RemediationInputs, 'delivery'> = { finding, config, facts, slackMode: slackMode(config, env), now: run.now(), ownAccount: run.ownAccount, dryRun: state.dryRun };
+  const base: Omit<RemediationInputs, 'delivery'> = { finding, config, facts, slackMode: slackMode(config, env), now: run.now(), reach, exemptServices: run.exemptServices, dryRun: state.dryRun };
 
   let cap: Pick<RemediationInputs, 'allowance' | 'capReached' | 'page'> = {};
   const pk = remediationKey(finding);

@@ -22,7 +22,7 @@ export const REMEDIATION_FACTS_IAM: IamNeed[] = [
     why: 'EC2 and Auto Scaling Describe calls have no resource-level permissions; a finding may name any trail',
   },
   { actions: ['iam:ListAccessKeys'], resources: 'anyUser' },
-  { actions: ['s3:GetBucketPublicAccessBlock', 's3:GetBucketPolicyStatus'], resources: 'anyBucket' },
+  { actions: ['s3:GetBucketPublicAccessBlock', 's3:GetBucketPolicyStatus'], resources: 'anyBucket', conditions: { StringEquals: { 'aws:ResourceAccount': 'thisAccount' } }, why: 'bucket ARNs name no account: only buckets of the account the role is in' },
 ];
 
 type FactError = (call: string, error: unknown) => void;

@@ -1,5 +1,6 @@
 import type { BuildEvent } from '../events/types.js';
 import type { MessageModel, Tone } from './model.js';
+import { accountName } from './model.js';
 import { codeBuildLogsUrl } from './links.js';
 import { buildIdOf } from '../events/codebuild.js';
 import { buildFailureOf, type BuildFailure } from '../views/execution-view.js';
@@ -18,7 +19,7 @@ const TONES: Record<BuildEvent['status'], Tone> = {
 /** The failed phase, with its status when it says more than FAILED: "BUILD", "BUILD (TIMED_OUT)". */
 export const failedPhaseText = (f: BuildFailure): string => (f.status ? `${f.phase} (${f.status})` : f.phase);
 
-export function describeBuild(build: BuildEvent): MessageModel {
+export function describeBuild(build: BuildEvent, accountAlias?: string): MessageModel {
   const buildId = buildIdOf(build.buildArn);
   const consoleUrl = codeBuildLogsUrl(build.region, build.account, build.buildArn);
   const logsUrl = build.logsUrl ?? consoleUrl;
@@ -36,7 +37,7 @@ export function describeBuild(build: BuildEvent): MessageModel {
     stages: [],
     // With a failure, the logs link goes with it (once).
     links: logs && !failure ? [logs] : [],
-    context: `${build.account} · ${build.region} · ${buildId}`,
+    context: `${accountName(build.account, accountAlias)} · ${build.region} · ${buildId}`,
   };
   if (failure) {
     model.failure = {

@@ -63,6 +63,9 @@ export interface MessageModel {
   buttons?: Button[];
 }
 
+/** How a message names an account: by its alias (organization.accounts.<id>.alias) with its id, else its id. */
+export const accountName = (account: string, alias: string | undefined): string => (alias ? `${alias} (${account})` : account);
+
 /** A short reply in the thread of a message (failure, cancellation, approval request). */
 export interface ReplyModel {
   tone: Tone;

@@ -1,6 +1,7 @@
 import type { ActionView, BuildFailure, ExecutionView } from '../views/execution-view.js';
 import { buildFailureFor, isTerminal, latestFailure, overallState, pendingApprovals, stageStatuses } from '../views/execution-view.js';
 import type { FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model.js';
+import { accountName } from './model.js';
 import { codeBuildLogsUrl, pipelineExecutionUrl, pipelineUrl } from './links.js';
 import { failedPhaseText } from './build.js';
 import { formatDuration } from './text.js';
@@ -73,7 +74,7 @@ function revisionFields(view: ExecutionView): Field[] {
   return fields;
 }
 
-export function describeExecution(view: ExecutionView): MessageModel {
+export function describeExecution(view: ExecutionView, accountAlias?: string): MessageModel {
   const executionUrl = pipelineExecutionUrl(view.region, view.pipeline, view.executionId);
   const failed = latestFailure(view);
   const approvals = pendingApprovals(view);
@@ -88,7 +89,7 @@ export function describeExecution(view: ExecutionView): MessageModel {
     stages: stageLines(view),
     // The failure's own link is shown with the failure, once.
     links: [{ label: 'Execution in console', url: executionUrl }],
-    context: `${view.account} · ${view.region} · execution ${view.executionId}`,
+    context: `${accountName(view.account, accountAlias)} · ${view.region} · execution ${view.executionId}`,
   };
   // The failure block says where it failed; a summary line would say it twice.
   if (failed) model.failure = failureDetails(view, failed);

@@ -3,6 +3,7 @@ import type { Delivery } from '../plan/delivery.js';
 import { DEFAULT_BUILD_STATES, DEFAULT_EMAIL_STATES, NOTIFY_STATES } from '../config/schema.js';
 import { startingPipeline, type BuildEvent, type CiEvent } from '../events/types.js';
 import type { MessageModel, ReplyModel } from '../messages/model.js';
+import { accountAlias } from '../config/organization.js';
 import { describeBuild } from '../messages/build.js';
 import { buildIdOf } from '../events/codebuild.js';
 import { describeApprovalReply, describeExecution, describeFailureReply, describeStopReply } from '../messages/pipeline.js';
@@ -118,7 +119,7 @@ export function decideExecutionNotifications(view: ExecutionView, inputs: Notify
     { kind: 'pipeline', name: view.pipeline },
     `pipeline ${view.pipeline} execution ${view.executionId}`,
     executionOccurrences(view, inputs.config),
-    describeExecution(view),
+    describeExecution(view, accountAlias(inputs.config, view.account)),
     NOTIFY_STATES,
     inputs,
   );
@@ -157,7 +158,7 @@ export function decideBuildNotifications(build: BuildEvent, inputs: NotifyInputs
     { kind: 'build', name: build.project },
     label,
     [{ state, key: `${state}@${build.buildArn}` }],
-    describeBuild(build),
+    describeBuild(build, accountAlias(inputs.config, build.account)),
     DEFAULT_BUILD_STATES,
     inputs,
   );

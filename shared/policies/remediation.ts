@@ -8,8 +8,9 @@ import { globToRegExp } from './routing.js';
 
 // GuardDuty remediation: which playbook a finding's type calls for, its steps
 // in order (evidence first), and the guardrails around them: sample findings
-// never act, exemptions by account and tag, a severity floor, other accounts
-// only through a configured role, per-playbook and global dry-run, approvals,
+// never act, exemptions by account, tag and (organisation) service, a severity
+// floor, other accounts only through the organisation's member role (and only
+// where the account's policy lets remediation act), per-playbook and global dry-run, approvals,
 // the blast-radius cap, and idempotency (a step done for a resource is never
 // done again; a step already in effect is recorded, not redone). Pure: no I/O,
 // no clock. Every step, skip and refusal is in the audit trail and the
@@ -59,8 +60,10 @@ export interface RemediationInputs {
   delivery: Delivery;
   slackMode: SlackMode;
   now: Date;
-  /** The function's own account: findings of others are acted on only through remediation.accountRoles. */
-  ownAccount: string;
+  /** How the finding's account is reached (organization section, capabilityFor): acted in, or why not. */
+  reach: Reach;
+  /** ECS services ("cluster/service") the finding's account exempts (organization units' and account's `exempt.services`). */
+  exemptServices: string[];
   /** The dry-run of the whole invocation (guardian.yml dryRun or GUARDIAN_DRY_RUN). */
   dryRun: boolean;
   /** Destructive steps the blast-radius cap lets this invocation take; absent: not yet asked (all are planned). */
@@ -70,6 +73,12 @@ export interface RemediationInputs {
   /** Page people (once per window): the cap was reached in this invocation's window for the first time. */
   page?: { window: string };
 }
+
+/**
+ * The finding's account as the guardian reaches it: the function's own (no role), a served member
+ * account through its member role, or refused (not served, or remediation switched off there), saying why.
+ */
+export type Reach = { roleArn?: string } | { refused: string };
 
 export interface Playbook {
   name: PlaybookName;
@@ -292,7 +301,12 @@ function stepsOf(playbook: PlaybookName, finding: Finding, config: GuardianConfi
 }
 
 /** Why the finding is only notified (the guardrails before any step), if it is: then nothing need be read either. */
-export function whyOnlyNotified(finding: Finding, config: GuardianConfig, ownAccount: string, playbook = playbookFor(finding.type, config)): string | undefined {
+export function whyOnlyNotified(
+  finding: Finding,
+  config: GuardianConfig,
+  { reach, exemptServices }: Pick<RemediationInputs, 'reach' | 'exemptServices'>,
+  playbook = playbookFor(finding.type, config),
+): string | undefined {
   const r = config.remediation;
   if (finding.sample) return 'a sample finding (CreateSampleFindings): never acted on';
   if (!playbook) return `no playbook for ${finding.type}: notified only`;
@@ -302,8 +316,10 @@ export function whyOnlyNotified(finding: Finding, config: GuardianConfig, ownAcc
   const tags = finding.resource.tags;
   const exempt = r.exemptions.tags.find((t) => tags[t.key] === t.value);
   if (exempt) return `the resource is tagged ${exempt.key}=${exempt.value} (remediation.exemptions.tags): notified only`;
-  if (finding.findingAccount !== ownAccount && !r.accountRoles[finding.findingAccount]) {
-    return `the finding is in account ${finding.findingAccount}, and remediation.accountRoles names no role to act there: notified only`;
+  if ('refused' in reach) return `${reach.refused}: notified only`;
+  const task = finding.resource.kind === 'ecsTask' ? finding.resource : undefined;
+  if (task?.service && exemptServices.includes(`${task.cluster}/${task.service}`)) {
+    return `service ${task.cluster}/${task.service} is exempt in account ${finding.findingAccount} (organization exempt.services): notified only`;
   }
   return undefined;
 }
@@ -333,7 +349,7 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
     plan.actions.push({ type: 'audit.record', key, entry, ...(after ? { after } : {}), reason: `remediation ${decision}: ${reasons[0] ?? ''}` });
   };
 
-  const only = whyOnlyNotified(finding, config, inputs.ownAccount, playbook);
+  const only = whyOnlyNotified(finding, config, inputs, playbook);
   const lines: StepLine[] = [];
   let response: string;
   if (only) {
@@ -397,7 +413,7 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
         : doing > 0
           ? `cicd-guardian is taking ${doing} step${doing === 1 ? '' : 's'} of playbook ${playbook!.name}.`
           : `Nothing more to do for playbook ${playbook!.name}.`;
-    if (finding.findingAccount !== inputs.ownAccount) response += ` Acting in account ${finding.findingAccount} through ${config.remediation.accountRoles[finding.findingAccount]}.`;
+    if ('roleArn' in inputs.reach && inputs.reach.roleArn) response += ` Acting in account ${finding.findingAccount} through ${inputs.reach.roleArn}.`;
     if (held > 0 && inputs.page) plan.actions.push(...pageActions(inputs, inputs.page.window, held));
   }
   plan.actions.push(...notices(inputs, { finding, subject, playbook: playbook?.name ?? 'none', steps: lines, response }, plan));

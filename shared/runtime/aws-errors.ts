@@ -86,7 +86,7 @@ export function rollbackError(error: unknown, service: string, call: string): Ro
     const denied = /not authorized to perform:?\s+([\w-]+:[\w*]+)/i.exec(awsMessage)?.[1] ?? call;
     const remediation = /^(ec2|autoscaling|iam|s3|sts):/.test(call);
     const hint = remediation
-      ? `The remediate function's role lacks ${denied}: its role is built from the IAM the action and fact modules declare (functions/permissions.ts); in another account, the role remediation.accountRoles names there must allow it.`
+      ? `The remediate function's role lacks ${denied}: its role is built from the IAM the action and fact modules declare (functions/permissions.ts); in a member account, the member role (organization.memberRole, from the member-account template) must allow it.`
       : denied.toLowerCase() === 'iam:passrole'
         ? `The rollback function's role may not pass the task definition's IAM roles: list them in rollback.passRoles in guardian.yml (iam:PassRole) and redeploy the stack.`
         : `The rollback function's role lacks ${denied}: its role is built from the IAM the action and fact modules declare (functions/permissions.ts), scoped by guardian.yml: check that the resource is named there (rollback.services), then redeploy the stack.`;

@@ -88,7 +88,11 @@ function assumedRole(roleArn: string): CredentialsProvider {
           clientConfig: { ...awsClientConfig, region: process.env.AWS_REGION },
         }),
       );
-      return (await load)(properties);
+      try {
+        return await (await load)(properties);
+      } catch (error) {
+        throw new RoleUnavailableError(roleArn, error);
+      }
     };
     provider = memoizeIdentityProvider(assume, isIdentityExpired, doesIdentityRequireRefresh)!;
     roles.set(roleArn, provider);
@@ -96,5 +100,45 @@ function assumedRole(roleArn: string): CredentialsProvider {
   return provider;
 }
 
-/** Acting in another account: assuming the role guardian.yml names there (a function that may act elsewhere reads this). */
-export const ACCOUNT_ROLES_IAM: IamNeed[] = [{ actions: ['sts:AssumeRole'], resources: 'accountRoles' }];
+/** STS answers that no retry changes: the role does not exist, or its trust does not admit the function's role. */
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'RegionDisabledException']);
+
+/** A role that could not be assumed: every call through it fails with this, naming the role and why. */
+export class RoleUnavailableError extends Error {
+  override readonly name = 'RoleUnavailableError';
+  readonly account: string;
+  /** The role is missing or denies (permanent until someone fixes it), as opposed to STS throttling or failing. */
+  readonly denied: boolean;
+
+  constructor(
+    readonly roleArn: string,
+    cause: unknown,
+  ) {
+    const { name = 'Error', message = String(cause) } = (cause ?? {}) as { name?: string; message?: string };
+    const account = roleArn.split(':')[4] ?? '';
+    const denied = DENIED.has(name);
+    super(
+      `cannot assume ${roleArn} (${name}: ${message})` +
+        (denied ? `: deploy the member-account template in account ${account} (npm run member-template) and check that its role trusts this function's role` : ''),
+      { cause },
+    );
+    this.account = account;
+    this.denied = denied;
+  }
+}
+
+/** The error, or one it was caused by, when it is a role that could not be assumed. */
+export function roleUnavailable(error: unknown): RoleUnavailableError | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof RoleUnavailableError) return e;
+  return undefined;
+}
+
+/** The credentials of `place` (its role's, cached as its clients' are), to find out whether it can be reached before reading it. */
+export const credentialsOf = async (place: Place): Promise<void> => {
+  if (place.roleArn) await assumedRole(place.roleArn)();
+};
+
+/** Acting in member accounts: their member role, only in the organisation's accounts (granted only where guardian.yml has an organization section). */
+export const MEMBER_ROLE_IAM: IamNeed[] = [
+  { actions: ['sts:AssumeRole'], resources: 'memberRoles', conditions: { StringEquals: { 'aws:ResourceOrgID': 'organizationId' } }, why: 'the member role the member-account template creates' },
+];

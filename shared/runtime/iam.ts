@@ -68,13 +68,45 @@ export interface IamScope {
   anyRole: IamValue[];
   anyBucket: IamValue[];
   anyTask: IamValue[];
-  /** The roles guardian.yml names to act through in other accounts (remediation.accountRoles). */
-  accountRoles: IamValue[];
+  /** The account the role is in (the guardian's, or the member account's for the member role): for keys such as aws:ResourceAccount. */
+  thisAccount: IamValue[];
   /** Actions with no resource-level permissions. */
   everything: IamValue[];
+  /** The member role (organization.memberRole) in any account, and the organisation it must belong to: none without an organization section. */
+  memberRoles: IamValue[];
+  organizationId: IamValue[];
 }
 
 export type IamScopeList = keyof IamScope;
+
+/**
+ * The lists that are resources of the account where events happen (pipelines, builds, services,
+ * trails, repositories, what GuardDuty findings name): in a member account, the member role grants what is declared on them. The
+ * others (the state table, the topic, Slack secrets, the function's own logs) stay in the guardian's account.
+ */
+export const MEMBER_SCOPE_LISTS: IamScopeList[] = [
+  'anyPipeline',
+  'anyBuildProject',
+  'services',
+  'serviceDeployments',
+  'serviceRevisions',
+  'taskDefinitions',
+  'deploymentGroups',
+  'deployPipelines',
+  'deployStages',
+  'protectedTrails',
+  'approvalActions',
+  'approvalPipelines',
+  'anyRepository',
+  'passRoles',
+  'anyEc2',
+  'anyAutoScalingGroup',
+  'anyUser',
+  'anyRole',
+  'anyBucket',
+  'anyTask',
+  'everything',
+];
 
 /** One permission: these actions on the resources of one scope list, optionally under a condition. */
 export interface IamNeed {

@@ -1,6 +1,8 @@
 import { logger } from './observability.js';
 import { clientFor, type Place } from './aws.js';
 import type { RollbackEvent } from '../events/types.js';
+import type { OrganizationConfig } from '../config/schema.js';
+import { refusal } from '../config/organization.js';
 
 // Where this function runs: its partition, region and account, for what the
 // event does not say (a rollback requested by hand keys its state by account;
@@ -43,37 +45,39 @@ async function callerIdentity(): Promise<OwnIdentity> {
   return { partition, region: await client.config.region(), account: Account };
 }
 
+/** The role cicd-guardian assumes in a member account (the member template creates it, under `organization.memberRole`). */
+export const memberRoleArn = (partition: string, account: string, roleName: string): string => `arn:${partition}:iam::${account}:role/${roleName}`;
+
 /**
  * Where to act on what happened in `where` (an event's account and region):
- * in the function's own account, with its own credentials; in another account
- * only through the role `roles` names for it (guardian.yml's
- * remediation.accountRoles), assumed there; without one such a place is refused
- * rather than acted on with credentials that belong elsewhere.
+ * in the function's own account, with its own credentials; in a member account
+ * the organization section serves, through the member role assumed there;
+ * anywhere else refused, saying why, rather than acted on with credentials
+ * that belong elsewhere.
  */
-export function placeFor(where: { account: string; region: string }, own: Pick<OwnIdentity, 'account'>, roles: Record<string, string> = {}): Place {
+export function placeFor(where: { account: string; region: string }, own: Pick<OwnIdentity, 'account' | 'partition'>, organization: OrganizationConfig | undefined): Place {
+  const refused = refusal(organization, where, own.account);
+  if (refused) throw new Error(refused);
   if (where.account === own.account) return { account: where.account, region: where.region };
-  const roleArn = roles[where.account];
-  if (roleArn) return { account: where.account, region: where.region, roleArn };
-  throw new Error(
-    `no role to act in account ${where.account} (region ${where.region}): cicd-guardian runs in account ${own.account} and acts in another account only through a role assumed there, and none is configured`,
-  );
+  return { account: where.account, region: where.region, roleArn: memberRoleArn(own.partition, where.account, organization!.memberRole) };
 }
 
 /**
  * The function's own account: unknown offline (no ARN, no STS), a dry-run
  * decides as if it were `assumed` (the event's) and says so; a real run fails.
  */
-export async function ownAccountOr(invokedFunctionArn: string | undefined, dryRun: boolean, assumed: string): Promise<Pick<OwnIdentity, 'account'>> {
+export async function ownAccountOr(invokedFunctionArn: string | undefined, dryRun: boolean, assumed: string): Promise<Pick<OwnIdentity, 'account' | 'partition'>> {
   return ownIdentity(invokedFunctionArn).catch((error: unknown) => {
     if (!dryRun) throw error;
     logger.warn(`${(error as Error).message}; deciding as if in account ${assumed}`);
-    return { account: assumed };
+    // As if in that account, so no member role ARN is ever made from this partition.
+    return { account: assumed, partition: 'aws' };
   });
 }
 
 /** placeFor with the function's own identity (from the invoked function ARN, else STS). */
-export async function placeOf(where: { account: string; region: string }, invokedFunctionArn: string | undefined): Promise<Place> {
-  return placeFor(where, await ownIdentity(invokedFunctionArn));
+export async function placeOf(where: { account: string; region: string }, invokedFunctionArn: string | undefined, organization: OrganizationConfig | undefined): Promise<Place> {
+  return placeFor(where, await ownIdentity(invokedFunctionArn), organization);
 }
 
 /** Where to read and act, and, when the function's own account is unknown (a dry-run only), why and what was assumed. */
@@ -81,11 +85,17 @@ export type Whereabouts = Place & { unknown?: string };
 
 /**
  * Where a rollback event's service is, and so where to read and act: the event's account and region,
- * or (for a request by hand) the function's own. Another account than the function's own is refused
- * while no role is configured for it. The function's own account unknown, a dry-run still plans (and
+ * or (for a request by hand) the function's own. Another account than the function's own is acted in
+ * through its member role, or refused when the organization section does not serve it. The function's own account unknown, a dry-run still plans (and
  * says so); a real run stops rather than act on a wrong key or in the wrong account.
  */
-export async function whereabouts(event: RollbackEvent, invokedFunctionArn: string | undefined, dryRun: boolean, fallbackRegion: string | undefined): Promise<Whereabouts> {
+export async function whereabouts(
+  event: RollbackEvent,
+  invokedFunctionArn: string | undefined,
+  dryRun: boolean,
+  fallbackRegion: string | undefined,
+  organization: OrganizationConfig | undefined,
+): Promise<Whereabouts> {
   let own;
   try {
     own = await ownIdentity(invokedFunctionArn);
@@ -96,5 +106,5 @@ export async function whereabouts(event: RollbackEvent, invokedFunctionArn: stri
     if (event.kind !== 'manual') return { account: event.account, region: event.region, unknown: `${why}; planned as if in the function's own account` };
     return { account: 'unknown', region: fallbackRegion ?? 'unknown', unknown: `${why}; planned from the request alone` };
   }
-  return placeFor(event.kind === 'manual' ? own : event, own);
+  return placeFor(event.kind === 'manual' ? own : event, own, organization);
 }

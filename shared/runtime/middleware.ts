@@ -10,6 +10,9 @@ import { logger, metrics, tracer } from './observability.js';
 import { readEnv, type GuardianEnv } from '../config/env.js';
 import { systemClock } from './clock.js';
 import { functionUrlRequestSchema, plainAnswer, type HttpRequest, type HttpResponse } from './http.js';
+import { getConfig } from '../config/load.js';
+import { refusal } from '../config/organization.js';
+import { ownIdentity } from './identity.js';
 
 export type { HttpRequest, HttpResponse } from './http.js';
 
@@ -32,6 +35,8 @@ interface Face<R> {
   invalid: { message: string; metric: string };
   /** The answer to a failure; without one, the invocation fails (rethrown). */
   answer?(failure: 'invalid' | 'failed'): R;
+  /** Checked once the input is parsed: an answer here ends the invocation without the handler. */
+  admit?(input: unknown, context: Context, runtime: Runtime): Promise<R | undefined>;
 }
 
 /**
@@ -50,7 +55,9 @@ function handlerStack<E, R>(
 ) {
   // Read at the first invocation (the container's start), not at import: tests and the local runner set it up first.
   let runtime: Runtime | undefined;
-  const withRuntime = (input: E, context: Context) => handler(input, context, (runtime ??= { env: given.env ?? readEnv(), now: given.now ?? systemClock }));
+  const runtimeOnce = () => (runtime ??= { env: given.env ?? readEnv(), now: given.now ?? systemClock });
+  const withRuntime = (input: E, context: Context) => handler(input, context, runtimeOnce());
+  const admit = face.admit ?? (async () => undefined);
   return middy<unknown, R, Error, Context>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -74,6 +81,7 @@ function handlerStack<E, R>(
       },
     })
     .use(parser({ schema }))
+    .use({ before: (request) => admit(request.event, request.context, runtimeOnce()) })
     .handler(withRuntime as unknown as (event: unknown, context: Context) => Promise<R>);
 }
 
@@ -90,7 +98,7 @@ export function guardedHandler<E, R>(
   /** Tests and the local runner pass their own environment or clock; by default the process's, read once. */
   given: Partial<Runtime> = {},
 ) {
-  return handlerStack<E, R>(
+  return handlerStack<E, R | Rejected>(
     name,
     schema,
     {
@@ -99,10 +107,38 @@ export function guardedHandler<E, R>(
         return { eventId: event?.id ?? event?.eventId, detailType: event?.['detail-type'] };
       },
       invalid: { message: 'invalid event: no action taken; failing so that it ends in the dead-letter queue', metric: 'InvalidEvent' },
+      admit: rejectForeign,
     },
     handler,
     given,
   );
+}
+
+/** What a function answers an event from an account or region it does not serve: nothing was done. */
+export interface Rejected {
+  status: 'rejected';
+  reason: string;
+}
+
+/**
+ * Every EventBridge event's entry, once parsed (a malformed event still fails, into the dead-letter queue):
+ * one from an account (or a member account's region) the policy does not serve is rejected before the
+ * handler reads anything, logged and counted (ForeignAccountRejected), never acted on, and not failed
+ * (a retry or the dead-letter queue would not make it ours). The function's own account is always served;
+ * a request by hand that names no account is the function's own. Where the function's own account is
+ * unknown (`sls invoke local` without credentials), the handler decides, as it does then.
+ */
+async function rejectForeign(input: unknown, context: Context, runtime: Runtime): Promise<Rejected | undefined> {
+  const event = input as { account?: unknown; region?: unknown; eventId?: unknown; kind?: unknown } | undefined;
+  if (typeof event?.account !== 'string' || typeof event.region !== 'string') return undefined;
+  const where = { account: event.account, region: event.region };
+  const own = await ownIdentity(context.invokedFunctionArn).catch(() => undefined);
+  if (!own) return undefined;
+  const reason = refusal(getConfig(runtime.env.configFile).organization, where, own.account);
+  if (!reason) return undefined;
+  logger.warn('event rejected: not from an account and region the policy serves; nothing done', { ...where, eventId: event.eventId, eventKind: event.kind, reason });
+  metrics.addMetric('ForeignAccountRejected', MetricUnit.Count, 1);
+  return { status: 'rejected', reason };
 }
 
 /**

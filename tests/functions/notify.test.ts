@@ -10,7 +10,8 @@ import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
 import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../../local/slack-stand-in';
-import { parseConfig, setConfig } from '../../shared/config/load';
+import { getConfig, parseConfig, setConfig } from '../../shared/config/load';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { createHandler, type NotifyResult } from '../../functions/notify';
 import { readEnv } from '../../shared/config/env';
 import { logger, metrics } from '../../shared/runtime/observability';
@@ -45,23 +46,20 @@ const emailsFor = (executionId: string) => sns.commandCalls(PublishCommand).filt
 /** What the channel shows now: the last post or update of the message. */
 const shownText = (calls: SlackCall[]) => JSON.stringify([...posts(calls), ...updates(calls)].sort((a, b) => a.at - b.at).at(-1)?.body.blocks);
 
+const RAW_CONFIG = {
+  slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' } },
+  notifications: {
+    routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }],
+    default: { slack: { channel: '#ci' } },
+  },
+};
+
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   slack = await startSlackStandIn();
   // CodePipeline and SNS are mocked by the test itself: no fake AWS world.
   applyEnv(standInEnv({ dynamo, slack: { apiUrl: slack.apiUrl, token: 'xoxb-test' }, topicArn: TOPIC }));
-  setConfig(
-    parseConfig(
-      {
-        slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' } },
-        notifications: {
-          routes: [{ name: 'payments', pipelines: ['payments-*'], slack: { channel: '#deployments' } }],
-          default: { slack: { channel: '#ci' } },
-        },
-      },
-      'test config',
-    ),
-  );
+  setConfig(parseConfig(structuredClone(RAW_CONFIG), 'test config'));
 });
 
 afterAll(async () => {
@@ -324,8 +322,13 @@ describe('notify: where the pipeline runs', () => {
     for (const read of reads) expect(await (read.thisValue as CodePipelineClient).config.region()).toBe('eu-west-1');
   });
 
-  it('in another account, where no role is configured: notifies with what the event carries, reads nothing there, and says why', async () => {
-    const warn = jest.spyOn(logger, 'warn');
+  it('in a member account whose role is missing or denies: notifies with what the event carries, reads nothing there, and says so once', async () => {
+    const config = getConfig();
+    setConfig(parseConfig({ ...structuredClone(RAW_CONFIG), organization: { id: 'o-a1b2c3d4e5', serve: ['210987654321'], regions: ['us-east-1'] } }, 'test config'));
+    // The credential providers ask STS through the SDK's nested STS client.
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notify/fn is not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' }));
+    const error = jest.spyOn(logger, 'error');
     try {
       const events = from({ account: '210987654321' });
       await runAll(events);
@@ -333,12 +336,21 @@ describe('notify: where the pipeline runs', () => {
       expect(posts(calls)).toHaveLength(1);
       expect(shownText(calls)).toContain('JobFailed');
       expect(codepipeline.calls()).toHaveLength(0);
-      expect(warn).toHaveBeenCalledWith('reading AWS in account 210987654321 failed; notifying with what is known', {
-        error: expect.objectContaining({ message: expect.stringMatching(/^no role to act in account 210987654321 \(region us-east-1\)/) }),
-      });
+      expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input).toMatchObject({ RoleArn: 'arn:aws:iam::210987654321:role/cicd-guardian-member' });
+      expect(error.mock.calls.filter(([message]) => String(message).startsWith('member account 210987654321 cannot be reached'))).toHaveLength(1);
     } finally {
-      warn.mockRestore();
+      error.mockRestore();
+      sts.restore();
+      setConfig(config);
     }
+  });
+
+  it('in an account the policy does not serve: rejected at the entry, nothing read, posted or recorded', async () => {
+    const events = from({ account: '210987654321' });
+    const answers = await Promise.all(events.map((e) => invoke(e)));
+    for (const answer of answers) expect(answer).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^account 210987654321 \(region us-east-1\) is not served/) });
+    expect(callsFor(executionOf(events))).toHaveLength(0);
+    expect(codepipeline.calls()).toHaveLength(0);
   });
 });
 

@@ -7,6 +7,7 @@ import {
 import { AutoScalingClient, DescribeAutoScalingInstancesCommand, DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
@@ -17,6 +18,7 @@ import { createHandler, type RemediateResult } from '../../functions/remediate';
 import type { Rehearsal } from '../../shared/executors/rehearse';
 import type { DeliveryResult } from '../../shared/executors/deliver';
 import { loadEvent, type JsonObject } from '../helpers/fixtures';
+import { metrics } from '../../shared/runtime/observability';
 
 // The remediate function end to end: the GuardDuty samples through the real
 // handler, the state table on dynalite (one record per resource, the cap's
@@ -171,10 +173,10 @@ describe('the remediate function', () => {
     expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toMatch(/blast-radius cap/);
   });
 
-  it('acts on no sample finding and no exempted resource, and only notifies a finding from an account it has no role for', async () => {
+  it('acts on no sample finding and no exempted resource, and only notifies a finding of an account guardian.yml does not serve', async () => {
     for (const file of ['ec2-sample-finding.json', 'ec2-exempted-by-tag.json', 'ec2-other-account.json']) await invoke(file);
     expect(calls()).toEqual([]);
-    expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toMatch(/remediation\.accountRoles names no role/);
+    expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toMatch(/account 210987654321 \(region us-east-1\) is not served: .*no organization section/);
   });
 
   it('in dry-run, shows every call and message it would make and changes nothing', async () => {
@@ -192,5 +194,70 @@ describe('the remediate function', () => {
   it('rejects a malformed finding, naming the fields, so it ends in the dead-letter queue', async () => {
     await expect(invoke('malformed-finding.json')).rejects.toThrow(/detail\.id.*detail\.severity/);
     expect(calls()).toEqual([]);
+  });
+});
+
+describe('the remediate function in an organisation', () => {
+  const MEMBER = '210987654321';
+  const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/cicd-guardian-member`;
+  const sts = mockClient(STSClient);
+  const serving = (accounts: Record<string, unknown> = {}) =>
+    setConfig(
+      parseConfig(
+        {
+          slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' } },
+          remediation: { slack: { channel: '#security-alerts' }, cap: { perAccount: 3, overall: 10, windowMinutes: 60 } },
+          organization: { id: 'o-a1b2c3d4e5', serve: [MEMBER], regions: ['us-east-1'], accounts },
+        },
+        'test',
+      ),
+    );
+  beforeEach(() => {
+    sts.reset();
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'ASIAMEMBERROLE000001', SecretAccessKey: 'member-secret', SessionToken: 'member-session', Expiration: new Date(Date.now() + 3_600_000) },
+      AssumedRoleUser: { AssumedRoleId: 'AROAMEMBER:cicd-guardian', Arn: `arn:aws:sts::${MEMBER}:assumed-role/cicd-guardian-member/cicd-guardian` },
+    });
+  });
+  afterAll(() => sts.restore());
+
+  it("contains an instance of a served member account through the organisation's member role, and says so", async () => {
+    serving();
+    // An instance of its own, so the resource has no message yet.
+    describeInstance('i-0f0f0f0f0f0f0f0f1');
+    const result = (await invoke('ec2-other-account.json', as('memberfinding1', 'i-0f0f0f0f0f0f0f0f1'))) as DeliveryResult;
+    expect(result.status).toBe('delivered');
+    const isolation = ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand);
+    expect(isolation).toHaveLength(1);
+    // Made by a client with the member role's credentials (the mock answers before the SDK resolves them), in the finding's region.
+    const client = isolation[0]!.thisValue as EC2Client;
+    expect((await client.config.credentials()).accessKeyId).toBe('ASIAMEMBERROLE000001');
+    expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input).toMatchObject({ RoleArn: MEMBER_ROLE, RoleSessionName: 'cicd-guardian' });
+    expect(await client.config.region()).toBe('us-east-1');
+    expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toContain(`through ${MEMBER_ROLE}`);
+  });
+
+  it('rejects at the entry a finding sent from an account it does not serve, counts it, and reads, changes or posts nothing', async () => {
+    serving();
+    const counted = jest.spyOn(metrics, 'addMetric');
+    try {
+      const answer = await invoke('ec2-other-account.json', (e) => Object.assign(e, { account: '999988887777' }));
+      expect(answer).toEqual({
+        status: 'rejected',
+        reason: 'account 999988887777 (region us-east-1) is not served: cicd-guardian runs in account 123456789012 and organization.serve names neither it nor a unit listing it',
+      });
+      expect(counted).toHaveBeenCalledWith('ForeignAccountRejected', 'Count', 1);
+    } finally {
+      counted.mockRestore();
+    }
+    expect([...calls(), ...sts.calls()]).toEqual([]);
+    expect(slackCalls('chat.postMessage')).toEqual([]);
+  });
+
+  it("only notifies a finding of a served account whose policy switches remediation off (act.remediate: false), assuming nothing", async () => {
+    serving({ [MEMBER]: { alias: 'payments-prod', act: { remediate: false } } });
+    await invoke('ec2-other-account.json', as('memberfinding2', 'i-0e0e0e0e0e0e0e0e1'));
+    expect([...calls(), ...sts.calls()]).toEqual([]);
+    expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toMatch(/remediate does not act in account payments-prod \(210987654321\)/);
   });
 });

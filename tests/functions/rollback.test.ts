@@ -371,12 +371,13 @@ describe('rollback: where the service is', () => {
     for (const call of [...ecs.commandCalls(DescribeServicesCommand), stop!]) expect(await (call.thisValue as ECSClient).config.region()).toBe('us-east-2');
   });
 
-  it('refuses an event from another account while no role is configured for it: fails naming the account, and reads, records and changes nothing', async () => {
+  it('rejects an event from an account the policy does not serve at the entry: reads, records and changes nothing', async () => {
     describeServices({ inFlight: true });
     const member = { account: '210987654321' };
-    await expect(invoke(from(member, 'ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }))).rejects.toThrow(
-      'no role to act in account 210987654321 (region us-east-1): cicd-guardian runs in account 123456789012',
-    );
+    await expect(invoke(from(member, 'ecs/deployment-failed.json', { deploymentId: 'ecs-svc/1234567890123456789' }))).resolves.toMatchObject({
+      status: 'rejected',
+      reason: 'account 210987654321 (region us-east-1) is not served: cicd-guardian runs in account 123456789012 and guardian.yml has no organization section naming other accounts',
+    });
     expect(ecs.calls()).toHaveLength(0);
     expect(slackAbout()).toHaveLength(0);
     expect(await stateStore(process.env.GUARDIAN_TABLE, () => new Date()).get(serviceKey({ account: '210987654321', region: 'us-east-1', cluster: 'payments-prod', service }))).toBeUndefined();

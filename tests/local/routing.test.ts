@@ -124,6 +124,12 @@ const EXPECTED: Record<string, string[]> = {
   'scenarios/pipeline-fails-in-build/05-build-action-failed.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/06-build-stage-failed.json': NOTIFY,
   'scenarios/pipeline-fails-in-build/07-pipeline-failed.json': NOTIFY,
+  // Forwarded from member accounts: the rules match on the organisation's bus as on the default one (the functions check the account).
+  'scenarios/org-two-accounts/01-payments-prod-eu-west-1-pipeline-started.json': NOTIFY,
+  'scenarios/org-two-accounts/02-payments-prod-eu-west-1-pipeline-failed.json': NOTIFY,
+  'scenarios/org-two-accounts/03-security-us-east-1-pipeline-started.json': NOTIFY,
+  'scenarios/org-two-accounts/04-security-us-east-1-pipeline-failed.json': NOTIFY,
+  'scenarios/org-two-accounts/05-unserved-account-pipeline-failed.json': NOTIFY,
   'scenarios/pipeline-fails-in-deploy/01-pipeline-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-deploy/02-source-stage-started.json': NOTIFY,
   'scenarios/pipeline-fails-in-deploy/03-source-action-started.json': NOTIFY,

@@ -144,6 +144,34 @@ describe('npm start -- events/scenarios/pipeline-fails-in-build', () => {
   }, TIMEOUT_MS);
 });
 
+describe('npm start -- events/scenarios/org-two-accounts (one guardian, two member accounts, two regions)', () => {
+  let run: Awaited<ReturnType<typeof runLocal>>;
+  beforeAll(async () => {
+    run = await runLocal('events/scenarios/org-two-accounts');
+  }, TIMEOUT_MS);
+
+  it('exits 0', () => {
+    expect(run.code).toBe(0);
+  });
+
+  it("assumes each member account's role once, as the first event there needs it, and the credentials serve the next", () => {
+    const assumed = [...run.stdout.matchAll(/assume role +(\S+) session cicd-guardian → credentials/g)].map((m) => m[1]);
+    expect(assumed).toEqual(['arn:aws:iam::210987654321:role/cicd-guardian-member', 'arn:aws:iam::345678901234:role/cicd-guardian-member']);
+  });
+
+  it("posts each account's execution as its own message, naming the account by its alias and the region, in its unit's channel", () => {
+    expect(run.stdout).toMatch(/slack post +#prod-deployments [\s\S]*?payments-prod \(210987654321\) · eu-west-1 · execution /);
+    expect(run.stdout).toMatch(/slack post +#deployments [\s\S]*?security \(345678901234\) · us-east-1 · execution /);
+    expect(run.stdout.match(/slack reply /g)).toHaveLength(2);
+  });
+
+  it('rejects the event from an account the policy does not serve, and does nothing for it', () => {
+    const last = run.stdout.slice(run.stdout.indexOf('05-unserved-account-pipeline-failed.json'), run.stdout.lastIndexOf('\nSummary'));
+    expect(last).toContain('event rejected: not from an account and region the policy serves; nothing done');
+    expect(last).not.toMatch(/slack |email |assume role/);
+  });
+});
+
 describe('npm start -- events/codepipeline/action-failed-codebuild.json (no build event: CodeBuild is asked)', () => {
   it("shows the build's failed phase and message, read with BatchGetBuilds from the CodeBuild fake, with no failed read logged", async () => {
     const run = await runLocal('events/codepipeline/action-failed-codebuild.json');

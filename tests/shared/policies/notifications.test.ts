@@ -193,3 +193,32 @@ describe('notificationSubject: what an event is about', () => {
     expect(notificationSubject(build, payments)).toEqual({ kind: 'build', name: build.project });
   });
 });
+
+describe('messages from a member account of the organisation', () => {
+  const member = (account: string) => fold(scenario().map((e) => ({ ...e, account })));
+  const withAlias = parseConfig(
+    {
+      slack: { botToken: { ssm: '/guardian/slack' } },
+      notifications: { routes: [{ name: 'all', pipelines: ['*'], projects: ['*'], slack: { channel: '#deployments' } }] },
+      organization: { id: 'o-a1b2c3d4e5', serve: 'all', regions: ['us-east-1'], accounts: { '210987654321': { alias: 'payments-prod' } } },
+    },
+    'test',
+  );
+  const contextOf = (actions: Action[]) => actions.flatMap((a) => (a.type === 'slack.upsert' ? [a.message.context] : []));
+
+  it('name the account by its alias, with its id, and the region', () => {
+    const { actions } = decideExecutionNotifications(member('210987654321'), inputs({ config: withAlias }));
+    expect(contextOf(actions)[0]).toMatch(/^payments-prod \(210987654321\) · us-east-1 · execution /);
+  });
+
+  it('name an account without an alias by its id', () => {
+    const { actions } = decideExecutionNotifications(member('345678901234'), inputs({ config: withAlias }));
+    expect(contextOf(actions)[0]).toMatch(/^345678901234 · us-east-1 · execution /);
+  });
+
+  it('name a build’s account by its alias too', () => {
+    const build = { ...event<BuildEvent>('codebuild/build-failed.json'), account: '210987654321' };
+    const { actions } = decideBuildNotifications(build, inputs({ config: withAlias }));
+    expect(contextOf(actions)[0]).toMatch(/^payments-prod \(210987654321\) · us-east-1 · /);
+  });
+});

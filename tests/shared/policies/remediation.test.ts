@@ -39,7 +39,7 @@ const instanceFacts = (over: Partial<Extract<RemediationFacts['instance'], { vol
 });
 
 const decide = (f: Finding, over: Partial<RemediationInputs> = {}): Plan =>
-  decideRemediation({ finding: f, config: policy(), facts: {}, delivery: emptyDelivery(), slackMode: 'bot', now: NOW, ownAccount: ACCOUNT, dryRun: false, ...over });
+  decideRemediation({ finding: f, config: policy(), facts: {}, delivery: emptyDelivery(), slackMode: 'bot', now: NOW, reach: {}, exemptServices: [], dryRun: false, ...over });
 
 const changes = (plan: Plan) => plan.actions.filter((a) => !['slack.upsert', 'slack.webhook', 'email.publish', 'audit.record'].includes(a.type));
 const types = (plan: Plan) => changes(plan).map((a) => a.type);
@@ -197,7 +197,6 @@ describe('guardrails', () => {
   it.each([
     ['ec2-sample-finding.json', /sample finding/],
     ['ec2-exempted-by-tag.json', /tagged guardian:remediation=exempt/],
-    ['ec2-other-account.json', /account 210987654321, and remediation\.accountRoles names no role/],
   ])('%s: notified, never acted on', (file, why) => {
     const plan = decide(finding(file), { facts: instanceFacts() });
     expect(types(plan)).toEqual([]);
@@ -206,10 +205,27 @@ describe('guardrails', () => {
     expect(message(plan)?.message.summary).toMatch(why);
   });
 
-  it('acts in another account when guardian.yml names a role there', () => {
-    const plan = decide(finding('ec2-other-account.json'), { config: policy({ accountRoles: { '210987654321': 'arn:aws:iam::210987654321:role/cicd-guardian-member' } }) });
+  it('only notifies a finding in an account it does not reach (not served, or remediation off there), saying why', () => {
+    const why = 'account 210987654321 (region us-east-1) is not served: cicd-guardian runs in account 123456789012 and guardian.yml has no organization section naming other accounts';
+    const plan = decide(finding('ec2-other-account.json'), { facts: instanceFacts(), reach: { refused: why } });
+    expect(types(plan)).toEqual([]);
+    expect(plan.skipped.join()).toMatch(why);
+    expect(audits(plan)).toEqual(['notified']);
+    expect(message(plan)?.message.summary).toMatch(why);
+  });
+
+  it("acts in a served member account through its member role, and says so", () => {
+    const plan = decide(finding('ec2-other-account.json'), { reach: { roleArn: 'arn:aws:iam::210987654321:role/cicd-guardian-member' } });
     expect(types(plan)).toContain('ec2.isolateInstance');
     expect(message(plan)?.message.summary).toMatch(/through arn:aws:iam::210987654321:role\/cicd-guardian-member/);
+  });
+
+  it("leaves alone an ECS service the finding's account exempts (organization exempt.services)", () => {
+    const f = finding('ecs-runtime-service-task.json');
+    const r = f.resource as Extract<Finding['resource'], { kind: 'ecsTask' }>;
+    const plan = decide(f, { exemptServices: [`${r.cluster}/${r.service}`] });
+    expect(types(plan)).toEqual([]);
+    expect(plan.skipped.join()).toMatch(new RegExp(`service ${r.cluster}/${r.service} is exempt in account ${ACCOUNT} \\(organization exempt.services\\): notified only`));
   });
 
   it('exempts whole accounts', () => {

@@ -2,7 +2,7 @@ import { ECSClient, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { installFakeAws, type FakeAws, type FakeAwsOptions } from '../../../local/fakes/world';
-import { awsClientConfig, clientFor, type Place } from '../../../shared/runtime/aws';
+import { awsClientConfig, clientFor, RoleUnavailableError, type Place } from '../../../shared/runtime/aws';
 
 // One way to get an AWS client: for an account, a region and, for an account
 // that is not the function's own, a role to assume. The clients are answered
@@ -88,6 +88,41 @@ describe('a client for a place', () => {
     const lasting = clientFor(ECSClient, { account: MEMBER, region: 'us-west-2', roleArn: role('long-lived') });
     for (let i = 0; i < 3; i++) await describeServices(lasting);
     expect(assumed(stand).filter((c) => c.input.RoleArn === role('long-lived'))).toHaveLength(1);
+  });
+
+  it('asks STS once per account and role for many clients in many regions, and once again for all of them near expiry', async () => {
+    const accounts = ['210987654321', '345678901234'];
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    const places = accounts.flatMap((account) => regions.map((region) => ({ account, region, roleArn: `arn:aws:iam::${account}:role/many-${account}` })));
+    const readAll = () => Promise.all(places.flatMap((place) => [describeServices(clientFor(ECSClient, place)), clientFor(CodePipelineClient, place).send(new GetPipelineStateCommand({ name: 'payments-api' }))]));
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      for (let i = 0; i < 5; i++) await readAll();
+      expect(assumed(stand).map((c) => c.input.RoleArn).sort()).toEqual(places.filter((p) => p.region === 'us-east-1').map((p) => p.roleArn).sort());
+      // 54 minutes on, the hour's credentials are still good; at 56, within 5 minutes of expiring, each role is asked for once more.
+      clock.mockReturnValue(start + 54 * 60_000);
+      await readAll();
+      expect(assumed(stand)).toHaveLength(accounts.length);
+      clock.mockReturnValue(start + 56 * 60_000);
+      for (let i = 0; i < 3; i++) await readAll();
+      expect(assumed(stand)).toHaveLength(2 * accounts.length);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('a role that is missing or denies fails every call through it with the role, the reason and what to do', async () => {
+    const roleArn = role('missing');
+    await use({ data: { sts: { answers: { AssumeRole: [{ input: { RoleArn: roleArn }, error: { status: 403, code: 'AccessDenied', message: `not authorized to perform: sts:AssumeRole on resource: ${roleArn}` } }] } } } });
+    const failure = await describeServices(clientFor(ECSClient, { account: MEMBER, region: 'us-east-1', roleArn })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RoleUnavailableError);
+    expect(failure).toMatchObject({ roleArn, account: MEMBER, denied: true });
+    expect((failure as Error).message).toBe(
+      `cannot assume ${roleArn} (AccessDenied: not authorized to perform: sts:AssumeRole on resource: ${roleArn}): deploy the member-account template in account ${MEMBER} (npm run member-template) and check that its role trusts this function's role`,
+    );
+    // Nothing was called in the member account.
+    expect(stand.calls.map((c) => c.service)).toEqual(['sts']);
   });
 
   it('says which role could not be assumed', async () => {
