@@ -317,7 +317,13 @@ export function capWindow(now: Date, windowMinutes: number): string {
 /** How many destructive changes the plan for these inputs would make (what the cap must allow before it is carried out). */
 export const destructiveOwed = (plan: Plan): number => plan.actions.filter((a) => a.type !== 'audit.record' && 'key' in a && DESTRUCTIVE.has(a.key.split(':')[0] as RemediationStepName) && !('rehearsal' in a && a.rehearsal)).length;
 
-export function decideRemediation(inputs: RemediationInputs): Plan {
+/** What became of a finding, as the window's summary counts it. */
+export type RemediationOutcome = 'notified' | 'dry-run' | 'held by the cap' | 'awaiting approval' | 'contained' | 'skipped' | 'nothing to do' | 'failed';
+
+export const decideRemediation = (inputs: RemediationInputs): Plan => planRemediation(inputs).plan;
+
+/** The plan for a finding and what it amounts to (for the window's summary). */
+export function planRemediation(inputs: RemediationInputs): { plan: Plan; outcome: RemediationOutcome } {
   const { finding, config, delivery, now } = inputs;
   const playbook = playbookFor(finding.type, config);
   const subject = subjectOf(finding);
@@ -336,6 +342,7 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
   const only = whyOnlyNotified(finding, config, inputs.ownAccount, playbook);
   const lines: StepLine[] = [];
   let response: string;
+  let outcome: RemediationOutcome = 'notified';
   if (only) {
     plan.skipped.push(only);
     audit(`audit:${publication}:notified`, 'notified', [only]);
@@ -399,9 +406,11 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
           : `Nothing more to do for playbook ${playbook!.name}.`;
     if (finding.findingAccount !== inputs.ownAccount) response += ` Acting in account ${finding.findingAccount} through ${config.remediation.accountRoles[finding.findingAccount]}.`;
     if (held > 0 && inputs.page) plan.actions.push(...pageActions(inputs, inputs.page.window, held));
+    const has = (state: StepLine['state']) => lines.some((l) => l.state === state);
+    outcome = dryRun ? 'dry-run' : held > 0 ? 'held by the cap' : has('doing') || has('done') ? 'contained' : has('awaiting approval') ? 'awaiting approval' : has('skipped') ? 'skipped' : 'nothing to do';
   }
   plan.actions.push(...notices(inputs, { finding, subject, playbook: playbook?.name ?? 'none', steps: lines, response }, plan));
-  return plan;
+  return { plan, outcome };
 }
 
 function notices(inputs: RemediationInputs, story: Parameters<typeof describeRemediation>[0], plan: Plan): Action[] {

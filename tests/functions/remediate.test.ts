@@ -51,7 +51,10 @@ const as = (id: string, instance?: string) => (e: JsonObject) => {
 };
 const calls = () => [...ec2.calls(), ...autoscaling.calls(), ...iam.calls()].map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
 const changes = () => calls().filter((n) => !/^(Describe|List|Get)/.test(n));
-const slackCalls = (method: string) => slack.calls.filter((c) => c.method === method);
+const isSummary = (c: SlackStandIn['calls'][number]) => JSON.stringify(c.body).includes('GuardDuty remediation from');
+/** Calls for the resources' messages and replies; the window's summary apart. */
+const slackCalls = (method: string) => slack.calls.filter((c) => c.method === method && !isSummary(c));
+const summaryCalls = (method: string) => slack.calls.filter((c) => c.method === method && isSummary(c));
 
 const describeInstance = (id: string) =>
   ec2.on(DescribeInstancesCommand, { InstanceIds: [id] }).resolves({
@@ -170,6 +173,32 @@ describe('the remediate function', () => {
     expect(pages).toHaveLength(1);
     expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toMatch(/blast-radius cap/);
   });
+
+  it('sums up a window in one Slack message, updated as findings arrive: 200 findings on 20 keys give 20 resource messages and one summary', async () => {
+    iam.on(ListAccessKeysCommand).callsFake(({ UserName }: { UserName: string }) => ({ AccessKeyMetadata: [{ AccessKeyId: `AKIASTORM${UserName.slice(-4)}`, Status: 'Active' }] }));
+    iam.on(UpdateAccessKeyCommand).resolves({});
+    const keys = Array.from({ length: 20 }, (_, k) => String(k).padStart(4, '0'));
+    // Ten rounds, each a finding on every key at once (concurrent invocations meet at the summary's lease).
+    for (let round = 0; round < 10; round += 1) {
+      await Promise.all(keys.map((k) => invoke('iam-user-access-key.json', (e) => {
+        as(`storm${round}x${k}`)(e);
+        key(`AKIASTORM${k}`, `storm-user-${k}`)(e);
+      })));
+    }
+    // Cap 3 per account: three keys deactivated, the other seventeen held back.
+    expect(iam.commandCalls(UpdateAccessKeyCommand)).toHaveLength(3);
+    expect(slackCalls('chat.postMessage')).toHaveLength(20);
+    expect(summaryCalls('chat.postMessage')).toHaveLength(1);
+    const updates = summaryCalls('chat.update');
+    // Updated when a resource is added or its outcome changes, not per finding.
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.length).toBeLessThanOrEqual(19);
+    const last = JSON.stringify(updates.at(-1)!.body);
+    expect(last).toContain('Findings on 20 resources in this window');
+    expect(last).toMatch(/Playbook iamCredentials\*\\n(contained: 3, held by the cap: 17|held by the cap: 17, contained: 3)/);
+    expect(last).toMatch(/• access key AKIASTORM\d{4} of storm-user-\d{4}: iamCredentials, (contained|held by the cap)/);
+    expect(last).toContain('… and 10 more');
+  }, 60_000);
 
   it('acts on no sample finding and no exempted resource, and only notifies a finding from an account it has no role for', async () => {
     for (const file of ['ec2-sample-finding.json', 'ec2-exempted-by-tag.json', 'ec2-other-account.json']) await invoke(file);
