@@ -430,6 +430,7 @@ function iamScope(config, name, uses) {
     anyRole: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')],
     anyBucket: [sub('arn:${AWS::Partition}:s3:::*')],
     anyTask: [arn('ecs', 'task/*')],
+    anyService: [arn('ecs', 'service/*')],
     accountRoles: unique(Object.values(config.remediation.accountRoles)),
     everything: ['*'],
   };

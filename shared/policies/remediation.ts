@@ -48,6 +48,8 @@ export interface RemediationFacts {
   /** Per bucket: whether all four Block Public Access settings are on, and whether it is public in effect. */
   buckets?: Record<string, { allBlocked: boolean; publicInEffect?: boolean } | { missing: string }>;
   trail?: { logging: boolean } | { missing: string };
+  /** An ECS service's tasks, for isolating it or scaling it to zero (ecs.onServiceFinding). */
+  serviceTasks?: { desiredCount: number; subnets: string[]; securityGroups: string[]; assignPublicIp?: 'ENABLED' | 'DISABLED'; vpcId?: string; isolationGroupId?: string } | { missing: string };
   /** The service's known-good revision, by the rollback capability's rules (restorableRevision, cooldown), or why not. */
   service?: { restore: EcsUpdateServiceAction } | { refused: string };
 }
@@ -228,10 +230,7 @@ function ecsSteps(finding: Finding, config: GuardianConfig, facts: RemediationFa
   if (r.service) {
     const name = `${r.cluster}/${r.service}`;
     const mode = config.remediation.ecs.onServiceFinding;
-    if (mode !== 'rollback') {
-      const step = mode === 'isolate' ? 'isolateService' : 'scaleServiceToZero';
-      return [{ name: step, what: `${mode === 'isolate' ? 'isolate' : 'scale to zero'} service ${name}`, skipped: `ecs.onServiceFinding ${mode} is not made by this version yet: only rollback is` }];
-    }
+    if (mode !== 'rollback') return [serviceTaskStep(mode, finding, r.cluster, r.service, config, facts)];
     const what = `roll ${name} back to its known-good revision (stopping the task would only start the same image again)`;
     const s = facts.service;
     if (!s) return [{ name: 'rollbackService', what, skipped: 'the service could not be read' }];
@@ -241,6 +240,35 @@ function ecsSteps(finding: Finding, config: GuardianConfig, facts: RemediationFa
   if (!r.taskArn) return [{ name: 'stopTask', what: 'stop the task', skipped: 'the finding names no task ARN' }];
   const task = r.taskArn.split('/').pop()!;
   return [{ name: 'stopTask', what: `stop standalone task ${r.cluster}/${task}`, change: { type: 'ecs.stopTask', key: `stopTask:${r.taskArn}`, cluster: r.cluster, task: r.taskArn, reason: `${finding.type} (finding ${finding.id})` } }];
+}
+
+/** Isolating a service's tasks (its VPC's isolation group in place of its security groups) or scaling it to zero; what it was is in the step. */
+function serviceTaskStep(mode: 'isolate' | 'scaleToZero', finding: Finding, cluster: string, service: string, config: GuardianConfig, facts: RemediationFacts): Step {
+  const name = `${cluster}/${service}`;
+  const reason = `${finding.type} in a task of ${name} (finding ${finding.id})`;
+  const t = facts.serviceTasks;
+  if (mode === 'scaleToZero') {
+    const what = `scale service ${name} to zero`;
+    if (!t) return { name: 'scaleServiceToZero', what, skipped: 'the service could not be read (DescribeServices)' };
+    if ('missing' in t) return { name: 'scaleServiceToZero', what, skipped: t.missing };
+    if (t.desiredCount === 0) return { name: 'scaleServiceToZero', what, inEffect: 'its desired count is already 0' };
+    return { name: 'scaleServiceToZero', what: `${what} (desired count was ${t.desiredCount})`, change: { type: 'ecs.scaleService', key: `scaleServiceToZero:${name}:${finding.id}`, cluster, service, desiredCount: 0, previousDesiredCount: t.desiredCount, reason } };
+  }
+  const groupName = config.remediation.ec2.isolationGroupName;
+  const what = `replace the security groups of service ${name}'s tasks with the isolation group ${groupName}`;
+  if (!t) return { name: 'isolateService', what, skipped: 'the service could not be read (DescribeServices)' };
+  if ('missing' in t) return { name: 'isolateService', what, skipped: t.missing };
+  if (t.subnets.length === 0) return { name: 'isolateService', what, skipped: 'its tasks have no awsvpc network configuration (only awsvpc tasks have security groups of their own)' };
+  if (!t.vpcId) return { name: 'isolateService', what, skipped: "its subnets' VPC could not be read (DescribeSubnets)" };
+  if (t.isolationGroupId && t.securityGroups.length === 1 && t.securityGroups[0] === t.isolationGroupId) return { name: 'isolateService', what, inEffect: `its tasks already have only ${t.isolationGroupId}` };
+  return {
+    name: 'isolateService',
+    what: `${what} (it had ${t.securityGroups.join(', ') || 'none'})`,
+    change: {
+      type: 'ecs.isolateService', key: `isolateService:${name}:${finding.id}`, cluster, service, vpcId: t.vpcId, ...(t.isolationGroupId ? { groupId: t.isolationGroupId } : {}), groupName,
+      subnets: t.subnets, ...(t.assignPublicIp ? { assignPublicIp: t.assignPublicIp } : {}), previousGroups: t.securityGroups, reason,
+    },
+  };
 }
 
 function s3Steps(finding: Finding, config: GuardianConfig, facts: RemediationFacts, buckets: { name: string; publicInEffect?: boolean }[]): Step[] {

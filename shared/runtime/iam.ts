@@ -61,13 +61,14 @@ export interface IamScope {
   /** The function's own log group and dead-letter queue. */
   ownLogGroup: IamValue[];
   ownDeadLetterQueue: IamValue[];
-  /** GuardDuty remediation acts on whatever a finding names in the account: its EC2 resources (instances, volumes, snapshots, groups, interfaces), Auto Scaling groups, IAM users and roles, S3 buckets, ECS tasks. */
+  /** GuardDuty remediation acts on whatever a finding names in the account: its EC2 resources (instances, volumes, snapshots, groups, interfaces), Auto Scaling groups, IAM users and roles, S3 buckets, ECS tasks and services. */
   anyEc2: IamValue[];
   anyAutoScalingGroup: IamValue[];
   anyUser: IamValue[];
   anyRole: IamValue[];
   anyBucket: IamValue[];
   anyTask: IamValue[];
+  anyService: IamValue[];
   /** The roles guardian.yml names to act through in other accounts (remediation.accountRoles). */
   accountRoles: IamValue[];
   /** Actions with no resource-level permissions. */

@@ -528,6 +528,13 @@ describe('the remediate function', () => {
     expect(actions.filter((a) => /:(Delete|Terminate|Detach(Role|User)Policy)/.test(a))).toEqual([]);
   });
 
+  it("may isolate or scale any service, but UpdateService to a task definition only as the rollback's rules scope it", () => {
+    const updates = allowed().filter(({ owner, statement }) => owner === ROLE && asArray(statement.Action).includes('ecs:UpdateService')).map(({ statement }) => statement);
+    const onAnyService = updates.filter((st) => asArray(st.Resource).some((r) => JSON.stringify(r).includes(':service/*')));
+    expect(onAnyService).toHaveLength(1);
+    expect(onAnyService[0]!.Condition).toEqual({ Null: { 'ecs:task-definition': 'true' } });
+  });
+
   it('assumes no role in another account while guardian.yml names none (remediation.accountRoles)', () => {
     expect(roleActions()).not.toContain('sts:AssumeRole');
   });
