@@ -433,6 +433,7 @@ function iamScope(config, name, uses) {
     anyBucket: [sub('arn:${AWS::Partition}:s3:::*')],
     anyTask: [arn('ecs', 'task/*')],
     thisAccount: [{ Ref: 'AWS::AccountId' }],
+    anyService: [arn('ecs', 'service/*')],
     everything: ['*'],
     memberRoles: config.organization ? [sub(`arn:\${AWS::Partition}:iam::*:role/${config.organization.memberRole}`)] : [],
     organizationId: config.organization ? [config.organization.id] : [],

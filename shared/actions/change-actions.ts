@@ -17,6 +17,8 @@ import { iamDeactivateAccessKey } from './iam-deactivate-access-key.js';
 import { iamRevokeRoleSessions } from './iam-revoke-role-sessions.js';
 import { s3BlockPublicAccess } from './s3-block-public-access.js';
 import { ecsStopTask } from './ecs-stop-task.js';
+import { ecsIsolateService } from './ecs-isolate-service.js';
+import { ecsScaleService } from './ecs-scale-service.js';
 
 /**
  * Changes to AWS, handed to the executor (Channels.changes) only by functions
@@ -61,5 +63,7 @@ export const REMEDIATION_ACTIONS = {
   's3.blockPublicAccess': s3BlockPublicAccess,
   'ecs.stopTask': ecsStopTask,
   'ecs.updateService': ecsUpdateService,
+  'ecs.isolateService': ecsIsolateService,
+  'ecs.scaleService': ecsScaleService,
   'cloudtrail.startLogging': cloudTrailStartLogging,
 } satisfies ChangeModules;

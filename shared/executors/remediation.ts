@@ -1,7 +1,8 @@
 import type { GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
 import type { Finding } from '../events/guardduty.js';
-import { capWindow, decideRemediation, decideRemediationFailure, destructiveOwed, playbookFor, resourceKeyOf, whyOnlyNotified, type Reach, type RemediationFacts, type RemediationInputs } from '../policies/remediation.js';
+import { capWindow, decideRemediation, decideRemediationFailure, destructiveOwed, planRemediation, playbookFor, resourceKeyOf, subjectOf, whyOnlyNotified, type Reach, type RemediationFacts, type RemediationInputs, type RemediationOutcome } from '../policies/remediation.js';
+import { decideSummary, foldSummary, summaryKey, type SummaryView } from '../policies/remediation-summary.js';
 import { restoreKnownGood, rollbackSettings } from '../policies/rollback.js';
 import { emptyDelivery, type Delivery } from '../plan/delivery.js';
 import type { Plan } from '../plan/plan.js';
@@ -13,6 +14,7 @@ import { blastRadius } from '../state/blast-radius.js';
 import { REMEDIATION_ACTIONS } from '../actions/change-actions.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Place } from '../runtime/aws.js';
+import type { Channels } from '../actions/module.js';
 import { slackMode } from '../runtime/slack-credentials.js';
 import { deliverUnderLease, type DeliveryResult } from './deliver.js';
 import { RollbackError } from '../runtime/aws-errors.js';
@@ -27,7 +29,9 @@ import { settle } from './settle.js';
 // fold the finding into its resource's record and deliver the plan under the
 // resource's lease, so one message per resource is kept up to date and a step
 // done for it is never done again. A dry-run decides the same and performs the
-// plan against the recording sink, taking nothing from the cap.
+// plan against the recording sink, taking nothing from the cap. Then the
+// resource's outcome is folded into its window's summary, one message per
+// window kept up to date the same way.
 
 export interface RemediationRun {
   finding: Finding;
@@ -115,10 +119,18 @@ export async function remediateFinding(run: RemediationRun): Promise<Rehearsal |
       if (claim.reached) cap = { ...cap, capReached: claim.reached, ...((await counters.claimPage()) ? { page: { window } } : {}) };
     }
   }
-  const decide = (delivery: Delivery) => decideRemediation({ ...base, ...cap, delivery });
+  // The outcome of the last decision for the resource (for the window's summary).
+  let outcome: RemediationOutcome | undefined;
+  const decide = (delivery: Delivery) => {
+    const decided = planRemediation({ ...base, ...cap, delivery });
+    outcome = decided.outcome;
+    return decided.plan;
+  };
   const channels = async () => ({ ...(await notificationChannels(config, env, deadline, run.invokedFunctionArn)), changes: REMEDIATION_ACTIONS, ...(place ? { place } : {}) });
+  const summarise = (result: Rehearsal | DeliveryResult, as: RemediationOutcome | undefined) =>
+    summariseWindow(run, channels, as ?? planRemediation({ ...base, ...cap, delivery: emptyDelivery() }).outcome).then((summary) => merged(result, summary));
   try {
-    return await settle<ResourceRecord>(state, {
+    const result = await settle<ResourceRecord>(state, {
       pk,
       fold: (current) => foldFinding(current, finding),
       decide: (_view, delivery) => decide(delivery),
@@ -128,15 +140,41 @@ export async function remediateFinding(run: RemediationRun): Promise<Rehearsal |
       onPlan: run.logPlan,
       changes: REMEDIATION_ACTIONS,
     });
+    return await summarise(result, outcome);
   } catch (error) {
     const failures = (error instanceof AggregateError ? error.errors : [error]).filter((e): e is RollbackError => e instanceof RollbackError);
     if (failures.length === 0 || state.dryRun) throw error;
     metrics.addMetric('RemediationFailed', MetricUnit.Count, 1);
     const told = failures.map((e) => ({ target: e.service, message: e.message, hint: e.hint, retryable: e.retryable }));
-    const result = await deliverUnderLease<ResourceRecord>(state.store(), pk, (r) => run.logPlan(decideRemediationFailure({ ...base, delivery: r.delivery }, told)), channels, deadline, 'wait');
+    const result = await summarise(await deliverUnderLease<ResourceRecord>(state.store(), pk, (r) => run.logPlan(decideRemediationFailure({ ...base, delivery: r.delivery }, told)), channels, deadline, 'wait'), 'failed');
     // A missing resource or a missing permission is told once and not retried; throttling and AWS-side errors are (then the DLQ).
     if (told.some((f) => f.retryable)) throw error;
     logger.error('remediation steps failed permanently: told people, not retried', { failures: told });
     return result;
   }
+}
+
+/** Folds the finding's outcome into the summary of its cap window and keeps the window's one message up to date. */
+function summariseWindow(run: RemediationRun, channels: () => Promise<Channels>, outcome: RemediationOutcome): Promise<Rehearsal | DeliveryResult> {
+  const { finding, config, env, state } = run;
+  const window = capWindow(run.now(), config.remediation.cap.windowMinutes);
+  const entry = { resource: `${finding.findingAccount}/${finding.findingRegion}/${resourceKeyOf(finding)}`, subject: subjectOf(finding), playbook: playbookFor(finding.type, config)?.name ?? 'none', outcome, publication: `${finding.id}:${finding.updatedAt}` };
+  return settle<SummaryView>(state, {
+    pk: summaryKey(window),
+    fold: (current) => foldSummary(current, window, entry),
+    decide: (view) => decideSummary(view, config, slackMode(config, env)),
+    channels,
+    deadline: run.deadline,
+    now: run.now,
+    onPlan: run.logPlan,
+  });
+}
+
+/** The resource's result with the summary's plans, outcomes and recorded calls after it. */
+function merged(resource: Rehearsal | DeliveryResult, summary: Rehearsal | DeliveryResult): Rehearsal | DeliveryResult {
+  const recorded = [...(resource.recorded ?? []), ...(summary.recorded ?? [])];
+  const outcomes = [...resource.outcomes, ...summary.outcomes];
+  if (resource.status === 'dry-run') return { ...resource, outcomes, recorded };
+  const plans = [...resource.plans, ...(summary.status === 'dry-run' ? [summary.plan] : summary.plans)];
+  return { ...resource, plans, outcomes, ...(recorded.length > 0 ? { recorded } : {}) };
 }

@@ -1,4 +1,5 @@
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { AutoScalingClient, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetBucketPolicyStatusCommand, GetPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
@@ -17,11 +18,12 @@ import type { IamNeed } from '../runtime/iam.js';
 
 export const REMEDIATION_FACTS_IAM: IamNeed[] = [
   {
-    actions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeSecurityGroups', 'autoscaling:DescribeAutoScalingInstances', 'cloudtrail:GetTrailStatus'],
+    actions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceAttribute', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'autoscaling:DescribeAutoScalingInstances', 'cloudtrail:GetTrailStatus'],
     resources: 'everything',
     why: 'EC2 and Auto Scaling Describe calls have no resource-level permissions; a finding may name any trail',
   },
   { actions: ['iam:ListAccessKeys'], resources: 'anyUser' },
+  { actions: ['ecs:DescribeServices'], resources: 'anyService', why: 'a runtime finding may name any service of the account' },
   { actions: ['s3:GetBucketPublicAccessBlock', 's3:GetBucketPolicyStatus'], resources: 'anyBucket', conditions: { StringEquals: { 'aws:ResourceAccount': 'thisAccount' } }, why: 'bucket ARNs name no account: only buckets of the account the role is in' },
 ];
 
@@ -42,6 +44,13 @@ async function read<T>(call: string, fn: () => Promise<T>, onError: FactError): 
   }
 }
 
+/** The id of the VPC's isolation group (remediation.ec2.isolationGroupName), if it exists. */
+async function isolationGroupIn(ec2: EC2Client, vpcId: string, config: GuardianConfig, onError: FactError): Promise<string | undefined> {
+  const filters = [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [config.remediation.ec2.isolationGroupName] }];
+  const found = await read('ec2:DescribeSecurityGroups', () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters })), onError);
+  return found?.SecurityGroups?.[0]?.GroupId;
+}
+
 async function instanceFacts(place: Place, finding: Finding, config: GuardianConfig, onError: FactError): Promise<RemediationFacts['instance']> {
   if (finding.resource.kind !== 'instance') return undefined;
   const { instanceId } = finding.resource;
@@ -60,11 +69,9 @@ async function instanceFacts(place: Place, finding: Finding, config: GuardianCon
   const [protection, scaling, groups] = await Promise.all([
     read('ec2:DescribeInstanceAttribute', () => ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' })), onError),
     read('autoscaling:DescribeAutoScalingInstances', () => clientFor(AutoScalingClient, place).send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })), onError),
-    vpcId
-      ? read('ec2:DescribeSecurityGroups', () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [config.remediation.ec2.isolationGroupName] }] })), onError)
-      : undefined,
+    vpcId ? isolationGroupIn(ec2, vpcId, config, onError) : undefined,
   ]);
-  const isolationGroupId = groups?.SecurityGroups?.[0]?.GroupId;
+  const isolationGroupId = groups;
   const autoScalingGroup = scaling?.AutoScalingInstances?.[0]?.AutoScalingGroupName;
   return {
     volumeIds: (instance.BlockDeviceMappings ?? []).flatMap((b) => (b.Ebs?.VolumeId ? [b.Ebs.VolumeId] : [])),
@@ -73,6 +80,37 @@ async function instanceFacts(place: Place, finding: Finding, config: GuardianCon
     ...(autoScalingGroup ? { autoScalingGroup } : {}),
     ...(isolationGroupId ? { isolationGroupId } : {}),
     groupsByEni: Object.fromEntries((instance.NetworkInterfaces ?? []).flatMap((n) => (n.NetworkInterfaceId ? [[n.NetworkInterfaceId, (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []))]] : []))),
+  };
+}
+
+/** For isolating a service or scaling it to zero: its desired count, its tasks' awsvpc configuration, their VPC and its isolation group. */
+async function serviceTaskFacts(place: Place, finding: Finding, config: GuardianConfig, onError: FactError): Promise<RemediationFacts['serviceTasks']> {
+  const r = finding.resource;
+  if (r.kind !== 'ecsTask' || !r.service || config.remediation.ecs.onServiceFinding === 'rollback') return undefined;
+  const name = `${r.cluster}/${r.service}`;
+  let described;
+  try {
+    described = await clientFor(ECSClient, place).send(new DescribeServicesCommand({ cluster: r.cluster, services: [r.service] }));
+  } catch (error) {
+    if (nameOf(error) === 'ClusterNotFoundException') return missing(`cluster ${r.cluster}`, error);
+    onError('ecs:DescribeServices', error);
+    return undefined;
+  }
+  const service = described.services?.find((s) => s.serviceName === r.service);
+  // DescribeServices answers a missing service in failures[] (reason MISSING), not with an error.
+  if (!service || service.status === 'INACTIVE') return { missing: `service ${name} ${service ? 'is INACTIVE (deleted)' : 'does not exist (MISSING)'}` };
+  const vpc = service.networkConfiguration?.awsvpcConfiguration;
+  const subnets = vpc?.subnets ?? [];
+  const ec2 = clientFor(EC2Client, place);
+  const vpcId = subnets[0] ? (await read('ec2:DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnets[0]!] })), onError))?.Subnets?.[0]?.VpcId : undefined;
+  const isolationGroupId = vpcId ? await isolationGroupIn(ec2, vpcId, config, onError) : undefined;
+  return {
+    desiredCount: service.desiredCount ?? 0,
+    subnets,
+    securityGroups: vpc?.securityGroups ?? [],
+    ...(vpc?.assignPublicIp ? { assignPublicIp: vpc.assignPublicIp } : {}),
+    ...(vpcId ? { vpcId } : {}),
+    ...(isolationGroupId ? { isolationGroupId } : {}),
   };
 }
 
@@ -134,8 +172,9 @@ const bucketsOf = (finding: Finding): string[] => [
 /** Reads what the finding's playbook needs to know, where the resource is (`place`: its account, region and role). */
 export async function remediationFacts(place: Place, finding: Finding, config: GuardianConfig, onError: FactError): Promise<RemediationFacts> {
   const buckets = [...new Set(bucketsOf(finding))];
-  const [instance, accessKey, trail, bucketStates] = await Promise.all([
+  const [instance, serviceTasks, accessKey, trail, bucketStates] = await Promise.all([
     instanceFacts(place, finding, config, onError),
+    serviceTaskFacts(place, finding, config, onError),
     accessKeyFacts(place, finding, onError),
     trailFacts(place, finding, onError),
     Promise.all(buckets.map(async (b) => [b, await bucketFacts(place, b, onError)] as const)),
@@ -143,6 +182,7 @@ export async function remediationFacts(place: Place, finding: Finding, config: G
   const known = bucketStates.filter((entry): entry is readonly [string, NonNullable<(typeof entry)[1]>] => entry[1] !== undefined);
   return {
     ...(instance ? { instance } : {}),
+    ...(serviceTasks ? { serviceTasks } : {}),
     ...(accessKey ? { accessKey } : {}),
     ...(trail ? { trail } : {}),
     ...(known.length ? { buckets: Object.fromEntries(known) } : {}),

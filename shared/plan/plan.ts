@@ -257,6 +257,32 @@ export interface EcsStopTaskAction extends RemediationChange {
   task: string;
 }
 
+/** Give an ECS service's tasks only its VPC's isolation group (UpdateService networkConfiguration: its tasks are replaced by isolated ones). */
+export interface EcsIsolateServiceAction extends RemediationChange {
+  type: 'ecs.isolateService';
+  cluster: string;
+  service: string;
+  vpcId: string;
+  /** The VPC's isolation group, when it exists; else it is created with this name. */
+  groupId?: string;
+  groupName: string;
+  /** The service's awsvpc configuration, kept but for its security groups (UpdateService needs its subnets again). */
+  subnets: string[];
+  assignPublicIp?: 'ENABLED' | 'DISABLED';
+  /** Its security groups before (for the audit and for putting them back by hand). */
+  previousGroups: string[];
+}
+
+/** Scale an ECS service to zero tasks (UpdateService desiredCount 0). */
+export interface EcsScaleServiceAction extends RemediationChange {
+  type: 'ecs.scaleService';
+  cluster: string;
+  service: string;
+  desiredCount: number;
+  /** Its desired count before (for the audit and for scaling it back by hand). */
+  previousDesiredCount: number;
+}
+
 export type RemediationAction =
   | Ec2TagInstanceAction
   | Ec2SnapshotVolumesAction
@@ -267,7 +293,9 @@ export type RemediationAction =
   | IamDeactivateAccessKeyAction
   | IamRevokeRoleSessionsAction
   | S3BlockPublicAccessAction
-  | EcsStopTaskAction;
+  | EcsStopTaskAction
+  | EcsIsolateServiceAction
+  | EcsScaleServiceAction;
 
 /** Record a decision in the audit trail (the state table, kept for `audit.retentionDays`). */
 export interface AuditRecordAction {

@@ -49,6 +49,8 @@ export interface RemediationFacts {
   /** Per bucket: whether all four Block Public Access settings are on, and whether it is public in effect. */
   buckets?: Record<string, { allBlocked: boolean; publicInEffect?: boolean } | { missing: string }>;
   trail?: { logging: boolean } | { missing: string };
+  /** An ECS service's tasks, for isolating it or scaling it to zero (ecs.onServiceFinding). */
+  serviceTasks?: { desiredCount: number; subnets: string[]; securityGroups: string[]; assignPublicIp?: 'ENABLED' | 'DISABLED'; vpcId?: string; isolationGroupId?: string } | { missing: string };
   /** The service's known-good revision, by the rollback capability's rules (restorableRevision, cooldown), or why not. */
   service?: { restore: EcsUpdateServiceAction } | { refused: string };
 }
@@ -237,10 +239,7 @@ function ecsSteps(finding: Finding, config: GuardianConfig, facts: RemediationFa
   if (r.service) {
     const name = `${r.cluster}/${r.service}`;
     const mode = config.remediation.ecs.onServiceFinding;
-    if (mode !== 'rollback') {
-      const step = mode === 'isolate' ? 'isolateService' : 'scaleServiceToZero';
-      return [{ name: step, what: `${mode === 'isolate' ? 'isolate' : 'scale to zero'} service ${name}`, skipped: `ecs.onServiceFinding ${mode} is not made by this version yet: only rollback is` }];
-    }
+    if (mode !== 'rollback') return [serviceTaskStep(mode, finding, r.cluster, r.service, config, facts)];
     const what = `roll ${name} back to its known-good revision (stopping the task would only start the same image again)`;
     const s = facts.service;
     if (!s) return [{ name: 'rollbackService', what, skipped: 'the service could not be read' }];
@@ -250,6 +249,35 @@ function ecsSteps(finding: Finding, config: GuardianConfig, facts: RemediationFa
   if (!r.taskArn) return [{ name: 'stopTask', what: 'stop the task', skipped: 'the finding names no task ARN' }];
   const task = r.taskArn.split('/').pop()!;
   return [{ name: 'stopTask', what: `stop standalone task ${r.cluster}/${task}`, change: { type: 'ecs.stopTask', key: `stopTask:${r.taskArn}`, cluster: r.cluster, task: r.taskArn, reason: `${finding.type} (finding ${finding.id})` } }];
+}
+
+/** Isolating a service's tasks (its VPC's isolation group in place of its security groups) or scaling it to zero; what it was is in the step. */
+function serviceTaskStep(mode: 'isolate' | 'scaleToZero', finding: Finding, cluster: string, service: string, config: GuardianConfig, facts: RemediationFacts): Step {
+  const name = `${cluster}/${service}`;
+  const reason = `${finding.type} in a task of ${name} (finding ${finding.id})`;
+  const t = facts.serviceTasks;
+  if (mode === 'scaleToZero') {
+    const what = `scale service ${name} to zero`;
+    if (!t) return { name: 'scaleServiceToZero', what, skipped: 'the service could not be read (DescribeServices)' };
+    if ('missing' in t) return { name: 'scaleServiceToZero', what, skipped: t.missing };
+    if (t.desiredCount === 0) return { name: 'scaleServiceToZero', what, inEffect: 'its desired count is already 0' };
+    return { name: 'scaleServiceToZero', what: `${what} (desired count was ${t.desiredCount})`, change: { type: 'ecs.scaleService', key: `scaleServiceToZero:${name}:${finding.id}`, cluster, service, desiredCount: 0, previousDesiredCount: t.desiredCount, reason } };
+  }
+  const groupName = config.remediation.ec2.isolationGroupName;
+  const what = `replace the security groups of service ${name}'s tasks with the isolation group ${groupName}`;
+  if (!t) return { name: 'isolateService', what, skipped: 'the service could not be read (DescribeServices)' };
+  if ('missing' in t) return { name: 'isolateService', what, skipped: t.missing };
+  if (t.subnets.length === 0) return { name: 'isolateService', what, skipped: 'its tasks have no awsvpc network configuration (only awsvpc tasks have security groups of their own)' };
+  if (!t.vpcId) return { name: 'isolateService', what, skipped: "its subnets' VPC could not be read (DescribeSubnets)" };
+  if (t.isolationGroupId && t.securityGroups.length === 1 && t.securityGroups[0] === t.isolationGroupId) return { name: 'isolateService', what, inEffect: `its tasks already have only ${t.isolationGroupId}` };
+  return {
+    name: 'isolateService',
+    what: `${what} (it had ${t.securityGroups.join(', ') || 'none'})`,
+    change: {
+      type: 'ecs.isolateService', key: `isolateService:${name}:${finding.id}`, cluster, service, vpcId: t.vpcId, ...(t.isolationGroupId ? { groupId: t.isolationGroupId } : {}), groupName,
+      subnets: t.subnets, ...(t.assignPublicIp ? { assignPublicIp: t.assignPublicIp } : {}), previousGroups: t.securityGroups, reason,
+    },
+  };
 }
 
 function s3Steps(finding: Finding, config: GuardianConfig, facts: RemediationFacts, buckets: { name: string; publicInEffect?: boolean }[]): Step[] {
@@ -333,7 +361,13 @@ export function capWindow(now: Date, windowMinutes: number): string {
 /** How many destructive changes the plan for these inputs would make (what the cap must allow before it is carried out). */
 export const destructiveOwed = (plan: Plan): number => plan.actions.filter((a) => a.type !== 'audit.record' && 'key' in a && DESTRUCTIVE.has(a.key.split(':')[0] as RemediationStepName) && !('rehearsal' in a && a.rehearsal)).length;
 
-export function decideRemediation(inputs: RemediationInputs): Plan {
+/** What became of a finding, as the window's summary counts it. */
+export type RemediationOutcome = 'notified' | 'dry-run' | 'held by the cap' | 'awaiting approval' | 'contained' | 'skipped' | 'nothing to do' | 'failed';
+
+export const decideRemediation = (inputs: RemediationInputs): Plan => planRemediation(inputs).plan;
+
+/** The plan for a finding and what it amounts to (for the window's summary). */
+export function planRemediation(inputs: RemediationInputs): { plan: Plan; outcome: RemediationOutcome } {
   const { finding, config, delivery, now } = inputs;
   const playbook = playbookFor(finding.type, config);
   const subject = subjectOf(finding);
@@ -352,6 +386,7 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
   const only = whyOnlyNotified(finding, config, inputs, playbook);
   const lines: StepLine[] = [];
   let response: string;
+  let outcome: RemediationOutcome = 'notified';
   if (only) {
     plan.skipped.push(only);
     audit(`audit:${publication}:notified`, 'notified', [only]);
@@ -415,9 +450,11 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
           : `Nothing more to do for playbook ${playbook!.name}.`;
     if ('roleArn' in inputs.reach && inputs.reach.roleArn) response += ` Acting in account ${finding.findingAccount} through ${inputs.reach.roleArn}.`;
     if (held > 0 && inputs.page) plan.actions.push(...pageActions(inputs, inputs.page.window, held));
+    const has = (state: StepLine['state']) => lines.some((l) => l.state === state);
+    outcome = dryRun ? 'dry-run' : held > 0 ? 'held by the cap' : has('doing') || has('done') ? 'contained' : has('awaiting approval') ? 'awaiting approval' : has('skipped') ? 'skipped' : 'nothing to do';
   }
   plan.actions.push(...notices(inputs, { finding, subject, playbook: playbook?.name ?? 'none', steps: lines, response }, plan));
-  return plan;
+  return { plan, outcome };
 }
 
 function notices(inputs: RemediationInputs, story: Parameters<typeof describeRemediation>[0], plan: Plan): Action[] {

@@ -61,7 +61,7 @@ export interface IamScope {
   /** The function's own log group and dead-letter queue. */
   ownLogGroup: IamValue[];
   ownDeadLetterQueue: IamValue[];
-  /** GuardDuty remediation acts on whatever a finding names in the account: its EC2 resources (instances, volumes, snapshots, groups, interfaces), Auto Scaling groups, IAM users and roles, S3 buckets, ECS tasks. */
+  /** GuardDuty remediation acts on whatever a finding names in the account: its EC2 resources (instances, volumes, snapshots, groups, interfaces), Auto Scaling groups, IAM users and roles, S3 buckets, ECS tasks and services. */
   anyEc2: IamValue[];
   anyAutoScalingGroup: IamValue[];
   anyUser: IamValue[];
@@ -70,6 +70,7 @@ export interface IamScope {
   anyTask: IamValue[];
   /** The account the role is in (the guardian's, or the member account's for the member role): for keys such as aws:ResourceAccount. */
   thisAccount: IamValue[];
+  anyService: IamValue[];
   /** Actions with no resource-level permissions. */
   everything: IamValue[];
   /** The member role (organization.memberRole) in any account, and the organisation it must belong to: none without an organization section. */
@@ -88,6 +89,7 @@ export const MEMBER_SCOPE_LISTS: IamScopeList[] = [
   'anyPipeline',
   'anyBuildProject',
   'services',
+  'anyService',
   'serviceDeployments',
   'serviceRevisions',
   'taskDefinitions',

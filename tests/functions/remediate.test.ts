@@ -2,12 +2,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import {
   CreateSecurityGroupCommand, CreateSnapshotCommand, DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand,
-  EC2Client, ModifyNetworkInterfaceAttributeCommand, RevokeSecurityGroupEgressCommand,
+  DescribeSubnetsCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, RevokeSecurityGroupEgressCommand,
 } from '@aws-sdk/client-ec2';
 import { AutoScalingClient, DescribeAutoScalingInstancesCommand, DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { startLocalDynamo } from '../../local/dynamo';
 import { applyEnv, localTopicArn, standInEnv } from '../../local/environment';
 import { lambdaContext } from '../../local/lambda-context';
@@ -30,6 +31,7 @@ const ec2 = mockClient(EC2Client);
 const autoscaling = mockClient(AutoScalingClient);
 const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
+const ecs = mockClient(ECSClient);
 let slack: SlackStandIn;
 let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 
@@ -51,9 +53,14 @@ const as = (id: string, instance?: string) => (e: JsonObject) => {
   d.id = id;
   if (instance) ((d.resource as JsonObject).instanceDetails as JsonObject).instanceId = instance;
 };
-const calls = () => [...ec2.calls(), ...autoscaling.calls(), ...iam.calls()].map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
+const calls = () => [...ec2.calls(), ...autoscaling.calls(), ...iam.calls(), ...ecs.calls()].map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
 const changes = () => calls().filter((n) => !/^(Describe|List|Get)/.test(n));
-const slackCalls = (method: string) => slack.calls.filter((c) => c.method === method);
+const isSummary = (c: SlackStandIn['calls'][number]) => JSON.stringify(c.body).includes('GuardDuty remediation from');
+/** Calls for the resources' messages and replies; the window's summary apart. */
+const slackCalls = (method: string) => slack.calls.filter((c) => c.method === method && !isSummary(c));
+/** The resource message as last posted or updated. */
+const resourceMessage = () => JSON.stringify(slack.calls.filter((c) => /^chat\.(postMessage|update)$/.test(c.method) && !isSummary(c)).at(-1)!.body);
+const summaryCalls = (method: string) => slack.calls.filter((c) => c.method === method && isSummary(c));
 
 const describeInstance = (id: string) =>
   ec2.on(DescribeInstancesCommand, { InstanceIds: [id] }).resolves({
@@ -73,7 +80,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  for (const mock of [ec2, autoscaling, iam, sns]) mock.reset();
+  for (const mock of [ec2, autoscaling, iam, sns, ecs]) mock.reset();
   slack.recover();
   slack.calls.length = 0;
   delete process.env.GUARDIAN_DRY_RUN;
@@ -84,16 +91,21 @@ beforeEach(() => {
   autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: INSTANCE, AutoScalingGroupName: 'build-runners', AvailabilityZone: 'us-east-1a', LifecycleState: 'InService', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
   ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0150la7ed000000aa' });
   ec2.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-0a1b2c3d4e5f60001' });
+  configure();
+});
+
+/** guardian.yml of these tests; a test may change its remediation section before its first invocation. */
+function configure(remediation: Record<string, unknown> = {}) {
   setConfig(
     parseConfig(
       {
         slack: { botToken: { ssm: '/cicd-guardian/slack/bot-token' } },
-        remediation: { slack: { channel: '#security-alerts' }, exemptions: { tags: [{ key: 'guardian:remediation', value: 'exempt' }] }, cap: { perAccount: 3, overall: 10, windowMinutes: 60 } },
+        remediation: { slack: { channel: '#security-alerts' }, exemptions: { tags: [{ key: 'guardian:remediation', value: 'exempt' }] }, cap: { perAccount: 3, overall: 10, windowMinutes: 60 }, ...remediation },
       },
       'test',
     ),
   );
-});
+}
 
 describe('the remediate function', () => {
   it('contains a compromised instance, evidence first, and never again for the re-published finding (its message updated in place)', async () => {
@@ -172,6 +184,61 @@ describe('the remediate function', () => {
     expect(pages).toHaveLength(1);
     expect(JSON.stringify(slackCalls('chat.postMessage').at(-1)!.body)).toMatch(/blast-radius cap/);
   });
+
+  const paymentsApi = (desiredCount: number) =>
+    ecs.on(DescribeServicesCommand, { cluster: 'payments-prod', services: ['payments-api'] }).resolves({
+      services: [{ serviceName: 'payments-api', status: 'ACTIVE', desiredCount, networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], securityGroups: ['sg-0aa11bb22cc33dd44'], assignPublicIp: 'DISABLED' } } }],
+      failures: [],
+    });
+
+  it("isolates a service's tasks in its VPC's isolation group (created), keeping its subnets, when ecs.onServiceFinding is isolate", async () => {
+    configure({ ecs: { onServiceFinding: 'isolate' } });
+    paymentsApi(3);
+    ec2.on(DescribeSubnetsCommand, { SubnetIds: ['subnet-0a1b2c3d4e5f60001'] }).resolves({ Subnets: [{ SubnetId: 'subnet-0a1b2c3d4e5f60001', VpcId: 'vpc-0123456789abcdef0' }] });
+    ecs.on(UpdateServiceCommand).resolves({ service: { serviceName: 'payments-api' } });
+    const result = (await invoke('ecs-runtime-service-task.json')) as DeliveryResult;
+    expect(result.status).toBe('delivered');
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)[0]!.args[0].input).toMatchObject({ GroupName: 'cicd-guardian-isolation', VpcId: 'vpc-0123456789abcdef0' });
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
+      { cluster: 'payments-prod', service: 'payments-api', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], securityGroups: ['sg-0150la7ed000000aa'], assignPublicIp: 'DISABLED' } } },
+    ]);
+    expect(resourceMessage()).toMatch(/isolation group cicd-guardian-isolation \(it had sg-0aa11bb22cc33dd44\): doing/);
+  });
+
+  it('scales a service to zero when ecs.onServiceFinding is scaleToZero, saying what its desired count was', async () => {
+    configure({ ecs: { onServiceFinding: 'scaleToZero' } });
+    paymentsApi(4);
+    ecs.on(UpdateServiceCommand).resolves({ service: { serviceName: 'payments-api', desiredCount: 0 } });
+    await invoke('ecs-runtime-service-task.json', as('scalefinding1'));
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'payments-prod', service: 'payments-api', desiredCount: 0 }]);
+    expect(resourceMessage()).toMatch(/scale service payments-prod\/payments-api to zero \(desired count was 4\): doing/);
+  });
+
+  it('sums up a window in one Slack message, updated as findings arrive: 200 findings on 20 keys give 20 resource messages and one summary', async () => {
+    iam.on(ListAccessKeysCommand).callsFake(({ UserName }: { UserName: string }) => ({ AccessKeyMetadata: [{ AccessKeyId: `AKIASTORM${UserName.slice(-4)}`, Status: 'Active' }] }));
+    iam.on(UpdateAccessKeyCommand).resolves({});
+    const keys = Array.from({ length: 20 }, (_, k) => String(k).padStart(4, '0'));
+    // Ten rounds, each a finding on every key at once (concurrent invocations meet at the summary's lease).
+    for (let round = 0; round < 10; round += 1) {
+      await Promise.all(keys.map((k) => invoke('iam-user-access-key.json', (e) => {
+        as(`storm${round}x${k}`)(e);
+        key(`AKIASTORM${k}`, `storm-user-${k}`)(e);
+      })));
+    }
+    // Cap 3 per account: three keys deactivated, the other seventeen held back.
+    expect(iam.commandCalls(UpdateAccessKeyCommand)).toHaveLength(3);
+    expect(slackCalls('chat.postMessage')).toHaveLength(20);
+    expect(summaryCalls('chat.postMessage')).toHaveLength(1);
+    const updates = summaryCalls('chat.update');
+    // Updated when a resource is added or its outcome changes, not per finding.
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.length).toBeLessThanOrEqual(19);
+    const last = JSON.stringify(updates.at(-1)!.body);
+    expect(last).toContain('Findings on 20 resources in this window');
+    expect(last).toMatch(/Playbook iamCredentials\*\\n(contained: 3, held by the cap: 17|held by the cap: 17, contained: 3)/);
+    expect(last).toMatch(/• access key AKIASTORM\d{4} of storm-user-\d{4}: iamCredentials, (contained|held by the cap)/);
+    expect(last).toContain('… and 10 more');
+  }, 60_000);
 
   it('acts on no sample finding and no exempted resource, and only notifies a finding of an account guardian.yml does not serve', async () => {
     for (const file of ['ec2-sample-finding.json', 'ec2-exempted-by-tag.json', 'ec2-other-account.json']) await invoke(file);

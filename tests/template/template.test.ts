@@ -528,6 +528,13 @@ describe('the remediate function', () => {
     expect(actions.filter((a) => /:(Delete|Terminate|Detach(Role|User)Policy)/.test(a))).toEqual([]);
   });
 
+  it("may isolate or scale any service, but UpdateService to a task definition only as the rollback's rules scope it", () => {
+    const updates = allowed().filter(({ owner, statement }) => owner === ROLE && asArray(statement.Action).includes('ecs:UpdateService')).map(({ statement }) => statement);
+    const onAnyService = updates.filter((st) => asArray(st.Resource).some((r) => JSON.stringify(r).includes(':service/*')));
+    expect(onAnyService).toHaveLength(1);
+    expect(onAnyService[0]!.Condition).toEqual({ Null: { 'ecs:task-definition': 'true' } });
+  });
+
   it("assumes no role but the organisation's member role (organization.memberRole), in its accounts", () => {
     const assumes = allowed().filter(({ owner, statement }) => owner === ROLE && asArray(statement.Action).includes('sts:AssumeRole'));
     expect(assumes.map(({ statement }) => [statement.Action, statement.Resource])).toEqual([['sts:AssumeRole', { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/cicd-guardian-member' }]]);

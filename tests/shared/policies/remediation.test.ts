@@ -147,6 +147,40 @@ describe('ECS runtime findings', () => {
     expect(steps(plan)).toMatch(/skipped \(nothing is known of payments-prod\/payments-api yet\)/);
   });
 
+  const tasks = { desiredCount: 3, subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], securityGroups: ['sg-0aa11bb22cc33dd44'], assignPublicIp: 'DISABLED' as const, vpcId: 'vpc-0123456789abcdef0' };
+  const entries = (plan: Plan) => plan.actions.filter((a): a is AuditRecordAction => a.type === 'audit.record').map((a) => a.entry);
+
+  it("isolates a service's tasks with its VPC's isolation group when guardian.yml says so, keeping its subnets and recording its groups before", () => {
+    const plan = decide(finding('ecs-runtime-service-task.json'), { config: policy({ ecs: { onServiceFinding: 'isolate' } }), facts: { serviceTasks: tasks } });
+    expect(changes(plan)).toEqual([
+      expect.objectContaining({
+        type: 'ecs.isolateService', cluster: 'payments-prod', service: 'payments-api', vpcId: 'vpc-0123456789abcdef0', groupName: 'cicd-guardian-isolation',
+        subnets: tasks.subnets, assignPublicIp: 'DISABLED', previousGroups: ['sg-0aa11bb22cc33dd44'],
+      }),
+    ]);
+    expect(entries(plan)[0]).toMatchObject({ decision: 'remediated', reasons: [expect.stringContaining('(it had sg-0aa11bb22cc33dd44)')] });
+    const isolated = decide(finding('ecs-runtime-service-task.json'), { config: policy({ ecs: { onServiceFinding: 'isolate' } }), facts: { serviceTasks: { ...tasks, securityGroups: ['sg-0150la7ed000000aa'], isolationGroupId: 'sg-0150la7ed000000aa' } } });
+    expect(types(isolated)).toEqual([]);
+    expect(audits(isolated)).toEqual(['in effect']);
+  });
+
+  it('does not isolate tasks without an awsvpc network configuration, saying why', () => {
+    const plan = decide(finding('ecs-runtime-service-task.json'), { config: policy({ ecs: { onServiceFinding: 'isolate' } }), facts: { serviceTasks: { ...tasks, subnets: [], securityGroups: [] } } });
+    expect(types(plan)).toEqual([]);
+    expect(steps(plan)).toMatch(/no awsvpc network configuration/);
+  });
+
+  it('scales a service to zero when guardian.yml says so, recording its desired count before; already at zero is in effect', () => {
+    const plan = decide(finding('ecs-runtime-service-task.json'), { config: policy({ ecs: { onServiceFinding: 'scaleToZero' } }), facts: { serviceTasks: tasks } });
+    expect(changes(plan)).toEqual([expect.objectContaining({ type: 'ecs.scaleService', cluster: 'payments-prod', service: 'payments-api', desiredCount: 0, previousDesiredCount: 3 })]);
+    expect(entries(plan)[0]).toMatchObject({ decision: 'remediated', reasons: [expect.stringContaining('(desired count was 3)')] });
+    expect(destructiveOwed(plan)).toBe(1);
+    const zero = decide(finding('ecs-runtime-service-task.json'), { config: policy({ ecs: { onServiceFinding: 'scaleToZero' } }), facts: { serviceTasks: { ...tasks, desiredCount: 0 } } });
+    expect(audits(zero)).toEqual(['in effect']);
+    const gone = decide(finding('ecs-runtime-service-task.json'), { config: policy({ ecs: { onServiceFinding: 'scaleToZero' } }), facts: { serviceTasks: { missing: 'service payments-prod/payments-api does not exist (MISSING)' } } });
+    expect(steps(gone)).toMatch(/skipped \(service payments-prod\/payments-api does not exist/);
+  });
+
   it('stops a standalone task', () => {
     expect(changes(decide(finding('ecs-runtime-standalone-task.json')))).toEqual([
       expect.objectContaining({ type: 'ecs.stopTask', cluster: 'payments-prod', task: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/payments-prod/9a8b7c6d5e4f43210a1b2c3d4e5f6a7b` }),
