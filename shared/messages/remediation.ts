@@ -36,7 +36,6 @@ export const findingUrl = (f: Pick<Finding, 'findingRegion' | 'id'>): string =>
 export function describeRemediation(story: RemediationStory): MessageModel {
   const { finding } = story;
   const severity = finding.severity >= 7 ? 'high' : finding.severity >= 4 ? 'medium' : 'low';
-  const steps = story.steps.map((s) => `${MARK[s.state]} ${s.what}: ${s.state}${s.why ? ` (${s.why})` : ''}`);
   return {
     title: `GuardDuty ${finding.type} on ${story.subject}`,
     tone: finding.severity >= 7 ? 'failure' : 'warning',
@@ -52,9 +51,9 @@ export function describeRemediation(story: RemediationStory): MessageModel {
             { label: 'Resources', value: finding.sequence.resources.map((r) => `${r.resourceType ?? 'resource'} ${r.name ?? r.uid}`).join('\n') || 'none named' },
           ]
         : []),
-      ...(steps.length > 0 ? [{ label: `Playbook ${story.playbook}`, value: steps.join('\n') }] : []),
     ],
     stages: [],
+    ...(story.steps.length > 0 ? { steps: { heading: `Playbook ${story.playbook}`, items: story.steps.map((s) => ({ mark: MARK[s.state], what: s.what, state: s.state, ...(s.why ? { why: s.why } : {}) })) } } : {}),
     links: [{ label: 'GuardDuty finding', url: findingUrl(finding) }],
     context: `cicd-guardian remediation · finding ${finding.id} · account ${finding.findingAccount} · ${finding.findingRegion}`,
   };

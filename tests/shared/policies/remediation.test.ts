@@ -45,7 +45,7 @@ const changes = (plan: Plan) => plan.actions.filter((a) => !['slack.upsert', 'sl
 const types = (plan: Plan) => changes(plan).map((a) => a.type);
 const audits = (plan: Plan) => plan.actions.filter((a): a is AuditRecordAction => a.type === 'audit.record').map((a) => a.entry.decision);
 const message = (plan: Plan) => plan.actions.find((a): a is Extract<Action, { type: 'slack.upsert' }> => a.type === 'slack.upsert');
-const steps = (plan: Plan) => message(plan)?.message.fields.find((f) => f.label.startsWith('Playbook'))?.value ?? '';
+const steps = (plan: Plan) => (message(plan)?.message.steps?.items ?? []).map((s) => `${s.mark} ${s.what}: ${s.state}${s.why ? ` (${s.why})` : ''}`).join('\n');
 const deliveredAfter = (plan: Plan): Delivery => ({ ...emptyDelivery(), sent: plan.actions.flatMap((a) => ('key' in a ? [a.key] : [])) });
 
 describe('which playbook a finding type calls for (by prefix, as GuardDuty renames types)', () => {
