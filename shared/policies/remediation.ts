@@ -405,7 +405,7 @@ export function decideRemediation(inputs: RemediationInputs): Plan {
     response = dryRun
       ? `Dry-run: cicd-guardian would take the ${playbook!.name} steps marked ○; nothing changed.`
       : failed > 0
-        ? `cicd-guardian could not take ${failed} step${failed === 1 ? '' : 's'} of playbook ${playbook!.name} on ${subject} (marked ✗): ${tally(lines)}. A person must finish containment by hand.`
+        ? `cicd-guardian could not take ${failed} step${failed === 1 ? '' : 's'} of playbook ${playbook!.name} on ${subject} (marked ✗, with what AWS said): ${tally(lines)}.`
         : held > 0
           ? `The blast-radius cap held back ${held} step${held === 1 ? '' : 's'}: people are paged; do them by hand if they must be done.`
           : doing > 0

@@ -292,7 +292,7 @@ describe('guardrails', () => {
     expect(types(after)).toEqual([]);
     expect(steps(after)).toContain(`✗ replace the security groups of i-0a1b2c3d4e5f60789's network interfaces with the isolation group cicd-guardian-isolation: failed (${why})`);
     expect(steps(after)).toMatch(/✓ detach i-0a1b2c3d4e5f60789 .*: done/);
-    expect(message(after)!.message.summary).toMatch(/^cicd-guardian could not take 1 step of playbook ec2 on instance i-0a1b2c3d4e5f60789 \(build-runner-3\) \(marked ✗\): 4 steps done, 1 failed\. A person must finish containment by hand\.$/);
+    expect(message(after)!.message.summary).toMatch(/^cicd-guardian could not take 1 step of playbook ec2 on instance i-0a1b2c3d4e5f60789 \(build-runner-3\) \(marked ✗, with what AWS said\): 4 steps done, 1 failed\.$/);
     expect(after.actions.some((a) => a.type === 'email.publish')).toBe(false);
   });
 
