@@ -95,10 +95,15 @@ interface DeclaredAnswer {
 
 /** Operations that only read: answering one changes nothing. */
 const READ_ONLY = /^(Get|List|Describe|BatchGet|Search|Lookup|Head)/;
-/** What a declared change acts on: the first name-like parameter it was given (pipelineName, Name, serviceArn ...). */
+/**
+ * What a declared change acts on: the first name-like parameter it was given (pipelineName, Name, serviceArn ...),
+ * else the first list of them (CreateTags' Resources, StopInstances' InstanceIds).
+ */
 const targetOf = (input: Input): string => {
   const named = Object.entries(input).find(([key, value]) => typeof value === 'string' && /(name|arn|id)$/i.test(key) && key !== 'token');
-  return named ? String(named[1]) : '(no target)';
+  if (named) return String(named[1]);
+  const listed = Object.values(input).find((value): value is string[] => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'));
+  return listed ? listed.join(', ') : '(no target)';
 };
 /** The change's other plain parameters, as the runner prints them (never a token). */
 const detailOf = (input: Input): Record<string, string> =>

@@ -55,13 +55,23 @@ export async function deliverUnderLease<V>(
     // The last delivery's record goes with the release: one write instead of two.
     let last: Delivery | undefined;
     try {
-      const plan = decide(record);
+      let plan = decide(record);
       result.plans.push(plan);
-      if (plan.actions.length > 0) {
+      let delivery = record.delivery;
+      for (let followUp = 0; plan.actions.length > 0; followUp++) {
+        // A follow-up's first record also carries the last one of the plan before it.
         const save = (d: Delivery, isLast: boolean) => (isLast ? ((last = d), Promise.resolve()) : store.saveDelivery(pk, owner, d));
-        const { outcomes, recorded } = await executePlan(plan, record.delivery, (ready ??= await channels()), save, store.now);
-        result.outcomes.push(...outcomes);
-        if (recorded.length > 0) result.recorded = [...(result.recorded ?? []), ...recorded];
+        const run = await executePlan(plan, delivery, (ready ??= await channels()), save, store.now);
+        result.outcomes.push(...run.outcomes);
+        if (run.recorded.length > 0) result.recorded = [...(result.recorded ?? []), ...run.recorded];
+        // Changes made change what is owed (the message that reports them): decide again, under the same lease.
+        const changed = run.outcomes.some((o) => o.result === 'done' && ready?.changes !== undefined && o.action in ready.changes);
+        if (!changed || followUp >= MAX_FOLLOW_UPS) break;
+        delivery = run.delivery;
+        const next = decide({ ...record, delivery });
+        if (owedActions(next, delivery).length === 0) break;
+        plan = next;
+        result.plans.push(plan);
       }
     } finally {
       versionAfter = await store.releaseLock(pk, owner, last);
@@ -74,6 +84,8 @@ export async function deliverUnderLease<V>(
 }
 
 const leaseMs = (deadline: Deadline) => deadline.remainingMs() + 5000;
+/** Plans decided again after changes were made, per round: one reports them; a second would be a decision that never settles. */
+const MAX_FOLLOW_UPS = 1;
 
 /**
  * Folds an event into the subject's view (`change`, as StateStore.updateView) and

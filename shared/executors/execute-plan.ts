@@ -25,10 +25,20 @@ export interface ActionOutcome {
   /** rehearsed: performed against the recording sink (a per-service dry-run's change). */
   result: 'done' | 'unchanged' | 'failed' | 'rehearsed';
   error?: string;
+  /** A change's key (several changes can share a target: the steps of one instance). */
+  key?: string;
 }
 
 export class DeliveryError extends AggregateError {
   override readonly name = 'DeliveryError';
+  constructor(
+    errors: Error[],
+    message: string,
+    /** What became of each action of the plan (the failed changes, with their keys and errors). */
+    readonly outcomes: ActionOutcome[] = [],
+  ) {
+    super(errors, message);
+  }
 }
 
 const moduleOf = <A extends Action>(action: A, channels: Pick<Channels, 'changes'>) => moduleIn(action, channels, NOTIFICATION_ACTIONS);
@@ -118,7 +128,7 @@ export async function executePlan(
       outcomes.push({ action: action.type, target, result: changed ? 'done' : 'unchanged' });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      outcomes.push({ action: action.type, target, result: 'failed', error: err.message });
+      outcomes.push({ action: action.type, target, result: 'failed', error: err.message, ...(actionModule.kind === 'change' && 'key' in action ? { key: action.key } : {}) });
       if (action.type === 'slack.upsert') unposted.set(action.messageKey ?? action.channel, err);
       if (err instanceof SlackRefusedError) {
         reportRefusal(err, channelOf(action, target));
@@ -132,7 +142,7 @@ export async function executePlan(
     }
   }
   if (errors.length > 0) {
-    throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} actions failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`);
+    throw new DeliveryError(errors, `${errors.length} of ${plan.actions.length} actions failed for ${plan.subject}: ${errors.map((e) => e.message).join('; ')}`, outcomes);
   }
   return { delivery, outcomes, recorded: rehearsals.calls };
 }

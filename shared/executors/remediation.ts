@@ -1,7 +1,7 @@
 import type { GuardianConfig } from '../config/schema.js';
 import type { GuardianEnv } from '../config/env.js';
 import type { Finding } from '../events/guardduty.js';
-import { capWindow, decideRemediation, decideRemediationFailure, destructiveOwed, planRemediation, playbookFor, resourceKeyOf, subjectOf, whyOnlyNotified, type Reach, type RemediationFacts, type RemediationInputs, type RemediationOutcome } from '../policies/remediation.js';
+import { capWindow, decideRemediationFailure, destructiveDoneSince, destructiveOwed, decideRemediation, planRemediation, playbookFor, resourceKeyOf, subjectOf, whyOnlyNotified, type Reach, type RemediationFacts, type RemediationInputs, type RemediationOutcome } from '../policies/remediation.js';
 import { decideSummary, foldSummary, summaryKey, type SummaryView } from '../policies/remediation-summary.js';
 import { restoreKnownGood, rollbackSettings } from '../policies/rollback.js';
 import { emptyDelivery, type Delivery } from '../plan/delivery.js';
@@ -17,6 +17,7 @@ import type { Place } from '../runtime/aws.js';
 import type { Channels } from '../actions/module.js';
 import { slackMode } from '../runtime/slack-credentials.js';
 import { deliverUnderLease, type DeliveryResult } from './deliver.js';
+import { DeliveryError } from './execute-plan.js';
 import { RollbackError } from '../runtime/aws-errors.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../runtime/observability.js';
@@ -106,10 +107,12 @@ export async function remediateFinding(run: RemediationRun): Promise<Rehearsal |
 
   let cap: Pick<RemediationInputs, 'allowance' | 'capReached' | 'page'> = {};
   const pk = remediationKey(finding);
+  let claimedAgainst = emptyDelivery();
   if (!state.dryRun && !notifiedOnly) {
     // Units are taken before the lease, from what is owed as stored: a concurrent delivery for the same resource can only make this over-count, never exceed the cap.
     const stored = await state.read<ResourceRecord>(pk);
-    const wanted = destructiveOwed(decideRemediation({ ...base, delivery: stored?.delivery ?? emptyDelivery() }));
+    claimedAgainst = stored?.delivery ?? claimedAgainst;
+    const wanted = destructiveOwed(decideRemediation({ ...base, delivery: claimedAgainst }));
     if (wanted > 0) {
       const limits = config.remediation.cap;
       const window = capWindow(run.now(), limits.windowMinutes);
@@ -119,10 +122,12 @@ export async function remediateFinding(run: RemediationRun): Promise<Rehearsal |
       if (claim.reached) cap = { ...cap, capReached: claim.reached, ...((await counters.claimPage()) ? { page: { window } } : {}) };
     }
   }
+  // What the cap allows less what it was spent on since it was claimed: the plan decided again once the changes are made (to report them) makes no more.
+  const allowed = (delivery: Delivery) => (cap.allowance === undefined ? cap : { ...cap, allowance: cap.allowance - destructiveDoneSince(claimedAgainst, delivery) });
   // The outcome of the last decision for the resource (for the window's summary).
   let outcome: RemediationOutcome | undefined;
   const decide = (delivery: Delivery) => {
-    const decided = planRemediation({ ...base, ...cap, delivery });
+    const decided = planRemediation({ ...base, ...allowed(delivery), delivery });
     outcome = decided.outcome;
     return decided.plan;
   };
@@ -146,7 +151,13 @@ export async function remediateFinding(run: RemediationRun): Promise<Rehearsal |
     if (failures.length === 0 || state.dryRun) throw error;
     metrics.addMetric('RemediationFailed', MetricUnit.Count, 1);
     const told = failures.map((e) => ({ target: e.service, message: e.message, hint: e.hint, retryable: e.retryable }));
-    const result = await summarise(await deliverUnderLease<ResourceRecord>(state.store(), pk, (r) => run.logPlan(decideRemediationFailure({ ...base, delivery: r.delivery }, told)), channels, deadline, 'wait'), 'failed');
+    // Which steps failed, by their changes' keys (the steps of one instance share its target).
+    const outcomes = error instanceof DeliveryError ? error.outcomes : [];
+    const failed = Object.fromEntries(outcomes.flatMap((o) => (o.result === 'failed' && o.key ? [[o.key, o.error ?? 'failed']] : [])));
+    const result = await summarise(
+      await deliverUnderLease<ResourceRecord>(state.store(), pk, (r) => run.logPlan(decideRemediationFailure({ ...base, ...allowed(r.delivery), failed, delivery: r.delivery }, told)), channels, deadline, 'wait'),
+      'failed',
+    );
     // A missing resource or a missing permission is told once and not retried; throttling and AWS-side errors are (then the DLQ).
     if (told.some((f) => f.retryable)) throw error;
     logger.error('remediation steps failed permanently: told people, not retried', { failures: told });

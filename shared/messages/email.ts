@@ -23,7 +23,7 @@ const FALLBACK_SUBJECT = 'CI/CD notification';
 // 3 UTF-8 bytes, so 60,000 code units stay well under that.
 export const MAX_BODY_LENGTH = 60_000;
 // Each list gets its own share, so a huge one cannot push the failure
-// details or links out of the body. Shares and text caps add up to < 50,000.
+// details or links out of the body. Shares and text caps add up to < 55,000.
 const LIST_BUDGET = 10_000;
 
 export function renderEmail(model: MessageModel): Email {
@@ -34,6 +34,10 @@ export function renderEmail(model: MessageModel): Email {
   if (model.fields.length > 0) {
     lines.push('', 'Details');
     lines.push(...listed(model.fields, (f) => `  ${one(f.label, 100)}: ${withUrl(one(f.value, 1000), f.url)}`));
+  }
+  if (model.steps && model.steps.items.length > 0) {
+    lines.push('', one(model.steps.heading, 100) || 'Steps');
+    lines.push(...listed(model.steps.items, (st) => `  ${one(st.mark, 4)} ${one(st.what, 500)}: ${one(st.state, 40)}${st.why === undefined || !singleLine(st.why) ? '' : ` (${one(st.why, 1000)})`}`));
   }
   if (model.stages.length > 0) {
     lines.push('', 'Stages');

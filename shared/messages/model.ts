@@ -25,6 +25,18 @@ export interface StageLine {
   duration?: string;
 }
 
+/** One step of what cicd-guardian does about the subject (a remediation playbook's), and what became of it. */
+export interface StepItem {
+  /** A symbol for what became of it (✓, ✗, ○ ...). */
+  mark: string;
+  /** What the step does, e.g. "tag i-0abc with the finding". */
+  what: string;
+  /** What became of it, e.g. "done", "failed". */
+  state: string;
+  /** Why: a failure's reason, a refusal, what was found in effect. */
+  why?: string;
+}
+
 export interface FailureDetails {
   stage?: string;
   action?: string;
@@ -56,6 +68,8 @@ export interface MessageModel {
   summary?: string;
   fields: Field[];
   stages: StageLine[];
+  /** Steps taken, one line each, under their heading (e.g. "Playbook ec2"). */
+  steps?: { heading: string; items: StepItem[] };
   failure?: FailureDetails;
   links: Link[];
   /** Short identity line for the footer (account, region, execution id). */

@@ -3,12 +3,13 @@ import type { MessageModel } from './model.js';
 import { consoleOrigin } from './links.js';
 
 // The neutral message for one resource a GuardDuty finding concerns: the
-// finding's facts, each step of its playbook and what became of it (done,
-// already in effect, would be done in a dry-run, skipped or refused, and why),
+// finding's facts, each step of its playbook and what became of it (doing
+// while it is made, then done or failed; already in effect, would be done in a
+// dry-run, skipped or refused, and why),
 // with console links. Everything the finding carries is untrusted text: the
 // renderers escape and truncate it.
 
-export type StepState = 'doing' | 'done' | 'in effect' | 'dry-run' | 'skipped' | 'awaiting approval';
+export type StepState = 'doing' | 'done' | 'in effect' | 'failed' | 'dry-run' | 'skipped' | 'awaiting approval';
 
 export interface StepLine {
   /** "isolate instance i-0abc in vpc-0123 (isolation group cicd-guardian-isolation)". */
@@ -28,7 +29,7 @@ export interface RemediationStory {
   response: string;
 }
 
-const MARK: Record<StepState, string> = { doing: '▶', done: '✓', 'in effect': '✓', 'dry-run': '○', skipped: '–', 'awaiting approval': '⏸' };
+const MARK: Record<StepState, string> = { doing: '▶', done: '✓', 'in effect': '✓', failed: '✗', 'dry-run': '○', skipped: '–', 'awaiting approval': '⏸' };
 
 export const findingUrl = (f: Pick<Finding, 'findingRegion' | 'id'>): string =>
   `${consoleOrigin(f.findingRegion)}/guardduty/home?region=${f.findingRegion}#/findings?macros=current&fId=${encodeURIComponent(f.id)}`;
@@ -36,7 +37,6 @@ export const findingUrl = (f: Pick<Finding, 'findingRegion' | 'id'>): string =>
 export function describeRemediation(story: RemediationStory): MessageModel {
   const { finding } = story;
   const severity = finding.severity >= 7 ? 'high' : finding.severity >= 4 ? 'medium' : 'low';
-  const steps = story.steps.map((s) => `${MARK[s.state]} ${s.what}: ${s.state}${s.why ? ` (${s.why})` : ''}`);
   return {
     title: `GuardDuty ${finding.type} on ${story.subject}`,
     tone: finding.severity >= 7 ? 'failure' : 'warning',
@@ -52,9 +52,9 @@ export function describeRemediation(story: RemediationStory): MessageModel {
             { label: 'Resources', value: finding.sequence.resources.map((r) => `${r.resourceType ?? 'resource'} ${r.name ?? r.uid}`).join('\n') || 'none named' },
           ]
         : []),
-      ...(steps.length > 0 ? [{ label: `Playbook ${story.playbook}`, value: steps.join('\n') }] : []),
     ],
     stages: [],
+    ...(story.steps.length > 0 ? { steps: { heading: `Playbook ${story.playbook}`, items: story.steps.map((s) => ({ mark: MARK[s.state], what: s.what, state: s.state, ...(s.why ? { why: s.why } : {}) })) } } : {}),
     links: [{ label: 'GuardDuty finding', url: findingUrl(finding) }],
     context: `cicd-guardian remediation · finding ${finding.id} · account ${finding.findingAccount} · ${finding.findingRegion}`,
   };

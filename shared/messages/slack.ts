@@ -10,9 +10,11 @@
 // 50 blocks). The budgets also add up to less than 9,000 characters, because
 // chat.postMessage rejects messages whose blocks hold roughly 12,000
 // characters in total (`msg_blocks_too_long`, a limit Slack does not publish).
+// Steps (a remediation's) take what the stages and failure details leave of
+// theirs: the messages that have steps have neither.
 
 import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/web-api';
-import type { Button, FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, Tone } from './model';
+import type { Button, FailureDetails, Field, Link, MessageModel, ReplyModel, StageLine, StepItem, Tone } from './model';
 import { cleanText, escapeMrkdwn, escapeTruncate, safeUrl, singleLine } from './text';
 
 export interface SlackMessage {
@@ -42,6 +44,9 @@ const BUDGET = {
   fallback: 1000,
   reply: 2500,
 } as const;
+
+/** Each step is one section of its own, cut per step (never the list as a whole), at most this many. */
+const STEP = { what: 250, why: 300, sections: 30 } as const;
 
 const TONE_EMOJI: Record<Tone, string> = {
   success: '✅',
@@ -81,8 +86,11 @@ export function renderSlackMessage(model: MessageModel): SlackMessage {
   const summary = model.summary === undefined ? '' : cleanText(model.summary);
   if (summary) blocks.push(section(escapeTruncate(summary, BUDGET.summary)));
   if (model.fields.length > 0) blocks.push(fieldsSection(model.fields));
-  if (model.stages.length > 0) blocks.push(section(stagesText(model.stages)));
-  if (model.failure) blocks.push(section(failureText(model.failure)));
+  const stages = model.stages.length > 0 ? stagesText(model.stages) : '';
+  const failure = model.failure ? failureText(model.failure) : '';
+  if (model.steps && model.steps.items.length > 0) blocks.push(...stepSections(model.steps, BUDGET.stages + BUDGET.failure - stages.length - failure.length));
+  if (stages) blocks.push(section(stages));
+  if (failure) blocks.push(section(failure));
   if (model.links.length > 0) blocks.push(section(linksText(model.links, BUDGET.links)));
   const context = model.context === undefined ? '' : singleLine(model.context);
   if (context) blocks.push(contextBlock(escapeTruncate(context, BUDGET.context)));
@@ -184,6 +192,22 @@ function stageLine(stage: StageLine): string {
   return `${icon} *${name}* ${escapeTruncate(state, 40)}${after}`;
 }
 
+/** The heading, then one section per step while they fit in `room` (none when not even the heading and the count of the rest would). */
+function stepSections(steps: NonNullable<MessageModel['steps']>, room: number): SectionBlock[] {
+  const heading = `*${escapeTruncate(singleLine(steps.heading), 60) || 'Steps'}*`;
+  const more = (n: number) => `_…and ${n} more step${n === 1 ? '' : 's'}_`;
+  if (room < heading.length + more(steps.items.length).length) return [];
+  return [heading, ...fitList(steps.items.map(stepLine), 0, room - heading.length, more, STEP.sections)].map(section);
+}
+
+function stepLine(step: StepItem): string {
+  const mark = escapeTruncate(singleLine(step.mark), 4);
+  const what = escapeTruncate(singleLine(step.what), STEP.what) || '–';
+  const state = escapeTruncate(singleLine(step.state), 40);
+  const why = step.why === undefined ? '' : escapeTruncate(singleLine(step.why), STEP.why);
+  return `${mark ? `${mark} ` : ''}${what}${state ? `: *${state}*` : ''}${why ? ` (${why})` : ''}`;
+}
+
 function failureText(failure: FailureDetails): string {
   const where = failureWhere(failure)
     .map((s) => `*${escapeTruncate(s, 100)}*`)
@@ -231,18 +255,23 @@ function link(url: string, label: string, labelMax: number): string {
  * fit in `max`, keeping room to say how many were left out.
  */
 function fitItems(items: string[], sep: string, max: number, more: (n: number) => string): string {
+  return fitList(items, sep.length, max, more).join(sep);
+}
+
+/** The whole items that fit in `max` characters (and `maxItems`, with the count of the rest), each `sepLength` apart. */
+function fitList(items: string[], sepLength: number, max: number, more: (n: number) => string, maxItems = Number.POSITIVE_INFINITY): string[] {
   const out: string[] = [];
   let used = 0;
   for (const [i, item] of items.entries()) {
-    const cost = (out.length > 0 ? sep.length : 0) + item.length;
+    const cost = (out.length > 0 ? sepLength : 0) + item.length;
     const left = items.length - i - 1;
-    const reserve = left > 0 ? sep.length + more(left).length : 0;
-    if (used + cost + reserve > max) {
+    const reserve = left > 0 ? sepLength + more(left).length : 0;
+    if (used + cost + reserve > max || (left > 0 && out.length + 2 > maxItems)) {
       out.push(more(items.length - i));
       break;
     }
     out.push(item);
     used += cost;
   }
-  return out.join(sep);
+  return out;
 }

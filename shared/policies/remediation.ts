@@ -3,7 +3,7 @@ import type { Finding } from '../events/guardduty.js';
 import type { AuditEntry } from '../plan/audit.js';
 import type { Delivery } from '../plan/delivery.js';
 import type { Action, EcsUpdateServiceAction, Plan, RemediationAction, StartLoggingAction } from '../plan/plan.js';
-import { describeRemediation, type StepLine } from '../messages/remediation.js';
+import { describeRemediation, type StepLine, type StepState } from '../messages/remediation.js';
 import { globToRegExp } from './routing.js';
 
 // GuardDuty remediation: which playbook a finding's type calls for, its steps
@@ -74,6 +74,8 @@ export interface RemediationInputs {
   capReached?: string;
   /** Page people (once per window): the cap was reached in this invocation's window for the first time. */
   page?: { window: string };
+  /** Changes that failed in this invocation (by key: what AWS said): shown failed, not planned again (a retry of the invocation tries them). */
+  failed?: Record<string, string>;
 }
 
 /**
@@ -361,6 +363,10 @@ export function capWindow(now: Date, windowMinutes: number): string {
 /** How many destructive changes the plan for these inputs would make (what the cap must allow before it is carried out). */
 export const destructiveOwed = (plan: Plan): number => plan.actions.filter((a) => a.type !== 'audit.record' && 'key' in a && DESTRUCTIVE.has(a.key.split(':')[0] as RemediationStepName) && !('rehearsal' in a && a.rehearsal)).length;
 
+/** The destructive changes made since `before` (what the cap's allowance, claimed against `before`, has already been spent on). */
+export const destructiveDoneSince = (before: Delivery, delivery: Delivery): number =>
+  delivery.sent.filter((key) => !before.sent.includes(key) && DESTRUCTIVE.has(key.split(':')[0] as RemediationStepName)).length;
+
 /** What became of a finding, as the window's summary counts it. */
 export type RemediationOutcome = 'notified' | 'dry-run' | 'held by the cap' | 'awaiting approval' | 'contained' | 'skipped' | 'nothing to do' | 'failed';
 
@@ -399,6 +405,10 @@ export function planRemediation(inputs: RemediationInputs): { plan: Plan; outcom
       const key = step.change?.key;
       if (key && delivery.sent.includes(key)) {
         lines.push({ what: step.what, state: 'done' });
+        continue;
+      }
+      if (key && inputs.failed?.[key] !== undefined) {
+        lines.push({ what: step.what, state: 'failed', why: inputs.failed[key] });
         continue;
       }
       if (step.inEffect) {
@@ -440,14 +450,20 @@ export function planRemediation(inputs: RemediationInputs): { plan: Plan; outcom
       plan.actions.push(step.change);
       audit(`audit:${step.change.key}`, 'remediated', [`${step.what}: ${step.change.reason}`], step.change.key);
     }
-    const doing = lines.filter((l) => l.state === 'doing').length;
+    const count = (state: StepState) => lines.filter((l) => l.state === state).length;
+    const doing = count('doing');
+    const failed = count('failed');
     response = dryRun
       ? `Dry-run: cicd-guardian would take the ${playbook!.name} steps marked ○; nothing changed.`
-      : held > 0
-        ? `The blast-radius cap held back ${held} step${held === 1 ? '' : 's'}: people are paged; do them by hand if they must be done.`
-        : doing > 0
-          ? `cicd-guardian is taking ${doing} step${doing === 1 ? '' : 's'} of playbook ${playbook!.name}.`
-          : `Nothing more to do for playbook ${playbook!.name}.`;
+      : failed > 0
+        ? `cicd-guardian could not take ${failed} step${failed === 1 ? '' : 's'} of playbook ${playbook!.name} on ${subject} (marked ✗, with what AWS said): ${tally(lines)}.`
+        : held > 0
+          ? `The blast-radius cap held back ${held} step${held === 1 ? '' : 's'}: people are paged; do them by hand if they must be done.`
+          : doing > 0
+            ? `cicd-guardian is taking ${doing} step${doing === 1 ? '' : 's'} of playbook ${playbook!.name}.`
+            : count('done') > 0
+              ? `cicd-guardian ${PAST[playbook!.name]} ${subject}: ${tally(lines)}.`
+              : `Nothing more to do for playbook ${playbook!.name}: ${tally(lines)}.`;
     if ('roleArn' in inputs.reach && inputs.reach.roleArn) response += ` Acting in account ${finding.findingAccount} through ${inputs.reach.roleArn}.`;
     if (held > 0 && inputs.page) plan.actions.push(...pageActions(inputs, inputs.page.window, held));
     const has = (state: StepLine['state']) => lines.some((l) => l.state === state);
@@ -457,6 +473,23 @@ export function planRemediation(inputs: RemediationInputs): { plan: Plan; outcom
   return { plan, outcome };
 }
 
+/** What cicd-guardian did to the resource, once its steps are made. */
+const PAST: Record<PlaybookName, string> = {
+  ec2: 'contained',
+  iamCredentials: 'revoked the credentials of',
+  ecsRuntime: 'remediated',
+  s3: 'closed public access to',
+  cloudTrail: 'restarted',
+  attackSequence: 'acted on',
+};
+
+/** "4 steps done, 1 in effect, 1 skipped". */
+function tally(lines: StepLine[]): string {
+  const counts = new Map<StepState, number>();
+  for (const l of lines) counts.set(l.state, (counts.get(l.state) ?? 0) + 1);
+  return [...counts].map(([state, n], i) => `${n}${i === 0 ? ` step${n === 1 ? '' : 's'}` : ''} ${state}`).join(', ');
+}
+
 function notices(inputs: RemediationInputs, story: Parameters<typeof describeRemediation>[0], plan: Plan): Action[] {
   const { finding, config, delivery, slackMode } = inputs;
   const message = describeRemediation(story);
@@ -464,10 +497,13 @@ function notices(inputs: RemediationInputs, story: Parameters<typeof describeRem
   const channel = config.remediation.slack?.channel ?? config.notifications.default?.slack?.channel;
   const messageKey = `remediation:${resourceKeyOf(finding)}`;
   const actions: Action[] = [];
+  // The message is posted with the plan and updated once its changes are made; what cannot be updated waits for their outcome.
+  const doing = story.steps.some((s) => s.state === 'doing');
+  const failed = story.steps.some((s) => s.state === 'failed');
   if (slackMode === 'bot' && channel) actions.push({ type: 'slack.upsert', channel, messageKey, message, reason });
-  if (slackMode === 'webhook' && !delivery.sent.includes(`webhook:${finding.id}`)) actions.push({ type: 'slack.webhook', key: `webhook:${finding.id}`, message, reason });
-  // Email once per finding, not per publication: a re-published finding updates the Slack message only.
-  if (!delivery.sent.includes(`email:${finding.id}`) && !finding.sample) actions.push({ type: 'email.publish', key: `email:${finding.id}`, message, reason });
+  if (slackMode === 'webhook' && !doing && !delivery.sent.includes(`webhook:${finding.id}`)) actions.push({ type: 'slack.webhook', key: `webhook:${finding.id}`, message, reason });
+  // Email once per finding, with the outcome (a failure has its own email): a re-published finding updates the Slack message only.
+  if (!doing && !failed && !delivery.sent.includes(`email:${finding.id}`) && !finding.sample) actions.push({ type: 'email.publish', key: `email:${finding.id}`, message, reason });
   if (plan.actions.length === 0 && actions.length === 0) plan.skipped.push('nothing to tell: no channel is configured');
   return actions;
 }
@@ -499,10 +535,12 @@ export interface RemediationFailure {
 }
 
 /** The alert for steps that failed: a reply in the resource's thread, an email, an audit record each, once per publication of the finding. */
-export function decideRemediationFailure(inputs: Pick<RemediationInputs, 'finding' | 'config' | 'delivery' | 'slackMode' | 'now'>, failures: RemediationFailure[]): Plan {
+export function decideRemediationFailure(inputs: RemediationInputs, failures: RemediationFailure[]): Plan {
   const { finding, config, delivery, slackMode, now } = inputs;
   const subject = subjectOf(finding);
-  const plan: Plan = { subject: `${subject} (finding ${finding.id}): failed steps`, actions: [], skipped: [] };
+  // The resource's message shows the failed steps (✗, with what AWS said), and the webhook, which cannot be updated, says it once.
+  const story = decideRemediation(inputs).actions.filter((a) => a.type === 'slack.upsert' || a.type === 'slack.webhook');
+  const plan: Plan = { subject: `${subject} (finding ${finding.id}): failed steps`, actions: story, skipped: [] };
   const key = `failed:${finding.id}:${finding.updatedAt}`;
   const retry = failures.some((f) => f.retryable);
   const text = `${failures.map((f) => `${f.message}`).join('\n')}\n${retry ? 'cicd-guardian will try again; after its retries the finding waits in the dead-letter queue.' : 'Trying again will not help until this is fixed.'}`;

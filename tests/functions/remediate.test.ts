@@ -108,7 +108,7 @@ function configure(remediation: Record<string, unknown> = {}) {
 }
 
 describe('the remediate function', () => {
-  it('contains a compromised instance, evidence first, and never again for the re-published finding (its message updated in place)', async () => {
+  it('contains a compromised instance, evidence first, reports each step done in the same message, and never again for the re-published finding (its message updated in place)', async () => {
     describeInstance(INSTANCE);
     const first = (await invoke('ec2-backdoor-cc-activity.json')) as DeliveryResult;
     expect(first.status).toBe('delivered');
@@ -118,14 +118,25 @@ describe('the remediate function', () => {
     expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)[0]!.args[0].input).toEqual({ NetworkInterfaceId: 'eni-0a1b2c3d4e5f60718', Groups: ['sg-0150la7ed000000aa'] });
     expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)[0]!.args[0].input).toMatchObject({ GroupId: 'sg-0150la7ed000000aa' });
     expect(slackCalls('chat.postMessage')).toHaveLength(1);
+    // Once the changes are made, the message posted with the plan is updated to say what became of each step.
+    const [posted] = slackCalls('chat.postMessage');
+    const [updated] = slackCalls('chat.update');
+    expect(slackCalls('chat.update')).toHaveLength(1);
+    expect(updated!.body.ts).toBe(posted!.ts);
+    const shown = JSON.stringify(updated!.body);
+    expect(shown).toContain('cicd-guardian contained instance i-0a1b2c3d4e5f60789 (build-runner-3): 5 steps done.');
+    expect(shown).toContain(`✓ replace the security groups of ${INSTANCE}'s network interfaces with the isolation group cicd-guardian-isolation: *done*`);
+    expect(shown).not.toMatch(/doing/);
+    // One email, with the outcome.
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message).toMatch(/contained instance i-0a1b2c3d4e5f60789 \(build-runner-3\): 5 steps done\.[\s\S]*✓ tag i-0a1b2c3d4e5f60789 with the finding: done/);
 
     const before = changes().length;
     await invoke('ec2-backdoor-cc-activity-republished.json');
     expect(changes()).toHaveLength(before);
     expect(slackCalls('chat.postMessage')).toHaveLength(1);
-    expect(slackCalls('chat.update')).toHaveLength(1);
-    expect(JSON.stringify(slackCalls('chat.update')[0]!.body)).toMatch(/14 times/);
+    expect(slackCalls('chat.update')).toHaveLength(2);
+    expect(JSON.stringify(slackCalls('chat.update')[1]!.body)).toMatch(/14 times/);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
 
@@ -163,6 +174,8 @@ describe('the remediate function', () => {
     expect(result.status).toBe('delivered');
     const reply = slackCalls('chat.postMessage').find((c) => JSON.stringify(c.body).includes("role lacks iam:UpdateAccessKey"));
     expect(reply).toBeDefined();
+    // The resource's message marks the step failed, with what AWS said.
+    expect(JSON.stringify(slackCalls('chat.update').at(-1)!.body)).toMatch(/✗ deactivate access key AKIA3XFRBF23DEPLOYER3 of ci-deployer-3 \(its other keys untouched\): \*failed\* \(iam:UpdateAccessKey for .*AccessDenied/);
     expect(sns.commandCalls(PublishCommand).some((c) => /could not remediate/.test(c.args[0].input.Subject ?? ''))).toBe(true);
   });
 
@@ -202,7 +215,7 @@ describe('the remediate function', () => {
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
       { cluster: 'payments-prod', service: 'payments-api', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], securityGroups: ['sg-0150la7ed000000aa'], assignPublicIp: 'DISABLED' } } },
     ]);
-    expect(resourceMessage()).toMatch(/isolation group cicd-guardian-isolation \(it had sg-0aa11bb22cc33dd44\): doing/);
+    expect(resourceMessage()).toMatch(/isolation group cicd-guardian-isolation \(it had sg-0aa11bb22cc33dd44\): \*done\*/);
   });
 
   it('scales a service to zero when ecs.onServiceFinding is scaleToZero, saying what its desired count was', async () => {
@@ -211,7 +224,7 @@ describe('the remediate function', () => {
     ecs.on(UpdateServiceCommand).resolves({ service: { serviceName: 'payments-api', desiredCount: 0 } });
     await invoke('ecs-runtime-service-task.json', as('scalefinding1'));
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'payments-prod', service: 'payments-api', desiredCount: 0 }]);
-    expect(resourceMessage()).toMatch(/scale service payments-prod\/payments-api to zero \(desired count was 4\): doing/);
+    expect(resourceMessage()).toMatch(/scale service payments-prod\/payments-api to zero \(desired count was 4\): \*done\*/);
   });
 
   it('sums up a window in one Slack message, updated as findings arrive: 200 findings on 20 keys give 20 resource messages and one summary', async () => {

@@ -109,7 +109,7 @@ const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
 export const tone = fc.constantFrom<Tone>('success', 'failure', 'warning', 'info', 'progress');
 
-/** Any message model: untrusted text everywhere, up to 25 fields and links and 250 stages. */
+/** Any message model: untrusted text everywhere, up to 25 fields and links, 250 stages and 60 steps. */
 export const model: fc.Arbitrary<MessageModel> = fc.record({
   title: untrusted,
   tone,
@@ -122,6 +122,12 @@ export const model: fc.Arbitrary<MessageModel> = fc.record({
       duration: opt(untrusted),
     }),
     { maxLength: 250 },
+  ),
+  steps: opt(
+    fc.record({
+      heading: untrusted,
+      items: fc.array(fc.record({ mark: fc.oneof(fc.constantFrom('✓', '✗', '○', '–', '⏸'), untrusted), what: untrusted, state: untrusted, why: opt(untrusted) }), { maxLength: 60 }),
+    }),
   ),
   failure: opt(
     fc.record({

@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { CreateTagsCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { BuildFacts } from '../../../shared/facts/codebuild';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -440,6 +441,19 @@ describe('ECS', () => {
         ['STOPPED', true],
       ]);
     });
+  });
+});
+
+describe('EC2 changes for the remediate function', () => {
+  it('names what a call on a list of resources acts on: CreateTags its instances, as the local runner prints the change', async () => {
+    const ec2 = new EC2Client({ region: 'us-east-1', credentials });
+    try {
+      await ec2.send(new CreateTagsCommand({ Resources: ['i-0a1b2c3d4e5f60789'], Tags: [{ Key: 'guardian:finding', Value: 'a4c9e8f1b2d3c4e5f6a7b8c9d0e1f2a3' }] }));
+      await ec2.send(new StopInstancesCommand({ InstanceIds: ['i-0a1b2c3d4e5f60789', 'i-0b2c3d4e5f6071890'] }));
+      expect(aws.changes.map((c) => `${c.operation} ${c.target}`)).toEqual(['CreateTags i-0a1b2c3d4e5f60789', 'StopInstances i-0a1b2c3d4e5f60789, i-0b2c3d4e5f6071890']);
+    } finally {
+      ec2.destroy();
+    }
   });
 });
 

@@ -202,13 +202,14 @@ describe('renderSlackMessage', () => {
     expect(allText(renderSlackMessage(m))).toContain('<https://x.example/a%7Cb%3Ec%20d|L>');
   });
 
-  it('keeps a message with 200 stages and a 100 KB summary within limits, saying what was left out', () => {
+  it('keeps a message with 200 stages, 100 steps and a 100 KB summary within limits, saying what was left out', () => {
     const m: MessageModel = {
       title: 'T'.repeat(1000),
       tone: 'failure',
       summary: 'S'.repeat(100_000),
       fields: Array.from({ length: 30 }, (_, i) => ({ label: `Field ${i}`, value: 'v'.repeat(5000), url: LOGS_URL })),
       stages: Array.from({ length: 200 }, (_, i) => ({ name: `Stage ${i} ${'n'.repeat(300)}`, state: 'SUCCEEDED', duration: '1s' })),
+      steps: { heading: 'H'.repeat(500), items: Array.from({ length: 100 }, (_, i) => ({ mark: '✓', what: `Step ${i} ${'w'.repeat(1000)}`, state: 'done', why: 'y'.repeat(1000) })) },
       failure: { stage: 'x'.repeat(5000), action: 'y'.repeat(5000), errorCode: 'E'.repeat(5000), summary: 'z'.repeat(100_000), phase: 'p'.repeat(5000), link: { label: 'l'.repeat(5000), url: LOGS_URL } },
       links: Array.from({ length: 100 }, (_, i) => ({ label: `Link ${i}`, url: LOGS_URL })),
       context: 'c'.repeat(100_000),

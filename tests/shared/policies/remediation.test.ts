@@ -45,7 +45,7 @@ const changes = (plan: Plan) => plan.actions.filter((a) => !['slack.upsert', 'sl
 const types = (plan: Plan) => changes(plan).map((a) => a.type);
 const audits = (plan: Plan) => plan.actions.filter((a): a is AuditRecordAction => a.type === 'audit.record').map((a) => a.entry.decision);
 const message = (plan: Plan) => plan.actions.find((a): a is Extract<Action, { type: 'slack.upsert' }> => a.type === 'slack.upsert');
-const steps = (plan: Plan) => message(plan)?.message.fields.find((f) => f.label.startsWith('Playbook'))?.value ?? '';
+const steps = (plan: Plan) => (message(plan)?.message.steps?.items ?? []).map((s) => `${s.mark} ${s.what}: ${s.state}${s.why ? ` (${s.why})` : ''}`).join('\n');
 const deliveredAfter = (plan: Plan): Delivery => ({ ...emptyDelivery(), sent: plan.actions.flatMap((a) => ('key' in a ? [a.key] : [])) });
 
 describe('which playbook a finding type calls for (by prefix, as GuardDuty renames types)', () => {
@@ -284,7 +284,8 @@ describe('guardrails', () => {
 
   it('never repeats a step done for the resource when the finding is re-published (count grown, updatedAt later)', () => {
     const first = decide(finding('ec2-backdoor-cc-activity.json'), { facts: instanceFacts() });
-    const again = decide(finding('ec2-backdoor-cc-activity-republished.json'), { facts: instanceFacts(), delivery: deliveredAfter(first) });
+    const reported = decide(finding('ec2-backdoor-cc-activity.json'), { facts: instanceFacts(), delivery: deliveredAfter(first) });
+    const again = decide(finding('ec2-backdoor-cc-activity-republished.json'), { facts: instanceFacts(), delivery: { ...emptyDelivery(), sent: [...deliveredAfter(first).sent, ...deliveredAfter(reported).sent] } });
     expect(types(again)).toEqual([]);
     expect(steps(again)).toMatch(/detach i-0a1b2c3d4e5f60789 .*: done/);
     expect(message(again)!.messageKey).toBe(message(first)!.messageKey);
@@ -299,8 +300,50 @@ describe('guardrails', () => {
     const plan = decide(f, { facts: instanceFacts(), allowance: 1, capReached: 'cap of 10 per hour in account 123456789012 reached', page: { window } });
     expect(types(plan)).toEqual(['ec2.tagInstance', 'ec2.snapshotVolumes', 'ec2.protectInstance', 'autoscaling.detachInstance']);
     expect(steps(plan)).toMatch(/isolation group .*: skipped \(cap of 10 per hour/);
-    expect(plan.actions.filter((a) => a.type === 'email.publish').map((a) => 'key' in a && a.key)).toEqual([`page:${window}`, `email:${f.id}`]);
+    expect(plan.actions.filter((a) => a.type === 'email.publish').map((a) => 'key' in a && a.key)).toEqual([`page:${window}`]);
     expect(audits(plan)).toContain('refused');
+    // Decided again once the allowed step is made (the allowance spent on it), to report it: the held step stays held.
+    const reported = decide(f, { facts: instanceFacts(), allowance: 0, capReached: 'cap of 10 per hour in account 123456789012 reached', page: { window }, delivery: deliveredAfter(plan) });
+    expect(types(reported)).toEqual([]);
+    expect(steps(reported)).toMatch(/isolation group .*: skipped \(cap of 10 per hour/);
+    expect(message(reported)!.message.summary).toMatch(/cap held back 1 step/);
+  });
+
+  it('posts the message with the plan (steps "doing"), and once the changes are made reports each done, the summary in the past tense, and emails the outcome once', () => {
+    const f = finding('ec2-backdoor-cc-activity.json');
+    const plan = decide(f, { facts: instanceFacts() });
+    expect(steps(plan)).toMatch(/▶ tag i-0a1b2c3d4e5f60789 with the finding: doing/);
+    expect(message(plan)!.message.summary).toBe('cicd-guardian is taking 5 steps of playbook ec2.');
+    // The email cannot be updated: it waits for the outcome.
+    expect(plan.actions.some((a) => a.type === 'email.publish')).toBe(false);
+
+    const reported = decide(f, { facts: instanceFacts(), delivery: deliveredAfter(plan) });
+    expect(types(reported)).toEqual([]);
+    expect(steps(reported).split('\n')).toEqual([
+      '✓ tag i-0a1b2c3d4e5f60789 with the finding: done',
+      '✓ snapshot the volumes of i-0a1b2c3d4e5f60789 (vol-0a1b2c3d4e5f60001, vol-0a1b2c3d4e5f60002): done',
+      '✓ protect i-0a1b2c3d4e5f60789 from termination: done',
+      '✓ detach i-0a1b2c3d4e5f60789 from Auto Scaling group build-runners (capacity kept): done',
+      "✓ replace the security groups of i-0a1b2c3d4e5f60789's network interfaces with the isolation group cicd-guardian-isolation: done",
+    ]);
+    expect(message(reported)!.message.summary).toBe('cicd-guardian contained instance i-0a1b2c3d4e5f60789 (build-runner-3): 5 steps done.');
+    const email = reported.actions.find((a) => a.type === 'email.publish');
+    expect(email).toMatchObject({ key: `email:${f.id}`, message: { summary: message(reported)!.message.summary } });
+    expect(decide(f, { facts: instanceFacts(), delivery: { ...emptyDelivery(), sent: [...deliveredAfter(plan).sent, `email:${f.id}`] } }).actions.some((a) => a.type === 'email.publish')).toBe(false);
+  });
+
+  it('marks a step that failed with what AWS said, makes it no more in that invocation, and leaves the email to the failure alert', () => {
+    const f = finding('ec2-backdoor-cc-activity.json');
+    const plan = decide(f, { facts: instanceFacts() });
+    const isolate = changes(plan).find((a) => a.type === 'ec2.isolateInstance')! as Extract<Action, { key: string }>;
+    const done: Delivery = { ...emptyDelivery(), sent: deliveredAfter(plan).sent.filter((k) => k !== isolate.key && k !== `audit:${isolate.key}`) };
+    const why = 'ec2:ModifyNetworkInterfaceAttribute for instance i-0a1b2c3d4e5f60789 failed (UnauthorizedOperation). Grant the permission.';
+    const after = decide(f, { facts: instanceFacts(), delivery: done, failed: { [isolate.key]: why } });
+    expect(types(after)).toEqual([]);
+    expect(steps(after)).toContain(`✗ replace the security groups of i-0a1b2c3d4e5f60789's network interfaces with the isolation group cicd-guardian-isolation: failed (${why})`);
+    expect(steps(after)).toMatch(/✓ detach i-0a1b2c3d4e5f60789 .*: done/);
+    expect(message(after)!.message.summary).toMatch(/^cicd-guardian could not take 1 step of playbook ec2 on instance i-0a1b2c3d4e5f60789 \(build-runner-3\) \(marked ✗, with what AWS said\): 4 steps done, 1 failed\.$/);
+    expect(after.actions.some((a) => a.type === 'email.publish')).toBe(false);
   });
 
   it('notifies anything else with its facts and a console link', () => {
