@@ -3,15 +3,13 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { FindingEventStandardSchema, type Finding } from '../shared/events/guardduty.js';
 import { getConfig } from '../shared/config/load.js';
 import { capabilityFor } from '../shared/config/organization.js';
-import { invocationState } from '../shared/state/invocation-state.js';
+import { invocationRun } from '../shared/executors/invocation-run.js';
 import { remediateFinding } from '../shared/executors/remediation.js';
 import type { Rehearsal } from '../shared/executors/rehearse.js';
 import type { DeliveryResult } from '../shared/executors/deliver.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
-import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { ownAccountOr, placeFor } from '../shared/runtime/identity.js';
-import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // GuardDuty remediation: a finding's playbook (decided pure, with its
 // guardrails), carried out against its resource where it is: in the function's
@@ -44,16 +42,9 @@ export async function remediate(finding: Finding, context: Pick<Context, 'getRem
     env,
     where,
     exemptServices: exempt.services,
-    state: invocationState(env.table, now, dryRun, onFactError),
-    deadline: deadlineFrom(() => context.getRemainingTimeInMillis()),
-    invokedFunctionArn: context.invokedFunctionArn,
-    now,
-    logPlan,
-    onFactError,
+    ...invocationRun(env.table, now, dryRun, context),
   });
 }
-
-const onFactError = factErrorReporter('deciding with what is known');
 
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
 export const createHandler = (given: Partial<Runtime> = {}) =>

@@ -5,14 +5,12 @@ import type { RollbackEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
 import { capabilityFor } from '../shared/config/organization.js';
 import { servicesToHandle } from '../shared/policies/rollback.js';
-import { invocationState } from '../shared/state/invocation-state.js';
+import { invocationRun } from '../shared/executors/invocation-run.js';
 import { handleService, type ServiceResult } from '../shared/executors/rollback.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { systemClock } from '../shared/runtime/clock.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
-import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { whereabouts } from '../shared/runtime/identity.js';
-import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // ECS auto-rollback: fold the event into what we know of each service it
 // concerns, and when that shows a bad deployment, decide (pure) and perform
@@ -37,12 +35,7 @@ export async function rollback(event: RollbackEvent, context: Pick<Context, 'get
     config,
     env,
     where,
-    now,
-    logPlan,
-    onFactError,
-    state: invocationState(env.table, now, dryRun, onFactError),
-    deadline: deadlineFrom(() => context.getRemainingTimeInMillis()),
-    invokedFunctionArn: context.invokedFunctionArn,
+    ...invocationRun(env.table, now, dryRun, context),
   };
   const results: ServiceResult[] = [];
   for (const settings of services) {
@@ -51,8 +44,6 @@ export async function rollback(event: RollbackEvent, context: Pick<Context, 'get
   }
   return { status: 'handled', services: results };
 }
-
-const onFactError = factErrorReporter('deciding with what is known');
 
 /** The Lambda handler; tests and the local runner give their own environment or clock (a manual request is timed by it too). */
 export const createHandler = (given: Partial<Runtime> = {}) =>

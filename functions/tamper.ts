@@ -5,15 +5,13 @@ import type { ApiCallEvent } from '../shared/events/types.js';
 import { getConfig } from '../shared/config/load.js';
 import { capabilityFor } from '../shared/config/organization.js';
 import { detectTampering } from '../shared/policies/tamper.js';
-import { invocationState } from '../shared/state/invocation-state.js';
+import { invocationRun } from '../shared/executors/invocation-run.js';
 import { handleDetection } from '../shared/executors/tamper.js';
 import type { Rehearsal } from '../shared/executors/rehearse.js';
 import type { DeliveryResult } from '../shared/executors/deliver.js';
 import { guardedHandler, isDryRun, type Runtime } from '../shared/runtime/middleware.js';
 import { logger, metrics } from '../shared/runtime/observability.js';
-import { deadlineFrom } from '../shared/runtime/deadline.js';
 import { ownAccountOr, placeFor } from '../shared/runtime/identity.js';
-import { logPlan, factErrorReporter } from '../shared/executors/plan-log.js';
 
 // Changes around the pipeline, from CloudTrail: what a call did to a protected
 // pipeline, service or trail, whether its caller may (decided pure), and the
@@ -40,16 +38,9 @@ export async function tamper(event: ApiCallEvent, context: Pick<Context, 'getRem
     config,
     env,
     where: placeFor(event, own, config.organization),
-    state: invocationState(env.table, now, dryRun, onFactError),
-    deadline: deadlineFrom(() => context.getRemainingTimeInMillis()),
-    invokedFunctionArn: context.invokedFunctionArn,
-    now,
-    logPlan,
-    onFactError,
+    ...invocationRun(env.table, now, dryRun, context),
   });
 }
-
-const onFactError = factErrorReporter('deciding with what is known');
 
 /** The Lambda handler; tests and the local runner give their own environment or clock. */
 export const createHandler = (given: Partial<Runtime> = {}) =>
